@@ -1,0 +1,244 @@
+-- Catalog family: GET /v1/api/parameters/vm (the VM creation parameters, as
+-- in the docs with current OS versions) and GET /v1/config/locations; plus the
+-- validator that checks VM parameters against that same parameter list.
+local json = require "sim.json"
+local params = require "sim.params"
+local reply = require "sim.reply"
+local state = require "sim.state"
+
+local catalog = {}
+
+local A = json.array
+
+local OS_VERSIONS = {
+  { os_name = "centos", values = A { "7.3.1611", "6.9.1611" } },
+  { os_name = "ubuntu", values = A { "16.04", "18.04", "20.04", "22.04", "22.04-lts", "24.04" } },
+  { os_name = "windows", values = A { "2016", "2019", "2022" } },
+  { os_name = "debian", values = A { "9.1", "10", "11", "12" } },
+  { os_name = "almalinux", values = A { "8", "9" } },
+  { os_name = "rockylinux", values = A { "8", "9" } },
+}
+
+local function os_names()
+  local out = A()
+  for _, l in ipairs(OS_VERSIONS) do out[#out + 1] = l.os_name end
+  return out
+end
+
+-- The list served at GET /v1/api/parameters/vm (same shape as the docs).
+catalog.vm_parameters = A {
+  {
+    constraint = "range",
+    description = "Size of main storage in gigabytes.",
+    mandatory = true,
+    max = 240,
+    min = 20,
+    parameter = "disks",
+    type = "integer",
+  },
+  {
+    constraint = "regexp",
+    description = "Name of the VM",
+    expression = "^[0-9a-zA-Z][-0-9a-zA-Z]{2,}[0-9a-zA-Z]$",
+    mandatory = true,
+    parameter = "name",
+    type = "string",
+  },
+  {
+    constraint = "enum",
+    description = "OS name of VM base image.",
+    mandatory = true,
+    parameter = "os_name",
+    type = "string",
+    values = os_names(),
+  },
+  {
+    constraint = "enum",
+    description = "OS version of VM base image.",
+    limited_by = "os_name",
+    limits = A(OS_VERSIONS),
+    mandatory = true,
+    parameter = "os_version",
+    type = "string",
+  },
+  {
+    constraint = "regexp",
+    description = "Password for logging in to the VM.",
+    expression = "^(?=.*[a-z])(?=.*[A-Z])(?=.*\\d).{8,}$",
+    mandatory = true,
+    parameter = "password",
+    type = "string",
+  },
+  {
+    constraint = "range",
+    description = "Amount of RAM.",
+    limited_by = "os_name",
+    limits = A { { min = 1024, os_name = "windows" } },
+    mandatory = true,
+    max = 65536,
+    min = 512,
+    parameter = "ram",
+    type = "integer",
+  },
+  {
+    constraint = "regexp",
+    description = "Username for logging in to the VM.",
+    expression = "^(?=.{1,30}$)[a-zA-Z_][0-9a-zA-Z_-]*$",
+    limited_by = "os_name",
+    limits = A { { mandatory = false, os_name = "windows" } },
+    mandatory = true,
+    parameter = "username",
+    type = "string",
+  },
+  {
+    constraint = "range",
+    description = "Number of CPUs.",
+    limited_by = "os_name",
+    limits = A { { min = 2, os_name = "windows" } },
+    mandatory = true,
+    max = 16,
+    min = 1,
+    parameter = "vcpu",
+    type = "integer",
+  },
+}
+
+-- Lua has no PCRE lookaheads: each regexp of the list has a checker here.
+local regexp_checks = {
+  name = {
+    check = function(s)
+      return #s >= 4 and s:find("^[0-9a-zA-Z][%-0-9a-zA-Z]*[0-9a-zA-Z]$") ~= nil
+    end,
+    message = "Must be at least 4 characters of letters, digits and '-', "
+      .. "starting and ending with a letter or digit",
+  },
+  password = {
+    check = function(s)
+      return #s >= 8 and not s:find("\n") and s:find("[a-z]") ~= nil
+        and s:find("[A-Z]") ~= nil and s:find("[0-9]") ~= nil
+    end,
+    message = "Must be at least 8 characters and contain a lowercase letter, "
+      .. "an uppercase letter and a digit",
+  },
+  username = {
+    check = function(s)
+      return #s >= 1 and #s <= 30 and s:find("^[a-zA-Z_][0-9a-zA-Z_%-]*$") ~= nil
+    end,
+    message = "Must be 1 to 30 characters of letters, digits, '_' and '-', "
+      .. "not starting with a digit or '-'",
+  },
+}
+
+local function spec_of(name)
+  for _, s in ipairs(catalog.vm_parameters) do
+    if s.parameter == name then return s end
+  end
+end
+
+-- The spec with the limits for this os_name applied (min, mandatory, values).
+local function effective(spec, os_name)
+  local e = {}
+  for k, v in pairs(spec) do e[k] = v end
+  if spec.limits and os_name then
+    for _, l in ipairs(spec.limits) do
+      if l.os_name == os_name then
+        for k, v in pairs(l) do
+          if k ~= "os_name" then e[k] = v end
+        end
+      end
+    end
+  end
+  return e
+end
+
+local function is_blank(v)
+  return v == nil or v == json.null or v == ""
+end
+
+function catalog.os_versions(os_name)
+  for _, l in ipairs(OS_VERSIONS) do
+    if l.os_name == os_name then return l.values end
+  end
+end
+
+-- Check one value against one parameter of the list.
+-- Returns the (converted) value, or nil and a message.
+function catalog.check(name, value, os_name)
+  local spec = effective(assert(spec_of(name), "no parameter " .. name), os_name)
+  if spec.type == "integer" then
+    local n = params.to_int(value)
+    if n == nil then return nil, string.format("Must be a whole number, got '%s'", tostring(value)) end
+    value = n
+  elseif type(value) ~= "string" then
+    if type(value) == "number" then
+      value = tostring(value)
+    else
+      return nil, "Must be a string"
+    end
+  end
+  if spec.constraint == "range" then
+    if value < spec.min or value > spec.max then
+      local who = (spec.limits and os_name and spec.min ~= spec_of(name).min)
+        and (" for " .. os_name) or ""
+      return nil, string.format("Must be between %d and %d%s", spec.min, spec.max, who)
+    end
+  elseif spec.constraint == "regexp" then
+    local rc = regexp_checks[name]
+    if rc and not rc.check(value) then return nil, rc.message end
+  elseif spec.constraint == "enum" then
+    local values = spec.values
+    if spec.limited_by == "os_name" then
+      values = catalog.os_versions(os_name)
+      if not values then return value end -- os_name itself is wrong: reported there
+    end
+    local ok = false
+    for _, v in ipairs(values) do
+      if v == value then ok = true break end
+    end
+    if not ok then
+      local suffix = spec.limited_by == "os_name" and (" for os_name " .. os_name) or ""
+      return nil, string.format("Must be one of: %s%s", table.concat(values, ", "), suffix)
+    end
+  end
+  return value
+end
+
+-- Validate params against the list.
+--   opts.skip  = { name = true }: not mandatory (still checked when given)
+--   opts.only  = { name = true }: check only these, none mandatory
+--   opts.os_name: os_name to use for limits when params has none
+-- Returns values (converted, only the list's parameters), errors ({} when fine).
+function catalog.validate(p, opts)
+  opts = opts or {}
+  local values, errors = {}, {}
+  local os_name = p.os_name
+  if is_blank(os_name) then os_name = opts.os_name end
+  if type(os_name) ~= "string" then os_name = nil end
+  for _, spec in ipairs(catalog.vm_parameters) do
+    local name = spec.parameter
+    if not opts.only or opts.only[name] then
+      local e = effective(spec, os_name)
+      local v = p[name]
+      if is_blank(v) then
+        if e.mandatory and not opts.only and not (opts.skip and opts.skip[name]) then
+          errors[name] = params.MISSING
+        end
+      else
+        local value, err = catalog.check(name, v, os_name)
+        if err then errors[name] = err else values[name] = value end
+      end
+    end
+  end
+  return values, errors
+end
+
+function catalog.register(router)
+  router.add("GET", "/v1/api/parameters/vm", function()
+    return reply.ok(catalog.vm_parameters)
+  end)
+  router.add("GET", "/v1/config/locations", function()
+    return reply.ok(A(state.locations))
+  end)
+end
+
+return catalog

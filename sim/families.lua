@@ -1,0 +1,6 @@
+-- Resource families served by the simulator: one module each, with
+-- register(router). Add new families (storage, networks, billing...) here.
+return {
+  "sim.catalog",
+  "sim.vm",
+}

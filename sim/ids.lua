@@ -1,0 +1,28 @@
+-- Random identifiers: UUIDs (version 4) and MAC addresses.
+local ids = {}
+
+local urandom = io.open("/dev/urandom", "rb")
+if urandom then urandom:setvbuf("no") end
+
+local function random_bytes(n)
+  local s = urandom and urandom:read(n)
+  if s and #s == n then return s end
+  local t = {}
+  for i = 1, n do t[i] = string.char(math.random(0, 255)) end
+  return table.concat(t)
+end
+
+function ids.uuid4()
+  local b = { random_bytes(16):byte(1, 16) }
+  b[7] = b[7] % 16 + 0x40 -- version 4
+  b[9] = b[9] % 64 + 0x80 -- RFC 4122 variant
+  return string.format("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+    table.unpack(b))
+end
+
+function ids.mac()
+  local b = { random_bytes(3):byte(1, 3) }
+  return string.format("52:54:00:%02x:%02x:%02x", b[1], b[2], b[3])
+end
+
+return ids

@@ -1,0 +1,142 @@
+-- Account state shared by the resource families.
+--
+-- Static: the user (id 8, user@example.com) and the two locations of the docs.
+-- Resettable (state.reset()): billing accounts, id counters and per-location
+-- collections. A family keeps its objects in state.collection(slug, name),
+-- e.g. state.collection("cyc01", "vms")[uuid] = vm, and may register
+-- state.on_reset(fn) to seed its own data after every reset.
+-- Cross-family lookups go through state.hooks (see README.md), e.g.
+-- state.hooks.find_disk(slug, uuid) once a storage family provides it.
+local json = require "sim.json"
+
+local state = {}
+
+state.user = { id = 8, email = "user@example.com" }
+
+-- GET /v1/config/locations, exactly as in the docs.
+state.locations = {
+  {
+    display_name = "Cycletown",
+    is_default = true,
+    is_preferred = false,
+    description = "The original location",
+    order_nr = 1,
+    slug = "cyc01",
+    country_code = "est",
+  },
+  {
+    display_name = "Busburg",
+    is_default = false,
+    is_preferred = true,
+    description = "Secondary location",
+    order_nr = 2,
+    slug = "bus02",
+    country_code = "est",
+  },
+}
+
+state.hooks = {}
+
+-- Events between families: state.on("vm_deleted", fn); state.emit("vm_deleted", slug, vm).
+local listeners = {}
+
+function state.on(event, fn)
+  listeners[event] = listeners[event] or {}
+  table.insert(listeners[event], fn)
+end
+
+function state.emit(event, ...)
+  for _, fn in ipairs(listeners[event] or {}) do fn(...) end
+end
+
+local reset_hooks = {}
+
+-- fn runs after every reset (and right away, so the current state has it too).
+function state.on_reset(fn)
+  reset_hooks[#reset_hooks + 1] = fn
+  if state.data then fn() end
+end
+
+function state.is_location(slug)
+  for _, l in ipairs(state.locations) do
+    if l.slug == slug then return true end
+  end
+  return false
+end
+
+function state.default_location()
+  for _, l in ipairs(state.locations) do
+    if l.is_default then return l.slug end
+  end
+  return state.locations[1].slug
+end
+
+-- Per-location collection (a table created on first use).
+function state.collection(slug, name)
+  local loc = state.data.locations[slug]
+  assert(loc, "unknown location " .. tostring(slug))
+  local c = loc[name]
+  if c == nil then
+    c = {}
+    loc[name] = c
+  end
+  return c
+end
+
+-- Next id of a kind ("vm", "storage", ...), shared by all locations.
+function state.next_id(kind)
+  local n = (state.data.counters[kind] or 0) + 1
+  state.data.counters[kind] = n
+  return n
+end
+
+function state.billing_account(id)
+  return state.data.billing_accounts[id]
+end
+
+function state.default_billing_account()
+  for _, ba in pairs(state.data.billing_accounts) do
+    if ba.is_default then return ba end
+  end
+end
+
+function state.reset()
+  state.data = {
+    counters = {},
+    billing_accounts = {
+      [6] = { id = 6, is_default = true, user_id = state.user.id },
+    },
+    locations = {},
+  }
+  for _, l in ipairs(state.locations) do state.data.locations[l.slug] = {} end
+  for _, fn in ipairs(reset_hooks) do fn() end
+end
+
+-- Everything, for GET /__sim/state (families may register a view function
+-- per collection name in state.dumpers to show objects as the API would).
+state.dumpers = {}
+
+function state.dump()
+  local locs = {}
+  for slug, cols in pairs(state.data.locations) do
+    local l = {}
+    for name, col in pairs(cols) do
+      local dumper = state.dumpers[name]
+      l[name] = dumper and dumper(slug, col) or col
+    end
+    locs[slug] = l
+  end
+  local bas = json.array()
+  for _, ba in pairs(state.data.billing_accounts) do bas[#bas + 1] = ba end
+  table.sort(bas, function(a, b) return a.id < b.id end)
+  return {
+    user = state.user,
+    billing_accounts = bas,
+    counters = state.data.counters,
+    locations = locs,
+  }
+end
+
+state.reset()
+
+return state
