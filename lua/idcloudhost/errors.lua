@@ -1,0 +1,116 @@
+-- Errors are values: tables with a kind, a readable message and the request's context.
+-- Kinds: "api" (the platform answered with an error), "network", "timeout", "decode" (an answer
+-- that is not the JSON it should be), "invalid" (bad input caught before anything was sent).
+local json = require "idcloudhost.json"
+
+local errors = {}
+
+local Error = { __name = "idcloudhost.error" }
+Error.__index = Error
+
+function Error:__tostring()
+  local parts = { "idcloudhost" }
+  if self.method and self.path then parts[#parts + 1] = self.method .. " " .. self.path end
+  local head = self.status and (tostring(self.status) .. " ") or (self.kind .. ": ")
+  parts[#parts + 1] = head .. (self.message or "error")
+  local line = table.concat(parts, ": ")
+  local extra = {}
+  if self.code and self.code ~= self.message then extra[#extra + 1] = self.code end
+  if self.request_id then extra[#extra + 1] = "request " .. self.request_id end
+  if self.attempts and self.attempts > 1 then extra[#extra + 1] = self.attempts .. " attempts" end
+  if #extra > 0 then line = line .. " (" .. table.concat(extra, ", ") .. ")" end
+  return line
+end
+
+--- err is an idcloudhost error value?
+function errors.is(v)
+  return getmetatable(v) == Error
+end
+
+--- A new error value from fields: kind and message at least.
+function errors.new(fields)
+  assert(fields.kind and fields.message, "errors.new needs kind and message")
+  return setmetatable(fields, Error)
+end
+
+--- Bad input, caught before any request: kind "invalid".
+function errors.invalid(message, field)
+  return errors.new { kind = "invalid", message = message, field = field }
+end
+
+local function first_key(t)
+  local best
+  for k in pairs(t) do
+    if type(k) == "string" and (not best or k < best) then best = k end
+  end
+  return best
+end
+
+-- Reads every error shape the platform sends:
+--   {"errors":{"Error":"..."}}, {"errors":{"consumer::resource_forbidden":{"msg":...}}},
+--   {"errors":{"field":"..."}} (validation), {"message":"..."}.
+-- Returns message, code.
+local function from_body(body)
+  if type(body) ~= "table" then return nil end
+  local errs = body.errors
+  if type(errs) == "table" then
+    local lines, code = {}, nil
+    local keys = {}
+    for k in pairs(errs) do if type(k) == "string" then keys[#keys + 1] = k end end
+    table.sort(keys)
+    for _, k in ipairs(keys) do
+      local v = errs[k]
+      if type(v) == "table" then
+        code = code or k
+        lines[#lines + 1] = tostring(v.msg or v.message or v.type or k)
+      elseif k == "Error" then
+        lines[#lines + 1] = tostring(v)
+      else
+        code = code or k
+        lines[#lines + 1] = k .. ": " .. tostring(v)
+      end
+    end
+    if #lines > 0 then return table.concat(lines, "; "), code end
+  elseif type(errs) == "string" then
+    return errs
+  end
+  if type(body.message) == "string" then return body.message end
+  if type(body.error) == "string" then return body.error end
+  local k = first_key(body)
+  if k == "Error" then return tostring(body.Error) end
+end
+
+local function html_title(text)
+  local title = text:match("<[Tt][Ii][Tt][Ll][Ee]>%s*(.-)%s*</") or text:match("<[Hh]1>%s*(.-)%s*</")
+  return title and ("HTML error page: " .. title) or "HTML error page"
+end
+
+local NO_ROUTE = "no route and no API found with those values"
+
+--- The error value for an HTTP answer with status >= 400.
+-- ctx: method, path, request_id, attempts.
+function errors.from_response(status, text, ctx)
+  local data = text and text:find("^%s*[{%[]") and json.decode(text) or nil
+  local message, code = from_body(data)
+  if not message then
+    if text and text:find("^%s*<") then
+      message = html_title(text)
+    elseif text and text:find("%S") then
+      message = text:sub(1, 200):gsub("%s+", " ")
+    else
+      message = "HTTP " .. status .. " with an empty body"
+    end
+  end
+  local not_found = status == 404
+    or (status == 400 and message:find("^No such virtual machine exists") ~= nil)
+  if message == NO_ROUTE then
+    message = NO_ROUTE .. ": check the base URL and the location slug"
+  end
+  return errors.new {
+    kind = "api", status = status, message = message, code = code, not_found = not_found or nil,
+    method = ctx.method, path = ctx.path, request_id = ctx.request_id, attempts = ctx.attempts,
+    body = data,
+  }
+end
+
+return errors
