@@ -1,0 +1,19 @@
+-- idcloudhost: the Lua SDK for the idcloudhost.com / elastis.id cloud.
+--
+--   local idcloudhost = require "idcloudhost"
+--   local client = assert(idcloudhost.new { location = "jkt01" })
+--   for _, vm in ipairs(assert(client.vms:list())) do print(vm) end
+local Client = require "idcloudhost.client"
+local errors = require "idcloudhost.errors"
+local json = require "idcloudhost.json"
+local check = require "idcloudhost.check"
+
+return {
+  _VERSION = Client.VERSION,
+  new = Client.new,
+  providers = Client.PROVIDERS,
+  is_error = errors.is,
+  is_uuid = check.is_uuid,
+  array = json.array,
+  json = json,
+}
