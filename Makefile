@@ -1,0 +1,70 @@
+# idcloudhost: Lua SDK with a C core.  `make help` lists the targets.
+LUA      ?= lua5.4
+SIM_LUA  ?= lua5.3
+PORT     ?= 8090
+APIKEYS  ?= demo-key
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+WARN     := -Wall -Wextra
+BUSTED   ?= /usr/bin/busted
+
+# pkg-config names: lua5.1, lua5.3, lua5.4 and luajit match the interpreter names.
+LUA_PC   := $(LUA)
+BUILD    := build/$(LUA)
+CORE     := $(BUILD)/idcloudhost/core.so
+SRC      := $(wildcard src/*.c)
+HDR      := $(wildcard src/*.h)
+
+export LUA_PATH  := $(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/?.lua;;
+export LUA_CPATH := $(CURDIR)/$(BUILD)/?.so;;
+
+.PHONY: all core deps test demo sim bench lint asan valgrind clean help
+
+all: core
+
+help:
+	@echo "make            build the C core for LUA=$(LUA)"
+	@echo "make test       run the specs against a simulator started for the run"
+	@echo "make demo       run examples/quickstart.lua against a simulator"
+	@echo "make sim        run the simulator in the foreground (PORT=$(PORT) APIKEYS=$(APIKEYS))"
+	@echo "make bench      benchmarks (batch speedup, request throughput)"
+	@echo "make lint       luacheck"
+	@echo "make valgrind   the specs under valgrind (leaks and memory errors are failures)"
+	@echo "LUA=lua5.4 (default), lua5.1, lua5.3 or luajit selects the interpreter"
+
+deps:
+	@sh scripts/deps.sh $(LUA) $(SIM_LUA)
+
+core: deps $(CORE)
+
+$(CORE): $(SRC) $(HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -fPIC -shared $$(pkg-config --cflags $(LUA_PC) libcurl) \
+	  -o $@ $(SRC) $$(pkg-config --libs libcurl)
+
+# The SDK specs on $(LUA); the simulator's own spec on $(SIM_LUA), the Lua that lua-http runs on.
+test: core
+	sh scripts/with-sim.sh $(SIM_LUA) -- sh -c '$(LUA) $(BUSTED) --exclude-pattern=sim_spec spec \
+	  && $(SIM_LUA) $(BUSTED) spec/sim_spec.lua'
+
+demo: core
+	sh scripts/with-sim.sh $(SIM_LUA) --client-env -- $(LUA) examples/quickstart.lua
+
+sim: deps
+	PORT=$(PORT) APIKEYS=$(APIKEYS) $(SIM_LUA) sim/main.lua
+
+bench: core
+	sh scripts/with-sim.sh $(SIM_LUA) --client-env -- sh -c 'for b in bench/*.lua; do $(LUA) "$$b" || exit 1; done'
+
+lint: deps
+	luacheck lua spec sim examples bench
+
+# The specs under valgrind: a leak or memory error in the C core fails the run.
+valgrind: core
+	sh scripts/with-sim.sh $(SIM_LUA) -- valgrind --quiet --error-exitcode=99 \
+	  --leak-check=full --errors-for-leak-kinds=definite,indirect \
+	  --suppressions=scripts/valgrind.supp \
+	  $(LUA) $(BUSTED) --exclude-pattern=sim_spec spec
+
+clean:
+	rm -rf build

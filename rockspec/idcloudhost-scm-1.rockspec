@@ -1,0 +1,41 @@
+rockspec_format = "3.0"
+package = "idcloudhost"
+version = "scm-1"
+source = {
+  url = "git+https://github.com/idcloudhost/idcloudhost-lua.git",
+}
+description = {
+  summary = "Lua SDK for the idcloudhost.com / elastis.id cloud, with a libcurl core",
+  detailed = [[
+    Virtual machines, storage, networks and billing of the idcloudhost.com and elastis.id
+    platform from Lua 5.1 to 5.4 and LuaJIT: resource objects with methods, errors as values,
+    retries, concurrent batches over the curl multi interface, and a local simulator.
+  ]],
+  license = "MIT",
+}
+dependencies = {
+  "lua >= 5.1, < 5.5",
+  "lua-cjson >= 2.1.0",
+}
+external_dependencies = {
+  CURL = { header = "curl/curl.h" },
+}
+build = {
+  type = "builtin",
+  modules = {
+    ["idcloudhost"] = "lua/idcloudhost/init.lua",
+    ["idcloudhost.client"] = "lua/idcloudhost/client.lua",
+    ["idcloudhost.check"] = "lua/idcloudhost/check.lua",
+    ["idcloudhost.errors"] = "lua/idcloudhost/errors.lua",
+    ["idcloudhost.json"] = "lua/idcloudhost/json.lua",
+    ["idcloudhost.resource"] = "lua/idcloudhost/resource.lua",
+    ["idcloudhost.transport"] = "lua/idcloudhost/transport.lua",
+    ["idcloudhost.vms"] = "lua/idcloudhost/vms.lua",
+    ["idcloudhost.core"] = {
+      sources = { "src/core.c", "src/session.c", "src/multi.c", "src/buffer.c" },
+      libraries = { "curl" },
+      incdirs = { "$(CURL_INCDIR)" },
+      libdirs = { "$(CURL_LIBDIR)" },
+    },
+  },
+}
