@@ -18,7 +18,7 @@ HDR      := $(wildcard src/*.h)
 export LUA_PATH  := $(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/?.lua;;
 export LUA_CPATH := $(CURDIR)/$(BUILD)/?.so;;
 
-.PHONY: all core deps test demo sim bench lint asan valgrind clean help
+.PHONY: all core deps test demo examples sim bench lint valgrind clean help
 
 all: core
 
@@ -27,6 +27,7 @@ help:
 	@echo "make test       run the specs against a simulator started for the run"
 	@echo "make demo       run examples/quickstart.lua against a simulator"
 	@echo "make sim        run the simulator in the foreground (PORT=$(PORT) APIKEYS=$(APIKEYS))"
+	@echo "make examples   run every example against a simulator"
 	@echo "make bench      benchmarks (batch speedup, request throughput)"
 	@echo "make lint       luacheck"
 	@echo "make valgrind   the specs under valgrind (leaks and memory errors are failures)"
@@ -52,6 +53,12 @@ demo: core
 
 sim: deps
 	PORT=$(PORT) APIKEYS=$(APIKEYS) $(SIM_LUA) sim/main.lua
+
+# Every example against a simulator of its own: each must run clean from a fresh start.
+examples: core
+	@for e in examples/*.lua; do echo "== $$e"; \
+	  sh scripts/with-sim.sh $(SIM_LUA) --client-env -- $(LUA) "$$e" >/tmp/idcloudhost-example.log 2>&1 \
+	  || { cat /tmp/idcloudhost-example.log; echo "FAILED: $$e"; exit 1; }; done; echo "examples: all ran"
 
 bench: core
 	sh scripts/with-sim.sh $(SIM_LUA) --client-env -- sh -c 'for b in bench/*.lua; do $(LUA) "$$b" || exit 1; done'

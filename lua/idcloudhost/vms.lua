@@ -151,6 +151,15 @@ function VM:set_password(opts)
   return resource.success(self:_call(E.password, self:_params(opts)))
 end
 
+------------------------------------------------------------------------------------------------
+-- Storage of a VM: replicas, attached disks, the deprecated public IP calls
+
+------------------------------------------------------------------------------------------------
+-- Networking of a VM: floating IPs
+
+------------------------------------------------------------------------------------------------
+-- Waiting
+
 return {
   new = resource.collection(VMs),
   model = VM,
