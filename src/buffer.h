@@ -1,0 +1,25 @@
+/*
+** buffer.h: a growable byte buffer in C memory, filled from libcurl
+** callbacks (which must not touch the Lua state).
+*/
+#ifndef IDC_BUFFER_H
+#define IDC_BUFFER_H
+
+#include <stddef.h>
+
+#include "compat.h"
+
+typedef struct buffer {
+  char *data;
+  size_t len;
+  size_t cap;
+} buffer;
+
+#define buffer_init(b)	((b)->data = NULL, (b)->len = (b)->cap = 0)
+
+/* Append n bytes; 0 on success, -1 when out of memory (b is unchanged). */
+IDC_HIDDEN int buffer_add(buffer *b, const void *p, size_t n);
+/* Release the memory; b is empty and reusable afterwards. */
+IDC_HIDDEN void buffer_free(buffer *b);
+
+#endif

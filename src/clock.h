@@ -1,0 +1,14 @@
+/*
+** clock.h: monotonic time and sleeping, for perform's deadline and for the
+** Lua layer's retry back-off (core.now, core.sleep).
+*/
+#ifndef IDC_CLOCK_H
+#define IDC_CLOCK_H
+
+#include "compat.h"
+
+IDC_HIDDEN double idc_now(void);
+IDC_HIDDEN int idc_lnow(lua_State *L);
+IDC_HIDDEN int idc_lsleep(lua_State *L);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+** session.h: the idcloudhost.session userdata, shared by session.c (life
+** cycle, synchronous requests) and multi.c (queued transfers).
+*/
+#ifndef IDC_SESSION_H
+#define IDC_SESSION_H
+
+#include "xfer.h"
+
+#define SESSION_MT	"idcloudhost.session"
+
+typedef struct session {
+  xfer_conf conf;		/* conf.share: DNS, TLS sessions, connections */
+  CURLM *multi;			/* created by the first send */
+  xfer *sync;			/* the handle request() reuses */
+  xfer *active;			/* transfers in the multi handle */
+  xfer *idle;			/* finished multi handles kept for reuse */
+  int nidle;
+  int pending;			/* transfers in the multi handle */
+  lua_Integer last_id;
+  int closed;
+} session;
+
+IDC_HIDDEN session *session_check(lua_State *L, int arg);
+IDC_HIDDEN void session_unlink(xfer **list, xfer *x);
+IDC_HIDDEN int session_new(lua_State *L);
+IDC_HIDDEN void session_register(lua_State *L);
+
+IDC_HIDDEN extern const luaL_Reg session_multi_methods[];
+
+#endif
