@@ -3,6 +3,7 @@
 local check = require "idcloudhost.check"
 local errors = require "idcloudhost.errors"
 local json = require "idcloudhost.json"
+local resource = require "idcloudhost.resource"
 local transport = require "idcloudhost.transport"
 
 local Client = { __name = "idcloudhost.client" }
@@ -35,6 +36,9 @@ local DEFAULTS = {
 }
 
 local VERSION = "0.1.0"
+
+-- GET /v1/config/locations: needed by the client itself to walk every location.
+local LOCATIONS = resource.endpoint("locations:list", { "GET", "config/locations" })
 
 local OPTIONS = {
   apikey = "string", provider = "string", base_url = "string", location = "string",
@@ -173,6 +177,51 @@ end
 function Client:close()
   local s = self._io.session
   if s then s:close() end
+end
+
+------------------------------------------------------------------------------------------------
+-- Many calls at once
+
+--- Runs fn(item, client) for every item, up to opts.concurrency (8) at once, in one thread.
+-- Returns results in item order, each {ok=, value=, err=}; opts.on_progress(done, total, item, result).
+function Client:batch(items, fn, opts)
+  if type(items) ~= "table" or type(fn) ~= "function" or (opts ~= nil and type(opts) ~= "table") then
+    return nil, errors.invalid("client:batch(items, fn, opts): items is a list, fn a function, opts a table")
+  end
+  return require("idcloudhost.batch").run(self, items, fn, opts)
+end
+
+--- Runs fn(location_client, location) for every location of the platform, concurrently.
+-- Returns results in the order of the locations, each {ok=, value=, err=, location=}.
+function Client:each_location(fn, opts)
+  if type(fn) ~= "function" then return nil, errors.invalid("client:each_location(fn, opts): fn must be a function") end
+  local locations, err = self:call(LOCATIONS)
+  if not locations then return nil, err end
+  local results = self:batch(locations, function(loc, client)
+    return fn(assert(client:at(loc.slug)), loc)
+  end, opts)
+  for i, r in ipairs(results) do r.location = locations[i].slug end
+  return results
+end
+
+--- Every location's answer of client.<family>:list(), concatenated, each object tagged with
+-- `location`.  Fails as a whole if one location fails (a partial list would mislead).
+function Client:collect_locations(family)
+  local results, err = self:each_location(function(client) return client[family]:list() end)
+  if not results then return nil, err end
+  local all = json.array()
+  for _, r in ipairs(results) do
+    if not r.ok then
+      local e = r.err
+      if errors.is(e) then e.message = "location " .. r.location .. ": " .. e.message return nil, e end
+      return nil, errors.new { kind = "api", message = "location " .. r.location .. ": " .. tostring(e) }
+    end
+    for _, obj in ipairs(r.value) do
+      obj.location = r.location
+      all[#all + 1] = obj
+    end
+  end
+  return all
 end
 
 ------------------------------------------------------------------------------------------------

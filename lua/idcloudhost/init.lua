@@ -7,6 +7,7 @@ local Client = require "idcloudhost.client"
 local errors = require "idcloudhost.errors"
 local json = require "idcloudhost.json"
 local check = require "idcloudhost.check"
+local wait = require "idcloudhost.wait"
 
 return {
   _VERSION = Client.VERSION,
@@ -16,4 +17,5 @@ return {
   is_uuid = check.is_uuid,
   array = json.array,
   json = json,
+  wait = wait.poll,
 }

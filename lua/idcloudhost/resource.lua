@@ -73,8 +73,10 @@ end
 
 --- Replaces the object's fields with data (in place: references to it stay valid).
 function Base:_update(data)
+  local location = rawget(self, "location") -- our tag (see client:collect_locations), not API data
   for k in pairs(self) do self[k] = nil end
   for k, v in pairs(data) do self[k] = v end
+  if self.location == nil then self.location = location end
   return self
 end
 

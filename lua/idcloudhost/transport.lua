@@ -19,6 +19,27 @@ transport.sleep = ok_core and core.sleep or busy_sleep
 --- Monotonic seconds, for durations.
 transport.now = ok_core and core.now or os.time
 
+-- Coroutines run by a batch (idcloudhost.batch) → their scheduler.  Inside one, requests go
+-- through the curl multi interface and sleeps yield, so nothing blocks the other calls.
+local schedulers = setmetatable({}, { __mode = "k" })
+
+function transport.adopt(co, scheduler)
+  schedulers[co] = scheduler
+end
+
+local function scheduler()
+  local co = coroutine.running()
+  return co and schedulers[co]
+end
+
+local function sleep_with(fallback)
+  return function(seconds)
+    local s = scheduler()
+    if s then return s:sleep(seconds) end
+    return fallback(seconds)
+  end
+end
+
 --- An io table on the C core: one session (keep-alive pool) shared by every client made with :at().
 function transport.session(opts)
   if not ok_core then
@@ -33,12 +54,14 @@ function transport.session(opts)
   return {
     session = session,
     request = function(req)
+      local s = scheduler()
+      if s then return s:request(session, req) end
       local status, body, headers = session:request(req.method, req.url, req.headers, req.body,
         { timeout = req.timeout })
       if not status then return nil, body, headers end
       return { status = status, body = body, headers = headers }
     end,
-    sleep = opts.sleep or transport.sleep,
+    sleep = sleep_with(opts.sleep or transport.sleep),
   }
 end
 
@@ -53,7 +76,7 @@ function transport.custom(fn, opts)
       end
       return res
     end,
-    sleep = opts.sleep or transport.sleep,
+    sleep = sleep_with(opts.sleep or transport.sleep),
   }
 end
 

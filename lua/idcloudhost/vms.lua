@@ -1,6 +1,7 @@
 -- Virtual machines: client.vms and VM objects (endpoints 8-16, 19, 25-27 of endpoints.md).
 local errors = require "idcloudhost.errors"
 local resource = require "idcloudhost.resource"
+local wait = require "idcloudhost.wait"
 
 local E = resource.endpoints("vm", {
   list     = { "GET",    "user-resource/vm/list", loc = true },
@@ -46,8 +47,13 @@ end
 
 local VMs = {}
 
---- All VMs of the client's location.
-function VMs:list()
+--- All VMs of the client's location; with {all_locations = true}, every VM of the account, each
+-- tagged with its `location` slug (the platform has no call for that: each location is asked).
+function VMs:list(opts)
+  if opts ~= nil and (type(opts) ~= "table" or next(opts) ~= nil and opts.all_locations == nil) then
+    return nil, errors.invalid("vm:list: the only option is all_locations")
+  end
+  if opts and opts.all_locations then return self.client:collect_locations("vms") end
   return resource.wrap_list(VM, self.client, self.client:call(E.list))
 end
 
@@ -159,6 +165,11 @@ end
 
 ------------------------------------------------------------------------------------------------
 -- Waiting
+
+--- vm:wait(target, opts): polls until the VM's status is target ("running", a list of statuses,
+-- or a function of the VM).  opts: timeout (600 s), interval (first delay, grows to max_interval),
+-- on_progress(vm, elapsed), fail_on.  Returns the VM, or nil, err (kind "timeout", last_status).
+VM.wait = wait.status
 
 return {
   new = resource.collection(VMs),
