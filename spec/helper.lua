@@ -1,45 +1,29 @@
 -- Shared by the specs: clients on the simulator, its control API, and a scripted fake transport.
 local idcloudhost = require "idcloudhost"
-local json = require "idcloudhost.json"
 
 local helper = {}
 
 helper.URL = os.getenv("IDCLOUDHOST_SIM_URL")
 helper.KEY = "demo-key"
 
-local control_session
+local sim
 
 --- Calls the simulator's control API (/__sim/...).  Returns the decoded answer.
 function helper.sim(method, path, body)
   assert(helper.URL, "IDCLOUDHOST_SIM_URL is not set: run the specs with `make test`")
-  local core = require "idcloudhost.core"
-  control_session = control_session or core.session { timeout = 10 }
-  local text = body ~= nil and assert(json.encode(body)) or nil
-  local status, answer = control_session:request(method, helper.URL .. "/__sim/" .. path,
-    { ["Content-Type"] = "application/json" }, text)
-  assert(status, answer)
-  assert(status < 300, "sim control " .. path .. " answered " .. tostring(status) .. ": " .. tostring(answer))
-  if answer == "" then return true end
-  return json.decode(answer)
+  sim = sim or require("idcloudhost.simulator").connect(helper.URL)
+  return sim:call(method, path, body)
 end
 
-function helper.reset()
-  helper.sim("POST", "reset")
-end
+function helper.reset() return helper.sim("POST", "reset") end
 
 --- The simulator's request log (API calls only).
-function helper.log()
-  return helper.sim("GET", "log")
-end
+function helper.log() return helper.sim("GET", "log") end
 
 --- Queues a fault: helper.fault{path = "/v1/user-resource/vm/list", kind = "status", status = 503}
-function helper.fault(f)
-  return helper.sim("POST", "faults", f)
-end
+function helper.fault(f) return helper.sim("POST", "faults", f) end
 
-function helper.config(c)
-  return helper.sim("PUT", "config", c)
-end
+function helper.config(c) return helper.sim("PUT", "config", c) end
 
 --- A client on the simulator.  Short retry delays keep the specs fast.
 function helper.client(opts)
