@@ -68,6 +68,7 @@ lint: deps
 
 # The specs under valgrind: a leak or memory error in the C core fails the run.
 valgrind: core
+	@sh scripts/deps.sh $(LUA) $(SIM_LUA) valgrind
 	sh scripts/with-sim.sh $(SIM_LUA) -- valgrind --quiet --error-exitcode=99 \
 	  --leak-check=full --errors-for-leak-kinds=definite,indirect \
 	  --suppressions=scripts/valgrind.supp \

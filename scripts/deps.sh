@@ -1,7 +1,7 @@
 #!/bin/sh
 # Install the Debian packages a target needs: as root through apt-get, otherwise say what to install.
-# usage: deps.sh LUA SIM_LUA
-lua=${1:-lua5.4}; sim=${2:-lua5.3}
+# usage: deps.sh LUA SIM_LUA [EXTRA_PACKAGES...]
+lua=${1:-lua5.4}; sim=${2:-lua5.3}; shift 2 2>/dev/null; extra="$*"
 case "$lua" in
   luajit) pkgs="luajit libluajit-5.1-dev" ;;
   lua5.1) pkgs="lua5.1 liblua5.1-0-dev" ;;
@@ -10,7 +10,7 @@ case "$lua" in
   *)      pkgs="$lua lib$lua-dev" ;;
 esac
 # lua-http (the simulator) is packaged for Lua 5.1 to 5.3 only.
-pkgs="$pkgs $sim lua-http lua-cjson lua-busted lua-check libcurl4-openssl-dev ca-certificates pkg-config gcc make"
+pkgs="$pkgs $sim lua-http lua-cjson lua-busted lua-check libcurl4-openssl-dev ca-certificates pkg-config gcc make $extra"
 missing=
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
