@@ -267,6 +267,13 @@ CURLcode xfer_setup(lua_State *L, xfer *x, const xfer_conf *c,
     SETOPT(x, CURLOPT_NOBODY, 1L);
   else
     SETOPT(x, CURLOPT_CUSTOMREQUEST, r->method);
+  /*
+  ** libcurl silently sends a request again when a reused connection dies
+  ** before any answer.  For a write that may already have run (a replayed
+  ** create makes a second VM), so writes always take a new connection.
+  */
+  if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0)
+    SETOPT(x, CURLOPT_FRESH_CONNECT, 1L);
   if ((rc = setheaders(L, x, r->headers)) != CURLE_OK) return rc;
   SETOPT(x, CURLOPT_HTTPHEADER, x->hdrs);
   return CURLE_OK;
