@@ -72,6 +72,12 @@ local handlers = {
   end,
 }
 
+-- A resource family's own test control: control.add("PUT", "/__sim/buckets", fn(body) -> reply).
+function control.add(method, path, fn)
+  assert(not handlers[method .. " " .. path], "control.add: duplicate " .. method .. " " .. path)
+  handlers[method .. " " .. path] = fn
+end
+
 function control.handle(method, path, body)
   local h = handlers[method .. " " .. path:gsub("/+$", "")]
   if not h then return reply.json(404, { error = "no such control endpoint: " .. method .. " " .. path }) end

@@ -1,0 +1,141 @@
+-- Block storage: client.disks and Disk objects (endpoints 31-37 of endpoints.md, elastis edition).
+-- The disks of a VM are the same disks: vm:add_disk() and friends live in idcloudhost.vms.
+local errors = require "idcloudhost.errors"
+local resource = require "idcloudhost.resource"
+
+local PATH = { disk_uuid = "uuid!" }
+
+local E = resource.endpoints("disk", {
+  list   = { "GET",    "storage/disks", loc = true },
+  get    = { "GET",    "storage/disks/{disk_uuid}", loc = true, path = PATH },
+  create = { "POST",   "storage/disks", loc = true, form = {
+    size_gb = "integer", billing_account_id = "integer", source_image_type = "string", source_image = "string",
+  } },
+  update = { "PATCH",  "storage/disks/{disk_uuid}", loc = true, path = PATH,
+    form = { billing_account_id = "integer!" } },
+  delete = { "DELETE", "storage/disks/{disk_uuid}", loc = true, path = PATH },
+  attach = { "POST",   "user-resource/vm/storage/attach", loc = true,
+    form = { uuid = "uuid!", storage_uuid = "uuid!" } },
+  detach = { "POST",   "user-resource/vm/storage/detach", loc = true,
+    form = { uuid = "uuid!", storage_uuid = "uuid!" } },
+})
+
+-- source_image_type values; source_image is required for all but EMPTY.
+local IMAGE_TYPES = { EMPTY = true, OS_BASE = true, DISK = true, SNAPSHOT = true }
+
+local function summary(d)
+  local src = d.source_image and (" from " .. tostring(d.source_image_type) .. " " .. tostring(d.source_image)) or ""
+  return string.format("%s %s GB %s%s", tostring(d.uuid), tostring(d.size_gb), tostring(d.status), src)
+end
+
+local Disk = resource.model { name = "disk", key = "uuid", summary = summary }
+
+local function wrap(client, data, err)
+  if data == nil then return nil, err end
+  return resource.wrap(Disk, client, data)
+end
+
+------------------------------------------------------------------------------------------------
+-- client.disks
+
+local Disks = {}
+
+--- All disks of the client's location (the VMs' disks too).
+function Disks:list()
+  return resource.wrap_list(Disk, self.client, self.client:call(E.list))
+end
+
+--- One disk by uuid.
+function Disks:get(uuid)
+  return wrap(self.client, self.client:call(E.get, { disk_uuid = uuid }))
+end
+
+-- What the docs ask of a new disk's source.
+local function check_create(p)
+  if type(p) ~= "table" then return nil, errors.invalid("disk:create: expected a table of parameters") end
+  local kind = p.source_image_type
+  if kind == nil then kind = "EMPTY" end
+  if not IMAGE_TYPES[kind] then
+    return nil, errors.invalid("disk:create: source_image_type must be one of OS_BASE, DISK, SNAPSHOT or EMPTY, got "
+      .. tostring(kind), "source_image_type")
+  end
+  if kind == "EMPTY" then
+    if p.size_gb == nil then
+      return nil, errors.invalid("disk:create: an EMPTY disk needs size_gb", "size_gb")
+    end
+  elseif p.source_image == nil or p.source_image == "" then
+    return nil, errors.invalid("disk:create: source_image is required for source_image_type " .. kind
+      .. (kind == "OS_BASE" and ' (like "ubuntu_20.04")' or " (the uuid of the source)"), "source_image")
+  elseif kind == "DISK" then
+    local ok, err = resource.uuid_of("disk:create", "source_image", p.source_image)
+    if not ok then return nil, err end
+  end
+  return true
+end
+
+--- Creates a disk: {size_gb=, billing_account_id= (default: the default account),
+-- source_image_type = "EMPTY" (default), "OS_BASE", "DISK" or "SNAPSHOT",
+-- source_image = "ubuntu_20.04" or a disk's/snapshot's uuid}.
+function Disks:create(params)
+  local ok, err = check_create(params)
+  if not ok then return nil, err end
+  -- Without billing_account_id: the default account (fetched once per client, see billing_accounts).
+  params, err = require("idcloudhost.billing_accounts").with_default(self.client, E.create, params)
+  if not params then return nil, err end
+  return wrap(self.client, self.client:call(E.create, params))
+end
+
+------------------------------------------------------------------------------------------------
+-- Disk objects
+
+-- The parameters of a call on this disk: the caller's options plus disk_uuid.
+local function params_of(disk, opts)
+  local p = {}
+  if type(opts) == "table" then
+    for k, v in pairs(opts) do p[k] = v end
+  elseif opts ~= nil then
+    p[1] = opts -- refused by the checks
+  end
+  p.disk_uuid = disk.uuid
+  return p
+end
+
+--- Fetches the disk again and updates this object in place.
+function Disk:reload()
+  return self:_apply(self:_call(E.get, { disk_uuid = self.uuid }))
+end
+
+--- Moves the disk to another billing account: {billing_account_id = 7}.  Returns the disk, updated.
+function Disk:update(opts)
+  local data, err = self:_call(E.update, params_of(self, opts))
+  if data == nil then return nil, err end
+  -- The answer leaves out the snapshots: keep the ones we know.
+  if type(data) == "table" and data.snapshots == nil then data.snapshots = self.snapshots end
+  return self:_apply(data)
+end
+
+--- Deletes the disk and all its snapshots (it must not be attached).  Returns true.
+function Disk:delete()
+  return resource.success(self:_call(E.delete, { disk_uuid = self.uuid }))
+end
+
+--- Attaches the disk to a VM (a VM object or its uuid).  Returns the disk as the VM shows it
+-- ({name = "vdb", size =, uuid =, ...}).
+function Disk:attach(vm)
+  local vm_uuid, err = resource.uuid_of("disk:attach", "vm", vm)
+  if not vm_uuid then return nil, err end
+  return self:_call(E.attach, { uuid = vm_uuid, storage_uuid = self.uuid })
+end
+
+--- Detaches the disk from a VM (a VM object or its uuid).  Returns true.
+function Disk:detach(vm)
+  local vm_uuid, err = resource.uuid_of("disk:detach", "vm", vm)
+  if not vm_uuid then return nil, err end
+  return resource.success(self:_call(E.detach, { uuid = vm_uuid, storage_uuid = self.uuid }))
+end
+
+return {
+  new = resource.collection(Disks),
+  model = Disk,
+  endpoints = E,
+}
