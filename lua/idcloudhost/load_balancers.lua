@@ -1,0 +1,258 @@
+-- Network load balancers: client.load_balancers and balancer objects (endpoints 61-70 of
+-- endpoints.md; elastis edition).  Every body is JSON.
+local check = require "idcloudhost.check"
+local errors = require "idcloudhost.errors"
+local json = require "idcloudhost.json"
+local resource = require "idcloudhost.resource"
+
+local U = { uuid = "uuid!" }
+
+local E = resource.endpoints("load_balancer", {
+  list            = { "GET",    "network/load_balancers", loc = true },
+  get             = { "GET",    "network/load_balancers/{uuid}", loc = true, path = U },
+  create          = { "POST",   "network/load_balancers", loc = true, json = {
+    display_name = "string", billing_account_id = "integer", network_uuid = "uuid",
+    reserve_public_ip = "boolean", rules = "array", targets = "array",
+  } },
+  rename          = { "PATCH",  "network/load_balancers/{uuid}", loc = true, path = U,
+    json = { display_name = "string!" } },
+  delete          = { "DELETE", "network/load_balancers/{uuid}", loc = true, path = U },
+  add_target      = { "POST",   "network/load_balancers/{uuid}/targets", loc = true, path = U,
+    json = { target_uuid = "uuid!", target_type = "string!" } },
+  remove_target   = { "DELETE", "network/load_balancers/{uuid}/targets/{target_uuid}", loc = true,
+    path = { uuid = "uuid!", target_uuid = "uuid!" } },
+  add_rule        = { "POST",   "network/load_balancers/{uuid}/forwarding_rules", loc = true, path = U,
+    json = { source_port = "integer!", target_port = "integer!" } },
+  remove_rule     = { "DELETE", "network/load_balancers/{uuid}/forwarding_rules/{rule_uuid}", loc = true,
+    path = { uuid = "uuid!", rule_uuid = "uuid!" } },
+  billing_account = { "PUT",    "network/load_balancers/{uuid}/billing_account", loc = true, path = U,
+    json = { set_id = "integer!" } },
+})
+
+local function count(t)
+  return type(t) == "table" and #t or 0
+end
+
+local function summary(lb)
+  local r, t = count(lb.forwarding_rules), count(lb.targets)
+  return string.format("%s %q %s (%d rule%s, %d target%s)", tostring(lb.uuid), tostring(lb.display_name),
+    tostring(lb.private_address), r, r == 1 and "" or "s", t, t == 1 and "" or "s")
+end
+
+local LB = resource.model { name = "load_balancer", key = "uuid", summary = summary }
+
+local function wrap(client, data, err)
+  if data == nil then return nil, err end
+  return resource.wrap(LB, client, data)
+end
+
+------------------------------------------------------------------------------------------------
+-- Rules and targets as the caller gives them, checked and made into what the platform takes.
+
+-- {source_port=, target_port=}: both whole numbers from 1 to 65535, nothing else.
+local function rule_of(what, rule)
+  if type(rule) ~= "table" then
+    return nil, errors.invalid(what .. ": a rule is a table {source_port = ..., target_port = ...}", "rules")
+  end
+  for k in pairs(rule) do
+    if k ~= "source_port" and k ~= "target_port" then
+      return nil, errors.invalid(what .. ": unknown rule field '" .. tostring(k) .. "'", tostring(k))
+    end
+  end
+  local out = {}
+  for _, k in ipairs { "source_port", "target_port" } do
+    local v, err = check.value(what, k, "integer!", rule[k])
+    if v == nil then return nil, err end
+    if v < 1 or v > 65535 then
+      return nil, errors.invalid(what .. ": " .. k .. " must be a port from 1 to 65535, got " .. v, k)
+    end
+    out[k] = v
+  end
+  return out
+end
+
+-- A VM object, a VM uuid, or a target table {target_uuid=, target_type= ("vm" by default)}.
+local function target_of(what, v)
+  if type(v) == "table" and v.target_uuid ~= nil then
+    for k in pairs(v) do
+      if k ~= "target_uuid" and k ~= "target_type" then
+        return nil, errors.invalid(what .. ": unknown target field '" .. tostring(k) .. "'", tostring(k))
+      end
+    end
+    local uuid, err = resource.uuid_of(what, "target_uuid", v.target_uuid)
+    if not uuid then return nil, err end
+    local kind
+    kind, err = check.value(what, "target_type", "string", v.target_type)
+    if err then return nil, err end
+    return { target_uuid = uuid, target_type = kind or "vm" }
+  end
+  local uuid, err = resource.uuid_of(what, "target", v)
+  if not uuid then return nil, err end
+  return { target_uuid = uuid, target_type = "vm" }
+end
+
+-- rules/targets must be lists; each item goes through fn.
+local function list_of(what, name, list, fn)
+  if type(list) ~= "table" or (next(list) ~= nil and #list == 0) then
+    return nil, errors.invalid(what .. ": " .. name .. " must be a list", name)
+  end
+  local out = json.array()
+  for i, item in ipairs(list) do
+    local v, err = fn(what, item)
+    if not v then return nil, err end
+    out[i] = v
+  end
+  return out
+end
+
+------------------------------------------------------------------------------------------------
+-- client.load_balancers
+
+local LBs = {}
+
+--- All load balancers of the client's location.
+function LBs:list()
+  return resource.wrap_list(LB, self.client, self.client:call(E.list))
+end
+
+--- One load balancer by uuid.
+function LBs:get(uuid)
+  return wrap(self.client, self.client:call(E.get, { uuid = uuid }))
+end
+
+--- Creates a load balancer: display_name, billing_account_id, network_uuid (a network or its
+-- uuid), reserve_public_ip, rules {{source_port=, target_port=}, ...}, targets {vm_or_target, ...}.
+function LBs:create(params)
+  local what = "load_balancer:create"
+  if params ~= nil and type(params) ~= "table" then
+    return nil, errors.invalid(what .. ": expected a table of parameters")
+  end
+  local p = {}
+  for k, v in pairs(params or {}) do p[k] = v end
+  local err
+  if type(p.network_uuid) == "table" then
+    p.network_uuid, err = resource.uuid_of(what, "network_uuid", p.network_uuid)
+    if not p.network_uuid then return nil, err end
+  end
+  if p.rules ~= nil then
+    p.rules, err = list_of(what, "rules", p.rules, rule_of)
+    if not p.rules then return nil, err end
+  end
+  if p.targets ~= nil then
+    p.targets, err = list_of(what, "targets", p.targets, target_of)
+    if not p.targets then return nil, err end
+  end
+  return wrap(self.client, self.client:call(E.create, p))
+end
+
+------------------------------------------------------------------------------------------------
+-- Load balancer objects
+
+--- Fetches the load balancer again and updates this object in place.
+function LB:reload()
+  return self:_apply(self:_call(E.get, { uuid = self.uuid }))
+end
+
+--- Renames the load balancer (display_name); answers it, updated in place.
+function LB:rename(name)
+  return self:_apply(self:_call(E.rename, { uuid = self.uuid, display_name = name }))
+end
+
+--- Moves the load balancer to another billing account; answers it, updated in place.
+function LB:set_billing_account(id)
+  return self:_apply(self:_call(E.billing_account, { uuid = self.uuid, set_id = id }))
+end
+
+--- Deletes the load balancer.  Returns true.
+function LB:delete()
+  local ok, err = self:_call(E.delete, { uuid = self.uuid })
+  if ok == nil then return nil, err end
+  return true
+end
+
+--- Adds a target (a VM object, its uuid, or {target_uuid=, target_type=}); returns the target
+-- as the platform describes it, and adds it to this object's targets.
+function LB:add_target(v)
+  local t, err = target_of("load_balancer:add_target", v)
+  if not t then return nil, err end
+  local target
+  target, err = self:_call(E.add_target, { uuid = self.uuid, target_uuid = t.target_uuid, target_type = t.target_type })
+  if target == nil then return nil, err end
+  if type(target) == "table" and type(self.targets) == "table" then self.targets[#self.targets + 1] = target end
+  return target
+end
+
+-- Takes the item whose field equals value out of list (in this object's copy).
+local function drop(list, field, value)
+  if type(list) ~= "table" then return end
+  for i = #list, 1, -1 do
+    if type(list[i]) == "table" and list[i][field] == value then table.remove(list, i) end
+  end
+end
+
+--- Removes a target by its uuid (the VM's uuid; a VM or target object works too).  Returns true.
+function LB:remove_target(v)
+  if type(v) == "table" and v.target_uuid ~= nil then v = v.target_uuid end
+  local uuid, err = resource.uuid_of("load_balancer:remove_target", "target_uuid", v)
+  if not uuid then return nil, err end
+  local ok
+  ok, err = self:_call(E.remove_target, { uuid = self.uuid, target_uuid = uuid })
+  if ok == nil then return nil, err end
+  drop(self.targets, "target_uuid", uuid)
+  return true
+end
+
+-- The rule of the re-read balancer that was just added: new, with these ports.
+local function find_rule(rules, before, rule)
+  local match
+  for _, f in ipairs(type(rules) == "table" and rules or {}) do
+    if tonumber(f.source_port) == rule.source_port and tonumber(f.target_port) == rule.target_port then
+      if not before[f.uuid] then return f end
+      match = match or f
+    end
+  end
+  return match
+end
+
+--- Adds a forwarding rule {source_port=, target_port=}.  The platform does not answer the new
+-- rule's uuid, so the balancer is re-read (this object is updated) and the new rule returned.
+function LB:add_rule(params)
+  local what = "load_balancer:add_rule"
+  local rule, err = rule_of(what, params)
+  if not rule then return nil, err end
+  local before = {}
+  for _, f in ipairs(type(self.forwarding_rules) == "table" and self.forwarding_rules or {}) do
+    if type(f) == "table" and f.uuid then before[f.uuid] = true end
+  end
+  local ok
+  ok, err = self:_call(E.add_rule, { uuid = self.uuid, source_port = rule.source_port, target_port = rule.target_port })
+  if ok == nil then return nil, err end
+  ok, err = self:reload()
+  if not ok then
+    err.message = "the rule was added, but re-reading the load balancer failed: " .. tostring(err.message)
+    return nil, err
+  end
+  local found = find_rule(self.forwarding_rules, before, rule)
+  if not found then
+    return nil, errors.new { kind = "api", message = what .. ": the rule was added but the load balancer does not show it" }
+  end
+  return found
+end
+
+--- Removes a forwarding rule by uuid (a rule table works too).  Returns true.
+function LB:remove_rule(v)
+  if type(v) == "table" then v = v.uuid end
+  local uuid, err = check.value("load_balancer:remove_rule", "rule_uuid", "uuid!", v)
+  if not uuid then return nil, err end
+  local ok
+  ok, err = self:_call(E.remove_rule, { uuid = self.uuid, rule_uuid = uuid })
+  if ok == nil then return nil, err end
+  drop(self.forwarding_rules, "uuid", uuid)
+  return true
+end
+
+return {
+  new = resource.collection(LBs),
+  model = LB,
+  endpoints = E,
+}

@@ -1,0 +1,254 @@
+-- Floating IPs (location-specific): /v1/[{slug}/]network/ip_addresses...
+--
+-- Records live in state.collection(slug, "floating_ips")[address]. Rules:
+--   * an address is assigned to one resource at a time; assigning it to
+--     another VM moves it, and `assigned_to` follows;
+--   * assign takes {"vm_uuid": ...} (the docs) or {"assigned_to": ...,
+--     "assigned_to_resource_type": "virtual_machine"} (newer deployments);
+--   * a VM created with a public IP (reserve_public_ip, true by default) gets
+--     a floating IP assigned to it (its public address, named after the VM,
+--     billed to the VM's account); deleting the VM leaves its floating IPs
+--     reserved and unassigned (they keep being billed, as on the platform);
+--   * a load balancer created with reserve_public_ip gets one too
+--     (assigned_to_resource_type "load_balancer");
+--   * billing accounts go through network.billing_account (the billing
+--     family's rules when it is loaded);
+--   * unknown address: 404 {"message": "Ip address <a> was not found."};
+--     delete answers 200 with an empty body (an assigned address is
+--     unassigned and deleted); unassign of an unassigned address answers it
+--     unchanged.
+-- The assignment fields (assigned_to_resource_type, assigned_to_private_ip)
+-- are shown only while assigned, unassigned_at once it was unassigned; the
+-- unassign answer also carries the address's uuid (as in the docs).
+local clock = require "sim.clock"
+local ids = require "sim.ids"
+local json = require "sim.json"
+-- Loaded first so that its vm_created listener (which gives the VM its private address) runs before ours.
+local network = require "sim.network"
+local params = require "sim.params"
+local reply = require "sim.reply"
+local state = require "sim.state"
+
+local fip = {}
+
+local A = json.array
+local null = json.null
+
+local function ips(slug)
+  return state.collection(slug, "floating_ips")
+end
+
+local function loc_index(slug)
+  for i, l in ipairs(state.locations) do
+    if l.slug == slug then return i end
+  end
+  return 9
+end
+
+-- 103.15<loc>.x.y: apart from the addresses VMs are created with.
+local function allocate(slug)
+  local col = ips(slug)
+  while true do
+    local n = state.next_id("floating_ip:" .. slug)
+    local addr = string.format("103.%d.%d.%d", 150 + loc_index(slug), math.floor((n - 1) / 250) % 256,
+      2 + (n - 1) % 250)
+    if not col[addr] then return addr end
+  end
+end
+
+-- f: address (optional), name, billing_account_id.
+function fip.new(slug, f)
+  local now = clock.timestamp()
+  local rec = {
+    id = state.next_id("floating_ip"),
+    uuid = ids.uuid4(),
+    address = f.address or allocate(slug),
+    name = f.name or "",
+    billing_account_id = f.billing_account_id,
+    created_at = now,
+    updated_at = now,
+  }
+  ips(slug)[rec.address] = rec
+  return rec
+end
+
+-- Assign to a resource: kind "virtual_machine" or "load_balancer".
+function fip.assign(rec, uuid, kind, private_ip)
+  rec.assigned_to, rec.resource_type, rec.private_ip = uuid, kind, private_ip
+  rec.updated_at = clock.timestamp()
+end
+
+function fip.unassign(rec)
+  if rec.assigned_to then
+    rec.assigned_to, rec.resource_type, rec.private_ip = nil, nil, nil
+    rec.unassigned_at = clock.timestamp()
+    rec.updated_at = rec.unassigned_at
+  end
+end
+
+-- Unassigns every address assigned to the resource uuid.
+function fip.release_from(slug, uuid)
+  for _, rec in pairs(ips(slug)) do
+    if rec.assigned_to == uuid then fip.unassign(rec) end
+  end
+end
+
+function fip.view(rec, with_uuid)
+  local v = {
+    id = rec.id,
+    address = rec.address,
+    user_id = state.user.id,
+    billing_account_id = rec.billing_account_id,
+    type = "public",
+    network_id = null,
+    name = rec.name,
+    enabled = true,
+    created_at = rec.created_at,
+    updated_at = rec.updated_at,
+    is_deleted = false,
+    is_virtual = false,
+    assigned_to = rec.assigned_to or null,
+    unassigned_at = rec.unassigned_at,
+    uuid = with_uuid and rec.uuid or nil,
+  }
+  if rec.assigned_to then
+    v.assigned_to_resource_type = rec.resource_type
+    v.assigned_to_private_ip = rec.private_ip
+  end
+  return v
+end
+
+local function sorted(slug)
+  local out = {}
+  for _, rec in pairs(ips(slug)) do out[#out + 1] = rec end
+  table.sort(out, function(a, b) return a.id < b.id end)
+  return out
+end
+
+---------------------------------------------------------------------------
+-- Handlers
+---------------------------------------------------------------------------
+
+local function lookup(req)
+  local addr = req.vars.address
+  local rec = ips(req.loc)[addr]
+  if not rec then return nil, reply.message(404, "Ip address " .. addr .. " was not found.") end
+  return rec
+end
+
+
+function fip.list(req)
+  local r = params.reader(req.params)
+  local ba = r:int("billing_account_id")
+  local vm_uuid = r:uuid("vm_uuid")
+  if r:failed() then return reply.errors(r.errors) end
+  local out = A()
+  for _, rec in ipairs(sorted(req.loc)) do
+    if (ba == nil or rec.billing_account_id == ba) and (vm_uuid == nil or rec.assigned_to == vm_uuid) then
+      out[#out + 1] = fip.view(rec)
+    end
+  end
+  return reply.ok(out)
+end
+
+function fip.get(req)
+  local rec, err = lookup(req)
+  if not rec then return err end
+  return reply.ok(fip.view(rec))
+end
+
+function fip.create(req)
+  local r = params.reader(req.params)
+  local id = r:int("billing_account_id", true)
+  local name = r:str("name", false, "")
+  if r:failed() then return reply.errors(r.errors) end
+  local ba, err = network.billing_account(req, id)
+  if not ba then return err end
+  return reply.ok(fip.view(fip.new(req.loc, { name = name, billing_account_id = ba.id })))
+end
+
+function fip.update(req)
+  local r = params.reader(req.params)
+  local id = r:int("billing_account_id")
+  local name = r:str("name")
+  if r:failed() then return reply.errors(r.errors) end
+  local rec, err = lookup(req)
+  if not rec then return err end
+  local ba
+  if id ~= nil then
+    ba, err = network.billing_account(req, id)
+    if not ba then return err end
+  end
+  rec.name = name or rec.name
+  rec.billing_account_id = ba and ba.id or rec.billing_account_id
+  rec.updated_at = clock.timestamp()
+  return reply.ok(fip.view(rec))
+end
+
+function fip.delete(req)
+  local rec, err = lookup(req)
+  if not rec then return err end
+  ips(req.loc)[rec.address] = nil
+  return reply.empty(200)
+end
+
+-- {"vm_uuid": u} or {"assigned_to": u, "assigned_to_resource_type": "virtual_machine"}.
+function fip.do_assign(req)
+  local r = params.reader(req.params)
+  local field = r:present("vm_uuid") and "vm_uuid" or (r:present("assigned_to") and "assigned_to") or nil
+  local uuid = r:uuid(field or "vm_uuid", true)
+  local kind = r:str("assigned_to_resource_type")
+  if field == "assigned_to" and kind ~= nil and kind ~= "virtual_machine" then
+    r:fail("assigned_to_resource_type", "Only virtual_machine can be assigned through this call")
+  end
+  if r:failed() then return reply.errors(r.errors) end
+  local rec, err = lookup(req)
+  if not rec then return err end
+  local vm = state.collection(req.loc, "vms")[uuid]
+  if not vm then return reply.message(400, "Virtual machine " .. uuid .. " was not found.") end
+  fip.assign(rec, vm.uuid, "virtual_machine", vm.private_ipv4)
+  return reply.ok(fip.view(rec))
+end
+
+function fip.do_unassign(req)
+  local rec, err = lookup(req)
+  if not rec then return err end
+  fip.unassign(rec)
+  return reply.ok(fip.view(rec, true))
+end
+
+function fip.register(router)
+  local L = { loc = true }
+  router.add("GET", "/v1/network/ip_addresses", fip.list, L)
+  router.add("POST", "/v1/network/ip_addresses", fip.create, L)
+  router.add("POST", "/v1/network/ip_addresses/", fip.create, L) -- the docs' request line
+  router.add("GET", "/v1/network/ip_addresses/{address}", fip.get, L)
+  router.add("PATCH", "/v1/network/ip_addresses/{address}", fip.update, L)
+  router.add("DELETE", "/v1/network/ip_addresses/{address}", fip.delete, L)
+  router.add("POST", "/v1/network/ip_addresses/{address}/assign", fip.do_assign, L)
+  router.add("POST", "/v1/network/ip_addresses/{address}/unassign", fip.do_unassign, L)
+end
+
+---------------------------------------------------------------------------
+-- VMs: their public address is a floating IP; deletion leaves it reserved.
+---------------------------------------------------------------------------
+
+state.on("vm_created", function(slug, vm)
+  local addr = vm.sim.public_ipv4
+  if addr and not ips(slug)[addr] then
+    local rec = fip.new(slug, { address = addr, name = vm.name, billing_account_id = vm.billing_account })
+    fip.assign(rec, vm.uuid, "virtual_machine", vm.private_ipv4)
+  end
+end)
+
+state.on("vm_deleted", function(slug, vm)
+  fip.release_from(slug, vm.uuid)
+end)
+
+state.dumpers.floating_ips = function(slug)
+  local out = A()
+  for i, rec in ipairs(sorted(slug)) do out[i] = fip.view(rec, true) end
+  return out
+end
+
+return fip
