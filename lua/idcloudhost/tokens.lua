@@ -1,0 +1,109 @@
+-- API tokens: client.tokens and token objects (endpoints 3-6 of endpoints.md).
+-- A token's secret is its `token` field: it is never part of tostring(token).
+local check = require "idcloudhost.check"
+local errors = require "idcloudhost.errors"
+local resource = require "idcloudhost.resource"
+
+local OPTIONS = { description = "string", restricted = "boolean", billing_account_id = "integer" }
+
+local E = resource.endpoints("token", {
+  list   = { "GET",    "user-resource/token/list" },
+  create = { "POST",   "user-resource/token", form = OPTIONS },
+  update = { "PATCH",  "user-resource/token", form = {
+    token_id = "integer!", description = "string", restricted = "boolean", billing_account_id = "integer",
+  } },
+  delete = { "DELETE", "user-resource/token", form = { token_id = "integer!" } },
+})
+
+local function summary(t)
+  local scope = t.restricted and ("restricted to billing account " .. tostring(t.billing_account_id)) or "unrestricted"
+  return string.format("%s %q %s", tostring(t.id), tostring(t.description or ""), scope)
+end
+
+local Token = resource.model { name = "token", key = "id", summary = summary }
+
+-- A restricted token needs the billing account it is restricted to.
+local function check_scope(what, restricted, billing_account_id)
+  if restricted and (billing_account_id == nil or billing_account_id == 0) then
+    return nil, errors.invalid(what .. ": a restricted token needs billing_account_id", "billing_account_id")
+  end
+  return true
+end
+
+------------------------------------------------------------------------------------------------
+-- client.tokens
+
+local Tokens = {}
+
+--- Every API token of the user (secrets included, in each token's `token` field).
+function Tokens:list()
+  return resource.wrap_list(Token, self.client, self.client:call(E.list))
+end
+
+--- Creates a token: description, restricted (to billing_account_id).  Returns the new token.
+function Tokens:create(params)
+  local p, err = check.params("token:create", OPTIONS, params)
+  if not p then return nil, err end
+  local ok
+  ok, err = check_scope("token:create", p.restricted, p.billing_account_id)
+  if not ok then return nil, err end
+  local data
+  data, err = self.client:call(E.create, params)
+  if data == nil then return nil, err end
+  -- The platform answers with every token of the user; the new one has the highest id.
+  if type(data) == "table" and data.id == nil then
+    local newest
+    for _, t in ipairs(data) do
+      if type(t) == "table" and (newest == nil or (tonumber(t.id) or 0) > (tonumber(newest.id) or 0)) then newest = t end
+    end
+    data = newest
+  end
+  if type(data) ~= "table" then
+    return nil, errors.new { kind = "decode", message = "token:create: the answer holds no token" }
+  end
+  return resource.wrap(Token, self.client, data)
+end
+
+------------------------------------------------------------------------------------------------
+-- Token objects
+
+--- Changes description, restricted and/or billing_account_id; the rest stays as it is.
+-- (On the platform, sending `restricted` with any value, even false, makes the token restricted,
+-- and leaving it out makes it unrestricted: this method sends what keeps the token as asked.)
+function Token:update(params)
+  local p, err = check.params("token:update", OPTIONS, params)
+  if not p then return nil, err end
+  if next(p) == nil then
+    return nil, errors.invalid("token:update: give at least one of description, restricted, billing_account_id")
+  end
+  local restricted = p.restricted
+  if restricted == nil then restricted = self.restricted == true end
+  local ba = p.billing_account_id
+  if ba == nil and restricted then ba = self.billing_account_id end
+  local ok
+  ok, err = check_scope("token:update", restricted, ba)
+  if not ok then return nil, err end
+  local send = { token_id = self.id, description = p.description or self.description }
+  if restricted then send.restricted = true end
+  if ba ~= nil and ba ~= 0 then send.billing_account_id = ba end
+  local data
+  data, err = self:_call(E.update, send)
+  if data == nil then return nil, err end
+  if type(data) == "table" and data.id == nil then -- a list of every token: find this one
+    for _, t in ipairs(data) do
+      if type(t) == "table" and t.id == self.id then data = t break end
+    end
+  end
+  return self:_apply(data)
+end
+
+--- Deletes the token (it stops working at once).  Returns true.
+function Token:delete()
+  return resource.success(self:_call(E.delete, { token_id = self.id }))
+end
+
+return {
+  new = resource.collection(Tokens),
+  model = Token,
+  endpoints = E,
+}
