@@ -232,6 +232,38 @@ function catalog.validate(p, opts)
   return values, errors
 end
 
+-- GET /v1/config/vm_images[/plain_os|/app_catalog] (elastis edition): the OS
+-- images of the parameter list above, shaped like the docs (centos is the App
+-- Catalog image there, almalinux the default).
+local IMAGE_META = {
+  almalinux = { pos = 1, display = "Almalinux", default = true },
+  centos = { pos = 2, display = "Centos", app = true },
+  ubuntu = { pos = 3, display = "Ubuntu" },
+  debian = { pos = 4, display = "Debian" },
+  rockylinux = { pos = 5, display = "Rockylinux" },
+  windows = { pos = 6, display = "Windows" },
+}
+
+-- which: nil (all), "plain" or "app".
+function catalog.images(which)
+  local out = A()
+  for _, l in ipairs(OS_VERSIONS) do
+    local meta = IMAGE_META[l.os_name] or { pos = 99, display = l.os_name }
+    local app = meta.app == true
+    if which == nil or (which == "app") == app then
+      local versions = A()
+      for i, v in ipairs(l.values) do versions[i] = { os_version = v, display_name = v, published = true } end
+      out[#out + 1] = {
+        os_name = l.os_name, display_name = meta.display, ui_position = meta.pos,
+        is_default = meta.default == true, is_app_catalog = app,
+        icon = "https://static.example/os/" .. l.os_name .. ".svg", versions = versions,
+      }
+    end
+  end
+  table.sort(out, function(a, b) return a.ui_position < b.ui_position end)
+  return out
+end
+
 function catalog.register(router)
   router.add("GET", "/v1/api/parameters/vm", function()
     return reply.ok(catalog.vm_parameters)
@@ -239,6 +271,9 @@ function catalog.register(router)
   router.add("GET", "/v1/config/locations", function()
     return reply.ok(A(state.locations))
   end)
+  router.add("GET", "/v1/config/vm_images", function() return reply.ok(catalog.images()) end)
+  router.add("GET", "/v1/config/vm_images/plain_os", function() return reply.ok(catalog.images("plain")) end)
+  router.add("GET", "/v1/config/vm_images/app_catalog", function() return reply.ok(catalog.images("app")) end)
 end
 
 return catalog

@@ -3,4 +3,10 @@
 return {
   "sim.catalog",
   "sim.vm",
+  "sim.account",
+  "sim.billing",
+  "sim.storage",
+  "sim.network",
+  "sim.floating_ip",
+  "sim.load_balancer",
 }

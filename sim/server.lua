@@ -49,7 +49,8 @@ local function send(stream, rep)
     end
   end
   local body = rep.body or ""
-  h:append("content-length", tostring(#body))
+  -- A 204 has no body and no Content-Length (lua-http refuses to send one: 503 instead).
+  if rep.status ~= 204 then h:append("content-length", tostring(#body)) end
   local ok = stream:write_headers(h, body == "", IO_TIMEOUT)
   if ok and body ~= "" then stream:write_chunk(body, true, IO_TIMEOUT) end
 end
@@ -67,7 +68,9 @@ local function process(req, entry)
   if req.apikey == nil then
     return reply.message(401, "No API key found in request")
   end
-  if not config.apikeys[req.apikey] then
+  -- A configured key (APIKEYS) is an unrestricted token; tokens made through the API count too.
+  req.token = not config.apikeys[req.apikey] and state.hooks.find_token and state.hooks.find_token(req.apikey) or nil
+  if not config.apikeys[req.apikey] and not req.token then
     return reply.message(403, "Invalid authentication credentials")
   end
   if req.json_error then return reply.message(400, req.json_error) end

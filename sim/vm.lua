@@ -296,7 +296,7 @@ function vm.create(req)
   local source_uuid = r:uuid("source_uuid")
   local source_replica = r:str("source_replica")
   local reserve_public_ip = r:bool("reserve_public_ip", true)
-  local network_uuid = r:uuid("network_uuid")
+  local network_uuid = p.network_uuid ~= "" and r:uuid("network_uuid") or nil -- "": the default network
   local cloud_init = read_cloud_init(r)
   local pool_uuid = r:uuid("designated_pool_uuid")
   local disk_uuid = r:uuid("disk_uuid")
@@ -324,8 +324,11 @@ function vm.create(req)
   if next(errors) then return reply.errors(errors) end
 
   -- Objects the parameters point at.
-  local ba
-  if billing_id == 0 then
+  local ba, ba_err
+  if state.hooks.billing_account_for then -- sim/billing.lua: restricted tokens, required id
+    ba, ba_err = state.hooks.billing_account_for(req, billing_id)
+    if not ba then return ba_err end
+  elseif billing_id == 0 then
     ba = state.default_billing_account()
   else
     ba = state.billing_account(billing_id)
@@ -334,6 +337,11 @@ function vm.create(req)
     return reply.error("No such billing account exists. " .. tostring(billing_id))
   end
   if source_uuid and not source then return no_such_vm(source_uuid) end
+  local replica = source_replica and state.hooks.find_replica
+    and state.hooks.find_replica(req.loc, source_uuid, source_replica)
+  if source_replica and state.hooks.find_replica and not replica then
+    return reply.error("No such storage replica exists. " .. source_replica)
+  end
   local disk
   if disk_uuid and state.hooks.find_disk then
     disk = state.hooks.find_disk(req.loc, disk_uuid)
@@ -344,12 +352,12 @@ function vm.create(req)
   end
   if network_uuid and state.hooks.find_network
     and not state.hooks.find_network(req.loc, network_uuid) then
-    return reply.error("No such network exists. " .. network_uuid)
+    return reply.message(400, "Network UUID is invalid.")
   end
 
   local size = values.disks
   if disk then size = disk.size
-  elseif source then size = size or source.storage[1].size end
+  elseif source then size = size or (replica and replica.size) or source.storage[1].size end
   local os_name = values.os_name or (source and source.os_name)
   local rec = new_record(req.loc, {
     name = values.name,

@@ -75,7 +75,8 @@ describe("requests", function()
   it("form-encodes with %20 for spaces and keeps + signs", function()
     local f = helper.fake { { status = 200, body = VM_JSON } }
     local c = f.client()
-    local vm = assert(c.vms:create(helper.vm_params { description = "a b+c", cloud_init = { runcmd = { "echo 1+1" } } }))
+    local vm = assert(c.vms:create(helper.vm_params { description = "a b+c", cloud_init = { runcmd = { "echo 1+1" } },
+      billing_account_id = 6 })) -- given: no billing account lookup first
     local req = f.requests[1]
     assert.equal("POST", req.method)
     assert.equal("application/x-www-form-urlencoded", req.headers["Content-Type"])
@@ -276,7 +277,7 @@ describe("retries", function()
       { error = "timeout", code = 28 }, { error = "Connection reset by peer", code = 56 },
     } do
       local f = helper.fake { step, { status = 200, body = VM_JSON } }
-      local vm, err = f.client { retries = 3 }.vms:create(helper.vm_params())
+      local vm, err = f.client { retries = 3 }.vms:create(helper.vm_params { billing_account_id = 6 })
       assert.is_nil(vm)
       assert.equal(1, err.attempts)
       assert.equal(1, #f.requests)
@@ -289,7 +290,7 @@ describe("retries", function()
       { status = 429, body = "", headers = { ["retry-after"] = "0" } },
       { status = 200, body = VM_JSON },
     }
-    local vm = assert(f.client { retries = 3 }.vms:create(helper.vm_params()))
+    local vm = assert(f.client { retries = 3 }.vms:create(helper.vm_params { billing_account_id = 6 }))
     assert.equal(UUID, vm.uuid)
     assert.equal(3, #f.requests)
   end)

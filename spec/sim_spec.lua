@@ -120,6 +120,7 @@ local VALID = {
   ram = 2048,
   username = "example",
   password = "Password123",
+  billing_account_id = 6, -- required with an unrestricted token (sim/billing.lua)
 }
 
 local function with(over)
@@ -302,10 +303,12 @@ describe("simulator VMs", function()
     r = call("POST", "/v1/user-resource/vm", { form = with({
       os_name = "windows", os_version = "2022", vcpu = 2, ram = 1024, username = false }) })
     assert.equal(200, r.status, r.body)
-    r = call("POST", "/v1/user-resource/vm", { form = with({
-      disks = false, disk_uuid = "3d91aa31-16ec-44ee-b8b3-22a0bda6559e" }) })
+    -- disk_uuid: an existing, unattached disk of the location (sim/disk.lua)
+    local disk = call("POST", "/v1/storage/disks", { form = { size_gb = 30, billing_account_id = 6 } }).json
+    r = call("POST", "/v1/user-resource/vm", { form = with({ disks = false, disk_uuid = disk.uuid }) })
     assert.equal(200, r.status, r.body)
-    assert.equal("3d91aa31-16ec-44ee-b8b3-22a0bda6559e", r.json.storage[1].uuid)
+    assert.equal(disk.uuid, r.json.storage[1].uuid)
+    assert.equal(30, r.json.storage[1].size)
   end)
 
   it("refuses an unknown billing account", function()

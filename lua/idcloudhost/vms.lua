@@ -87,6 +87,9 @@ end
 function VMs:create(params)
   local ok, err = check_create(params)
   if not ok then return nil, err end
+  -- Without billing_account_id: the default account (fetched once per client, see billing_accounts).
+  params, err = require("idcloudhost.billing_accounts").with_default(self.client, E.create, params)
+  if not params then return nil, err end
   return wrap(self.client, self.client:call(E.create, params))
 end
 
@@ -117,9 +120,30 @@ function VM:update(params)
   return true
 end
 
---- Deletes the VM.  Returns true.
-function VM:delete()
-  return resource.success(self:_call(E.delete, { uuid = self.uuid }))
+--- Deletes the VM.  Returns true.  {release_ips = true} also deletes the floating IPs assigned
+-- to it (otherwise they stay reserved, and billed, after the VM is gone).
+function VM:delete(opts)
+  if opts ~= nil and type(opts) ~= "table" then return nil, errors.invalid("vm:delete: expected an options table") end
+  for k, v in pairs(opts or {}) do
+    if k ~= "release_ips" then return nil, errors.invalid("vm:delete: unknown option '" .. tostring(k) .. "'", k) end
+    if type(v) ~= "boolean" then return nil, errors.invalid("vm:delete: release_ips must be true or false", k) end
+  end
+  local ips, err
+  if opts and opts.release_ips then
+    ips, err = self:floating_ips()
+    if not ips then return nil, err end
+  end
+  local ok
+  ok, err = resource.success(self:_call(E.delete, { uuid = self.uuid }))
+  if not ok then return nil, err end
+  for _, ip in ipairs(ips or {}) do
+    ok, err = ip:delete()
+    if not ok then
+      err.message = "the VM is deleted, but releasing floating IP " .. tostring(ip.address) .. " failed: " .. tostring(err.message)
+      return nil, err
+    end
+  end
+  return true
 end
 
 --- Starts the VM; answers the VM.
@@ -159,9 +183,170 @@ end
 
 ------------------------------------------------------------------------------------------------
 -- Storage of a VM: replicas, attached disks, the deprecated public IP calls
+-- (endpoints 17-18, 20-24 and 28-30 of endpoints.md; attach/detach are the disks family's 36-37).
+
+local disks = require "idcloudhost.disks"
+local replicas = require "idcloudhost.replicas"
+
+local S = resource.endpoints("vm", {
+  replicas    = { "GET",    "user-resource/vm/replica", loc = true, query = { uuid = "uuid!", r_type = "string" } },
+  snapshot    = { "POST",   "user-resource/vm/replica", loc = true, form = { uuid = "uuid!", r_type = "string" } },
+  rebuild     = { "POST",   "user-resource/vm/rebuild", loc = true, form = { uuid = "uuid!", replica_uuid = "string!" } },
+  add_disk    = { "POST",   "user-resource/vm/storage", loc = true, form = { uuid = "uuid!", size_gb = "integer!" } },
+  resize_disk = { "PATCH",  "user-resource/vm/storage", loc = true,
+    form = { uuid = "uuid!", disk_uuid = "uuid!", size_gb = "integer!" } },
+  remove_disk = { "DELETE", "user-resource/vm/storage", loc = true, form = { uuid = "uuid!", storage_uuid = "uuid!" } },
+  reserve_public_ip = { "POST",   "user-resource/vm/ip/public", loc = true, form = { uuid = "uuid!" } },
+  release_public_ip = { "DELETE", "user-resource/vm/ip/public", loc = true, form = { uuid = "uuid!" } },
+})
+
+-- The entry of this VM's storage list with that uuid: index, entry.
+local function storage_entry(vm, uuid)
+  for i, s in ipairs(type(vm.storage) == "table" and vm.storage or {}) do
+    if type(s) == "table" and s.uuid == uuid then return i, s end
+  end
+end
+
+-- Keeps vm.storage true to a disk call's answer: entry added/updated (data) or removed (nil).
+local function sync_storage(vm, uuid, data)
+  local i, s = storage_entry(vm, uuid)
+  if data == nil then
+    if i then table.remove(vm.storage, i) end
+  elseif type(data) == "table" then
+    if s then
+      for k, v in pairs(data) do s[k] = v end
+    elseif type(vm.storage) == "table" then
+      vm.storage[#vm.storage + 1] = data
+    end
+  end
+end
+
+-- Refuses the VM's primary (boot) disk, when this VM object or the disk says it is one.
+local function refuse_primary(vm, what, disk, uuid)
+  local _, s = storage_entry(vm, uuid)
+  if (type(disk) == "table" and disk.primary == true) or (s and s.primary == true) then
+    return nil, errors.invalid(string.format("%s: disk %s is the VM's primary (boot) disk, which cannot be %s",
+      what, uuid, what == "vm:remove_disk" and "removed" or "detached"), "disk")
+  end
+  return true
+end
+
+--- The VM's replicas of one type: {r_type = "snapshot"} (the default) or {r_type = "backup"}.
+function VM:replicas(opts)
+  local p = self:_params(opts)
+  local ok, err = replicas.check_type("vm:replicas", "r_type", p.r_type)
+  if not ok then return nil, err end
+  return resource.wrap_list(replicas.model, self:_client(), self:_call(S.replicas, p))
+end
+
+--- Makes a replica of the VM's disk, {r_type = "snapshot"} (the default) or "backup".  Returns it.
+function VM:snapshot(opts)
+  local p = self:_params(opts)
+  local ok, err = replicas.check_type("vm:snapshot", "r_type", p.r_type)
+  if not ok then return nil, err end
+  local data, cerr = self:_call(S.snapshot, p)
+  if data == nil then return nil, cerr end
+  -- The answer is the disk with its replicas: the new one is the newest.
+  local newest
+  for _, r in ipairs(type(data) == "table" and type(data.replica) == "table" and data.replica or {}) do
+    if not newest or (tonumber(r.id) or 0) >= (tonumber(newest.id) or 0) then newest = r end
+  end
+  if not newest then
+    return nil, errors.new { kind = "decode", message = "vm:snapshot: the answer holds no replica" }
+  end
+  local _, s = storage_entry(self, data.uuid)
+  if s then s.replica = data.replica end
+  return resource.wrap(replicas.model, self:_client(), newest)
+end
+
+--- Discards the disk's current state and restores it from a replica (object or uuid).  The VM
+-- is left stopped.  Returns the VM, updated.
+function VM:rebuild(replica)
+  local uuid, err = replicas.uuid_of("vm:rebuild", replica)
+  if not uuid then return nil, err end
+  return self:_apply(self:_call(S.rebuild, { uuid = self.uuid, replica_uuid = uuid }))
+end
+
+--- Makes a new disk and attaches it: {size_gb = 50}.  Returns the disk as the VM shows it.
+function VM:add_disk(opts)
+  local data, err = self:_call(S.add_disk, self:_params(opts))
+  if data == nil then return nil, err end
+  if type(data) == "table" then sync_storage(self, data.uuid, data) end
+  return data
+end
+
+--- Grows a disk of the VM (a disk or its uuid) to size_gb; a disk cannot shrink.  Returns the disk.
+function VM:resize_disk(disk, size_gb)
+  local uuid, err = resource.uuid_of("vm:resize_disk", "disk", disk)
+  if not uuid then return nil, err end
+  if type(size_gb) ~= "number" or size_gb ~= math.floor(size_gb) then
+    return nil, errors.invalid("vm:resize_disk: size_gb must be a whole number of GB, got " .. tostring(size_gb), "size_gb")
+  end
+  local _, s = storage_entry(self, uuid)
+  local current = (type(disk) == "table" and (disk.size or disk.size_gb)) or (s and s.size)
+  if type(current) == "number" and size_gb < current then
+    return nil, errors.invalid(string.format("vm:resize_disk: a disk cannot shrink: %d GB is less than its current %d GB",
+      size_gb, current), "size_gb")
+  end
+  local data, cerr = self:_call(S.resize_disk, { uuid = self.uuid, disk_uuid = uuid, size_gb = size_gb })
+  if data == nil then return nil, cerr end
+  sync_storage(self, uuid, type(data) == "table" and data or { size = size_gb })
+  return data
+end
+
+--- Detaches and deletes a disk of the VM (a disk or its uuid); not the primary disk.  Returns true.
+function VM:remove_disk(disk)
+  local uuid, err = resource.uuid_of("vm:remove_disk", "disk", disk)
+  if not uuid then return nil, err end
+  local ok, perr = refuse_primary(self, "vm:remove_disk", disk, uuid)
+  if not ok then return nil, perr end
+  ok, err = resource.success(self:_call(S.remove_disk, { uuid = self.uuid, storage_uuid = uuid }))
+  if not ok then return nil, err end
+  sync_storage(self, uuid, nil)
+  return true
+end
+
+--- Attaches a disk (a disk object or its uuid) to the VM.  Returns the disk as the VM shows it.
+function VM:attach_disk(disk)
+  local uuid, err = resource.uuid_of("vm:attach_disk", "disk", disk)
+  if not uuid then return nil, err end
+  local data, cerr = self:_call(disks.endpoints.attach, { uuid = self.uuid, storage_uuid = uuid })
+  if data == nil then return nil, cerr end
+  if type(data) == "table" then sync_storage(self, uuid, data) end
+  return data
+end
+
+--- Detaches a disk (a disk object or its uuid) from the VM; the disk stays.  Returns true.
+function VM:detach_disk(disk)
+  local uuid, err = resource.uuid_of("vm:detach_disk", "disk", disk)
+  if not uuid then return nil, err end
+  local ok, perr = refuse_primary(self, "vm:detach_disk", disk, uuid)
+  if not ok then return nil, perr end
+  ok, err = resource.success(self:_call(disks.endpoints.detach, { uuid = self.uuid, storage_uuid = uuid }))
+  if not ok then return nil, err end
+  sync_storage(self, uuid, nil)
+  return true
+end
+
+--- DEPRECATED (use client.floating_ips): reserves a public IP and assigns it to the VM.  Returns
+-- the VM (the address is not in the answer).
+function VM:reserve_public_ip()
+  return self:_apply(self:_call(S.reserve_public_ip, { uuid = self.uuid }))
+end
+
+--- DEPRECATED (use client.floating_ips): releases the VM's public IP; the address stays reserved
+-- for the account.  Returns the VM.
+function VM:release_public_ip()
+  return self:_apply(self:_call(S.release_public_ip, { uuid = self.uuid }))
+end
 
 ------------------------------------------------------------------------------------------------
 -- Networking of a VM: floating IPs
+
+--- The floating IPs assigned to this VM (floating IP objects, see client.floating_ips).
+function VM:floating_ips()
+  return self:_client().floating_ips:list { vm_uuid = self.uuid }
+end
 
 ------------------------------------------------------------------------------------------------
 -- Waiting
