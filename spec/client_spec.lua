@@ -179,6 +179,13 @@ describe("errors", function()
     assert.matches("request abc%-123", line)
   end)
 
+  it("flags the platform's other 400 No such ... exists answers as not found", function()
+    local err = fail_with(400, '{"errors":{"Error":"No such storage replica exists."}}')
+    assert.is_true(err.not_found)
+    err = fail_with(400, '{"errors":{"Error":"Such a name exists already"}}')
+    assert.falsy(err.not_found)
+  end)
+
   it("reads {errors: {key: {msg: ...}}} and keeps the key as code", function()
     local err = fail_with(403, '{"errors":{"consumer::resource_forbidden":{"msg":"Forbidden for this token",'
       .. '"subtype":"x","type":"y"}}}')

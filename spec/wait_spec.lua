@@ -95,6 +95,22 @@ describe("vm:wait", function()
   end)
 end)
 
+describe("disk:wait", function()
+  before_each(helper.reset)
+
+  it("waits for a disk status, case-insensitively, and ends when the disk is deleted", function()
+    local client = helper.client { location = "cyc01" }
+    local disk = assert(client.disks:create { size_gb = 20, source_image_type = "EMPTY" })
+    assert.equal(disk, assert(disk:wait("active", { interval = 0.01 })))
+    assert.equal("Active", disk.status)
+    local copy = assert(client.disks:get(disk.uuid))
+    assert(disk:delete())
+    local res, err = copy:wait("Active", { interval = 0.01 })
+    assert.is_nil(res)
+    assert.is_true(err.not_found)
+  end)
+end)
+
 describe("idcloudhost.wait", function()
   it("polls any function until it holds", function()
     local n = 0

@@ -106,23 +106,6 @@ function billing_accounts.default_id(client)
   return id
 end
 
---- params with billing_account_id set to the default account when they have none, for an
--- endpoint that needs one.  The params are checked against ep first: bad ones send nothing.
-function billing_accounts.with_default(client, ep, params)
-  if type(params) ~= "table" or params.billing_account_id ~= nil then return params end
-  local ok, err = check.params(ep.name, ep.specs, params)
-  if not ok then return nil, err end
-  local id
-  id, err = billing_accounts.default_id(client)
-  if id == nil then
-    if err then return nil, err end
-    return params -- none to fill in: the platform says what it thinks
-  end
-  local p = { billing_account_id = id }
-  for k, v in pairs(params) do p[k] = v end
-  return p
-end
-
 ------------------------------------------------------------------------------------------------
 -- client.billing_accounts
 

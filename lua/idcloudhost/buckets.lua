@@ -6,7 +6,7 @@ local resource = require "idcloudhost.resource"
 local E = resource.endpoints("bucket", {
   list   = { "GET",    "storage/bucket/list", query = { billing_account_id = "integer" } },
   get    = { "GET",    "storage/bucket", query = { name = "string!" } },
-  create = { "PUT",    "storage/bucket", form = { name = "string!", billing_account_id = "integer" } },
+  create = { "PUT",    "storage/bucket", billed = true, form = { name = "string!", billing_account_id = "integer" } },
   update = { "PATCH",  "storage/bucket", form = { name = "string!", billing_account_id = "integer!" } },
   -- The docs list name as a query parameter (their curl example sends it as a form).
   delete = { "DELETE", "storage/bucket", query = { name = "string!" } },
@@ -71,9 +71,6 @@ function Buckets:create(params)
     ok, err = check_name(params.name, "bucket:create")
     if not ok then return nil, err end
   end
-  -- Without billing_account_id: the default account (fetched once per client, see billing_accounts).
-  params, err = require("idcloudhost.billing_accounts").with_default(self.client, E.create, params)
-  if not params then return nil, err end
   return wrap(self.client, self.client:call(E.create, params))
 end
 

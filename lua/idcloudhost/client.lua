@@ -355,6 +355,12 @@ function Client:call(ep, params, opts)
   local specs = ep.specs
   local values, err = check.params(ep.name, specs, params)
   if not values then return nil, err end
+  if ep.billed and values.billing_account_id == nil then
+    -- The platform wants an account for what it bills; the default one, looked up once per client.
+    local id, berr = require("idcloudhost.billing_accounts").default_id(self)
+    if berr then return nil, berr end
+    values.billing_account_id = id
+  end
   local path = "/v1/" .. ((ep.loc and self.location) and (self.location .. "/") or "") .. expand(ep.path, values)
   local query, body = {}, {}
   for k, v in pairs(values) do

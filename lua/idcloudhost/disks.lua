@@ -2,13 +2,14 @@
 -- The disks of a VM are the same disks: vm:add_disk() and friends live in idcloudhost.vms.
 local errors = require "idcloudhost.errors"
 local resource = require "idcloudhost.resource"
+local wait = require "idcloudhost.wait"
 
 local PATH = { disk_uuid = "uuid!" }
 
 local E = resource.endpoints("disk", {
   list   = { "GET",    "storage/disks", loc = true },
   get    = { "GET",    "storage/disks/{disk_uuid}", loc = true, path = PATH },
-  create = { "POST",   "storage/disks", loc = true, form = {
+  create = { "POST",   "storage/disks", loc = true, billed = true, form = {
     size_gb = "integer", billing_account_id = "integer", source_image_type = "string", source_image = "string",
   } },
   update = { "PATCH",  "storage/disks/{disk_uuid}", loc = true, path = PATH,
@@ -79,9 +80,6 @@ end
 function Disks:create(params)
   local ok, err = check_create(params)
   if not ok then return nil, err end
-  -- Without billing_account_id: the default account (fetched once per client, see billing_accounts).
-  params, err = require("idcloudhost.billing_accounts").with_default(self.client, E.create, params)
-  if not params then return nil, err end
   return wrap(self.client, self.client:call(E.create, params))
 end
 
@@ -133,6 +131,10 @@ function Disk:detach(vm)
   if not vm_uuid then return nil, err end
   return resource.success(self:_call(E.detach, { uuid = vm_uuid, storage_uuid = self.uuid }))
 end
+
+--- disk:wait(status, opts): polls until the disk has the status ("Active"; case-insensitive).
+-- The options and answers of vm:wait.
+Disk.wait = wait.status
 
 return {
   new = resource.collection(Disks),

@@ -102,7 +102,9 @@ function errors.from_response(status, text, ctx)
     end
   end
   local not_found = status == 404
-    or (status == 400 and message:find("^No such virtual machine exists") ~= nil)
+    -- the platform's application answers 400 for unknown objects: "No such virtual machine
+    -- exists. <uuid>", "No such storage replica exists.", ...
+    or (status == 400 and message:find("^No such [%w ]+ exists") ~= nil)
   if message == NO_ROUTE then
     message = NO_ROUTE .. ": check the base URL and the location slug"
   end

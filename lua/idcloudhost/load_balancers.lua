@@ -10,7 +10,7 @@ local U = { uuid = "uuid!" }
 local E = resource.endpoints("load_balancer", {
   list            = { "GET",    "network/load_balancers", loc = true },
   get             = { "GET",    "network/load_balancers/{uuid}", loc = true, path = U },
-  create          = { "POST",   "network/load_balancers", loc = true, json = {
+  create          = { "POST",   "network/load_balancers", loc = true, billed = true, json = {
     display_name = "string", billing_account_id = "integer", network_uuid = "uuid",
     reserve_public_ip = "boolean", rules = "array", targets = "array",
   } },

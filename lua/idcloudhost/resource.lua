@@ -6,7 +6,8 @@
 --   function VM:stop(opts) return self:_apply(self:_call(E.stop, { uuid = self.uuid, force = ... })) end
 --
 -- An endpoint names its method, its path after /v1/ ({name} parts come from parameters), whether
--- it lives in a location (loc), and where each parameter travels: path, query, form or json.
+-- it lives in a location (loc), where each parameter travels (path, query, form or json), and
+-- whether an omitted billing_account_id means the account's default one (billed).
 local check = require "idcloudhost.check"
 local errors = require "idcloudhost.errors"
 local json = require "idcloudhost.json"
@@ -18,7 +19,7 @@ local PLACES = { "path", "query", "form", "json" }
 --- Builds one endpoint description from its declaration.
 function resource.endpoint(name, decl)
   local ep = { name = name, method = decl[1], path = decl[2], loc = decl.loc or false,
-    specs = {}, where = {} }
+    billed = decl.billed or false, specs = {}, where = {} }
   for _, place in ipairs(PLACES) do
     for k, spec in pairs(decl[place] or {}) do
       assert(not ep.specs[k], name .. ": parameter declared twice: " .. k)

@@ -6,7 +6,7 @@ local wait = require "idcloudhost.wait"
 local E = resource.endpoints("vm", {
   list     = { "GET",    "user-resource/vm/list", loc = true },
   get      = { "GET",    "user-resource/vm", loc = true, query = { uuid = "uuid!" } },
-  create   = { "POST",   "user-resource/vm", loc = true, form = {
+  create   = { "POST",   "user-resource/vm", loc = true, billed = true, form = {
     name = "string!", os_name = "string", os_version = "string", disks = "integer",
     vcpu = "integer!", ram = "integer!", username = "string", password = "string",
     public_key = "string", description = "string", backup = "boolean",
@@ -87,9 +87,6 @@ end
 function VMs:create(params)
   local ok, err = check_create(params)
   if not ok then return nil, err end
-  -- Without billing_account_id: the default account (fetched once per client, see billing_accounts).
-  params, err = require("idcloudhost.billing_accounts").with_default(self.client, E.create, params)
-  if not params then return nil, err end
   return wrap(self.client, self.client:call(E.create, params))
 end
 
