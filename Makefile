@@ -48,8 +48,9 @@ test: core
 	sh scripts/with-sim.sh $(SIM_LUA) -- sh -c '$(LUA) $(BUSTED) --exclude-pattern=sim_spec spec \
 	  && $(SIM_LUA) $(BUSTED) spec/sim_spec.lua'
 
+# The demo's simulator lets status changes take a second, so the waits have something to show.
 demo: core
-	sh scripts/with-sim.sh $(SIM_LUA) --client-env -- $(LUA) examples/quickstart.lua
+	SIM_SETTLE=$${SIM_SETTLE:-1} sh scripts/with-sim.sh $(SIM_LUA) --client-env -- $(LUA) examples/quickstart.lua
 
 sim: deps
 	PORT=$(PORT) APIKEYS=$(APIKEYS) $(SIM_LUA) sim/main.lua
