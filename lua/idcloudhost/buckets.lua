@@ -19,11 +19,6 @@ end
 
 local Bucket = resource.model { name = "bucket", key = "name", summary = summary }
 
-local function wrap(client, data, err)
-  if data == nil then return nil, err end
-  return resource.wrap(Bucket, client, data)
-end
-
 --- nil when name follows the S3 bucket naming rules, else what is wrong with it.
 local function name_problem(name)
   if type(name) ~= "string" then return "must be a string, got " .. type(name) end
@@ -59,7 +54,7 @@ end
 
 --- One bucket by name.
 function Buckets:get(name)
-  return wrap(self.client, self.client:call(E.get, { name = name }))
+  return resource.wrap(Bucket, self.client, self.client:call(E.get, { name = name }))
 end
 
 --- Creates a bucket: {name=, billing_account_id= (default: the default account)}; the name is
@@ -71,7 +66,7 @@ function Buckets:create(params)
     ok, err = check_name(params.name, "bucket:create")
     if not ok then return nil, err end
   end
-  return wrap(self.client, self.client:call(E.create, params))
+  return resource.wrap(Bucket, self.client, self.client:call(E.create, params))
 end
 
 ------------------------------------------------------------------------------------------------

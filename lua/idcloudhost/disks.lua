@@ -31,11 +31,6 @@ end
 
 local Disk = resource.model { name = "disk", key = "uuid", summary = summary }
 
-local function wrap(client, data, err)
-  if data == nil then return nil, err end
-  return resource.wrap(Disk, client, data)
-end
-
 ------------------------------------------------------------------------------------------------
 -- client.disks
 
@@ -48,7 +43,7 @@ end
 
 --- One disk by uuid.
 function Disks:get(uuid)
-  return wrap(self.client, self.client:call(E.get, { disk_uuid = uuid }))
+  return resource.wrap(Disk, self.client, self.client:call(E.get, { disk_uuid = uuid }))
 end
 
 -- What the docs ask of a new disk's source.
@@ -80,7 +75,7 @@ end
 function Disks:create(params)
   local ok, err = check_create(params)
   if not ok then return nil, err end
-  return wrap(self.client, self.client:call(E.create, params))
+  return resource.wrap(Disk, self.client, self.client:call(E.create, params))
 end
 
 ------------------------------------------------------------------------------------------------

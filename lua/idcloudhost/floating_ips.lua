@@ -27,11 +27,6 @@ end
 
 local FloatingIP = resource.model { name = "floating_ip", key = "address", summary = summary }
 
-local function wrap(client, data, err)
-  if data == nil then return nil, err end
-  return resource.wrap(FloatingIP, client, data)
-end
-
 -- An IPv4 or IPv6 address: it becomes a path segment, so anything else is refused here.
 local function check_address(what, address)
   if type(address) ~= "string" or not address:find("^[%x.:]+$") or not address:find("[.:]") then
@@ -62,12 +57,12 @@ end
 function FloatingIPs:get(address)
   local a, err = check_address("floating_ip:get", address)
   if not a then return nil, err end
-  return wrap(self.client, self.client:call(E.get, { address = a }))
+  return resource.wrap(FloatingIP, self.client, self.client:call(E.get, { address = a }))
 end
 
 --- Reserves a new address {billing_account_id = ..., name = ...}; it starts unassigned.
 function FloatingIPs:create(params)
-  return wrap(self.client, self.client:call(E.create, params))
+  return resource.wrap(FloatingIP, self.client, self.client:call(E.create, params))
 end
 
 ------------------------------------------------------------------------------------------------

@@ -41,11 +41,6 @@ end
 
 local LB = resource.model { name = "load_balancer", key = "uuid", summary = summary }
 
-local function wrap(client, data, err)
-  if data == nil then return nil, err end
-  return resource.wrap(LB, client, data)
-end
-
 ------------------------------------------------------------------------------------------------
 -- Rules and targets as the caller gives them, checked and made into what the platform takes.
 
@@ -117,7 +112,7 @@ end
 
 --- One load balancer by uuid.
 function LBs:get(uuid)
-  return wrap(self.client, self.client:call(E.get, { uuid = uuid }))
+  return resource.wrap(LB, self.client, self.client:call(E.get, { uuid = uuid }))
 end
 
 --- Creates a load balancer: display_name, billing_account_id, network_uuid (a network or its
@@ -142,7 +137,7 @@ function LBs:create(params)
     p.targets, err = list_of(what, "targets", p.targets, target_of)
     if not p.targets then return nil, err end
   end
-  return wrap(self.client, self.client:call(E.create, p))
+  return resource.wrap(LB, self.client, self.client:call(E.create, p))
 end
 
 ------------------------------------------------------------------------------------------------

@@ -30,11 +30,6 @@ local function mark(data, err)
   return data, err
 end
 
-local function wrap(client, data, err)
-  if data == nil then return nil, err end
-  return resource.wrap(Network, client, data)
-end
-
 ------------------------------------------------------------------------------------------------
 -- client.networks
 
@@ -47,17 +42,17 @@ end
 
 --- One network by uuid.
 function Networks:get(uuid)
-  return wrap(self.client, mark(self.client:call(E.get, { uuid = uuid })))
+  return resource.wrap(Network, self.client, mark(self.client:call(E.get, { uuid = uuid })))
 end
 
 --- Creates a network {name = ...}; the first network of a location becomes its default.
 function Networks:create(params)
-  return wrap(self.client, self.client:call(E.create, params))
+  return resource.wrap(Network, self.client, self.client:call(E.create, params))
 end
 
 --- The default network, created (as "Default network") when the location has none.
 function Networks:default()
-  return wrap(self.client, self.client:call(E.default))
+  return resource.wrap(Network, self.client, self.client:call(E.default))
 end
 
 ------------------------------------------------------------------------------------------------

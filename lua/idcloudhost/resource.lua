@@ -116,8 +116,9 @@ function resource.model(spec)
   return M
 end
 
---- Wraps decoded data as an object of model M owned by client.
-function resource.wrap(M, client, data)
+--- Wraps decoded data as an object of model M owned by client; nil, err passes through.
+function resource.wrap(M, client, data, err)
+  if data == nil then return nil, err end
   if type(data) ~= "table" then return data end
   owner[data] = client
   return setmetatable(data, M)

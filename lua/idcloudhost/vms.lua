@@ -37,11 +37,6 @@ end
 
 local VM = resource.model { name = "vm", key = "uuid", summary = summary }
 
-local function wrap(client, data, err)
-  if data == nil then return nil, err end
-  return resource.wrap(VM, client, data)
-end
-
 ------------------------------------------------------------------------------------------------
 -- client.vms
 
@@ -59,7 +54,7 @@ end
 
 --- One VM by uuid.
 function VMs:get(uuid)
-  return wrap(self.client, self.client:call(E.get, { uuid = uuid }))
+  return resource.wrap(VM, self.client, self.client:call(E.get, { uuid = uuid }))
 end
 
 -- What create needs besides name, vcpu and ram: a source for its disk, and a login.
@@ -87,7 +82,7 @@ end
 function VMs:create(params)
   local ok, err = check_create(params)
   if not ok then return nil, err end
-  return wrap(self.client, self.client:call(E.create, params))
+  return resource.wrap(VM, self.client, self.client:call(E.create, params))
 end
 
 --- The host pools (server classes) a VM can be placed in (elastis edition).
@@ -160,7 +155,7 @@ end
 
 --- Clones the VM; returns the NEW VM.
 function VM:clone(opts)
-  return wrap(self:_client(), self:_call(E.clone, self:_params(opts)))
+  return resource.wrap(VM, self:_client(), self:_call(E.clone, self:_params(opts)))
 end
 
 --- Reinstalls the OS (same one unless os_name/os_version are given).  Data on the disk is lost.
