@@ -47,9 +47,7 @@ function bucket.now()
   return os.date("!%Y-%m-%dT%H:%M:%S") .. string.format(".%03d+0000", ms)
 end
 
-local function message(status, fmt, ...)
-  return reply.message(status, string.format(fmt, ...))
-end
+local message = reply.messagef
 
 ---------------------------------------------------------------------------
 -- S3 user and keys
@@ -247,9 +245,7 @@ end
 -- Test controls
 ---------------------------------------------------------------------------
 
-local function bad(msg)
-  return reply.json(400, { error = msg })
-end
+local bad = control.bad
 
 local function control_view(rec)
   local v = bucket.view(rec)

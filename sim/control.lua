@@ -22,9 +22,11 @@ local function body_json(body)
   return v
 end
 
+-- 400 {"error": msg}: bad input to a control (also for the families' own controls).
 local function bad(msg)
   return reply.json(400, { error = msg })
 end
+control.bad = bad
 
 local handlers = {
   ["POST /__sim/reset"] = function()

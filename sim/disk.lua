@@ -187,22 +187,6 @@ end
 -- Shared by the handlers
 ---------------------------------------------------------------------------
 
--- The VM named by the "uuid" parameter (errors of r's other fields reported with it):
--- the record, or nil and a reply.
-function disk.vm_of(req, r)
-  local uuid = r:uuid("uuid", true)
-  if r:failed() then return nil, reply.errors(r.errors) end
-  local rec = state.collection(req.loc, "vms")[uuid]
-  if not rec then return nil, reply.error("No such virtual machine exists. " .. uuid) end
-  vm.refresh(rec)
-  if rec.pending then
-    return nil, reply.error(string.format(
-      "Virtual machine %s is busy (status %s), try again when the operation has finished",
-      rec.uuid, rec.status))
-  end
-  return rec
-end
-
 local function size_in_range(r, name, n, min)
   if n and (n < min or n > disk.MAX_GB) then
     r:fail(name, string.format("Must be between %d and %d", min, disk.MAX_GB))
@@ -239,7 +223,7 @@ end
 function disk.add(req)
   local r = params.reader(req.params)
   local size = size_in_range(r, "size_gb", r:int("size_gb", true), disk.MIN_GB)
-  local vm_rec, err = disk.vm_of(req, r)
+  local vm_rec, err = vm.lookup_idle(req, r)
   if not vm_rec then return err end
   local rec = disk.new(req.loc, { size = size, billing_account_id = vm_rec.billing_account })
   disk.attach(rec, vm_rec)
@@ -252,7 +236,7 @@ function disk.resize(req)
   local r = params.reader(req.params)
   local uuid = r:uuid("disk_uuid", true)
   local size = size_in_range(r, "size_gb", r:int("size_gb", true), disk.MIN_GB)
-  local vm_rec, err = disk.vm_of(req, r)
+  local vm_rec, err = vm.lookup_idle(req, r)
   if not vm_rec then return err end
   local rec, derr = vm_disk(req, vm_rec, uuid)
   if not rec then return derr end
@@ -271,7 +255,7 @@ end
 function disk.remove(req)
   local r = params.reader(req.params)
   local uuid = r:uuid("storage_uuid", true)
-  local vm_rec, err = disk.vm_of(req, r)
+  local vm_rec, err = vm.lookup_idle(req, r)
   if not vm_rec then return err end
   local rec, derr = vm_disk(req, vm_rec, uuid)
   if not rec then return derr end
@@ -283,18 +267,26 @@ function disk.remove(req)
   return reply.success()
 end
 
--- POST attach (uuid, storage_uuid)
-function disk.attach_call(req)
+-- The VM ("uuid") and the disk of the location ("storage_uuid") of an attach or a detach:
+-- the VM and the disk record, or nil and a reply.
+local function vm_and_disk(req)
   local r = params.reader(req.params)
   local uuid = r:uuid("storage_uuid", true)
-  local vm_rec, err = disk.vm_of(req, r)
-  if not vm_rec then return err end
+  local vm_rec, err = vm.lookup_idle(req, r)
+  if not vm_rec then return nil, err end
   local rec = disk.find(req.loc, uuid)
-  if not rec then return reply.error("No such disk exists. " .. uuid) end
+  if not rec then return nil, reply.error("No such disk exists. " .. uuid) end
+  return vm_rec, rec
+end
+
+-- POST attach (uuid, storage_uuid)
+function disk.attach_call(req)
+  local vm_rec, rec = vm_and_disk(req)
+  if not vm_rec then return rec end
   if rec.vm_uuid == vm_rec.uuid then
-    return reply.error(string.format("Disk %s is already attached to this virtual machine", uuid))
+    return reply.error(string.format("Disk %s is already attached to this virtual machine", rec.uuid))
   elseif rec.vm_uuid then
-    return reply.error(string.format("Disk %s is already attached to a virtual machine", uuid))
+    return reply.error(string.format("Disk %s is already attached to a virtual machine", rec.uuid))
   end
   disk.attach(rec, vm_rec)
   vm_rec.updated_at = clock.timestamp()
@@ -303,17 +295,13 @@ end
 
 -- POST detach (uuid, storage_uuid)
 function disk.detach_call(req)
-  local r = params.reader(req.params)
-  local uuid = r:uuid("storage_uuid", true)
-  local vm_rec, err = disk.vm_of(req, r)
-  if not vm_rec then return err end
-  local rec = disk.find(req.loc, uuid)
-  if not rec then return reply.error("No such disk exists. " .. uuid) end
+  local vm_rec, rec = vm_and_disk(req)
+  if not vm_rec then return rec end
   if rec.vm_uuid ~= vm_rec.uuid then
-    return reply.error(string.format("Disk %s is not attached to virtual machine %s", uuid, vm_rec.uuid))
+    return reply.error(string.format("Disk %s is not attached to virtual machine %s", rec.uuid, vm_rec.uuid))
   end
   if rec.primary then
-    return reply.error("Primary/boot disks cannot be detached: " .. uuid)
+    return reply.error("Primary/boot disks cannot be detached: " .. rec.uuid)
   end
   disk.detach(req.loc, rec)
   vm_rec.updated_at = clock.timestamp()
@@ -324,9 +312,7 @@ end
 -- Block storage: /v1/storage/disks
 ---------------------------------------------------------------------------
 
-local function message(status, fmt, ...)
-  return reply.message(status, string.format(fmt, ...))
-end
+local message = reply.messagef
 
 local function not_found()
   return reply.message(404, "Disk not found")
@@ -417,11 +403,7 @@ function disk.get(req)
 end
 
 function disk.list(req)
-  local out = A()
-  for _, rec in pairs(disk.all(req.loc)) do out[#out + 1] = rec end
-  table.sort(out, function(a, b) return a.id < b.id end)
-  for i, rec in ipairs(out) do out[i] = disk.view(rec, true) end
-  return reply.ok(out)
+  return reply.ok(state.list(req.loc, "disks", function(rec) return disk.view(rec, true) end))
 end
 
 function disk.modify(req)

@@ -38,19 +38,12 @@ local function ips(slug)
   return state.collection(slug, "floating_ips")
 end
 
-local function loc_index(slug)
-  for i, l in ipairs(state.locations) do
-    if l.slug == slug then return i end
-  end
-  return 9
-end
-
 -- 103.15<loc>.x.y: apart from the addresses VMs are created with.
 local function allocate(slug)
   local col = ips(slug)
   while true do
     local n = state.next_id("floating_ip:" .. slug)
-    local addr = string.format("103.%d.%d.%d", 150 + loc_index(slug), math.floor((n - 1) / 250) % 256,
+    local addr = string.format("103.%d.%d.%d", 150 + state.location_index(slug), math.floor((n - 1) / 250) % 256,
       2 + (n - 1) % 250)
     if not col[addr] then return addr end
   end
@@ -118,13 +111,6 @@ function fip.view(rec, with_uuid)
   return v
 end
 
-local function sorted(slug)
-  local out = {}
-  for _, rec in pairs(ips(slug)) do out[#out + 1] = rec end
-  table.sort(out, function(a, b) return a.id < b.id end)
-  return out
-end
-
 ---------------------------------------------------------------------------
 -- Handlers
 ---------------------------------------------------------------------------
@@ -143,7 +129,7 @@ function fip.list(req)
   local vm_uuid = r:uuid("vm_uuid")
   if r:failed() then return reply.errors(r.errors) end
   local out = A()
-  for _, rec in ipairs(sorted(req.loc)) do
+  for _, rec in ipairs(state.list(req.loc, "floating_ips")) do
     if (ba == nil or rec.billing_account_id == ba) and (vm_uuid == nil or rec.assigned_to == vm_uuid) then
       out[#out + 1] = fip.view(rec)
     end
@@ -246,9 +232,7 @@ state.on("vm_deleted", function(slug, vm)
 end)
 
 state.dumpers.floating_ips = function(slug)
-  local out = A()
-  for i, rec in ipairs(sorted(slug)) do out[i] = fip.view(rec, true) end
-  return out
+  return state.list(slug, "floating_ips", function(rec) return fip.view(rec, true) end)
 end
 
 return fip

@@ -77,13 +77,6 @@ function lb.view(rec)
   }
 end
 
-local function sorted(slug)
-  local out = {}
-  for _, rec in pairs(lbs(slug)) do out[#out + 1] = rec end
-  table.sort(out, function(a, b) return a.id < b.id end)
-  return out
-end
-
 ---------------------------------------------------------------------------
 -- Checks
 ---------------------------------------------------------------------------
@@ -162,14 +155,26 @@ local function touch(rec)
   rec.updated_at = clock.timestamp()
 end
 
+-- Takes the entry whose `field` is the uuid `raw` (any form) out of the balancer's list
+-- (targets, rules): true when there was one.
+local function remove(rec, list, field, raw)
+  local uuid = params.to_uuid(raw)
+  for i, x in ipairs(list) do
+    if x[field] == uuid then
+      table.remove(list, i)
+      touch(rec)
+      return true
+    end
+  end
+  return false
+end
+
 ---------------------------------------------------------------------------
 -- Handlers
 ---------------------------------------------------------------------------
 
 function lb.list(req)
-  local out = A()
-  for i, rec in ipairs(sorted(req.loc)) do out[i] = lb.view(rec) end
-  return reply.ok(out)
+  return reply.ok(state.list(req.loc, "load_balancers", lb.view))
 end
 
 function lb.get(req)
@@ -274,14 +279,7 @@ end
 function lb.remove_target(req)
   local rec, err = lookup(req)
   if not rec then return err end
-  local uuid = params.to_uuid(req.vars.target_uuid)
-  for i, t in ipairs(rec.targets) do
-    if t.target_uuid == uuid then
-      table.remove(rec.targets, i)
-      touch(rec)
-      return reply.empty(200)
-    end
-  end
+  if remove(rec, rec.targets, "target_uuid", req.vars.target_uuid) then return reply.empty(200) end
   return reply.message(404, "Target " .. req.vars.target_uuid .. " was not found.")
 end
 
@@ -302,14 +300,7 @@ end
 function lb.remove_forwarding_rule(req)
   local rec, err = lookup(req)
   if not rec then return err end
-  local uuid = params.to_uuid(req.vars.rule_uuid)
-  for i, f in ipairs(rec.rules) do
-    if f.uuid == uuid then
-      table.remove(rec.rules, i)
-      touch(rec)
-      return reply.empty(200)
-    end
-  end
+  if remove(rec, rec.rules, "uuid", req.vars.rule_uuid) then return reply.empty(200) end
   return reply.message(404, "Forwarding rule " .. req.vars.rule_uuid .. " was not found.")
 end
 
@@ -351,9 +342,7 @@ state.on("vm_deleted", function(slug, vm)
 end)
 
 state.dumpers.load_balancers = function(slug)
-  local out = A()
-  for i, rec in ipairs(sorted(slug)) do out[i] = lb.view(rec) end
-  return out
+  return state.list(slug, "load_balancers", lb.view)
 end
 
 return lb

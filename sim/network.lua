@@ -34,13 +34,6 @@ local function nets(slug)
   return state.collection(slug, "networks")
 end
 
-local function loc_index(slug)
-  for i, l in ipairs(state.locations) do
-    if l.slug == slug then return i end
-  end
-  return 9
-end
-
 -- The network with that uuid (any form Python's uuid.UUID takes), or nil.
 function network.find(slug, uuid)
   local u = params.to_uuid(uuid)
@@ -50,7 +43,7 @@ end
 -- New network; the first one of the location becomes the default.
 function network.new(slug, name)
   local n = state.next_id("network:" .. slug)
-  local i = loc_index(slug)
+  local i = state.location_index(slug)
   local vlan = 100 + n
   local now = clock.timestamp()
   local rec = {
@@ -140,13 +133,6 @@ function network.view(rec)
   }
 end
 
-local function sorted(slug)
-  local out = {}
-  for _, rec in pairs(nets(slug)) do out[#out + 1] = rec end
-  table.sort(out, function(a, b) return a.id < b.id end)
-  return out
-end
-
 ---------------------------------------------------------------------------
 -- Handlers
 ---------------------------------------------------------------------------
@@ -162,9 +148,7 @@ local function lookup(req)
 end
 
 function network.list(req)
-  local out = A()
-  for i, rec in ipairs(sorted(req.loc)) do out[i] = network.view(rec) end
-  return reply.ok(out)
+  return reply.ok(state.list(req.loc, "networks", network.view))
 end
 
 function network.get(req)
@@ -261,9 +245,7 @@ state.on("vm_deleted", function(slug, vm)
 end)
 
 state.dumpers.networks = function(slug)
-  local out = A()
-  for i, rec in ipairs(sorted(slug)) do out[i] = network.view(rec) end
-  return out
+  return state.list(slug, "networks", network.view)
 end
 
 return network

@@ -65,7 +65,7 @@ local function disks_of(req, r)
   if rec then
     return { rec }, rec.vm_uuid and state.collection(req.loc, "vms")[rec.vm_uuid]
   end
-  return nil, reply.error("No such virtual machine exists. " .. uuid)
+  return nil, vm.no_such(uuid)
 end
 
 -- "<disk uuid>YYYY-MM-DD-HH-MM-SS", unique among the disk's replicas.
@@ -102,11 +102,8 @@ function replica.create(req)
   local r_type = read_type(r, "r_type", "snapshot")
   local list, vm_rec = disks_of(req, r)
   if not list then return vm_rec end
-  if vm_rec and vm_rec.pending then
-    return reply.error(string.format(
-      "Virtual machine %s is busy (status %s), try again when the operation has finished",
-      vm_rec.uuid, vm_rec.status))
-  end
+  local busy = vm_rec and vm.busy(vm_rec)
+  if busy then return busy end
   local rec = list[1]
   local rep = {
     created_at = clock.timestamp_us(),
@@ -163,7 +160,7 @@ end
 function replica.rebuild(req)
   local r = params.reader(req.params)
   local uuid = r:str("replica_uuid", true)
-  local vm_rec, err = disk.vm_of(req, r)
+  local vm_rec, err = vm.lookup_idle(req, r)
   if not vm_rec then return err end
   local rep, rec = disk.find_replica(req.loc, uuid)
   if not rep or rec.vm_uuid ~= vm_rec.uuid then

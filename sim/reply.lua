@@ -30,6 +30,11 @@ function reply.message(status, msg)
   return reply.json(status, { message = msg })
 end
 
+-- reply.message with the message string.format(fmt, ...)
+function reply.messagef(status, fmt, ...)
+  return reply.message(status, string.format(fmt, ...))
+end
+
 function reply.empty(status)
   return { status = status or 204, body = "", headers = {} }
 end

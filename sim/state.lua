@@ -64,6 +64,15 @@ function state.is_location(slug)
   return false
 end
 
+-- The location's place in state.locations (1, 2, ...; 9 for an unknown slug): part of the
+-- addresses the families hand out.
+function state.location_index(slug)
+  for i, l in ipairs(state.locations) do
+    if l.slug == slug then return i end
+  end
+  return 9
+end
+
 function state.default_location()
   for _, l in ipairs(state.locations) do
     if l.is_default then return l.slug end
@@ -81,6 +90,18 @@ function state.collection(slug, name)
     loc[name] = c
   end
   return c
+end
+
+-- The records of a per-location collection, oldest first (by id), as a JSON array of
+-- view(record) (of the records themselves without view).
+function state.list(slug, name, view)
+  local out = json.array()
+  for _, rec in pairs(state.collection(slug, name)) do out[#out + 1] = rec end
+  table.sort(out, function(a, b) return a.id < b.id end)
+  if view then
+    for i, rec in ipairs(out) do out[i] = view(rec) end
+  end
+  return out
 end
 
 -- Next id of a kind ("vm", "storage", ...), shared by all locations.

@@ -9,8 +9,6 @@
 -- public IPv4 field). A VM that has one already cannot reserve another, one without cannot
 -- release: 400 {"errors": {"Error": ...}}.
 local clock = require "sim.clock"
-local disk = require "sim.disk"
-local params = require "sim.params"
 local reply = require "sim.reply"
 local state = require "sim.state"
 local vm = require "sim.vm"
@@ -33,13 +31,6 @@ local function assigned(slug, vm_rec)
   return out
 end
 
-local function loc_index(slug)
-  for i, l in ipairs(state.locations) do
-    if l.slug == slug then return i end
-  end
-  return 9
-end
-
 -- With the floating IP family, its assignments are the truth (they change through its calls).
 local function has_public_ip(slug, vm_rec)
   if floating_ips() then return #assigned(slug, vm_rec) > 0 end
@@ -48,12 +39,11 @@ end
 
 -- An address from the pool VMs get theirs from (without the floating IP family).
 local function allocate(slug)
-  local n = state.next_id("ip:" .. slug)
-  return string.format("80.64.%d.%d", 106 + loc_index(slug) + math.floor((n - 1) / 250), 2 + (n - 1) % 250)
+  return vm.public_ipv4(slug, state.next_id("ip:" .. slug))
 end
 
 function storage.reserve_public_ip(req)
-  local vm_rec, err = disk.vm_of(req, params.reader(req.params))
+  local vm_rec, err = vm.lookup_idle(req)
   if not vm_rec then return err end
   local fip = floating_ips()
   if has_public_ip(req.loc, vm_rec) then
@@ -72,7 +62,7 @@ function storage.reserve_public_ip(req)
 end
 
 function storage.release_public_ip(req)
-  local vm_rec, err = disk.vm_of(req, params.reader(req.params))
+  local vm_rec, err = vm.lookup_idle(req)
   if not vm_rec then return err end
   local list = assigned(req.loc, vm_rec)
   if not has_public_ip(req.loc, vm_rec) then

@@ -67,21 +67,20 @@ local function vms(slug)
   return state.collection(slug, "vms")
 end
 
-local function loc_index(slug)
-  for i, l in ipairs(state.locations) do
-    if l.slug == slug then return i end
-  end
-  return 9
+-- The public IPv4 of the location's pool with the number n (state.next_id("ip:" .. slug)):
+-- 80.64.<106 + loc>.2 and up.
+function vm.public_ipv4(slug, n)
+  return string.format("80.64.%d.%d", 106 + state.location_index(slug) + math.floor((n - 1) / 250),
+    2 + (n - 1) % 250)
 end
 
 -- 10.<loc>.14.10 and up; 2a05:1cc0:<loc>0:30::80:fffe and down (like the docs).
 local function allocate_ips(slug)
   local n = state.next_id("ip:" .. slug)
-  local i = loc_index(slug)
+  local i = state.location_index(slug)
   local private = string.format("10.%d.%d.%d", i, 14 + math.floor((n - 1) / 240), 10 + (n - 1) % 240)
   local v6 = string.format("2a05:1cc0:%d0:30::80:%x", i, 0xffff - (n % 0xfff0))
-  local v4 = string.format("80.64.%d.%d", 106 + i + math.floor((n - 1) / 250), 2 + (n - 1) % 250)
-  return private, v6, v4
+  return private, v6, vm.public_ipv4(slug, n)
 end
 
 -- Apply a settled status change whose time has come.
@@ -218,15 +217,37 @@ end
 -- Lookups shared by the handlers
 ---------------------------------------------------------------------------
 
-local function no_such_vm(uuid)
+-- 400 {"errors": {"Error": "No such virtual machine exists. <uuid>"}}
+function vm.no_such(uuid)
   return reply.error("No such virtual machine exists. " .. tostring(uuid))
+end
+
+-- The error for a VM in a transitional status (SIM_SETTLE), or nil when it is not.
+function vm.busy(rec)
+  if rec.pending then
+    return reply.error(string.format(
+      "Virtual machine %s is busy (status %s), try again when the operation has finished",
+      rec.uuid, rec.status))
+  end
+end
+
+-- The VM uuid of the location, refreshed; with idle, one in a transitional status is
+-- refused. Returns the record, or nil and a reply.
+local function find(slug, uuid, idle)
+  local rec = vms(slug)[uuid]
+  if not rec then return nil, vm.no_such(uuid) end
+  vm.refresh(rec)
+  local b = idle and vm.busy(rec)
+  if b then return nil, b end
+  return rec
 end
 
 -- The VM named by the "uuid" parameter: returns the record, or nil and a reply.
 -- r: a params.reader that may already hold errors of other fields (all are
 -- reported together). as_string: the docs type the parameter as plain text
--- (GET /vm), so a malformed value is just a VM that does not exist.
-local function lookup(req, r, as_string)
+-- (GET /vm), so a malformed value is just a VM that does not exist. idle: see
+-- vm.lookup_idle.
+function vm.lookup(req, r, as_string, idle)
   r = r or params.reader(req.params)
   local uuid
   if as_string then
@@ -236,26 +257,13 @@ local function lookup(req, r, as_string)
     uuid = r:uuid("uuid", true)
   end
   if r:failed() then return nil, reply.errors(r.errors) end
-  local rec = vms(req.loc)[uuid]
-  if not rec then return nil, no_such_vm(uuid) end
-  return vm.refresh(rec)
+  return find(req.loc, uuid, idle)
 end
 
-local function busy(rec)
-  if rec.pending then
-    return reply.error(string.format(
-      "Virtual machine %s is busy (status %s), try again when the operation has finished",
-      rec.uuid, rec.status))
-  end
-end
-
--- Like lookup, then refuses a VM in a transitional status.
-local function lookup_idle(req, r)
-  local rec, err = lookup(req, r)
-  if not rec then return nil, err end
-  local b = busy(rec)
-  if b then return nil, b end
-  return rec
+-- Like vm.lookup, then refuses a VM in a transitional status (the VM actions, the disk and
+-- replica calls on a VM).
+function vm.lookup_idle(req, r)
+  return vm.lookup(req, r, false, true)
 end
 
 -- Merge field-error tables into one.
@@ -336,7 +344,7 @@ function vm.create(req)
   if not ba then
     return reply.error("No such billing account exists. " .. tostring(billing_id))
   end
-  if source_uuid and not source then return no_such_vm(source_uuid) end
+  if source_uuid and not source then return vm.no_such(source_uuid) end
   local replica = source_replica and state.hooks.find_replica
     and state.hooks.find_replica(req.loc, source_uuid, source_replica)
   if source_replica and state.hooks.find_replica and not replica then
@@ -386,7 +394,7 @@ function vm.create(req)
 end
 
 function vm.get(req)
-  local rec, err = lookup(req, nil, true)
+  local rec, err = vm.lookup(req, nil, true)
   if not rec then return err end
   return reply.ok(vm.view(rec))
 end
@@ -400,7 +408,7 @@ function vm.list(req)
 end
 
 function vm.modify(req)
-  local rec, err = lookup_idle(req)
+  local rec, err = vm.lookup_idle(req)
   if not rec then return err end
   local values, errors = catalog.validate(req.params, {
     only = { name = true, vcpu = true, ram = true },
@@ -422,7 +430,7 @@ function vm.modify(req)
 end
 
 function vm.delete(req)
-  local rec, err = lookup(req)
+  local rec, err = vm.lookup(req)
   if not rec then return err end
   vms(req.loc)[rec.uuid] = nil
   state.emit("vm_deleted", req.loc, rec)
@@ -430,7 +438,7 @@ function vm.delete(req)
 end
 
 function vm.start(req)
-  local rec, err = lookup_idle(req)
+  local rec, err = vm.lookup_idle(req)
   if not rec then return err end
   if rec.status ~= "running" then
     rec.sim.rescue = false
@@ -443,7 +451,7 @@ end
 function vm.stop(req)
   local r = params.reader(req.params)
   local force = r:bool("force", false)
-  local rec, err = lookup_idle(req, r)
+  local rec, err = vm.lookup_idle(req, r)
   if not rec then return err end
   if rec.status ~= "stopped" then
     rec.sim.rescue = false
@@ -455,7 +463,7 @@ function vm.stop(req)
 end
 
 function vm.rescue_start(req)
-  local rec, err = lookup_idle(req)
+  local rec, err = vm.lookup_idle(req)
   if not rec then return err end
   rec.sim.rescue = true
   set_status(rec, "starting", "running")
@@ -472,11 +480,8 @@ function vm.change_password(req)
     { only = { username = true, password = true } })
   local errors = merge_errors(r.errors, verrors)
   if next(errors) then return reply.errors(errors) end
-  local rec = vms(req.loc)[uuid]
-  if not rec then return no_such_vm(uuid) end
-  vm.refresh(rec)
-  local b = busy(rec)
-  if b then return b end
+  local rec, err = find(req.loc, uuid, true)
+  if not rec then return err end
   if rec.status ~= "running" then
     return reply.error(string.format(
       "Virtual machine must be running to change the password (status: %s)", rec.status))
@@ -496,11 +501,8 @@ function vm.clone(req)
     if err then errors.name = err end
   end
   if next(errors) then return reply.errors(errors) end
-  local src = vms(req.loc)[uuid]
-  if not src then return no_such_vm(uuid) end
-  vm.refresh(src)
-  local b = busy(src)
-  if b then return b end
+  local src, serr = find(req.loc, uuid, true)
+  if not src then return serr end
   local rec = new_record(req.loc, {
     name = name,
     description = src.description,
@@ -527,7 +529,7 @@ function vm.reinstall(req)
   local r = params.reader(req.params)
   local os_name = r:str("os_name")
   local os_version = r:str("os_version")
-  local rec, err = lookup_idle(req, r)
+  local rec, err = vm.lookup_idle(req, r)
   if not rec then return err end
   if os_name == "" then os_name = nil end
   if os_version == "" then os_version = nil end
@@ -551,7 +553,7 @@ function vm.reinstall(req)
 end
 
 function vm.toggle_backup(req)
-  local rec, err = lookup_idle(req)
+  local rec, err = vm.lookup_idle(req)
   if not rec then return err end
   rec.backup = not rec.backup
   touch(rec)

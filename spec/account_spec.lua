@@ -3,31 +3,14 @@
 local helper = require "spec.helper"
 local idcloudhost = require "idcloudhost"
 
-local function count(method, path)
-  local n = 0
-  for _, e in ipairs(helper.log()) do
-    if e.method == method and e.path == path then n = n + 1 end
-  end
-  return n
-end
-
--- Asserts that fn() is refused by the SDK with kind "invalid" and sends nothing.
-local function refused(fn, pattern)
-  local before = #helper.log()
-  local res, err = fn()
-  assert.is_nil(res)
-  assert.equal("invalid", err.kind)
-  if pattern then assert.matches(pattern, err.message, 1, true) end
-  assert.equal(before, #helper.log())
-  return err
-end
+local count = helper.count
+local refused = helper.refused -- kind "invalid", nothing sent
 
 describe("user", function()
   local client
 
   before_each(function()
-    helper.reset()
-    client = helper.client()
+    client = helper.fresh_client()
   end)
 
   it("gets the user and changes the profile", function()
@@ -61,8 +44,7 @@ describe("tokens", function()
   local client
 
   before_each(function()
-    helper.reset()
-    client = helper.client { location = "cyc01" }
+    client = helper.fresh_client { location = "cyc01" }
   end)
 
   it("creates, lists, updates and deletes tokens, and never prints a secret", function()
@@ -187,8 +169,7 @@ describe("catalog", function()
   local client
 
   before_each(function()
-    helper.reset()
-    client = helper.client()
+    client = helper.fresh_client()
   end)
 
   it("serves the VM parameters that VM creation is checked against", function()

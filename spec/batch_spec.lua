@@ -17,8 +17,7 @@ describe("client:batch", function()
   local client
 
   before_each(function()
-    helper.reset()
-    client = helper.client { location = "cyc01" }
+    client = helper.fresh_client { location = "cyc01" }
   end)
 
   after_each(function()

@@ -4,13 +4,8 @@ local helper = require "spec.helper"
 
 local LIST = "/v1/payment/billing_account/list"
 
-local function count(method, path)
-  local n = 0
-  for _, e in ipairs(helper.log()) do
-    if e.method == method and e.path == path then n = n + 1 end
-  end
-  return n
-end
+local count = helper.count
+local refused = helper.refused -- kind "invalid", nothing sent
 
 local function last(method, path)
   local log = helper.log()
@@ -18,17 +13,6 @@ local function last(method, path)
     local e = log[i]
     if e.method == method and (path == nil or e.path == path) then return e end
   end
-end
-
--- Asserts that fn() is refused by the SDK with kind "invalid" and sends nothing.
-local function refused(fn, pattern)
-  local before = #helper.log()
-  local res, err = fn()
-  assert.is_nil(res)
-  assert.equal("invalid", err.kind)
-  if pattern then assert.matches(pattern, err.message, 1, true) end
-  assert.equal(before, #helper.log())
-  return err
 end
 
 -- Asserts an api error with status and message.
@@ -49,8 +33,7 @@ describe("billing accounts", function()
   local client
 
   before_each(function()
-    helper.reset()
-    client = helper.client { location = "cyc01" }
+    client = helper.fresh_client { location = "cyc01" }
   end)
 
   it("lists and gets accounts, with nested JSON decoded", function()
@@ -187,8 +170,7 @@ describe("cards", function()
   local client, konto
 
   before_each(function()
-    helper.reset()
-    client = helper.client()
+    client = helper.fresh_client()
     konto = assert(client.billing_accounts:get(6))
   end)
 
@@ -244,8 +226,7 @@ describe("credit, invoices and payments", function()
   local client, konto
 
   before_each(function()
-    helper.reset()
-    client = helper.client { location = "cyc01" }
+    client = helper.fresh_client { location = "cyc01" }
     konto = assert(client.billing_accounts:get(6))
   end)
 
@@ -413,8 +394,7 @@ describe("restricted tokens", function()
   local client, side
 
   before_each(function()
-    helper.reset()
-    client = helper.client { location = "cyc01" }
+    client = helper.fresh_client { location = "cyc01" }
     local t = assert(client.tokens:create { description = "side", restricted = true, billing_account_id = 7 })
     side = helper.client { apikey = t.token, location = "cyc01" }
   end)

@@ -1,18 +1,13 @@
 -- Object storage (client.s3, client.buckets, Bucket objects) against the simulator.
 local helper = require "spec.helper"
 
-local function refused(field, res, err)
-  assert.is_nil(res)
-  assert.equal("invalid", err.kind)
-  if field then assert.equal(field, err.field) end
-end
+local refused = helper.invalid -- the SDK's own refusal: kind "invalid", field
 
 describe("s3 on the simulator", function()
   local client
 
   before_each(function()
-    helper.reset()
-    client = helper.client()
+    client = helper.fresh_client()
   end)
 
   it("gives the S3 API's address", function()
@@ -72,8 +67,7 @@ describe("buckets on the simulator", function()
   local client
 
   before_each(function()
-    helper.reset()
-    client = helper.client()
+    client = helper.fresh_client()
   end)
 
   it("creates, lists, gets, updates and deletes a bucket", function()

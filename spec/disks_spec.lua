@@ -1,21 +1,11 @@
 -- Block storage (client.disks, Disk objects) against the simulator.
 local helper = require "spec.helper"
 
--- A global token (demo-key) names the billing account of what it creates.
-local function vm_params(over)
-  local p = helper.vm_params(over)
-  if p.billing_account_id == nil then p.billing_account_id = 6 end
-  return p
-end
+local vm_params = helper.billed_vm_params -- a global token names the billing account
+local refused = helper.invalid -- the SDK's own refusal: kind "invalid", field
 
 describe("disks on the simulator", function()
   local client
-
-  local function refused(field, res, err)
-    assert.is_nil(res)
-    assert.equal("invalid", err.kind)
-    if field then assert.equal(field, err.field) end
-  end
 
   -- A disk billed to account 6 (a global token must say which account).
   local function new_disk(p)
@@ -24,8 +14,7 @@ describe("disks on the simulator", function()
   end
 
   before_each(function()
-    helper.reset()
-    client = helper.client { location = "cyc01" }
+    client = helper.fresh_client { location = "cyc01" }
   end)
 
   it("creates, lists, gets, updates and deletes a disk", function()

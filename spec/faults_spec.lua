@@ -18,8 +18,7 @@ describe("faults on the wire", function()
   local client
 
   before_each(function()
-    helper.reset()
-    client = helper.client()
+    client = helper.fresh_client()
   end)
 
   it("retries a GET through 429 and 503, honouring Retry-After", function()

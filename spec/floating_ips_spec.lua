@@ -4,10 +4,7 @@ local idcloudhost = require "idcloudhost"
 
 local BA = 6 -- the simulator's (default) billing account
 
-local function last_request()
-  local log = helper.log()
-  return log[#log], #log
-end
+local last_request = helper.last_request -- the newest log entry, the log's length
 
 local function addresses(list)
   local out = {}
@@ -20,8 +17,7 @@ describe("floating IPs on the simulator", function()
   local client
 
   before_each(function()
-    helper.reset()
-    client = helper.client { location = "cyc01" }
+    client = helper.fresh_client { location = "cyc01" }
   end)
 
   -- A VM without the public IP the platform would give it: its floating IPs are the spec's own.
@@ -259,11 +255,6 @@ describe("floating IPs on the simulator", function()
       { ip:assign() },
       { ip:assign { name = "not a vm" } },
     }
-    for i, c in ipairs(cases) do
-      assert.is_nil(c[1], "case " .. i)
-      assert.equal("invalid", c[2].kind, "case " .. i)
-    end
-    local _, after = last_request()
-    assert.equal(before, after)
+    helper.all_invalid(cases, before)
   end)
 end)

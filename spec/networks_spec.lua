@@ -2,17 +2,13 @@
 local helper = require "spec.helper"
 local idcloudhost = require "idcloudhost"
 
-local function last_request()
-  local log = helper.log()
-  return log[#log], #log
-end
+local last_request = helper.last_request -- the newest log entry, the log's length
 
 describe("networks on the simulator", function()
   local client
 
   before_each(function()
-    helper.reset()
-    client = helper.client { location = "cyc01" }
+    client = helper.fresh_client { location = "cyc01" }
   end)
 
   it("creates networks: the first becomes the default, the next ones do not", function()
@@ -238,11 +234,6 @@ describe("networks on the simulator", function()
       { net:rename() },
       { net:rename(true) },
     }
-    for i, c in ipairs(cases) do
-      assert.is_nil(c[1], "case " .. i)
-      assert.equal("invalid", c[2].kind, "case " .. i)
-    end
-    local _, after = last_request()
-    assert.equal(before, after)
+    helper.all_invalid(cases, before)
   end)
 end)

@@ -1,12 +1,8 @@
 -- Replicas (snapshots, backups), rebuild and restore, against the simulator.
 local helper = require "spec.helper"
 
--- A global token (demo-key) names the billing account of what it creates.
-local function vm_params(over)
-  local p = helper.vm_params(over)
-  if p.billing_account_id == nil then p.billing_account_id = 6 end
-  return p
-end
+local vm_params = helper.billed_vm_params -- a global token names the billing account
+local refused = helper.invalid -- the SDK's own refusal: kind "invalid", field
 
 -- A VM made from a replica: no OS or disk size, those come from the source.
 local function restore_params(over)
@@ -24,8 +20,7 @@ describe("replicas on the simulator", function()
   local client, vm
 
   before_each(function()
-    helper.reset()
-    client = helper.client { location = "cyc01" }
+    client = helper.fresh_client { location = "cyc01" }
     vm = assert(client.vms:create(vm_params()))
   end)
 
@@ -173,11 +168,6 @@ describe("replicas on the simulator", function()
   it("refuses bad input without sending anything", function()
     local snap = assert(vm:snapshot())
     local before = #helper.log()
-    local function refused(field, res, err)
-      assert.is_nil(res)
-      assert.equal("invalid", err.kind)
-      if field then assert.equal(field, err.field) end
-    end
     refused(nil, vm:snapshot { r_type = "weekly" })
     refused(nil, vm:snapshot { kind = "snapshot" })
     refused(nil, vm:replicas { r_type = "daily" })

@@ -2,25 +2,14 @@
 -- against the simulator.
 local helper = require "spec.helper"
 
--- A global token (demo-key) names the billing account of what it creates.
-local function vm_params(over)
-  local p = helper.vm_params(over)
-  if p.billing_account_id == nil then p.billing_account_id = 6 end
-  return p
-end
+local vm_params = helper.billed_vm_params -- a global token names the billing account
+local refused = helper.invalid -- the SDK's own refusal: kind "invalid", field
 
 describe("VM disks on the simulator", function()
   local client, vm
 
-  local function refused(field, res, err)
-    assert.is_nil(res)
-    assert.equal("invalid", err.kind)
-    if field then assert.equal(field, err.field) end
-  end
-
   before_each(function()
-    helper.reset()
-    client = helper.client { location = "cyc01" }
+    client = helper.fresh_client { location = "cyc01" }
     vm = assert(client.vms:create(vm_params()))
   end)
 

@@ -5,8 +5,7 @@ describe("vms on the simulator", function()
   local client
 
   before_each(function()
-    helper.reset()
-    client = helper.client { location = "cyc01" }
+    client = helper.fresh_client { location = "cyc01" }
   end)
 
   it("creates, lists, gets, stops and deletes a VM", function()
