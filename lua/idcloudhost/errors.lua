@@ -1,6 +1,7 @@
 -- Errors are values: tables with a kind, a readable message and the request's context.
--- Kinds: "api" (the platform answered with an error), "network", "timeout", "decode" (an answer
--- that is not the JSON it should be), "invalid" (bad input caught before anything was sent).
+-- Kinds (docs/architecture.md): "invalid" (caught before sending), "api" (the platform answered
+-- an error, or a redirect), "network", "timeout", "decode" (a 2xx that is not what the endpoint
+-- answers), "error" (a Lua error caught in a batch item).
 local json = require "idcloudhost.json"
 
 local errors = {}
@@ -11,18 +12,24 @@ Error.__index = Error
 function Error:__tostring()
   local parts = { "idcloudhost" }
   if self.method and self.path then parts[#parts + 1] = self.method .. " " .. self.path end
-  local head = self.status and (tostring(self.status) .. " ") or (self.kind .. ": ")
-  parts[#parts + 1] = head .. (self.message or "error")
+  local head = self.status and (tostring(self.status) .. " ") or (tostring(self.kind) .. ": ")
+  parts[#parts + 1] = head .. tostring(self.message or "error")
   local line = table.concat(parts, ": ")
   local extra = {}
-  if self.code and self.code ~= self.message then extra[#extra + 1] = self.code end
-  if self.request_id then extra[#extra + 1] = "request " .. self.request_id end
-  if self.attempts and self.attempts > 1 then extra[#extra + 1] = self.attempts .. " attempts" end
+  if self.code and self.code ~= self.message then extra[#extra + 1] = tostring(self.code) end
+  if self.request_id then extra[#extra + 1] = "request " .. tostring(self.request_id) end
+  if type(self.attempts) == "number" and self.attempts > 1 then extra[#extra + 1] = self.attempts .. " attempts" end
+  if self.uncertain then extra[#extra + 1] = "the write may have been carried out" end
   if #extra > 0 then line = line .. " (" .. table.concat(extra, ", ") .. ")" end
   return line
 end
 
---- err is an idcloudhost error value?
+-- "failed: " .. err works as it does with a string message.
+function Error.__concat(a, b)
+  return tostring(a) .. tostring(b)
+end
+
+--- v is an idcloudhost error value?
 function errors.is(v)
   return getmetatable(v) == Error
 end
@@ -36,6 +43,13 @@ end
 --- Bad input, caught before any request: kind "invalid".
 function errors.invalid(message, field)
   return errors.new { kind = "invalid", message = message, field = field }
+end
+
+--- A 2xx answer that is not what the call returns: kind "decode".
+function errors.decode(message, fields)
+  local e = fields or {}
+  e.kind, e.message = "decode", message
+  return errors.new(e)
 end
 
 local function first_key(t)
@@ -87,6 +101,13 @@ end
 
 local NO_ROUTE = "no route and no API found with those values"
 
+-- The platform's application answers 400 for unknown objects: "No such virtual machine exists.
+-- <uuid>" (the docs), "... exists: <uuid>" (live), "Network UUID is invalid.".
+local function missing(status, message)
+  return status == 404 or (status == 400 and (message:find("^No such [%w ]+ exists") ~= nil
+    or message == "Network UUID is invalid."))
+end
+
 --- The error value for an HTTP answer with status >= 400.
 -- ctx: method, path, request_id, attempts.
 function errors.from_response(status, text, ctx)
@@ -101,15 +122,11 @@ function errors.from_response(status, text, ctx)
       message = "HTTP " .. status .. " with an empty body"
     end
   end
-  local not_found = status == 404
-    -- the platform's application answers 400 for unknown objects: "No such virtual machine
-    -- exists. <uuid>", "No such storage replica exists.", ...
-    or (status == 400 and message:find("^No such [%w ]+ exists") ~= nil)
-  if message == NO_ROUTE then
-    message = NO_ROUTE .. ": check the base URL and the location slug"
-  end
+  local no_route = message == NO_ROUTE
+  if no_route then message = NO_ROUTE .. ": check the base URL and the location slug" end
   return errors.new {
-    kind = "api", status = status, message = message, code = code, not_found = not_found or nil,
+    kind = "api", status = status, message = message, code = code,
+    not_found = (not no_route and missing(status, message)) or nil, no_route = no_route or nil,
     method = ctx.method, path = ctx.path, request_id = ctx.request_id, attempts = ctx.attempts,
     body = data,
   }
