@@ -1,0 +1,113 @@
+-- Where a call runs decides how it waits (docs/architecture.md, "Runtime").  runtime.current()
+-- is asked per call, never frozen at idcloudhost.new: a client made at start-up may be used
+-- later inside a request handler, a batch or a Neovim task.
+--
+-- A runtime has the methods now(), sleep(seconds), request(transport, req), map(n, concurrency,
+-- fn, on_result), an optional log(line) for the debug log, and `transport`: the transport
+-- "auto" means there (nil: the C core).
+--   * a scheduler (sched.lua), inside one of its coroutines: everything yields to it;
+--   * a host (runtime/<host>.lua, e.g. ngx) when host.active() says the running code is there;
+--   * plain Lua: blocking calls on the C core, batches on a scheduler of their own.
+local sched = require "idcloudhost.sched"
+
+local runtime = {}
+
+local has_core, core = pcall(require, "idcloudhost.core")
+if not has_core or type(core) ~= "table" then core = nil end
+
+local function no_sleep()
+  error("idcloudhost: no way to sleep here: build the C core (make), or pass sleep = function(seconds)", 0)
+end
+
+-- The clock and sleep of plain Lua: the C core's, else luasocket's; never a busy loop.
+local function plain_clock()
+  if core then return core.now, core.sleep end
+  local ok, socket = pcall(require, "socket")
+  if ok and type(socket) == "table" and socket.gettime and socket.sleep then return socket.gettime, socket.sleep end
+  return os.time, no_sleep
+end
+
+local now, sleep = plain_clock()
+local plain = { name = "plain", clock = { now = now, sleep = sleep } }
+
+function plain.now() return now() end
+function plain.sleep(_, seconds) return sleep(seconds) end
+
+function plain.request(_, transport, req)
+  return transport:request(req)
+end
+
+function plain:map(n, concurrency, fn, on_result)
+  return sched.new(self.clock):map(n, concurrency, fn, on_result)
+end
+
+runtime.plain = plain
+
+-- Hosts other than plain Lua, asked in this order; a module that does not load is skipped.
+local HOSTS = { "idcloudhost.runtime.ngx" }
+local hosts
+
+local function load_hosts()
+  hosts = {}
+  for _, name in ipairs(HOSTS) do
+    local ok, host = pcall(require, name)
+    if ok and type(host) == "table" then hosts[#hosts + 1] = host end
+  end
+end
+
+--- The runtime of the running code.
+function runtime.current()
+  local s = sched.of()
+  if s then return s end
+  if not hosts then load_hosts() end
+  for _, h in ipairs(hosts) do
+    if h.active() then return h end
+  end
+  return plain
+end
+
+--- Sleeps through rt, unless the client was given a sleep of its own (plain Lua only: inside a
+-- scheduler or a host, the yielding sleep always wins).
+function runtime.sleep(rt, cfg, seconds)
+  if seconds <= 0 then return end
+  if rt == plain and cfg.sleep then return cfg.sleep(seconds) end
+  return rt:sleep(seconds)
+end
+
+------------------------------------------------------------------------------------------------
+-- Deadlines: a bound on every call made inside a scope (a wait bounds its polls so), per
+-- coroutine.
+
+local MAIN = {}
+local scopes = setmetatable({}, { __mode = "k" })
+
+local function key()
+  return coroutine.running() or MAIN
+end
+
+--- The deadline (a time of rt's clock) of the running scope, or nil.
+function runtime.deadline()
+  return scopes[key()]
+end
+
+-- PUC Lua 5.1 cannot yield across pcall, and a wait inside a batch yields: there the scope is
+-- restored on return only (SDK calls return errors as values; a raise would leave it set).
+local YIELDABLE_PCALL = _VERSION ~= "Lua 5.1" or rawget(_G, "jit") ~= nil
+runtime.yieldable_pcall = YIELDABLE_PCALL
+
+local function restore(k, outer, ok, ...)
+  scopes[k] = outer
+  if not ok then error((...), 0) end
+  return ...
+end
+
+--- Runs fn(...) with calls bounded by `deadline` (the earlier of it and any outer deadline).
+function runtime.within(deadline, fn, ...)
+  local k = key()
+  local outer = scopes[k]
+  scopes[k] = (outer and outer < deadline) and outer or deadline
+  if YIELDABLE_PCALL then return restore(k, outer, pcall(fn, ...)) end
+  return restore(k, outer, true, fn(...))
+end
+
+return runtime
