@@ -1,133 +1,90 @@
--- Many calls at once in one thread: each item runs in a coroutine; its HTTP requests go through
--- the C core's multi interface and its sleeps (waits, backoff) yield, so none blocks the others.
-local transport = require "idcloudhost.transport"
+-- Many calls at once, and walking every location.  The items of a batch run concurrently in
+-- whatever the running code allows (runtime.lua): coroutines over the C core's multi interface
+-- in plain Lua or inside another scheduler, light threads inside nginx.  A wait, a backoff or a
+-- Retry-After inside an item yields to the others.
+local check = require "idcloudhost.check"
+local errors = require "idcloudhost.errors"
+local json = require "idcloudhost.json"
+local resource = require "idcloudhost.resource"
+local runtime = require "idcloudhost.runtime"
 
 local batch = {}
 
-local Scheduler = {}
-Scheduler.__index = Scheduler
+local OPTS = { concurrency = "integer", on_progress = "function" }
 
-local REQUEST, SLEEP = {}, {} -- yield tags: unique values no user code can produce
-
---- Called from a batch coroutine by the transport: queue the request, yield until it finishes.
-function Scheduler.request(_, session, req)
-  local id, err = session:send(req.method, req.url, req.headers, req.body, { timeout = req.timeout })
-  if not id then return nil, err end
-  local done = coroutine.yield(REQUEST, session, id)
-  if done.error then return nil, done.error, done.code end
-  return { status = done.status, body = done.body, headers = done.headers }
-end
-
---- Called from a batch coroutine: yield until `seconds` have passed.
-function Scheduler.sleep(_, seconds)
-  coroutine.yield(SLEEP, seconds)
-end
-
-local function new_scheduler(opts)
-  return setmetatable({
-    waiting = {},   -- session -> {id -> slot}
-    sleepers = {},  -- {wake=, slot=}
-    active = 0,
-    on_done = opts.on_done,
-  }, Scheduler)
-end
-
--- Resumes a slot's coroutine and files it by what it yielded, or finishes it.
-function Scheduler:step(slot, ...)
-  local ok, tag, a, b = coroutine.resume(slot.co, ...)
-  if coroutine.status(slot.co) == "dead" then
-    self.active = self.active - 1
-    if ok then
-      self.on_done(slot, { ok = tag ~= nil and tag ~= false, value = tag, err = a })
-    else
-      self.on_done(slot, { ok = false, err = tag })
-    end
-  elseif tag == REQUEST then
-    self.waiting[a] = self.waiting[a] or {}
-    self.waiting[a][b] = slot
-  elseif tag == SLEEP then
-    self.sleepers[#self.sleepers + 1] = { wake = transport.now() + a, slot = slot }
-  else
-    -- A yield that is not ours: the item's own coroutine code leaked out.  Resume it with
-    -- nothing rather than losing it.
-    return self:step(slot)
+-- An item's outcome as {ok=, value=, err=}: err is always an error value when ok is false.
+local function result_of(out)
+  if not out[1] then
+    return { ok = false, err = errors.new { kind = "error", message = tostring(out[2]), traceback = out.traceback } }
   end
+  local v, e = out[2], out[3]
+  local r = { ok = v ~= nil and v ~= false, value = v, err = e }
+  if not r.ok and not errors.is(e) then
+    r.err = errors.new { kind = "error", message = e ~= nil and tostring(e)
+      or ("the item returned " .. tostring(v) .. " without an error") }
+  end
+  return r
 end
 
-function Scheduler:start(slot, fn)
-  slot.co = coroutine.create(fn)
-  transport.adopt(slot.co, self)
-  self.active = self.active + 1
-  self:step(slot)
-end
-
--- Wakes the sleepers that are due; returns the time until the next one, or nil.
-function Scheduler:wake_due()
-  local now, next_wake = transport.now(), nil
-  local keep = {}
-  local due = {}
-  for _, s in ipairs(self.sleepers) do
-    if s.wake <= now then due[#due + 1] = s.slot else
-      keep[#keep + 1] = s
-      next_wake = math.min(next_wake or s.wake, s.wake)
-    end
-  end
-  self.sleepers = keep
-  for _, slot in ipairs(due) do self:step(slot) end
-  return next_wake and math.max(0, next_wake - now)
-end
-
--- Drives the transfers of every session in flight; waits at most `wait` seconds.
-function Scheduler:pump(wait)
-  local sessions = {}
-  for session, ids in pairs(self.waiting) do
-    if next(ids) then sessions[#sessions + 1] = session else self.waiting[session] = nil end
-  end
-  if #sessions == 0 then
-    if wait and wait > 0 then transport.sleep(wait) end
-    return
-  end
-  -- One session is the rule; several (clients with their own pools) share the wait.
-  local each = #sessions == 1 and wait or math.min(wait or 0.01, 0.01)
-  for _, session in ipairs(sessions) do
-    for _, done in ipairs(session:perform(each)) do
-      local slot = self.waiting[session][done.id]
-      self.waiting[session][done.id] = nil
-      if slot then self:step(slot, done) end
-    end
-  end
-end
-
---- batch.run(client, items, fn, opts): results in item order, each {ok=, value=, err=}.
--- opts: concurrency (default 8), on_progress(done, total, item, result).
+--- Runs fn(item, client) for every item, at most opts.concurrency (8) at once.  Returns the
+-- results in item order, each {ok=, value=, err=}; one failure never stops the rest.
+-- opts.on_progress(done, total, item, result) is called as each item ends.
 function batch.run(client, items, fn, opts)
-  opts = opts or {}
-  local total = #items
-  local concurrency = math.max(1, math.floor(opts.concurrency or 8))
-  local results, finished = {}, 0
-  local sched = new_scheduler { on_done = function(slot, result)
-    results[slot.i] = result
-    finished = finished + 1
-    if opts.on_progress then pcall(opts.on_progress, finished, total, items[slot.i], result) end
-  end }
-  local next_i = 1
-  local function fill()
-    while next_i <= total and sched.active < concurrency do
-      local i = next_i
-      next_i = next_i + 1
-      sched:start({ i = i }, function() return fn(items[i], client) end)
+  if type(items) ~= "table" or type(fn) ~= "function" then
+    return nil, errors.invalid("client:batch(items, fn, opts): items is a list, fn a function, opts a table")
+  end
+  local o, err = check.params("client:batch", OPTS, opts)
+  if not o then return nil, err end
+  if o.concurrency and o.concurrency < 1 then
+    return nil, errors.invalid("client:batch: concurrency must be 1 or more", "concurrency")
+  end
+  local total, done, results = #items, 0, {}
+  runtime.current():map(total, o.concurrency or 8, function(i) return fn(items[i], client) end, function(i, out)
+    local r = result_of(out)
+    results[i] = r
+    done = done + 1
+    if o.on_progress then pcall(o.on_progress, done, total, items[i], r) end
+  end)
+  return results
+end
+
+-- GET /v1/config/locations: needed to walk every location.
+local LOCATIONS = resource.endpoint("locations:list", { "GET", "config/locations", answer = "list:slug" })
+
+--- Runs fn(location_client, location) for every location of the platform, concurrently.
+-- Returns results in the order of the locations, each {ok=, value=, err=, location=}.
+function batch.each_location(client, fn, opts)
+  if type(fn) ~= "function" then return nil, errors.invalid("client:each_location(fn, opts): fn must be a function") end
+  local locations, err = client:call(LOCATIONS)
+  if not locations then return nil, err end
+  local results
+  results, err = batch.run(client, locations, function(loc, c)
+    local at, aerr = c:at(loc.slug)
+    if not at then return nil, aerr end
+    return fn(at, loc)
+  end, opts)
+  if not results then return nil, err end
+  for i, r in ipairs(results) do r.location = locations[i].slug end
+  return results
+end
+
+--- Every location's answer of client.<family>:list(), concatenated, each object tagged with
+-- `location`.  Fails as a whole if one location fails (a partial list would mislead).
+function batch.collect(client, family)
+  local results, err = batch.each_location(client, function(c) return c[family]:list() end)
+  if not results then return nil, err end
+  local all = json.array()
+  for _, r in ipairs(results) do
+    if not r.ok then
+      r.err.message = "location " .. r.location .. ": " .. tostring(r.err.message)
+      return nil, r.err
+    end
+    for _, obj in ipairs(r.value) do
+      obj.location = r.location
+      all[#all + 1] = obj
     end
   end
-  fill()
-  while sched.active > 0 do
-    local until_wake = sched:wake_due()
-    fill()
-    if sched.active == 0 then break end
-    -- Wait for a transfer, but not past the next sleeper's wake-up (nor more than a second).
-    sched:pump(math.min(until_wake or 1, 1))
-    fill()
-  end
-  return results
+  return all
 end
 
 return batch

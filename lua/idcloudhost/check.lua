@@ -1,5 +1,7 @@
 -- Parameter checks, run before anything is sent.  A parameter spec is a type name with an
--- optional "!" for required: "uuid!", "string", "integer", "number", "boolean", "json", "array".
+-- optional "!" for required: "uuid!", "string", "integer", "number", "boolean", "json", "array",
+-- "table", "ip" (an IPv4 or IPv6 address), "bucket" (an S3 bucket name).  Path parameters are
+-- checked by kind like the rest, so "." or ".." can never reach a URL.
 local errors = require "idcloudhost.errors"
 local json = require "idcloudhost.json"
 
@@ -9,6 +11,66 @@ local UUID = "^%x%x%x%x%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%x%x%x%x%
 
 function check.is_uuid(s)
   return type(s) == "string" and s:find(UUID) ~= nil
+end
+
+--- true when s is an IPv4 address in dotted decimal (no leading zeros).
+function check.is_ipv4(s)
+  if type(s) ~= "string" then return false end
+  local n = 0
+  for part in (s .. "."):gmatch("([^.]*)%.") do
+    n = n + 1
+    if not part:find("^%d%d?%d?$") or (#part > 1 and part:sub(1, 1) == "0") or tonumber(part) > 255 then
+      return false
+    end
+  end
+  return n == 4
+end
+
+-- The ":"-separated groups of s (all of them hex groups of 1-4 digits), or nil.
+local function hex_groups(s)
+  local groups = {}
+  if s == "" then return groups end
+  for g in (s .. ":"):gmatch("([^:]*):") do
+    if not g:find("^%x%x?%x?%x?$") then return nil end
+    groups[#groups + 1] = g
+  end
+  return groups
+end
+
+--- true when s is an IPv6 address (RFC 4291 text forms, an IPv4 tail allowed, no zone).
+function check.is_ipv6(s)
+  if type(s) ~= "string" or not s:find(":", 1, true) then return false end
+  local head, v4 = s, 0
+  local last = s:match("([^:]*)$")
+  if last:find(".", 1, true) then
+    if not check.is_ipv4(last) then return false end
+    v4 = 2
+    head = s:sub(1, #s - #last)
+    if head:sub(-2) ~= "::" then head = head:sub(1, -2) end -- the ":" before the IPv4 part
+  end
+  local a, b = head:match("^(.-)::(.*)$")
+  if a then
+    if b:find("::", 1, true) then return false end
+    local ga, gb = hex_groups(a), hex_groups(b)
+    return ga ~= nil and gb ~= nil and #ga + #gb + v4 < 8
+  end
+  local g = hex_groups(head)
+  return g ~= nil and #g + v4 == 8
+end
+
+--- nil when name follows the S3 bucket naming rules, else what is wrong with it.
+function check.bucket_problem(name)
+  if type(name) ~= "string" then return "must be a string, got " .. type(name) end
+  if #name < 3 or #name > 63 then return "must be 3 to 63 characters long" end
+  if name:find("[^a-z0-9.-]") then return "may hold only lowercase letters, digits, '.' and '-'" end
+  for label in (name .. "."):gmatch("([^.]*)%.") do
+    if not label:find("^[a-z0-9]") or not label:find("[a-z0-9]$") then
+      return "must start and end with a letter or digit, also around each '.' (no '..')"
+    end
+  end
+  if name:find("^%d+%.%d+%.%d+%.%d+$") then return "must not look like an IP address" end
+  if name:find("^xn%-%-") then return "must not start with 'xn--'" end
+  if name:find("%-s3alias$") or name:find("%-%-ol%-s3$") then return "must not end with '-s3alias' or '--ol-s3'" end
 end
 
 local function is_integer(v)
@@ -55,6 +117,19 @@ local convert = {
   table = function(v)
     if type(v) == "table" then return v end
     return nil, "a table"
+  end,
+  ["function"] = function(v)
+    if type(v) == "function" then return v end
+    return nil, "a function"
+  end,
+  ip = function(v)
+    if check.is_ipv4(v) or check.is_ipv6(v) then return v end
+    return nil, "an IP address like 103.151.0.2"
+  end,
+  bucket = function(v)
+    local problem = check.bucket_problem(v)
+    if not problem then return v end
+    return nil, "a bucket name (3 to 63 of a-z 0-9 . -): it " .. problem
   end,
 }
 

@@ -4,15 +4,16 @@
 --   local client = assert(idcloudhost.new { location = "jkt01" })
 --   for _, vm in ipairs(assert(client.vms:list())) do print(vm) end
 local Client = require "idcloudhost.client"
+local check = require "idcloudhost.check"
 local errors = require "idcloudhost.errors"
 local json = require "idcloudhost.json"
-local check = require "idcloudhost.check"
+local options = require "idcloudhost.options"
 local wait = require "idcloudhost.wait"
 
 return {
-  _VERSION = Client.VERSION,
+  _VERSION = require "idcloudhost.version",
   new = Client.new,
-  providers = Client.PROVIDERS,
+  providers = options.PROVIDERS,
   is_error = errors.is,
   is_uuid = check.is_uuid,
   array = json.array,

@@ -1,25 +1,50 @@
 -- The one way to declare endpoints, resource objects and the collections that hand them out.
 --
 --   local E = resource.endpoints("vm", {
---     stop = { "POST", "user-resource/vm/stop", loc = true, form = { uuid = "uuid!", force = "boolean" } },
+--     get  = { "GET",  "user-resource/vm", loc = true, query = { uuid = "uuid!" }, answer = "object:uuid" },
+--     stop = { "POST", "user-resource/vm/stop", loc = true, form = { uuid = "uuid!", force = "boolean" },
+--              answer = "object:uuid" },
 --   })
---   function VM:stop(opts) return self:_apply(self:_call(E.stop, { uuid = self.uuid, force = ... })) end
+--   local VM = resource.model { name = "vm", key = "uuid", get = E.get }
+--   function VM:stop(opts) return self:_apply(self:_call(E.stop, opts)) end
 --
 -- An endpoint names its method, its path after /v1/ ({name} parts come from parameters), whether
--- it lives in a location (loc), where each parameter travels (path, query, form or json), and
--- whether an omitted billing_account_id means the account's default one (billed).
+-- it lives in a location (loc), where each parameter travels (path, query, form or json), whether
+-- an omitted billing_account_id means the account's default one (billed), and what it answers:
+-- "object[:key]", "list[:key]" (of objects with that key), "success" ({"success": true}, true or
+-- an empty body), "any", or alternatives joined by "|".  docs/endpoints.md lists all of them.
 local check = require "idcloudhost.check"
 local errors = require "idcloudhost.errors"
 local json = require "idcloudhost.json"
+local pipeline = require "idcloudhost.pipeline"
 
 local resource = {}
 
 local PLACES = { "path", "query", "form", "json" }
 
+local function answer_of(name, text)
+  assert(type(text) == "string", name .. ": every endpoint declares its answer")
+  local a, words = {}, {}
+  for part in text:gmatch("[^|]+") do
+    local kind, key = part:match("^(%a+):?([%w_]*)$")
+    if kind == "object" or kind == "list" then
+      a[kind] = key ~= "" and key or true
+      words[#words + 1] = (kind == "object" and "an object" or "a list of objects") .. (key ~= "" and (" with " .. key) or "")
+    elseif kind == "success" or kind == "any" then
+      a[kind] = true
+      words[#words + 1] = kind == "success" and '{"success": true}' or "any value"
+    else
+      error(name .. ": unknown answer '" .. part .. "'")
+    end
+  end
+  a.text = table.concat(words, " or ")
+  return a
+end
+
 --- Builds one endpoint description from its declaration.
 function resource.endpoint(name, decl)
   local ep = { name = name, method = decl[1], path = decl[2], loc = decl.loc or false,
-    billed = decl.billed or false, specs = {}, where = {} }
+    billed = decl.billed or false, specs = {}, where = {}, answer = answer_of(name, decl.answer) }
   for _, place in ipairs(PLACES) do
     for k, spec in pairs(decl[place] or {}) do
       assert(not ep.specs[k], name .. ": parameter declared twice: " .. k)
@@ -41,98 +66,177 @@ function resource.endpoints(prefix, decls)
 end
 
 ------------------------------------------------------------------------------------------------
--- Objects: plain tables holding the API's fields, with methods from their model.
--- The client an object belongs to is kept aside, so pairs(obj) shows only API data.
+-- Objects: plain tables holding the API's fields; methods come from their model through a
+-- table __index chain (model methods, then Base).  The client an object belongs to is kept
+-- aside, so pairs(obj) shows only API data.
 
 local owner = setmetatable({}, { __mode = "k" })
+local metas = setmetatable({}, { __mode = "k" }) -- methods table -> metatable
 
 local Base = {}
+
+local function meta_of(obj)
+  return getmetatable(obj)
+end
 
 --- The client this object came from.
 function Base:_client()
   return owner[self]
 end
 
---- Runs an endpoint through the object's client.
-function Base:_call(ep, params, opts)
-  return owner[self]:call(ep, params, opts)
+--- The parameters of a call on this object: a copy of the caller's options, the object's key
+-- (under the model's parameter name, when the endpoint takes it) and the fixed values.  The
+-- caller may not name what the object or the method sets: `vm:stop{uuid = other}` is refused,
+-- never sent for another VM.  Unknown options are refused by the endpoint's checks.
+function Base:_params(ep, opts, fixed)
+  local M = meta_of(self)
+  local what = ep.name
+  if opts ~= nil and type(opts) ~= "table" then
+    return nil, errors.invalid(what .. ": expected named parameters, like {name = value}, got " .. type(opts))
+  end
+  local p = {}
+  for k, v in pairs(opts or {}) do
+    if k == M.param or (fixed and fixed[k] ~= nil) then
+      return nil, errors.invalid(what .. ": '" .. tostring(k) .. "' is set by the object, not an option", k)
+    end
+    p[k] = v
+  end
+  if ep.specs[M.param] then p[M.param] = self[M.key] end
+  for k, v in pairs(fixed or {}) do p[k] = v end
+  return p
 end
 
---- The parameters of a call on this object: a copy of the caller's options plus the object's key.
--- Options that the endpoint does not know are then refused by the checks, typos included.
-function Base:_params(opts)
-  local key = getmetatable(self).key
-  local p = {}
-  if type(opts) == "table" then
-    for k, v in pairs(opts) do p[k] = v end
-  elseif opts ~= nil then
-    p[1] = opts -- refused by the checks as an unknown parameter, with the call's name
+--- Runs endpoint ep for this object: params as for _params.
+function Base:_call(ep, opts, fixed)
+  local p, err = self:_params(ep, opts, fixed)
+  if not p then return nil, err end
+  return pipeline.call(owner[self], ep, p)
+end
+
+-- A name that holds a method is never a data field: the method stays reachable (a billing
+-- account's unpaid_amount field gives way to ba:unpaid_amount(), which fetches it).  The names
+-- are gathered once, at the first answer (every method is defined when its module loads).
+local function method_names(M)
+  local names = {}
+  for _, t in ipairs { M.methods, Base } do
+    for k, v in pairs(t) do
+      if type(v) == "function" then names[#names + 1] = k end
+    end
   end
-  p[key] = self[key]
-  return p
+  M.names = names
+  return names
+end
+
+-- Data made ready to be an object of M: the model's prepare hook, fields that would hide a
+-- method left out, and a tombstone marked (the platform reads back a deleted VM or disk with
+-- status "Deleted", a deleted load balancer with is_deleted = true).
+local function prepare(M, data)
+  if M.prepare then M.prepare(data) end
+  for _, k in ipairs(M.names or method_names(M)) do
+    if data[k] ~= nil then data[k] = nil end
+  end
+  local status = data.status
+  if data.is_deleted == true or status == "Deleted" or status == "deleted" then
+    data.deleted = true
+  end
+  return data
 end
 
 --- Replaces the object's fields with data (in place: references to it stay valid).
 function Base:_update(data)
-  local location = rawget(self, "location") -- our tag (see client:collect_locations), not API data
+  local location = rawget(self, "location") -- our tag (see batch.collect), not API data
+  prepare(meta_of(self), data)
   for k in pairs(self) do self[k] = nil end
   for k, v in pairs(data) do self[k] = v end
   if self.location == nil then self.location = location end
   return self
 end
 
---- For calls that answer with this object: update in place and return self, or pass on nil, err.
--- An answer that is not the object (say {"success": true}) leaves the fields as they are.
+--- For calls that answer with this object (or {"success": true}): updates in place and returns
+-- self, or passes nil, err on.
 function Base:_apply(data, err)
   if data == nil then return nil, err end
-  local key = getmetatable(self).key
-  if type(data) == "table" and data[key] ~= nil then self:_update(data) end
+  if type(data) == "table" then self:_update(data) end
   return self
 end
 
---- For calls that answer {"success": true}: true, or nil, err.
-function resource.success(data, err)
-  if data == nil then return nil, err end
-  if type(data) == "table" and data.success == false then
-    return nil, errors.new { kind = "api", message = "the platform answered success = false" }
-  end
-  return true
+--- Fetches the object again and updates it in place (models declared with a `get` endpoint).
+function Base:reload()
+  local M = meta_of(self)
+  return self:_apply(self:_call(M.get))
 end
 
---- A model: the metatable of one kind of object.
--- spec: name, key (the identifying field), summary (a function giving the tostring text).
+--- A model: the methods of one kind of object.  spec: name, key (the identifying field), param
+-- (the call parameter naming the key; default key), get (the endpoint that fetches one, for
+-- reload), summary (tostring text), prepare (a hook run on every answer made into an object),
+-- statuses (the set of statuses it reports, lower case, for waits), computed (name -> function(obj)
+-- for fields derived from others).
+-- Returns the methods table: `function VM:stop() ... end` adds a method.
 function resource.model(spec)
-  local M = { __name = "idcloudhost." .. spec.name, kind = spec.name, key = spec.key or "uuid",
-    summary = spec.summary }
-  M.__index = function(_, k)
-    local m = M[k]
-    if m ~= nil then return m end
-    return Base[k]
+  local methods = setmetatable({}, { __index = Base })
+  local M = { __name = "idcloudhost." .. spec.name, __index = methods, methods = methods, kind = spec.name,
+    key = spec.key or "uuid", get = spec.get, summary = spec.summary, prepare = spec.prepare,
+    statuses = spec.statuses }
+  M.param = spec.param or M.key
+  if spec.computed then
+    -- Fields read from others at every access (an invoice's paid, from its status): the only
+    -- models whose lookups go through a function.
+    local computed = spec.computed
+    M.__index = function(self, k)
+      local m = methods[k]
+      if m ~= nil then return m end
+      local f = computed[k]
+      if f then return f(self) end
+    end
   end
   M.__tostring = function(self)
     local s = M.summary and M.summary(self) or tostring(self[M.key])
     return M.kind .. " " .. s
   end
-  return M
+  metas[methods] = M
+  return methods
 end
 
---- Wraps decoded data as an object of model M owned by client; nil, err passes through.
-function resource.wrap(M, client, data, err)
+--- The metatable of a model (kind, key, ...).
+function resource.meta(methods)
+  return metas[methods]
+end
+
+--- Wraps decoded data as an object of model `methods` owned by client; nil, err passes through.
+function resource.wrap(methods, client, data, err)
   if data == nil then return nil, err end
   if type(data) ~= "table" then return data end
+  local M = metas[methods]
   owner[data] = client
-  return setmetatable(data, M)
+  return setmetatable(prepare(M, data), M)
 end
 
---- Wraps a list answer (nil, err passes through).  The list is a plain array of objects.
-function resource.wrap_list(M, client, data, err)
+--- Wraps a list answer (nil, err passes through): an array of objects.
+function resource.wrap_list(methods, client, data, err)
   if data == nil then return nil, err end
   if type(data) ~= "table" then
-    return nil, errors.new { kind = "decode", message = "expected a list, got " .. type(data) }
+    return nil, errors.decode("expected a list, got " .. type(data))
   end
   local out = json.array()
-  for i, item in ipairs(data) do out[i] = resource.wrap(M, client, item) end
+  for i, item in ipairs(data) do out[i] = resource.wrap(methods, client, item) end
   return out
+end
+
+--- For calls that answer {"success": true}: true, or nil, err.
+function resource.success(data, err)
+  if data == nil then return nil, err end
+  return true
+end
+
+--- The item of a list with the highest numeric `id` (what a call just made, on the platform).
+function resource.newest(list)
+  local best
+  for _, item in ipairs(type(list) == "table" and list or {}) do
+    if type(item) == "table" and (best == nil or (tonumber(item.id) or 0) > (tonumber(best.id) or 0)) then
+      best = item
+    end
+  end
+  return best
 end
 
 --- The uuid of an object or a uuid string, checked; for "a VM or its uuid" arguments.
@@ -141,8 +245,26 @@ function resource.uuid_of(what, name, v)
   return check.value(what, name, "uuid!", v)
 end
 
---- A collection: client.vms and friends.  methods get `self.client`.
-function resource.collection(methods)
+------------------------------------------------------------------------------------------------
+-- Collections: client.vms and friends
+
+--- A collection: a function(client) giving a table with `client` and the methods.  With spec.model
+-- and spec.list / spec.get endpoints, list() and get(id) come ready-made (the methods table may
+-- still define its own).
+function resource.collection(methods, spec)
+  spec = spec or {}
+  local M = spec.model
+  if M and spec.list and methods.list == nil then
+    methods.list = function(self, opts)
+      return resource.wrap_list(M, self.client, pipeline.call(self.client, spec.list, opts))
+    end
+  end
+  if M and spec.get and methods.get == nil then
+    local param = metas[M].param
+    methods.get = function(self, id)
+      return resource.wrap(M, self.client, pipeline.call(self.client, spec.get, { [param] = id }))
+    end
+  end
   local mt = { __index = methods }
   return function(client)
     return setmetatable({ client = client }, mt)

@@ -4,21 +4,16 @@
 --   sim:reset()
 --   sim:fault { path = "/v1/user-resource/vm/list", kind = "status", status = 503 }
 --   print(#sim:log())
-local json = require "idcloudhost.json"
-local transport = require "idcloudhost.transport"
+local idcloudhost = require "idcloudhost"
 
 local Simulator = {}
 Simulator.__index = Simulator
 
 --- Calls /__sim/<path>; returns the decoded answer, or raises (a broken test set-up is not a value).
 function Simulator:call(method, path, body)
-  local text = body ~= nil and assert(json.encode(body)) or nil
-  local status, answer = self.session:request(method, self.url .. "/__sim/" .. path,
-    { ["Content-Type"] = "application/json" }, text)
-  assert(status, answer)
-  assert(status < 300, "simulator " .. method .. " /__sim/" .. path .. " answered " .. tostring(status) .. ": " .. tostring(answer))
-  if answer == "" then return true end
-  return json.decode(answer)
+  local data, err = self.client:request(method, "/__sim/" .. path, body, { json = body ~= nil })
+  if data == nil then error("simulator " .. method .. " /__sim/" .. path .. ": " .. tostring(err), 2) end
+  return data
 end
 
 --- State back to the start; faults and log cleared.
@@ -41,8 +36,8 @@ local M = {}
 function M.connect(url)
   url = url or os.getenv("IDCLOUDHOST_SIM_URL")
   assert(url, "simulator URL: pass it or set IDCLOUDHOST_SIM_URL")
-  assert(transport.core, "the C core idcloudhost.core is needed: run make")
-  return setmetatable({ url = url:gsub("/+$", ""), session = transport.core.session { timeout = 10 } }, Simulator)
+  local client = assert(idcloudhost.new { base_url = url, apikey = "sim-control", retries = 0, timeout = 10 })
+  return setmetatable({ url = client.base_url, client = client }, Simulator)
 end
 
 return M

@@ -1,0 +1,383 @@
+-- The request pipeline: one call from the caller's parameters to a value or an error value.
+-- All the policy of a request lives here, once: where parameters travel, which attempts are
+-- made again (retry_policy), how long a call may take (timeouts, deadlines), what an answer must
+-- look like (each endpoint's `answer`), and what may be shown of it (redaction, hooks, the
+-- debug log).  Transports only move bytes (docs/architecture.md).
+local check = require "idcloudhost.check"
+local encode = require "idcloudhost.encode"
+local errors = require "idcloudhost.errors"
+local json = require "idcloudhost.json"
+local runtime = require "idcloudhost.runtime"
+local secrets = require "idcloudhost.secrets"
+local transport = require "idcloudhost.transport"
+
+local pipeline = {}
+
+------------------------------------------------------------------------------------------------
+-- Retries
+
+-- Transport failures before the request left: any request may be sent again.
+local NOT_SENT = { COULDNT_RESOLVE_HOST = true, COULDNT_RESOLVE_PROXY = true, COULDNT_CONNECT = true }
+-- Failures that another attempt cannot mend (or must not: a refused certificate).
+local NEVER = {
+  PEER_FAILED_VERIFICATION = true, SSL_CONNECT_ERROR = true, SSL_CACERT_BADFILE = true,
+  SSL_CERTPROBLEM = true, SSL_ISSUER_ERROR = true, SSL_PINNEDPUBKEYNOTMATCH = true,
+  SSL_CRL_BADFILE = true, SSL_INVALIDCERTSTATUS = true, SSL_CIPHER = true, USE_SSL_FAILED = true,
+  FILESIZE_EXCEEDED = true, UNSUPPORTED_PROTOCOL = true, URL_MALFORMAT = true,
+  OUT_OF_MEMORY = true, BAD_FUNCTION_ARGUMENT = true, BAD_TRANSPORT_ANSWER = true,
+}
+local RETRY_STATUS = { [502] = true, [503] = true, [504] = true }
+
+-- A 429 the gateway (Kong's rate limiting) sent before the platform saw the call: it says so
+-- in its body or its rate-limit headers.  Any other 429 on a write may come after the write.
+local function gateway_refused(res)
+  for k in pairs(res.headers) do
+    if k:find("^x%-ratelimit%-") or k:find("^ratelimit%-") then return true end
+  end
+  return res.body:lower():find("rate limit", 1, true) ~= nil
+end
+
+--- The one retry rule: may an attempt that ended so be made again?  write: the call changes
+-- something (no idempotency keys on the platform: a replayed create is a second VM).
+local function retry_policy(write, res, name)
+  if not res then
+    if NEVER[name] then return false end
+    return not write or NOT_SENT[name] == true
+  end
+  if res.status == 429 then return not write or gateway_refused(res) end
+  return not write and RETRY_STATUS[res.status] == true
+end
+pipeline.retry_policy = retry_policy
+
+local function retry_after(res)
+  local n = tonumber(res.headers["retry-after"] or "")
+  if n and n >= 0 then return n end
+end
+
+-- Capped exponential backoff with full jitter.
+local function backoff(cfg, attempt)
+  return math.random() * math.min(cfg.retry_cap, cfg.retry_base * 2 ^ (attempt - 1))
+end
+
+------------------------------------------------------------------------------------------------
+-- Answers: what each endpoint returns (resource.endpoint parses its `answer` declaration)
+
+local function describe(v)
+  local t = type(v)
+  if t == "string" then return string.format("a JSON string (%q)", #v > 40 and v:sub(1, 40) .. "..." or v) end
+  if t == "number" then return "a JSON number (" .. tostring(v) .. ")" end
+  if t == "boolean" or v == nil or v == json.null then return v == nil and "null" or tostring(v) end
+  if json.is_array(v) then return #v == 0 and "an empty list" or "a list" end
+  return "an object"
+end
+
+-- data if it has the shape `answer` declares, else nil and what came instead.
+local function shape(answer, data)
+  if answer.any then
+    if data == nil or data == false or data == json.null then return nil, describe(data) end
+    return data
+  end
+  if type(data) ~= "table" or data == json.null then
+    if data == true and answer.success then return true end
+    return nil, describe(data)
+  end
+  if json.is_array(data) then
+    local key = answer.list
+    if not key then return nil, describe(data) end
+    for i, item in ipairs(data) do
+      if type(item) ~= "table" or json.is_array(item) or (key ~= true and item[key] == nil) then
+        return nil, "a list whose item " .. i .. " is " .. (type(item) == "table" and not json.is_array(item)
+          and ("an object without " .. key) or describe(item))
+      end
+    end
+    return data
+  end
+  if answer.success and data.success ~= nil and (not answer.object or data[answer.object] == nil) then
+    if data.success == true then return true end
+    return nil, "success = " .. tostring(data.success), true
+  end
+  local key = answer.object
+  if key and (key == true or data[key] ~= nil) then return data end
+  return nil, key and key ~= true and ("an object without " .. key) or describe(data)
+end
+
+-- The value of a 2xx answer, or nil and an error value.
+local function read(answer, res, ctx, write)
+  local text = res.body
+  local data, why, refused
+  if not text:find("%S") then
+    if answer.success or answer.any then return true end
+    why = "an empty answer"
+  else
+    local derr
+    data, derr = json.decode(text)
+    if data == nil and derr then
+      why = text:find("^%s*<") and "an HTML page instead of JSON" or ("malformed JSON (" .. tostring(derr) .. ")")
+    else
+      data, why, refused = shape(answer, data)
+      if data ~= nil then return data end
+    end
+  end
+  if refused then
+    return nil, errors.new { kind = "api", status = res.status, message = "the platform answered " .. why,
+      method = ctx.method, path = ctx.path, request_id = ctx.request_id, attempts = ctx.attempts }
+  end
+  return nil, errors.decode("the answer is " .. why .. ", not " .. answer.text
+    .. (write and ": the request was accepted, check its effect before sending it again" or ""),
+    { status = res.status, method = ctx.method, path = ctx.path, request_id = ctx.request_id,
+      attempts = ctx.attempts, uncertain = write or nil })
+end
+
+------------------------------------------------------------------------------------------------
+-- Outcomes: an attempt's answer or failure as a value, or an error value
+
+local function redirect(res, ctx, redact)
+  local to = redact(res.headers["location"])
+  return errors.new { kind = "api", status = res.status, location = to,
+    message = "the server answered a redirect" .. (to and (" to " .. to) or "")
+      .. ", which is not followed: check the base URL",
+    method = ctx.method, path = ctx.path, request_id = ctx.request_id, attempts = ctx.attempts }
+end
+
+local function outcome(shared, answer, res, msg, name, ctx, write)
+  local redact = shared.redact
+  local err
+  if not res then
+    local kind = name == "OPERATION_TIMEDOUT" and "timeout" or name == "FILESIZE_EXCEEDED" and "decode" or "network"
+    err = errors.new { kind = kind, code = name, message = tostring(msg),
+      method = ctx.method, path = ctx.path, attempts = ctx.attempts,
+      uncertain = (write and not NOT_SENT[name]) or nil }
+  elseif res.status >= 400 then
+    err = errors.from_response(res.status, res.body, ctx)
+    if write and res.status >= 500 then err.uncertain = true end
+  elseif res.status >= 300 then
+    err = redirect(res, ctx, redact)
+  elseif res.status < 200 then
+    err = errors.new { kind = "network", code = "WEIRD_SERVER_REPLY", message = "a final answer with status "
+      .. res.status, method = ctx.method, path = ctx.path, attempts = ctx.attempts }
+  else
+    local data
+    data, err = read(answer, res, ctx, write)
+    if data ~= nil then return data end
+  end
+  -- Whatever the server echoed, the key leaves in no field.
+  return nil, secrets.deep(err, redact)
+end
+
+------------------------------------------------------------------------------------------------
+-- Observation: on_request hooks and the debug log, built only when asked for
+
+local function copy_headers(h, redact)
+  local out = {}
+  for k, v in pairs(h) do
+    out[k] = (type(k) == "string" and k:lower() == "apikey") and secrets.MASK or redact(v)
+  end
+  return out
+end
+
+local function debug_lines(cfg, rt, rec, path)
+  local line = string.format("idcloudhost: %s %s -> %s in %.1f ms (attempt %d%s)", rec.method, path,
+    rec.status and tostring(rec.status) or tostring(rec.error), rec.duration * 1000, rec.attempt,
+    rec.request_id and (", request " .. rec.request_id) or "")
+  local lines = { line }
+  if cfg.debug == 2 then
+    if rec.body then lines[#lines + 1] = "idcloudhost:   > " .. rec.body end
+    if rec.response_body then lines[#lines + 1] = "idcloudhost:   < " .. rec.response_body end
+  end
+  local sink = type(cfg.debug) == "function" and cfg.debug or rt.log
+  for _, l in ipairs(lines) do
+    if sink then pcall(sink, l) else io.stderr:write(l, "\n") end
+  end
+end
+
+local function observe(shared, rt, req, res, msg, ctx, duration, path)
+  local cfg, redact = shared.cfg, shared.redact
+  local rec = {
+    method = req.method, url = redact(req.url), headers = copy_headers(req.headers, redact),
+    body = redact(secrets.mask(req.body)), status = res and res.status,
+    response_headers = res and copy_headers(res.headers, redact),
+    response_body = res and redact(secrets.mask(res.body)),
+    error = not res and redact(msg) or nil, attempt = ctx.attempts, duration = duration,
+    request_id = redact(ctx.request_id),
+  }
+  if cfg.debug then debug_lines(cfg, rt, rec, redact(path)) end
+  -- A failing hook must not break the call it observes.
+  if cfg.on_request then pcall(cfg.on_request, rec) end
+end
+
+------------------------------------------------------------------------------------------------
+-- Sending, with retries, within the deadline
+
+local function too_large(cfg)
+  return nil, "FILESIZE_EXCEEDED: the answer is larger than max_body (" .. cfg.max_body .. " bytes)", "FILESIZE_EXCEEDED"
+end
+
+local function deadline_error(ctx, last, cfg)
+  local e = last or errors.new { kind = "timeout", method = ctx.method, path = ctx.path, message = "" }
+  e.kind = "timeout"
+  e.message = "the call's deadline passed" .. (cfg.deadline and (" (deadline " .. cfg.deadline .. " s)") or "")
+    .. (last and ("; last: " .. tostring(last.message)) or "")
+  e.attempts = ctx.attempts - 1
+  return nil, e
+end
+
+-- r: method, path (after the base URL, without the query), query ("" or "?..."), body,
+-- headers, answer, timeout (per attempt, overriding the client's).
+local function send(client, r)
+  local shared = client._shared
+  if shared.closed then return nil, errors.invalid("the client is closed (client:close())") end
+  local cfg = shared.cfg
+  local rt = runtime.current()
+  local t, terr = transport.pick(shared, rt)
+  if not t then return nil, terr end
+  local write = r.method ~= "GET" and r.method ~= "HEAD"
+  local per_attempt = r.timeout or (write and cfg.write_timeout or cfg.timeout)
+  local now = rt:now()
+  local deadline = runtime.deadline()
+  if cfg.deadline and (not deadline or now + cfg.deadline < deadline) then deadline = now + cfg.deadline end
+  local req = { method = r.method, url = cfg.base_url .. r.path .. r.query, headers = r.headers,
+    body = r.body, timeout = per_attempt, fresh = write }
+  local ctx = { method = r.method, path = r.path, attempts = 0 }
+  local watch = cfg.on_request or cfg.debug
+  local last
+  while true do
+    ctx.attempts = ctx.attempts + 1
+    if deadline then
+      local left = deadline - now
+      if left <= 0 then return deadline_error(ctx, last, cfg) end
+      req.timeout = left < per_attempt and left or per_attempt
+    end
+    local res, msg, name = rt:request(t, req)
+    if res and #res.body > cfg.max_body then res, msg, name = too_large(cfg) end
+    ctx.request_id = res and res.headers["x-warren-correlation-id"] or nil
+    if watch then observe(shared, rt, req, res, msg, ctx, rt:now() - now, r.path .. r.query) end
+    local data, err = outcome(shared, r.answer, res, msg, name, ctx, write)
+    if data ~= nil then return data end
+    last = err
+    if not retry_policy(write, res, name) or ctx.attempts > cfg.retries then return nil, err end
+    local delay = res and retry_after(res) or backoff(cfg, ctx.attempts)
+    if delay > cfg.max_retry_wait then return nil, err end
+    now = rt:now()
+    if deadline and now + delay >= deadline then
+      err.message = err.message .. " (not retried: the call's deadline comes first)"
+      return nil, err
+    end
+    runtime.sleep(rt, cfg, delay)
+    now = rt:now()
+  end
+end
+
+------------------------------------------------------------------------------------------------
+-- Building a request from parameters
+
+-- "/v1/<slug>/<path with {name} parts filled>", or nil and an invalid error.
+local function url_path(client, ep, values)
+  local bad
+  local path = ep.path:gsub("{([%w_]+)}", function(name)
+    local v = encode.escape(tostring(values[name]))
+    values[name] = nil
+    if v == "" or v == "." or v == ".." then bad = name end
+    return v
+  end)
+  if bad then return nil, errors.invalid(ep.name .. ": parameter '" .. bad .. "' cannot be empty, '.' or '..'", bad) end
+  if ep.loc and client.location then return "/v1/" .. client.location .. "/" .. path end
+  return "/v1/" .. path
+end
+
+local function encoded(kind, what, values)
+  local ok, text
+  if kind == "json" then
+    text, ok = json.encode(values)
+    if not text then return nil, errors.invalid(what .. ": cannot encode the body as JSON: " .. tostring(ok)) end
+    return text
+  end
+  ok, text = pcall(encode.form, values)
+  if not ok then return nil, errors.invalid(what .. ": " .. tostring(text)) end
+  return text
+end
+
+local function query_of(what, values)
+  if next(values) == nil then return "" end
+  local text, err = encoded("form", what, values)
+  if not text then return nil, err end
+  return "?" .. text
+end
+
+--- Runs a declared endpoint (see resource.endpoint) with the caller's params.
+-- opts.timeout: seconds per attempt instead of the client's.
+function pipeline.call(client, ep, params, opts)
+  local values, err = check.params(ep.name, ep.specs, params)
+  if not values then return nil, err end
+  local billing
+  if ep.billed and values.billing_account_id == nil then
+    -- The platform wants an account for what it bills: the default one, looked up once per client.
+    billing = require "idcloudhost.billing_accounts"
+    local id, berr = billing.default_id(client)
+    if berr then return nil, berr end
+    values.billing_account_id = id
+  end
+  local path
+  path, err = url_path(client, ep, values)
+  if not path then return nil, err end
+  local query, body = {}, {}
+  for k, v in pairs(values) do
+    if ep.where[k] == "query" then query[k] = v else body[k] = v end
+  end
+  local q, text
+  q, err = query_of(ep.name, query)
+  if not q then return nil, err end
+  if ep.body and (ep.body == "json" or next(body) ~= nil) then
+    text, err = encoded(ep.body, ep.name, body)
+    if not text then return nil, err end
+  end
+  local headers = client._shared.headers(text and ep.body or "none")
+  local data
+  data, err = send(client, { method = ep.method, path = path, query = q, body = text, headers = headers,
+    answer = ep.answer, timeout = opts and opts.timeout })
+  -- A default account refused (deleted since it was looked up): look it up again next time.
+  if billing and data == nil and err.kind == "api" and err.status and err.status < 500 then
+    billing.forget_default(client)
+  end
+  return data, err
+end
+
+local ANY = { any = true, text = "any value" }
+local REQUEST_OPTS = { json = "boolean", query = "boolean", location = "boolean", timeout = "number" }
+
+-- A path of the escape hatch: absolute, no query or fragment (params travel apart), no dot
+-- segments or empty segments (libcurl would remove them and call another route).
+local function checked_path(path)
+  if type(path) ~= "string" or path:sub(1, 1) ~= "/" then return nil, "path must start with /, like /v1/user-resource/vm/list" end
+  if path:find("[%c%s?#]") then return nil, "path must not hold spaces, control characters, '?' or '#' (give params)" end
+  for seg in (path:sub(2) .. "/"):gmatch("([^/]*)/") do
+    if seg == "" or seg == "." or seg == ".." then return nil, "path must not hold empty, '.' or '..' segments" end
+  end
+  return path
+end
+
+--- The escape hatch for any endpoint: client:request("GET", "/v1/user-resource/vm/list").
+function pipeline.request(client, method, path, params, opts)
+  if type(method) ~= "string" or not method:find("^%u+$") then
+    return nil, errors.invalid("client:request: method must be an upper-case HTTP verb like \"GET\"")
+  end
+  local ok, why = checked_path(path)
+  if not ok then return nil, errors.invalid("client:request: " .. why) end
+  if params ~= nil and type(params) ~= "table" then return nil, errors.invalid("client:request: params must be a table") end
+  local o, err = check.params("client:request", REQUEST_OPTS, opts)
+  if not o then return nil, err end
+  if o.location and client.location then path = path:gsub("^/v1/", "/v1/" .. client.location .. "/") end
+  params = params or {}
+  local q, text, kind = "", nil, "none"
+  if method == "GET" or method == "HEAD" or o.query then
+    q, err = query_of("client:request", params)
+    if not q then return nil, err end
+  elseif next(params) ~= nil or o.json then
+    kind = o.json and "json" or "form"
+    text, err = encoded(kind, "client:request", params)
+    if not text then return nil, err end
+  end
+  return send(client, { method = method, path = path, query = q, body = text,
+    headers = client._shared.headers(kind), answer = ANY, timeout = o.timeout })
+end
+
+return pipeline
