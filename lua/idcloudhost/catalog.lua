@@ -1,33 +1,34 @@
--- What can be created: client.catalog (endpoints 71-74 of endpoints.md).  Plain tables.
+-- What can be created: client.catalog.  Plain tables.
+local pipeline = require "idcloudhost.pipeline"
 local resource = require "idcloudhost.resource"
 
 local E = resource.endpoints("catalog", {
-  vm_parameters = { "GET", "api/parameters/vm" },
-  images        = { "GET", "config/vm_images" },
-  plain_os      = { "GET", "config/vm_images/plain_os" },
-  app_catalog   = { "GET", "config/vm_images/app_catalog" },
+  vm_parameters = { "GET", "api/parameters/vm", answer = "list" },
+  images        = { "GET", "config/vm_images", answer = "list" },
+  plain_os      = { "GET", "config/vm_images/plain_os", answer = "list" },
+  app_catalog   = { "GET", "config/vm_images/app_catalog", answer = "list" },
 })
 
 local Catalog = {}
 
 --- The VM creation parameters with their constraints (range, regexp, enum, limits per os_name).
 function Catalog:vm_parameters()
-  return self.client:call(E.vm_parameters)
+  return pipeline.call(self.client, E.vm_parameters)
 end
 
 --- Every VM image (os_name, display_name, is_app_catalog, versions...) (elastis edition).
 function Catalog:images()
-  return self.client:call(E.images)
+  return pipeline.call(self.client, E.images)
 end
 
 --- The plain OS images (elastis edition).
 function Catalog:plain_os_images()
-  return self.client:call(E.plain_os)
+  return pipeline.call(self.client, E.plain_os)
 end
 
 --- The App Catalog images: OS images with applications installed (elastis edition).
 function Catalog:app_catalog_images()
-  return self.client:call(E.app_catalog)
+  return pipeline.call(self.client, E.app_catalog)
 end
 
 return {

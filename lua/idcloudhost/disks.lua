@@ -1,23 +1,25 @@
--- Block storage: client.disks and Disk objects (endpoints 31-37 of endpoints.md, elastis edition).
--- The disks of a VM are the same disks: vm:add_disk() and friends live in idcloudhost.vms.
+-- Block storage: client.disks and Disk objects (elastis edition).  The disks of a VM are the same
+-- disks: vm:add_disk() and friends live in idcloudhost.vm_storage.
 local errors = require "idcloudhost.errors"
+local pipeline = require "idcloudhost.pipeline"
 local resource = require "idcloudhost.resource"
 local wait = require "idcloudhost.wait"
 
 local PATH = { disk_uuid = "uuid!" }
 
 local E = resource.endpoints("disk", {
-  list   = { "GET",    "storage/disks", loc = true },
-  get    = { "GET",    "storage/disks/{disk_uuid}", loc = true, path = PATH },
-  create = { "POST",   "storage/disks", loc = true, billed = true, form = {
+  list   = { "GET",    "storage/disks", loc = true, answer = "list:uuid" },
+  get    = { "GET",    "storage/disks/{disk_uuid}", loc = true, path = PATH, answer = "object:uuid" },
+  -- A form body: the platform ignores a JSON one here and fails the call.
+  create = { "POST",   "storage/disks", loc = true, billed = true, answer = "object:uuid", form = {
     size_gb = "integer", billing_account_id = "integer", source_image_type = "string", source_image = "string",
   } },
-  update = { "PATCH",  "storage/disks/{disk_uuid}", loc = true, path = PATH,
+  update = { "PATCH",  "storage/disks/{disk_uuid}", loc = true, path = PATH, answer = "object:uuid",
     form = { billing_account_id = "integer!" } },
-  delete = { "DELETE", "storage/disks/{disk_uuid}", loc = true, path = PATH },
-  attach = { "POST",   "user-resource/vm/storage/attach", loc = true,
+  delete = { "DELETE", "storage/disks/{disk_uuid}", loc = true, path = PATH, answer = "success" },
+  attach = { "POST",   "user-resource/vm/storage/attach", loc = true, answer = "object:uuid",
     form = { uuid = "uuid!", storage_uuid = "uuid!" } },
-  detach = { "POST",   "user-resource/vm/storage/detach", loc = true,
+  detach = { "POST",   "user-resource/vm/storage/detach", loc = true, answer = "success",
     form = { uuid = "uuid!", storage_uuid = "uuid!" } },
 })
 
@@ -29,22 +31,14 @@ local function summary(d)
   return string.format("%s %s GB %s%s", tostring(d.uuid), tostring(d.size_gb), tostring(d.status), src)
 end
 
-local Disk = resource.model { name = "disk", key = "uuid", summary = summary }
+local Disk = resource.model { name = "disk", key = "uuid", param = "disk_uuid", get = E.get, summary = summary,
+  statuses = wait.statuses { "active", "creating", "attached", "detached", "resizing", "deleting",
+    "deleted", "error" } }
 
 ------------------------------------------------------------------------------------------------
 -- client.disks
 
 local Disks = {}
-
---- All disks of the client's location (the VMs' disks too).
-function Disks:list()
-  return resource.wrap_list(Disk, self.client, self.client:call(E.list))
-end
-
---- One disk by uuid.
-function Disks:get(uuid)
-  return resource.wrap(Disk, self.client, self.client:call(E.get, { disk_uuid = uuid }))
-end
 
 -- What the docs ask of a new disk's source.
 local function check_create(p)
@@ -75,41 +69,24 @@ end
 function Disks:create(params)
   local ok, err = check_create(params)
   if not ok then return nil, err end
-  return resource.wrap(Disk, self.client, self.client:call(E.create, params))
+  return resource.wrap(Disk, self.client, pipeline.call(self.client, E.create, params))
 end
 
 ------------------------------------------------------------------------------------------------
 -- Disk objects
 
--- The parameters of a call on this disk: the caller's options plus disk_uuid.
-local function params_of(disk, opts)
-  local p = {}
-  if type(opts) == "table" then
-    for k, v in pairs(opts) do p[k] = v end
-  elseif opts ~= nil then
-    p[1] = opts -- refused by the checks
-  end
-  p.disk_uuid = disk.uuid
-  return p
-end
-
---- Fetches the disk again and updates this object in place.
-function Disk:reload()
-  return self:_apply(self:_call(E.get, { disk_uuid = self.uuid }))
-end
-
 --- Moves the disk to another billing account: {billing_account_id = 7}.  Returns the disk, updated.
 function Disk:update(opts)
-  local data, err = self:_call(E.update, params_of(self, opts))
+  local data, err = self:_call(E.update, opts)
   if data == nil then return nil, err end
   -- The answer leaves out the snapshots: keep the ones we know.
-  if type(data) == "table" and data.snapshots == nil then data.snapshots = self.snapshots end
+  if data.snapshots == nil then data.snapshots = self.snapshots end
   return self:_apply(data)
 end
 
 --- Deletes the disk and all its snapshots (it must not be attached).  Returns true.
 function Disk:delete()
-  return resource.success(self:_call(E.delete, { disk_uuid = self.uuid }))
+  return resource.success(self:_call(E.delete))
 end
 
 --- Attaches the disk to a VM (a VM object or its uuid).  Returns the disk as the VM shows it
@@ -117,14 +94,14 @@ end
 function Disk:attach(vm)
   local vm_uuid, err = resource.uuid_of("disk:attach", "vm", vm)
   if not vm_uuid then return nil, err end
-  return self:_call(E.attach, { uuid = vm_uuid, storage_uuid = self.uuid })
+  return self:_call(E.attach, nil, { uuid = vm_uuid, storage_uuid = self.uuid })
 end
 
 --- Detaches the disk from a VM (a VM object or its uuid).  Returns true.
 function Disk:detach(vm)
   local vm_uuid, err = resource.uuid_of("disk:detach", "vm", vm)
   if not vm_uuid then return nil, err end
-  return resource.success(self:_call(E.detach, { uuid = vm_uuid, storage_uuid = self.uuid }))
+  return resource.success(self:_call(E.detach, nil, { uuid = vm_uuid, storage_uuid = self.uuid }))
 end
 
 --- disk:wait(status, opts): polls until the disk has the status ("Active"; case-insensitive).
@@ -132,7 +109,7 @@ end
 Disk.wait = wait.status
 
 return {
-  new = resource.collection(Disks),
+  new = resource.collection(Disks, { model = Disk, list = E.list, get = E.get }),
   model = Disk,
   endpoints = E,
 }

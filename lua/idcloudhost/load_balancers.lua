@@ -1,32 +1,34 @@
--- Network load balancers: client.load_balancers and balancer objects (endpoints 61-70 of
--- endpoints.md; elastis edition).  Every body is JSON.
+-- Network load balancers: client.load_balancers and balancer objects (elastis edition).  Every
+-- body is JSON.
 local check = require "idcloudhost.check"
 local errors = require "idcloudhost.errors"
 local json = require "idcloudhost.json"
+local pipeline = require "idcloudhost.pipeline"
 local resource = require "idcloudhost.resource"
 
 local U = { uuid = "uuid!" }
+local LB_ANSWER = "object:uuid"
 
 local E = resource.endpoints("load_balancer", {
-  list            = { "GET",    "network/load_balancers", loc = true },
-  get             = { "GET",    "network/load_balancers/{uuid}", loc = true, path = U },
-  create          = { "POST",   "network/load_balancers", loc = true, billed = true, json = {
+  list            = { "GET",    "network/load_balancers", loc = true, answer = "list:uuid" },
+  get             = { "GET",    "network/load_balancers/{uuid}", loc = true, path = U, answer = LB_ANSWER },
+  create          = { "POST",   "network/load_balancers", loc = true, billed = true, answer = LB_ANSWER, json = {
     display_name = "string", billing_account_id = "integer", network_uuid = "uuid",
     reserve_public_ip = "boolean", rules = "array", targets = "array",
   } },
-  rename          = { "PATCH",  "network/load_balancers/{uuid}", loc = true, path = U,
+  rename          = { "PATCH",  "network/load_balancers/{uuid}", loc = true, path = U, answer = LB_ANSWER,
     json = { display_name = "string!" } },
-  delete          = { "DELETE", "network/load_balancers/{uuid}", loc = true, path = U },
+  delete          = { "DELETE", "network/load_balancers/{uuid}", loc = true, path = U, answer = "success" },
   add_target      = { "POST",   "network/load_balancers/{uuid}/targets", loc = true, path = U,
-    json = { target_uuid = "uuid!", target_type = "string!" } },
+    answer = "object:target_uuid", json = { target_uuid = "uuid!", target_type = "string!" } },
   remove_target   = { "DELETE", "network/load_balancers/{uuid}/targets/{target_uuid}", loc = true,
-    path = { uuid = "uuid!", target_uuid = "uuid!" } },
+    path = { uuid = "uuid!", target_uuid = "uuid!" }, answer = "success" },
   add_rule        = { "POST",   "network/load_balancers/{uuid}/forwarding_rules", loc = true, path = U,
-    json = { source_port = "integer!", target_port = "integer!" } },
+    answer = "object|success", json = { source_port = "integer!", target_port = "integer!" } },
   remove_rule     = { "DELETE", "network/load_balancers/{uuid}/forwarding_rules/{rule_uuid}", loc = true,
-    path = { uuid = "uuid!", rule_uuid = "uuid!" } },
+    path = { uuid = "uuid!", rule_uuid = "uuid!" }, answer = "success" },
   billing_account = { "PUT",    "network/load_balancers/{uuid}/billing_account", loc = true, path = U,
-    json = { set_id = "integer!" } },
+    answer = LB_ANSWER, json = { set_id = "integer!" } },
 })
 
 local function count(t)
@@ -39,7 +41,7 @@ local function summary(lb)
     tostring(lb.private_address), r, r == 1 and "" or "s", t, t == 1 and "" or "s")
 end
 
-local LB = resource.model { name = "load_balancer", key = "uuid", summary = summary }
+local LB = resource.model { name = "load_balancer", key = "uuid", get = E.get, summary = summary }
 
 ------------------------------------------------------------------------------------------------
 -- Rules and targets as the caller gives them, checked and made into what the platform takes.
@@ -105,16 +107,6 @@ end
 
 local LBs = {}
 
---- All load balancers of the client's location.
-function LBs:list()
-  return resource.wrap_list(LB, self.client, self.client:call(E.list))
-end
-
---- One load balancer by uuid.
-function LBs:get(uuid)
-  return resource.wrap(LB, self.client, self.client:call(E.get, { uuid = uuid }))
-end
-
 --- Creates a load balancer: display_name, billing_account_id, network_uuid (a network or its
 -- uuid), reserve_public_ip, rules {{source_port=, target_port=}, ...}, targets {vm_or_target, ...}.
 function LBs:create(params)
@@ -133,35 +125,53 @@ function LBs:create(params)
     p.rules, err = list_of(what, "rules", p.rules, rule_of)
     if not p.rules then return nil, err end
   end
-  if p.targets ~= nil then
-    p.targets, err = list_of(what, "targets", p.targets, target_of)
-    if not p.targets then return nil, err end
-  end
-  return resource.wrap(LB, self.client, self.client:call(E.create, p))
+  -- Always sent: the platform answers 500 to a create without a targets key.
+  p.targets, err = list_of(what, "targets", p.targets or json.array(), target_of)
+  if not p.targets then return nil, err end
+  return resource.wrap(LB, self.client, pipeline.call(self.client, E.create, p))
 end
 
 ------------------------------------------------------------------------------------------------
 -- Load balancer objects
 
---- Fetches the load balancer again and updates this object in place.
-function LB:reload()
-  return self:_apply(self:_call(E.get, { uuid = self.uuid }))
-end
-
 --- Renames the load balancer (display_name); answers it, updated in place.
 function LB:rename(name)
-  return self:_apply(self:_call(E.rename, { uuid = self.uuid, display_name = name }))
+  return self:_apply(self:_call(E.rename, nil, { display_name = name }))
 end
 
 --- Moves the load balancer to another billing account; answers it, updated in place.
 function LB:set_billing_account(id)
-  return self:_apply(self:_call(E.billing_account, { uuid = self.uuid, set_id = id }))
+  return self:_apply(self:_call(E.billing_account, nil, { set_id = id }))
 end
 
---- Deletes the load balancer.  Returns true.
-function LB:delete()
-  local ok, err = self:_call(E.delete, { uuid = self.uuid })
-  if ok == nil then return nil, err end
+local DELETE_OPTS = { release_ips = "boolean" }
+
+--- Deletes the load balancer.  Returns true.  {release_ips = true} also deletes the floating IP
+-- assigned to it (its public address, reserved by default at creation and billed until released).
+function LB:delete(opts)
+  local o, err = check.params("load_balancer:delete", DELETE_OPTS, opts)
+  if not o then return nil, err end
+  local ips = {}
+  if o.release_ips then
+    local all
+    all, err = self:_client().floating_ips:list()
+    if not all then return nil, err end
+    for _, ip in ipairs(all) do
+      if ip.assigned_to == self.uuid then ips[#ips + 1] = ip end
+    end
+  end
+  local ok
+  ok, err = resource.success(self:_call(E.delete))
+  if not ok then return nil, err end
+  self.deleted = true
+  for _, ip in ipairs(ips) do
+    ok, err = ip:delete()
+    if not ok then
+      err.message = "the load balancer is deleted, but releasing floating IP " .. tostring(ip.address)
+        .. " failed: " .. tostring(err.message)
+      return nil, err
+    end
+  end
   return true
 end
 
@@ -171,9 +181,9 @@ function LB:add_target(v)
   local t, err = target_of("load_balancer:add_target", v)
   if not t then return nil, err end
   local target
-  target, err = self:_call(E.add_target, { uuid = self.uuid, target_uuid = t.target_uuid, target_type = t.target_type })
+  target, err = self:_call(E.add_target, nil, t)
   if target == nil then return nil, err end
-  if type(target) == "table" and type(self.targets) == "table" then self.targets[#self.targets + 1] = target end
+  if type(self.targets) == "table" then self.targets[#self.targets + 1] = target end
   return target
 end
 
@@ -191,8 +201,8 @@ function LB:remove_target(v)
   local uuid, err = resource.uuid_of("load_balancer:remove_target", "target_uuid", v)
   if not uuid then return nil, err end
   local ok
-  ok, err = self:_call(E.remove_target, { uuid = self.uuid, target_uuid = uuid })
-  if ok == nil then return nil, err end
+  ok, err = resource.success(self:_call(E.remove_target, nil, { target_uuid = uuid }))
+  if not ok then return nil, err end
   drop(self.targets, "target_uuid", uuid)
   return true
 end
@@ -211,6 +221,9 @@ end
 
 --- Adds a forwarding rule {source_port=, target_port=}.  The platform does not answer the new
 -- rule's uuid, so the balancer is re-read (this object is updated) and the new rule returned.
+-- The rule was added once the platform accepted it: if the re-read fails or does not show it,
+-- the rule comes back without its uuid (and the re-read's error as a second value), never as a
+-- failure that a retry would turn into a second rule.
 function LB:add_rule(params)
   local what = "load_balancer:add_rule"
   local rule, err = rule_of(what, params)
@@ -220,18 +233,15 @@ function LB:add_rule(params)
     if type(f) == "table" and f.uuid then before[f.uuid] = true end
   end
   local ok
-  ok, err = self:_call(E.add_rule, { uuid = self.uuid, source_port = rule.source_port, target_port = rule.target_port })
+  ok, err = self:_call(E.add_rule, nil, rule)
   if ok == nil then return nil, err end
   ok, err = self:reload()
-  if not ok then
-    err.message = "the rule was added, but re-reading the load balancer failed: " .. tostring(err.message)
-    return nil, err
+  local found = ok and find_rule(self.forwarding_rules, before, rule)
+  if found then return found end
+  if ok then
+    err = errors.new { kind = "api", message = what .. ": the rule was added but the load balancer does not show it yet" }
   end
-  local found = find_rule(self.forwarding_rules, before, rule)
-  if not found then
-    return nil, errors.new { kind = "api", message = what .. ": the rule was added but the load balancer does not show it" }
-  end
-  return found
+  return rule, err
 end
 
 --- Removes a forwarding rule by uuid (a rule table works too).  Returns true.
@@ -240,14 +250,14 @@ function LB:remove_rule(v)
   local uuid, err = check.value("load_balancer:remove_rule", "rule_uuid", "uuid!", v)
   if not uuid then return nil, err end
   local ok
-  ok, err = self:_call(E.remove_rule, { uuid = self.uuid, rule_uuid = uuid })
-  if ok == nil then return nil, err end
+  ok, err = resource.success(self:_call(E.remove_rule, nil, { rule_uuid = uuid }))
+  if not ok then return nil, err end
   drop(self.forwarding_rules, "uuid", uuid)
   return true
 end
 
 return {
-  new = resource.collection(LBs),
+  new = resource.collection(LBs, { model = LB, list = E.list, get = E.get }),
   model = LB,
   endpoints = E,
 }

@@ -1,8 +1,8 @@
--- Locations (data centres): client.locations (endpoint 7 of endpoints.md).
+-- Locations (data centres): client.locations.
 local resource = require "idcloudhost.resource"
 
 local E = resource.endpoints("location", {
-  list = { "GET", "config/locations" },
+  list = { "GET", "config/locations", answer = "list:slug" },
 })
 
 local function summary(l)
@@ -13,18 +13,13 @@ local Location = resource.model { name = "location", key = "slug", summary = sum
 
 local Locations = {}
 
---- Every location: objects with slug, display_name, is_default, is_preferred, country_code...
-function Locations:list()
-  return resource.wrap_list(Location, self.client, self.client:call(E.list))
-end
-
 --- A client for this location (client:at(location.slug)), sharing the connection pool.
 function Location:client()
   return self:_client():at(self.slug)
 end
 
 return {
-  new = resource.collection(Locations),
+  new = resource.collection(Locations, { model = Location, list = E.list }),
   model = Location,
   endpoints = E,
 }

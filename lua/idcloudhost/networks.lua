@@ -1,17 +1,21 @@
--- Private networks: client.networks and network objects (endpoints 48-53 of endpoints.md).
+-- Private networks: client.networks and network objects.
 local json = require "idcloudhost.json"
+local pipeline = require "idcloudhost.pipeline"
 local resource = require "idcloudhost.resource"
 
+local U = { uuid = "uuid!" }
+local NET = "object:uuid"
+
 local E = resource.endpoints("network", {
-  list         = { "GET",    "network/networks", loc = true },
-  get          = { "GET",    "network/network/{uuid}", loc = true, path = { uuid = "uuid!" } },
+  list         = { "GET",    "network/networks", loc = true, answer = "list:uuid" },
+  get          = { "GET",    "network/network/{uuid}", loc = true, path = U, answer = NET },
   -- The name travels in the query string and the request has no body.
-  create       = { "POST",   "network/network", loc = true, query = { name = "string!" } },
-  default      = { "POST",   "network/network", loc = true },
-  delete       = { "DELETE", "network/network/{uuid}", loc = true, path = { uuid = "uuid!" } },
-  make_default = { "PUT",    "network/network/{uuid}/default", loc = true, path = { uuid = "uuid!" } },
-  rename       = { "PATCH",  "network/network/{uuid}", loc = true, path = { uuid = "uuid!" },
-    json = { name = "string!" } },
+  create       = { "POST",   "network/network", loc = true, query = { name = "string!" }, answer = NET },
+  default      = { "POST",   "network/network", loc = true, answer = NET },
+  -- Answers 204 (the docs) or 200 (live).
+  delete       = { "DELETE", "network/network/{uuid}", loc = true, path = U, answer = "success" },
+  make_default = { "PUT",    "network/network/{uuid}/default", loc = true, path = U, answer = NET },
+  rename       = { "PATCH",  "network/network/{uuid}", loc = true, path = U, json = { name = "string!" }, answer = NET },
 })
 
 local function summary(net)
@@ -20,64 +24,39 @@ local function summary(net)
     net.is_default and " default " or " ", n, n == 1 and "" or "s")
 end
 
-local Network = resource.model { name = "network", key = "uuid", summary = summary }
-
--- The platform answers an unknown network with 400 "Network UUID is invalid.": that is a not-found.
-local function mark(data, err)
-  if data == nil and err and err.status == 400 and err.message == "Network UUID is invalid." then
-    err.not_found = true
-  end
-  return data, err
-end
+local Network = resource.model { name = "network", key = "uuid", get = E.get, summary = summary }
 
 ------------------------------------------------------------------------------------------------
--- client.networks
+-- client.networks (an unknown network is 400 "Network UUID is invalid.": a not_found error)
 
 local Networks = {}
 
---- All private networks of the client's location.
-function Networks:list()
-  return resource.wrap_list(Network, self.client, self.client:call(E.list))
-end
-
---- One network by uuid.
-function Networks:get(uuid)
-  return resource.wrap(Network, self.client, mark(self.client:call(E.get, { uuid = uuid })))
-end
-
 --- Creates a network {name = ...}; the first network of a location becomes its default.
 function Networks:create(params)
-  return resource.wrap(Network, self.client, self.client:call(E.create, params))
+  return resource.wrap(Network, self.client, pipeline.call(self.client, E.create, params))
 end
 
 --- The default network, created (as "Default network") when the location has none.
 function Networks:default()
-  return resource.wrap(Network, self.client, self.client:call(E.default))
+  return resource.wrap(Network, self.client, pipeline.call(self.client, E.default))
 end
 
 ------------------------------------------------------------------------------------------------
 -- Network objects
 
---- Fetches the network again and updates this object in place.
-function Network:reload()
-  return self:_apply(mark(self:_call(E.get, { uuid = self.uuid })))
-end
-
 --- Renames the network; answers the network, updated in place.
 function Network:rename(name)
-  return self:_apply(mark(self:_call(E.rename, { uuid = self.uuid, name = name })))
+  return self:_apply(self:_call(E.rename, nil, { name = name }))
 end
 
 --- Makes this the default network of its location (the others stop being default).
 function Network:make_default()
-  return self:_apply(mark(self:_call(E.make_default, { uuid = self.uuid })))
+  return self:_apply(self:_call(E.make_default))
 end
 
 --- Deletes the network (only an empty network that is not the default).  Returns true.
 function Network:delete()
-  local ok, err = mark(self:_call(E.delete, { uuid = self.uuid }))
-  if ok == nil then return nil, err end
-  return true
+  return resource.success(self:_call(E.delete))
 end
 
 --- The VM objects behind vm_uuids (as this object last saw them), in that order.
@@ -95,7 +74,7 @@ function Network:vms()
 end
 
 return {
-  new = resource.collection(Networks),
+  new = resource.collection(Networks, { model = Network, list = E.list, get = E.get }),
   model = Network,
   endpoints = E,
 }

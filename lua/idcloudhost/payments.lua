@@ -1,18 +1,20 @@
--- Payment-wide calls: client.payments (endpoint 98 of endpoints.md).  The calls of one billing
--- account (pay_all, pay_amount...) are methods of billing account objects.
+-- Payment-wide calls: client.payments.  The calls of one billing account (pay_all,
+-- pay_amount...) are methods of billing account objects.
+local pipeline = require "idcloudhost.pipeline"
 local resource = require "idcloudhost.resource"
 
+-- {"success": false} here means "no campaign", not a failure: an object, not a success answer.
 local E = resource.endpoints("payments", {
-  campaigns = { "GET", "payment/has_active_campaigns" },
+  campaigns = { "GET", "payment/has_active_campaigns", answer = "object:success" },
 })
 
 local Payments = {}
 
 --- Whether there are active campaigns (promotions) (elastis edition): true or false.
 function Payments:has_active_campaigns()
-  local data, err = self.client:call(E.campaigns)
+  local data, err = pipeline.call(self.client, E.campaigns)
   if data == nil then return nil, err end
-  return type(data) == "table" and data.success == true
+  return data.success == true
 end
 
 return {

@@ -1,19 +1,21 @@
--- Prices: client.pricing (endpoint 99 of endpoints.md).
+-- Prices: client.pricing.
 local errors = require "idcloudhost.errors"
+local json = require "idcloudhost.json"
+local pipeline = require "idcloudhost.pipeline"
 local resource = require "idcloudhost.resource"
 
 local E = resource.endpoints("pricing", {
-  policy = { "GET", "pricing/policy" },
+  policy = { "GET", "pricing/policy", answer = "object:policy" },
 })
 
 local Pricing = {}
 
 --- The pricing policy: a list of {policyId, resourceType, price (per hour), serviceNameUserFriendly, ...}.
 function Pricing:policy()
-  local data, err = self.client:call(E.policy)
+  local data, err = pipeline.call(self.client, E.policy)
   if data == nil then return nil, err end
-  if type(data) ~= "table" or type(data.policy) ~= "table" then
-    return nil, errors.new { kind = "decode", message = "pricing:policy: the answer has no policy list" }
+  if not json.is_array(data.policy) then
+    return nil, errors.decode("pricing:policy: the answer's policy is not a list")
   end
   return data.policy
 end

@@ -1,12 +1,13 @@
--- Replicas: the snapshots and backups of a VM's disks (endpoints 21-24 of endpoints.md).
--- vm:replicas() and vm:snapshot() (idcloudhost.vms) hand out these objects; a replica's uuid is
--- its disk's uuid followed by a timestamp, "5aea1842-...-e37b2282fb462018-12-21-14-05-33".
+-- Replicas: the snapshots and backups of a VM's disks.  vm:replicas() and vm:snapshot()
+-- (idcloudhost.vm_storage) hand out these objects; a replica's uuid is its disk's uuid followed
+-- by a timestamp, "5aea1842-...-e37b2282fb462018-12-21-14-05-33".
+local check = require "idcloudhost.check"
 local errors = require "idcloudhost.errors"
 local resource = require "idcloudhost.resource"
 
 local E = resource.endpoints("replica", {
-  delete  = { "DELETE", "user-resource/vm/replica", loc = true, form = { replica_uuid = "string!" } },
-  convert = { "PATCH",  "user-resource/vm/replica", loc = true,
+  delete  = { "DELETE", "user-resource/vm/replica", loc = true, form = { replica_uuid = "string!" }, answer = "success" },
+  convert = { "PATCH",  "user-resource/vm/replica", loc = true, answer = "object:uuid|success",
     form = { replica_uuid = "string!", from_type = "string", to_type = "string" } },
 })
 
@@ -17,7 +18,7 @@ local function summary(r)
     tostring(r.created_at))
 end
 
-local Replica = resource.model { name = "replica", key = "uuid", summary = summary }
+local Replica = resource.model { name = "replica", key = "uuid", param = "replica_uuid", summary = summary }
 
 --- nil (the platform's default) or "snapshot" or "backup"; else an "invalid" error.
 local function check_type(what, name, v)
@@ -26,45 +27,48 @@ local function check_type(what, name, v)
     type(v) == "string" and string.format("%q", v) or type(v)), name)
 end
 
+--- The r_type option of vm:replicas / vm:snapshot, when opts is a table.
+local function check_opts(what, opts)
+  if type(opts) ~= "table" then return true end
+  return check_type(what, "r_type", opts.r_type)
+end
+
 --- A replica's uuid from a replica object or the uuid itself (replica uuids are not UUIDs).
 local function uuid_of(what, v)
   if type(v) == "table" then v = v.uuid end
-  if type(v) ~= "string" or v == "" then
-    return nil, errors.invalid(what .. ": expected a replica or its uuid, got " .. type(v), "replica_uuid")
+  if type(v) ~= "string" or not v:find("^[%w-]+$") then
+    return nil, errors.invalid(what .. ": expected a replica or its uuid, got " .. (type(v) == "string"
+      and string.format("%q", v) or type(v)), "replica_uuid")
   end
   return v
 end
 
 --- Deletes the replica.  Returns true.
 function Replica:delete()
-  return resource.success(self:_call(E.delete, { replica_uuid = self.uuid }))
+  return resource.success(self:_call(E.delete))
 end
+
+local CONVERT = { from_type = "string", to_type = "string" }
 
 --- Converts a backup into a snapshot or back (idcloudhost edition): {from_type=, to_type=}, by
 -- default from the replica's own type to the other one.  Returns the replica, updated.
 function Replica:convert(opts)
-  if opts ~= nil and type(opts) ~= "table" then
-    return nil, errors.invalid("replica:convert: expected a table of options")
-  end
-  opts = opts or {}
-  for k in pairs(opts) do
-    if k ~= "from_type" and k ~= "to_type" then
-      return nil, errors.invalid("replica:convert: unknown parameter '" .. tostring(k) .. "'", k)
-    end
-  end
-  local from = opts.from_type or self.type
-  local to = opts.to_type or (from == "backup" and "snapshot" or "backup")
+  local o, err = check.params("replica:convert", CONVERT, opts)
+  if not o then return nil, err end
+  local from = o.from_type or self.type
+  local to = o.to_type or (from == "backup" and "snapshot" or "backup")
   for name, v in pairs { from_type = from, to_type = to } do
-    local ok, err = check_type("replica:convert", name, v)
-    if not ok then return nil, err end
+    local ok, terr = check_type("replica:convert", name, v)
+    if not ok then return nil, terr end
   end
   if from == to then
     return nil, errors.invalid("replica:convert: from_type and to_type are both " .. to .. ": nothing to convert", "to_type")
   end
-  local data, err = self:_call(E.convert, { replica_uuid = self.uuid, from_type = from, to_type = to })
+  local data
+  data, err = self:_call(E.convert, nil, { from_type = from, to_type = to })
   if data == nil then return nil, err end
-  if type(data) == "table" and data.uuid ~= nil then return self:_apply(data) end
-  self.type = to -- an answer that is not the replica: keep the object true to what was done
+  if type(data) == "table" then return self:_apply(data) end
+  self.type = to -- {"success": true}: keep the object true to what was done
   return self
 end
 
@@ -72,5 +76,6 @@ return {
   model = Replica,
   endpoints = E,
   check_type = check_type,
+  check_opts = check_opts,
   uuid_of = uuid_of,
 }

@@ -1,43 +1,43 @@
--- Object storage access: client.s3, the S3 API's address and its credentials (endpoints 38 and
--- 44-47 of endpoints.md).  Objects themselves live behind the S3 API, not this one; buckets are
--- client.buckets.
+-- Object storage access: client.s3, the S3 API's address and its credentials.  Objects
+-- themselves live behind the S3 API, not this one; buckets are client.buckets.
+local pipeline = require "idcloudhost.pipeline"
 local resource = require "idcloudhost.resource"
 
 local E = resource.endpoints("s3", {
-  info       = { "GET",    "storage/api/s3" },
-  user       = { "GET",    "storage/user" },
-  keys       = { "GET",    "storage/user/keys" },
-  create_key = { "POST",   "storage/user/keys" },
-  delete_key = { "DELETE", "storage/user/keys", form = { access_key = "string!" } },
+  info       = { "GET",    "storage/api/s3", answer = "object:url" },
+  user       = { "GET",    "storage/user", answer = "object" },
+  keys       = { "GET",    "storage/user/keys", answer = "list:accessKey" },
+  create_key = { "POST",   "storage/user/keys", answer = "list:accessKey" },
+  delete_key = { "DELETE", "storage/user/keys", form = { access_key = "string!" }, answer = "success" },
 })
 
 local S3 = {}
 
 --- The S3 API's address: {url = "https://s3.idcloudhost.com:8080/"}.
 function S3:info()
-  return self.client:call(E.info)
+  return pipeline.call(self.client, E.info)
 end
 
 --- The S3 user with its credentials (s3Credentials); the platform makes the user and a first
 -- key on the first call.
 function S3:user()
-  return self.client:call(E.user)
+  return pipeline.call(self.client, E.user)
 end
 
 --- The S3 keys: a list of {accessKey=, secretKey=, userId=}.
 function S3:keys()
-  return self.client:call(E.keys)
+  return pipeline.call(self.client, E.keys)
 end
 
 --- Makes a new key pair.  Returns the list of all keys, the new one among them.
 function S3:create_key()
-  return self.client:call(E.create_key)
+  return pipeline.call(self.client, E.create_key)
 end
 
 --- Deletes a key by its access key (or a key table from keys()).  Returns true.
 function S3:delete_key(access_key)
   if type(access_key) == "table" then access_key = access_key.accessKey end
-  return resource.success(self.client:call(E.delete_key, { access_key = access_key }))
+  return resource.success(pipeline.call(self.client, E.delete_key, { access_key = access_key }))
 end
 
 return {

@@ -1,18 +1,20 @@
--- API tokens: client.tokens and token objects (endpoints 3-6 of endpoints.md).
--- A token's secret is its `token` field: it is never part of tostring(token).
+-- API tokens: client.tokens and token objects.  A token's secret is its `token` field: it is
+-- never part of tostring(token), and hook records and the debug log mask it.
 local check = require "idcloudhost.check"
 local errors = require "idcloudhost.errors"
+local pipeline = require "idcloudhost.pipeline"
 local resource = require "idcloudhost.resource"
 
 local OPTIONS = { description = "string", restricted = "boolean", billing_account_id = "integer" }
 
+-- create and update answer every token of the user (a token alone on some deployments).
 local E = resource.endpoints("token", {
-  list   = { "GET",    "user-resource/token/list" },
-  create = { "POST",   "user-resource/token", form = OPTIONS },
-  update = { "PATCH",  "user-resource/token", form = {
+  list   = { "GET",    "user-resource/token/list", answer = "list:id" },
+  create = { "POST",   "user-resource/token", form = OPTIONS, answer = "list:id|object:id" },
+  update = { "PATCH",  "user-resource/token", answer = "list:id|object:id|success", form = {
     token_id = "integer!", description = "string", restricted = "boolean", billing_account_id = "integer",
   } },
-  delete = { "DELETE", "user-resource/token", form = { token_id = "integer!" } },
+  delete = { "DELETE", "user-resource/token", form = { token_id = "integer!" }, answer = "success" },
 })
 
 local function summary(t)
@@ -20,7 +22,7 @@ local function summary(t)
   return string.format("%s %q %s", tostring(t.id), tostring(t.description or ""), scope)
 end
 
-local Token = resource.model { name = "token", key = "id", summary = summary }
+local Token = resource.model { name = "token", key = "id", param = "token_id", summary = summary }
 
 -- A restricted token needs the billing account it is restricted to.
 local function check_scope(what, restricted, billing_account_id)
@@ -35,11 +37,6 @@ end
 
 local Tokens = {}
 
---- Every API token of the user (secrets included, in each token's `token` field).
-function Tokens:list()
-  return resource.wrap_list(Token, self.client, self.client:call(E.list))
-end
-
 --- Creates a token: description, restricted (to billing_account_id).  Returns the new token.
 function Tokens:create(params)
   local p, err = check.params("token:create", OPTIONS, params)
@@ -48,18 +45,13 @@ function Tokens:create(params)
   ok, err = check_scope("token:create", p.restricted, p.billing_account_id)
   if not ok then return nil, err end
   local data
-  data, err = self.client:call(E.create, params)
+  data, err = pipeline.call(self.client, E.create, params)
   if data == nil then return nil, err end
-  -- The platform answers with every token of the user; the new one has the highest id.
-  if type(data) == "table" and data.id == nil then
-    local newest
-    for _, t in ipairs(data) do
-      if type(t) == "table" and (newest == nil or (tonumber(t.id) or 0) > (tonumber(newest.id) or 0)) then newest = t end
-    end
-    data = newest
-  end
-  if type(data) ~= "table" then
-    return nil, errors.new { kind = "decode", message = "token:create: the answer holds no token" }
+  -- A list of every token of the user: the new one has the highest id.
+  if data.id == nil then data = resource.newest(data) end
+  if data == nil then
+    return nil, errors.decode("token:create: the answer holds no token: the token may exist, check tokens:list()",
+      { uncertain = true })
   end
   return resource.wrap(Token, self.client, data)
 end
@@ -83,27 +75,34 @@ function Token:update(params)
   local ok
   ok, err = check_scope("token:update", restricted, ba)
   if not ok then return nil, err end
-  local send = { token_id = self.id, description = p.description or self.description }
+  local send = { description = p.description or self.description }
   if restricted then send.restricted = true end
   if ba ~= nil and ba ~= 0 then send.billing_account_id = ba end
   local data
-  data, err = self:_call(E.update, send)
+  data, err = self:_call(E.update, nil, send)
   if data == nil then return nil, err end
   if type(data) == "table" and data.id == nil then -- a list of every token: find this one
+    local mine
     for _, t in ipairs(data) do
-      if type(t) == "table" and t.id == self.id then data = t break end
+      if t.id == self.id then mine = t break end
     end
+    data = mine or true
+  end
+  if data == true then -- not in the answer: keep the object true to what was asked
+    self.description, self.restricted = send.description, restricted
+    self.billing_account_id = send.billing_account_id or 0
+    return self
   end
   return self:_apply(data)
 end
 
 --- Deletes the token (it stops working at once).  Returns true.
 function Token:delete()
-  return resource.success(self:_call(E.delete, { token_id = self.id }))
+  return resource.success(self:_call(E.delete))
 end
 
 return {
-  new = resource.collection(Tokens),
+  new = resource.collection(Tokens, { model = Token, list = E.list }),
   model = Token,
   endpoints = E,
 }

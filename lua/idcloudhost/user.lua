@@ -1,10 +1,11 @@
--- The account's user: client.user (endpoints 1-2 of endpoints.md).
+-- The account's user: client.user.
 local errors = require "idcloudhost.errors"
+local pipeline = require "idcloudhost.pipeline"
 local resource = require "idcloudhost.resource"
 
 local E = resource.endpoints("user", {
-  get    = { "GET",   "user-resource/user" },
-  update = { "PATCH", "user-resource/user/profile", form = {
+  get    = { "GET",   "user-resource/user", answer = "object:id" },
+  update = { "PATCH", "user-resource/user/profile", answer = "object", form = {
     first_name = "string", last_name = "string", phone_number = "string", personal_id_number = "string",
   } },
 })
@@ -21,9 +22,7 @@ local Users = {}
 
 --- The user the api key belongs to: id, name (the e-mail), profile_data, ...
 function Users:get()
-  local data, err = self.client:call(E.get)
-  if data == nil then return nil, err end
-  return resource.wrap(User, self.client, data)
+  return resource.wrap(User, self.client, pipeline.call(self.client, E.get))
 end
 
 --- Changes the profile: first_name, last_name, phone_number, personal_id_number.
@@ -32,7 +31,7 @@ function Users:update(params)
   if type(params) ~= "table" or next(params) == nil then
     return nil, errors.invalid("user:update: give at least one of first_name, last_name, phone_number, personal_id_number")
   end
-  return self.client:call(E.update, params)
+  return pipeline.call(self.client, E.update, params)
 end
 
 return {
