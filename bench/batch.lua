@@ -2,7 +2,7 @@
 -- simulator whose writes take 200 ms.  Prints the speedup.  `make bench` runs it.
 local idcloudhost = require "idcloudhost"
 local simulator = require "idcloudhost.simulator"
-local transport = require "idcloudhost.transport"
+local clock = require("idcloudhost.runtime").plain
 
 local N, LATENCY, CONCURRENCY = 50, 0.2, 10
 
@@ -27,9 +27,9 @@ local function stop_and_wait(vm)
 end
 
 local function timed(fn)
-  local t0 = transport.now()
+  local t0 = clock.now()
   fn()
-  return transport.now() - t0
+  return clock.now() - t0
 end
 
 local vms = fleet()

@@ -1,7 +1,7 @@
 -- Batches and waits against the simulator: concurrency through the multi interface, order,
 -- isolation of failures, and waits that yield instead of blocking.
 local helper = require "spec.helper"
-local transport = require "idcloudhost.transport"
+local clock = require("idcloudhost.runtime").plain
 
 local STOP = "/v1/user-resource/vm/stop"
 
@@ -28,12 +28,12 @@ describe("client:batch", function()
     local vms = make_vms(client, 50)
     local latency = 0.2
     helper.config { latency = latency }
-    local t0 = transport.now()
+    local t0 = clock.now()
     local results = client:batch(vms, function(vm)
       assert(vm:stop { force = true })
       return vm:wait("stopped", { interval = 0.05 })
     end, { concurrency = 10 })
-    local elapsed = transport.now() - t0
+    local elapsed = clock.now() - t0
     -- Sequentially each stop blocks for the write latency: 50 x 0.2 s at the very least.
     local sequential = #vms * latency
     assert.is_true(elapsed < sequential / 3, string.format("%.2f s is not under %.2f s", elapsed, sequential / 3))
@@ -112,11 +112,11 @@ describe("client:batch", function()
   it("lets waits inside a batch sleep without blocking the others", function()
     helper.config { settle = 0.3 }
     local vms = make_vms(client, 6)
-    local t0 = transport.now()
+    local t0 = clock.now()
     local results = client:batch(vms, function(vm)
       return vm:wait("running", { interval = 0.1, max_interval = 0.1 })
     end, { concurrency = 6 })
-    local elapsed = transport.now() - t0
+    local elapsed = clock.now() - t0
     for _, r in ipairs(results) do assert.is_true(r.ok, tostring(r.err)) end
     -- six waits of ~0.3 s each, side by side
     assert.is_true(elapsed < 6 * 0.3, string.format("%.2f s", elapsed))

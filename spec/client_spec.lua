@@ -200,9 +200,10 @@ describe("errors", function()
     assert.equal("name", err.code)
   end)
 
-  it("reads {message: ...} and explains the no-route 404", function()
+  it("reads {message: ...} and explains the no-route 404, which is not a missing resource", function()
     local err = fail_with(404, '{"message":"no route and no API found with those values"}')
-    assert.is_true(err.not_found)
+    assert.is_true(err.no_route)
+    assert.is_nil(err.not_found)
     assert.matches("check the base URL and the location slug", err.message)
     err = fail_with(403, '{"message":"Invalid authentication credentials"}')
     assert.equal("Invalid authentication credentials", err.message)
@@ -227,15 +228,21 @@ describe("errors", function()
   end)
 
   it("turns transport failures into network and timeout errors", function()
-    local f = helper.fake { { error = "Operation timed out after 1000 milliseconds", code = 28 } }
+    local f = helper.fake { { error = "OPERATION_TIMEDOUT: Operation timed out after 1000 milliseconds",
+      code = "OPERATION_TIMEDOUT" } }
     local res, err = f.client { retries = 0 }.vms:list()
     assert.is_nil(res)
     assert.equal("timeout", err.kind)
-    assert.equal(28, err.curl_code)
-    f = helper.fake { { error = "Could not connect", code = 7 } }
+    assert.equal("OPERATION_TIMEDOUT", err.code)
+    f = helper.fake { { error = "COULDNT_CONNECT: Could not connect", code = "COULDNT_CONNECT" } }
     res, err = f.client { retries = 0 }.vms:list()
     assert.is_nil(res)
     assert.equal("network", err.kind)
+    assert.equal("COULDNT_CONNECT", err.code)
+    -- a user's transport may still answer curl's numbers: they are named at the boundary
+    f = helper.fake { { error = "Operation timed out", code = 28 } }
+    _, err = f.client { retries = 0 }.vms:list()
+    assert.equal("OPERATION_TIMEDOUT", err.code)
   end)
 end)
 
@@ -293,13 +300,22 @@ describe("retries", function()
 
   it("retries a write that never left: connection refused, or 429 from the gateway", function()
     local f = helper.fake {
-      { error = "Failed to connect", code = 7 },
-      { status = 429, body = "", headers = { ["retry-after"] = "0" } },
+      { error = "COULDNT_CONNECT: Failed to connect", code = "COULDNT_CONNECT" },
+      { status = 429, body = '{"message":"API rate limit exceeded"}', headers = { ["retry-after"] = "0" } },
+      { status = 429, body = "", headers = { ["retry-after"] = "0", ["x-ratelimit-remaining-minute"] = "0" } },
       { status = 200, body = VM_JSON },
     }
     local vm = assert(f.client { retries = 3 }.vms:create(helper.vm_params { billing_account_id = 6 }))
     assert.equal(UUID, vm.uuid)
-    assert.equal(3, #f.requests)
+    assert.equal(4, #f.requests)
+  end)
+
+  it("does not replay a write on a 429 that shows no sign of the gateway", function()
+    local f = helper.fake { { status = 429, body = '{"errors":{"Error":"busy"}}', headers = { ["retry-after"] = "0" } } }
+    local vm, err = f.client { retries = 3 }.vms:create(helper.vm_params { billing_account_id = 6 })
+    assert.is_nil(vm)
+    assert.equal(429, err.status)
+    assert.equal(1, #f.requests)
   end)
 
   it("does not wait for a Retry-After longer than max_retry_wait", function()

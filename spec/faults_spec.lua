@@ -35,7 +35,7 @@ describe("faults on the wire", function()
 
   it("really waits for Retry-After with the default sleep", function()
     helper.fault { path = LIST, kind = "status", status = 429, headers = { ["Retry-After"] = "1" } }
-    local now = require("idcloudhost.transport").now
+    local now = require("idcloudhost.runtime").plain.now
     local t0 = now()
     assert(client.vms:list())
     assert.is_true(now() - t0 >= 0.9)

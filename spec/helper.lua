@@ -101,7 +101,8 @@ function helper.billed_vm_params(over)
 end
 
 --- A transport that answers from a script and records what it was asked.
--- Each script entry is {status=, body=, headers=} or {error=, code=}.
+-- Each script entry is {status=, body=, headers=} or {error=, code=} (code: a transport error
+-- NAME of docs/architecture.md, "COULDNT_CONNECT", "OPERATION_TIMEDOUT", ...).
 function helper.fake(script)
   local fake = { requests = {}, sleeps = {} }
   function fake.transport(req)

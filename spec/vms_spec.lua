@@ -52,10 +52,11 @@ describe("vms on the simulator", function()
     assert.same({}, assert(default.vms:list()))
   end)
 
-  it("says a wrong location slug is a wrong slug", function()
+  it("says a wrong location slug is a wrong slug, not a missing resource", function()
     local _, err = client:at("nowhere1").vms:list()
     assert.equal(404, err.status)
-    assert.is_true(err.not_found)
+    assert.is_true(err.no_route)
+    assert.is_nil(err.not_found)
     assert.matches("location slug", err.message)
   end)
 
