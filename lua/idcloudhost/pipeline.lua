@@ -235,18 +235,20 @@ local function send(client, r)
   local now = rt:now()
   local deadline = runtime.deadline()
   if cfg.deadline and (not deadline or now + cfg.deadline < deadline) then deadline = now + cfg.deadline end
-  local req = { method = r.method, url = cfg.base_url .. r.path .. r.query, headers = r.headers,
-    body = r.body, timeout = per_attempt, fresh = write }
+  local url = cfg.base_url .. r.path .. r.query
   local ctx = { method = r.method, path = r.path, attempts = 0 }
   local watch = cfg.on_request or cfg.debug
   local last
   while true do
     ctx.attempts = ctx.attempts + 1
+    local timeout = per_attempt
     if deadline then
       local left = deadline - now
       if left <= 0 then return deadline_error(ctx, last, cfg) end
-      req.timeout = left < per_attempt and left or per_attempt
+      if left < timeout then timeout = left end
     end
+    -- A table per attempt: a transport may keep what it was given.
+    local req = { method = r.method, url = url, headers = r.headers, body = r.body, timeout = timeout, fresh = write }
     local res, msg, name = rt:request(t, req)
     if res and #res.body > cfg.max_body then res, msg, name = too_large(cfg) end
     ctx.request_id = res and res.headers["x-warren-correlation-id"] or nil

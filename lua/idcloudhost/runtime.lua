@@ -106,7 +106,7 @@ function runtime.within(deadline, fn, ...)
   local k = key()
   local outer = scopes[k]
   scopes[k] = (outer and outer < deadline) and outer or deadline
-  if YIELDABLE_PCALL then return restore(k, outer, pcall(fn, ...)) end
+  if YIELDABLE_PCALL or not coroutine.running() then return restore(k, outer, pcall(fn, ...)) end
   return restore(k, outer, true, fn(...))
 end
 

@@ -36,7 +36,7 @@ end
 -- fn's outcome, or a Lua error inside it (a target function) as an error value.  (PUC Lua 5.1
 -- cannot yield across pcall, and fn yields inside a batch: there an error is raised as is.)
 local function guarded(fn, ...)
-  if not runtime.yieldable_pcall then return fn(...) end
+  if not runtime.yieldable_pcall and coroutine.running() then return fn(...) end
   local ok, a, b = pcall(fn, ...)
   if ok then return a, b end
   return nil, errors.new { kind = "error", message = tostring(a) }
@@ -55,9 +55,7 @@ local function run(o, cfg, fn)
     local now = rt:now()
     local elapsed = now - t0
     -- A failing on_progress is the caller's bug, but it must not break the wait it watches.
-    if o.on_progress then
-      if runtime.yieldable_pcall then pcall(o.on_progress, seen, elapsed) else o.on_progress(seen, elapsed) end
-    end
+    if o.on_progress then pcall(o.on_progress, seen, elapsed) end
     if now >= deadline then
       return nil, errors.new { kind = "timeout", last_status = seen,
         message = string.format("gave up after %.1f s; last seen: %s", elapsed, tostring(seen)) }
