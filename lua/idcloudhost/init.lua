@@ -19,4 +19,6 @@ return {
   array = json.array,
   json = json,
   wait = wait.poll,
+  -- Neovim: runs fn in a task on the editor's event loop (idcloudhost.nvim).
+  async = function(fn, on_done) return require("idcloudhost.nvim").async(fn, on_done) end,
 }

@@ -44,7 +44,8 @@ end
 runtime.plain = plain
 
 -- Hosts other than plain Lua, asked in this order; a module that does not load is skipped.
-local HOSTS = { "idcloudhost.runtime.ngx" }
+-- Each has active() (the running code is in that host) and the runtime methods.
+local HOSTS = { "idcloudhost.runtime.ngx", "idcloudhost.runtime.nvim" }
 local hosts
 
 local function load_hosts()
