@@ -56,6 +56,18 @@ local function refuse_primary(vm, what, disk, uuid)
   return true
 end
 
+-- Takes a disk (object or uuid) off the VM through ep: never the primary one.
+local function take_off(vm, what, ep, disk)
+  local uuid, err = resource.uuid_of(what, "disk", disk)
+  if not uuid then return nil, err end
+  local ok, perr = refuse_primary(vm, what, disk, uuid)
+  if not ok then return nil, perr end
+  ok, err = resource.success(vm:_call(ep, nil, { storage_uuid = uuid }))
+  if not ok then return nil, err end
+  sync_storage(vm, uuid, nil)
+  return true
+end
+
 local storage = {}
 
 --- Adds the storage methods to the VM model.
@@ -121,14 +133,7 @@ function storage.attach(VM)
 
   --- Detaches and deletes a disk of the VM (a disk or its uuid); not the primary disk.  Returns true.
   function VM:remove_disk(disk)
-    local uuid, err = resource.uuid_of("vm:remove_disk", "disk", disk)
-    if not uuid then return nil, err end
-    local ok, perr = refuse_primary(self, "vm:remove_disk", disk, uuid)
-    if not ok then return nil, perr end
-    ok, err = resource.success(self:_call(S.remove_disk, nil, { storage_uuid = uuid }))
-    if not ok then return nil, err end
-    sync_storage(self, uuid, nil)
-    return true
+    return take_off(self, "vm:remove_disk", S.remove_disk, disk)
   end
 
   --- Attaches a disk (a disk object or its uuid) to the VM.  Returns the disk as the VM shows it.
@@ -143,14 +148,7 @@ function storage.attach(VM)
 
   --- Detaches a disk (a disk object or its uuid) from the VM; the disk stays.  Returns true.
   function VM:detach_disk(disk)
-    local uuid, err = resource.uuid_of("vm:detach_disk", "disk", disk)
-    if not uuid then return nil, err end
-    local ok, perr = refuse_primary(self, "vm:detach_disk", disk, uuid)
-    if not ok then return nil, perr end
-    ok, err = resource.success(self:_call(disks.endpoints.detach, nil, { storage_uuid = uuid }))
-    if not ok then return nil, err end
-    sync_storage(self, uuid, nil)
-    return true
+    return take_off(self, "vm:detach_disk", disks.endpoints.detach, disk)
   end
 
   --- DEPRECATED (use client.floating_ips): reserves a public IP and assigns it to the VM.  Returns
