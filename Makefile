@@ -26,7 +26,7 @@ help:
 	@echo "make            build the C core for LUA=$(LUA)"
 	@echo "make test       run the specs against a simulator started for the run"
 	@echo "make demo       run examples/quickstart.lua against a simulator"
-	@echo "make sim        run the simulator in the foreground (PORT=$(PORT) APIKEYS=$(APIKEYS))"
+	@echo "make sim        run the simulator in the foreground (PORT=$(PORT) APIKEYS=$(APIKEYS) SIM_EDITION=...)"
 	@echo "make examples   run every example against a simulator"
 	@echo "make bench      benchmarks (batch speedup, request throughput)"
 	@echo "make lint       luacheck"
@@ -53,7 +53,7 @@ demo: core
 	SIM_SETTLE=$${SIM_SETTLE:-1} sh scripts/with-sim.sh $(SIM_LUA) --client-env -- $(LUA) examples/quickstart.lua
 
 sim: deps
-	PORT=$(PORT) APIKEYS=$(APIKEYS) $(SIM_LUA) sim/main.lua
+	$(SIM_LUA) bin/idcloudhost-sim --port $(PORT) --apikeys $(APIKEYS)
 
 # Every example against a simulator of its own: each must run clean from a fresh start.
 examples: core
@@ -65,7 +65,7 @@ bench: core
 	sh scripts/with-sim.sh $(SIM_LUA) --client-env -- sh -c 'for b in bench/*.lua; do $(LUA) "$$b" || exit 1; done'
 
 lint: deps
-	luacheck lua spec sim examples bench
+	luacheck lua spec bin/idcloudhost-sim examples bench
 
 # The specs under valgrind: a leak or memory error in the C core fails the run.
 valgrind: core

@@ -45,7 +45,7 @@ local function start_sim(env)
   local out = os.tmpname()
   local pidfile = os.tmpname()
   -- exec: the pid is the simulator's own, not a subshell's
-  sh(string.format("(cd '%s' && exec env PORT=0 %s lua5.3 sim/main.lua >'%s' 2>&1) & echo $! >'%s'",
+  sh(string.format("(cd '%s' && exec env PORT=0 %s lua5.3 bin/idcloudhost-sim >'%s' 2>&1) & echo $! >'%s'",
     ROOT, env or "", out, pidfile))
   local pid = tonumber((read_file(pidfile) or ""):match("%d+"))
   os.remove(pidfile)

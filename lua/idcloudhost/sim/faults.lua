@@ -14,7 +14,7 @@
 -- status/html/empty/drop do not run the request (it never reached the
 -- platform) unless `after` is true: then the request runs first and its
 -- answer is replaced by the fault ("the write happened, the answer was lost").
-local json = require "sim.json"
+local json = require "idcloudhost.sim.json"
 
 local faults = { queue = {} }
 
