@@ -187,11 +187,13 @@ function account.update_token(req)
   if account.restriction(req) then return account.forbidden() end
   local r = params.reader(req.params)
   local id = r:int("token_id", true)
+  if r:failed() then return reply.errors(r.errors) end
+  -- An unknown token is the first thing the platform reports (the docs' own example).
+  local t = data().tokens[id]
+  if not t then return reply.error("Failed to update token.") end
   local description = r:str("description")
   local restricted, ba_id, err = read_scope(r, true)
   if err then return err end
-  local t = data().tokens[id]
-  if not t then return reply.error("Failed to update token.") end
   t.restricted = restricted
   t.billing_account_id = ba_id
   if description ~= nil then t.description = description end

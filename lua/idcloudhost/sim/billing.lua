@@ -282,7 +282,7 @@ local function new_invoice(ba, f)
     discount_percentage = ba.discount_percentage,
     due_date = created + 14 * 86400,
     id = id,
-    name = f.name or "Invoice",
+    _name = f.name or "Invoice",
     padded_id = string.format("%03d", id),
     period_end = f.period_end or created,
     period_start = f.period_start or created,
@@ -331,7 +331,7 @@ local function apply_payment(inv, amount, card)
   inv.transaction_list[#inv.transaction_list + 1] = {
     additional_data = json.encode({
       amount = math.floor(amount * 100 + 0.5), currency = "EUR", id = identifier,
-      description = string.format("Payment for invoice #%d: '%s'", inv.id, inv.name),
+      description = string.format("Payment for invoice #%d: '%s'", inv.id, inv._name),
       payment = card and card.identifier or "credit", status = "closed", type = card and "creditcard" or "credit",
     }),
     amount = amount,

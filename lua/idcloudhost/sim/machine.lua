@@ -141,7 +141,7 @@ function machine.view(r)
     os_name = r.os_name,
     os_version = r.os_version,
     private_ipv4 = r.private_ipv4,
-    public_ipv6 = r.sim.reserve_public_ip and r.public_ipv6 or nil,
+    public_ipv6 = r.sim.ipv6 and r.public_ipv6 or nil,
     status = r.status,
     storage = storage,
     updated_at = r.updated_at,
@@ -204,6 +204,7 @@ function machine.new(slug, f)
       public_key = f.public_key,
       reserve_public_ip = f.reserve_public_ip,
       public_ipv4 = f.reserve_public_ip and v4 or nil,
+      ipv6 = f.reserve_public_ip or nil, -- made without a public address: no IPv6 either
       network_uuid = f.network_uuid,
       source_uuid = f.source_uuid,
       source_replica = f.source_replica,
