@@ -43,10 +43,11 @@ $(CORE): $(SRC) $(HDR)
 	$(CC) $(CFLAGS) $(WARN) -fPIC -shared $$(pkg-config --cflags $(LUA_PC) libcurl) \
 	  -o $@ $(SRC) $$(pkg-config --libs libcurl)
 
-# The SDK specs on $(LUA); the simulator's own spec on $(SIM_LUA), the Lua that lua-http runs on.
+# The SDK specs on $(LUA); the simulator's own specs (spec/sim_*_spec.lua) on $(SIM_LUA), the Lua
+# that lua-http runs on.
 test: core
-	sh scripts/with-sim.sh $(SIM_LUA) -- sh -c '$(LUA) $(BUSTED) --exclude-pattern=sim_spec spec \
-	  && $(SIM_LUA) $(BUSTED) spec/sim_spec.lua'
+	sh scripts/with-sim.sh $(SIM_LUA) -- sh -c '$(LUA) $(BUSTED) --exclude-pattern=^sim_ spec \
+	  && $(SIM_LUA) $(BUSTED) --pattern=^sim_.*_spec spec'
 
 # The demo's simulator lets status changes take a second, so the waits have something to show.
 demo: core
@@ -73,7 +74,7 @@ valgrind: core
 	sh scripts/with-sim.sh $(SIM_LUA) -- valgrind --quiet --error-exitcode=99 \
 	  --leak-check=full --errors-for-leak-kinds=definite,indirect \
 	  --suppressions=scripts/valgrind.supp \
-	  $(LUA) $(BUSTED) --exclude-pattern=sim_spec spec
+	  $(LUA) $(BUSTED) --exclude-pattern=^sim_ spec
 
 clean:
 	rm -rf build

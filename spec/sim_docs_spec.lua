@@ -163,7 +163,9 @@ function compare(d, v, p, out, where)
   local dk, vk = kind_of(d), kind_of(v)
   if dk == "null" then return end
   if dk == "empty" then
-    if vk ~= "empty" and vk ~= "array" and vk ~= "object" then out[#out + 1] = p .. ": " .. vk .. " where the docs show " .. (d[1] and "[]" or "{}") end
+    if vk ~= "empty" and vk ~= "array" and vk ~= "object" then
+      out[#out + 1] = p .. ": " .. vk .. " where the docs show an empty list or object"
+    end
     return
   end
   if vk == "empty" and (dk == "array" or dk == "object") then
@@ -199,7 +201,9 @@ local call, ok = h.call, h.ok
 local UNKNOWN = "aaaaaaaa-0000-bbbb-1111-cccccccccccc"
 
 local function vm(over) return h.create(nil, over) end
-local function disk() return ok("POST", "/v1/storage/disks", { form = { size_gb = 50, billing_account_id = 6, display_name = "data" } }, 201) end
+local function disk()
+  return ok("POST", "/v1/storage/disks", { form = { size_gb = 50, billing_account_id = 6, display_name = "data" } }, 201)
+end
 -- A new network; net(false): the default one.
 local function net(name)
   return ok("POST", "/v1/network/network", { query = name ~= false and { name = name or "MyNetwork" } or nil })
@@ -228,7 +232,8 @@ local S = {
   ["PATCH /v1/user-resource/token"] = { err = function()
     return "PATCH", "/v1/user-resource/token", { form = { token_id = 3, description = "Description changed", restricted = "false" } } end },
   ["POST /v1/user-resource/token"] = { ok = function()
-    return "POST", "/v1/user-resource/token", { form = { description = "Token Description", restricted = "true", billing_account_id = 6 } } end },
+    return "POST", "/v1/user-resource/token",
+      { form = { description = "Token Description", restricted = "true", billing_account_id = 6 } } end },
   ["GET /v1/user-resource/token/list"] = { ok = function()
     ok("POST", "/v1/user-resource/token", { form = { description = "hea token" } })
     return "GET", "/v1/user-resource/token/list" end },
@@ -248,7 +253,8 @@ local S = {
     local v = vm()
     snapshot(v.uuid)
     return "POST", "/v1/user-resource/vm/reinstall", { form = { uuid = v.uuid, os_name = "ubuntu", os_version = "20.04" } } end },
-  ["POST /v1/user-resource/vm/backup"] = { ok = function() return "POST", "/v1/user-resource/vm/backup", { form = { uuid = vm().uuid } } end },
+  ["POST /v1/user-resource/vm/backup"] = { ok = function()
+    return "POST", "/v1/user-resource/vm/backup", { form = { uuid = vm().uuid } } end },
   ["POST /v1/user-resource/vm/clone"] = { ok = function()
     return "POST", "/v1/user-resource/vm/clone", { form = { uuid = vm().uuid, name = "Name of the Clone" } } end },
   ["DELETE /v1/user-resource/vm/ip/public"] = { ok = function()

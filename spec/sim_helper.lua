@@ -66,7 +66,7 @@ local function urlencode(s)
 end
 
 -- A number that is whole goes as one ("7", not "7.0": cjson decodes every number as a float).
-local function text(v)
+local function as_text(v)
   if type(v) == "number" and math.tointeger(v) then return tostring(math.tointeger(v)) end
   return tostring(v)
 end
@@ -76,7 +76,7 @@ function h.form_encode(t)
   for k in pairs(t) do keys[#keys + 1] = k end
   table.sort(keys)
   local parts = {}
-  for _, k in ipairs(keys) do parts[#parts + 1] = urlencode(k) .. "=" .. urlencode(text(t[k])) end
+  for _, k in ipairs(keys) do parts[#parts + 1] = urlencode(k) .. "=" .. urlencode(as_text(t[k])) end
   return table.concat(parts, "&")
 end
 
