@@ -3,14 +3,14 @@
 --
 -- A disk record lives in state.collection(slug, "disks")[uuid]. While a disk is attached it
 -- is also an entry of its VM's `storage` list: the very same table, so a resize or a new
--- replica shows in the VM object at once. sim/vm.lua's view copies only the documented
+-- replica shows in the VM object at once. machine.lua's view copies only the documented
 -- fields of a storage entry; the other fields of a record are the simulator's own:
 --   vm_uuid            the VM it is attached to (nil when detached)
 --   billing_account_id, source_image_type, source_image
 --   standalone         made through /storage/disks (or detached since): survives its VM
 --   updated_iso        the last change, as /storage/disks shows it
 -- A record's `replica` list holds the replica objects exactly as the API shows them
--- (sim/replica.lua).
+-- (replica.lua).
 --
 -- Choices where the docs are silent (see also sim/README.md):
 --   * disks made with a VM (its boot disk, "add disk") are deleted with it; a standalone

@@ -116,7 +116,7 @@ function faults.reason(status)
   return REASONS[status] or "Error"
 end
 
--- The reply for kinds status/html/empty (see sim/reply.lua for the shape).
+-- The reply for kinds status/html/empty (see reply.lua for the shape).
 function faults.reply(f)
   local headers = {}
   for k, v in pairs(f.headers or {}) do headers[k:lower()] = tostring(v) end

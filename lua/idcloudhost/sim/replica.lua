@@ -2,7 +2,7 @@
 -- (location-specific): /v1/user-resource/vm/replica and /v1/user-resource/vm/rebuild.
 --
 -- A replica object is kept exactly as the API shows it, in the `replica` list of its disk
--- record (sim/disk.lua), so VM objects show it too:
+-- record (disk.lua), so VM objects show it too:
 --   {created_at, id, master_id, master_uuid, pool = "", size, type, updated_at = null, uuid}
 -- Its uuid is the disk's uuid followed by the UTC time, "<disk uuid>YYYY-MM-DD-HH-MM-SS",
 -- as in the docs; a second replica of the same disk within the same second takes the next

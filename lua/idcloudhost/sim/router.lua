@@ -6,7 +6,7 @@
 --     opts.any_slug = true a global route that also answers with a slug, which it ignores
 --     opts.slash = true    also answers with a trailing slash
 --     opts.latency = "create"  writes sleep SIM_CREATE_LATENCY instead of SIM_LATENCY
---   handler(req) -> reply (see sim/reply.lua); req.vars holds the {name} values,
+--   handler(req) -> reply (see reply.lua); req.vars holds the {name} values,
 --   req.loc the location slug (location-specific routes only).
 --
 --   router.match(method, path, is_location) -> route, vars, slug
