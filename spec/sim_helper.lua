@@ -1,6 +1,6 @@
 -- Shared by the simulator's specs (spec/sim_*_spec.lua): raw HTTP with lua-http, so the
 -- simulator is tested without the SDK in between. They run on Lua 5.3, the Lua lua-http and the
--- simulator run on (make test: `lua5.3 busted --pattern=^sim_.*_spec spec`); under other
+-- simulator run on (make test: `lua5.3 busted --pattern=^sim_.*spec spec`); under other
 -- interpreters `available` is false and the specs mark themselves pending.
 local h = {}
 

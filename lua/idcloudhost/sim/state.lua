@@ -104,15 +104,16 @@ end
 -- Tombstones: a deleted VM, disk or load balancer still reads back for config.tombstone
 -- seconds, as on the platform. state.bury(slug, kind, key, rec) keeps it; state.tombstone(slug,
 -- kind, key) is the record while it lasts, else nil; state.tombstones(slug, kind) lists them.
+-- The age is checked when read, so a new setting applies to the tombstones there are.
 function state.bury(slug, kind, key, rec)
-  state.collection(slug, "tombstones:" .. kind)[key] = { rec = rec, until_ = clock.now() + (config.tombstone or 0) }
+  state.collection(slug, "tombstones:" .. kind)[key] = { rec = rec, at = clock.now() }
 end
 
 function state.tombstone(slug, kind, key)
   local col = state.collection(slug, "tombstones:" .. kind)
   local t = key ~= nil and col[key]
   if not t then return nil end
-  if clock.now() >= t.until_ then
+  if clock.now() - t.at >= (config.tombstone or 0) then
     col[key] = nil
     return nil
   end
