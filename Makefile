@@ -26,7 +26,7 @@ help:
 	@echo "make            build the C core for LUA=$(LUA)"
 	@echo "make test       run the specs against a simulator started for the run"
 	@echo "make demo       run examples/quickstart.lua against a simulator"
-	@echo "make sim        run the simulator in the foreground (PORT=$(PORT) APIKEYS=$(APIKEYS))"
+	@echo "make sim        run the simulator in the foreground (PORT=$(PORT) APIKEYS=$(APIKEYS) SIM_EDITION=...)"
 	@echo "make examples   run every example against a simulator"
 	@echo "make bench      benchmarks (batch speedup, request throughput)"
 	@echo "make lint       luacheck"
@@ -43,17 +43,18 @@ $(CORE): $(SRC) $(HDR)
 	$(CC) $(CFLAGS) $(WARN) -fPIC -shared $$(pkg-config --cflags $(LUA_PC) libcurl) \
 	  -o $@ $(SRC) $$(pkg-config --libs libcurl)
 
-# The SDK specs on $(LUA); the simulator's own spec on $(SIM_LUA), the Lua that lua-http runs on.
+# The SDK specs on $(LUA); the simulator's own specs (spec/sim_*_spec.lua) on $(SIM_LUA), the Lua
+# that lua-http runs on.
 test: core
-	sh scripts/with-sim.sh $(SIM_LUA) -- sh -c '$(LUA) $(BUSTED) --exclude-pattern=sim_spec spec \
-	  && $(SIM_LUA) $(BUSTED) spec/sim_spec.lua'
+	sh scripts/with-sim.sh $(SIM_LUA) -- sh -c '$(LUA) $(BUSTED) --exclude-pattern=^sim_ spec; sdk=$$?; \
+	  $(SIM_LUA) $(BUSTED) --pattern=^sim_.*spec spec && [ $$sdk = 0 ]'
 
 # The demo's simulator lets status changes take a second, so the waits have something to show.
 demo: core
 	SIM_SETTLE=$${SIM_SETTLE:-1} sh scripts/with-sim.sh $(SIM_LUA) --client-env -- $(LUA) examples/quickstart.lua
 
 sim: deps
-	PORT=$(PORT) APIKEYS=$(APIKEYS) $(SIM_LUA) sim/main.lua
+	$(SIM_LUA) bin/idcloudhost-sim --port $(PORT) --apikeys $(APIKEYS)
 
 # Every example against a simulator of its own: each must run clean from a fresh start.
 examples: core
@@ -65,7 +66,7 @@ bench: core
 	sh scripts/with-sim.sh $(SIM_LUA) --client-env -- sh -c 'for b in bench/*.lua; do $(LUA) "$$b" || exit 1; done'
 
 lint: deps
-	luacheck lua spec sim examples bench
+	luacheck lua spec bin/idcloudhost-sim examples bench
 
 # The specs under valgrind: a leak or memory error in the C core fails the run.
 valgrind: core
@@ -73,7 +74,7 @@ valgrind: core
 	sh scripts/with-sim.sh $(SIM_LUA) -- valgrind --quiet --error-exitcode=99 \
 	  --leak-check=full --errors-for-leak-kinds=definite,indirect \
 	  --suppressions=scripts/valgrind.supp \
-	  $(LUA) $(BUSTED) --exclude-pattern=sim_spec spec
+	  $(LUA) $(BUSTED) --exclude-pattern=^sim_ spec
 
 clean:
 	rm -rf build

@@ -12,7 +12,7 @@ local sim
 --- Calls the simulator's control API (/__sim/...).  Returns the decoded answer.
 function helper.sim(method, path, body)
   assert(helper.URL, "IDCLOUDHOST_SIM_URL is not set: run the specs with `make test`")
-  sim = sim or require("idcloudhost.simulator").connect(helper.URL)
+  sim = sim or require("idcloudhost.sim.client").connect(helper.URL)
   return sim:call(method, path, body)
 end
 

@@ -13,16 +13,22 @@
 --   * VMs created without network_uuid land in the default network (created if
 --     need be) and appear in its vm_uuids; deleting a VM takes it out;
 --   * a VM's private_ipv4 comes from its network's subnet (.10 upwards; load
---     balancers take .254 downwards).
+--     balancers take .254 downwards); vm.lua calls network.join and network.leave;
+--   * no vlan_id (the live platform omits it), delete answers 200 with an empty body
+--     (docs/api-notes.md of zorgatia/terraform-provider-cloudaxion, sections 8 and 9,
+--     verified live; the docs say vlan_id and 204);
+--   * GET and DELETE also answer with a trailing slash, as the vendor's client sends them
+--     (WarrenCloudPlatform/terraform-provider-warren,
+--     vendor/gitlab.com/warrenio/library/go-client/warren/network.go).
 -- Errors of this service come as {"message": "..."}; an unknown or malformed
 -- network uuid is 400 {"message": "Network UUID is invalid."} (also for VM
 -- creation with such a network_uuid), parameter errors as {"errors": {...}}.
-local clock = require "sim.clock"
-local ids = require "sim.ids"
-local json = require "sim.json"
-local params = require "sim.params"
-local reply = require "sim.reply"
-local state = require "sim.state"
+local clock = require "idcloudhost.sim.clock"
+local ids = require "idcloudhost.sim.ids"
+local json = require "idcloudhost.sim.json"
+local params = require "idcloudhost.sim.params"
+local reply = require "idcloudhost.sim.reply"
+local state = require "idcloudhost.sim.state"
 
 local network = {}
 
@@ -44,14 +50,12 @@ end
 function network.new(slug, name)
   local n = state.next_id("network:" .. slug)
   local i = state.location_index(slug)
-  local vlan = 100 + n
   local now = clock.timestamp()
   local rec = {
     id = state.next_id("network"),
     uuid = ids.uuid4(),
     name = name,
-    vlan_id = vlan,
-    subnet = string.format("10.%d.%d.0/24", i, vlan % 256),
+    subnet = string.format("10.%d.%d.0/24", i, (100 + n) % 256),
     subnet_ipv6 = string.format("2a05:1cc0:%d0:30::%x:0/112", i, 0x40 + n),
     type = "private",
     is_default = network.default(slug) == nil,
@@ -100,26 +104,28 @@ function network.detach(slug, uuid, resource_uuid)
   if rec then rec.others[resource_uuid] = nil end
 end
 
--- The billing account a new network resource (floating IP, load balancer) is billed to, or nil
--- and a reply. Through the billing family's rules when it is there (a token restricted to one
--- account, deleted accounts), else any account of the state. optional: an absent id (or 0) is
--- the token's account, else the default one; otherwise 0 is the default (or the token's) account.
-function network.billing_account(req, id, optional)
-  local hook = state.hooks.billing_account_for
-  if optional and (id == nil or id == 0) then
-    return hook and hook(req, 0) or state.default_billing_account()
+--- A new VM joins its network (network_uuid, or the default one, made when missing) and takes
+-- its private address there.
+function network.join(slug, vm)
+  local rec = vm.sim.network_uuid and network.find(slug, vm.sim.network_uuid) or network.default(slug, true)
+  vm.sim.network_uuid = rec.uuid
+  vm.private_ipv4 = network.allocate_vm(rec)
+  rec.vm_uuids[#rec.vm_uuids + 1] = vm.uuid
+end
+
+--- A deleted VM leaves its network.
+function network.leave(slug, vm_uuid)
+  for _, rec in pairs(nets(slug)) do
+    for i = #rec.vm_uuids, 1, -1 do
+      if rec.vm_uuids[i] == vm_uuid then table.remove(rec.vm_uuids, i) end
+    end
   end
-  if hook then return hook(req, id) end
-  local ba = id == 0 and state.default_billing_account() or state.billing_account(id)
-  if not ba then return nil, reply.message(400, "Billing account " .. tostring(id) .. " was not found.") end
-  return ba
 end
 
 function network.view(rec)
   local n = 0
   for _ in pairs(rec.others) do n = n + 1 end
   return {
-    vlan_id = rec.vlan_id,
     subnet = rec.subnet,
     subnet_ipv6 = rec.subnet_ipv6,
     name = rec.name,
@@ -177,7 +183,7 @@ function network.delete(req)
     return reply.message(400, "Network " .. rec.uuid .. " has resources and can not be deleted.")
   end
   nets(req.loc)[rec.uuid] = nil
-  return reply.empty(204)
+  return reply.empty(200)
 end
 
 function network.make_default(req)
@@ -213,36 +219,14 @@ end
 
 function network.register(router)
   local L = { loc = true }
+  local LS = { loc = true, slash = true }
   router.add("GET", "/v1/network/networks", network.list, L)
-  router.add("GET", "/v1/network/network/{uuid}", network.get, L)
+  router.add("GET", "/v1/network/network/{uuid}", network.get, LS)
   router.add("POST", "/v1/network/network", network.create, L)
-  router.add("DELETE", "/v1/network/network/{uuid}", network.delete, L)
+  router.add("DELETE", "/v1/network/network/{uuid}", network.delete, LS)
   router.add("PUT", "/v1/network/network/{uuid}/default", network.make_default, L)
   router.add("PATCH", "/v1/network/network/{uuid}", network.rename, L)
 end
-
----------------------------------------------------------------------------
--- The VM family's side: VM creation checks network_uuid through this hook,
--- and VMs join and leave networks through its events.
----------------------------------------------------------------------------
-
-state.hooks.find_network = network.find
-
-state.on("vm_created", function(slug, vm)
-  local rec = vm.sim.network_uuid and network.find(slug, vm.sim.network_uuid)
-    or network.default(slug, true)
-  vm.sim.network_uuid = rec.uuid
-  vm.private_ipv4 = network.allocate_vm(rec)
-  rec.vm_uuids[#rec.vm_uuids + 1] = vm.uuid
-end)
-
-state.on("vm_deleted", function(slug, vm)
-  for _, rec in pairs(nets(slug)) do
-    for i = #rec.vm_uuids, 1, -1 do
-      if rec.vm_uuids[i] == vm.uuid then table.remove(rec.vm_uuids, i) end
-    end
-  end
-end)
 
 state.dumpers.networks = function(slug)
   return state.list(slug, "networks", network.view)

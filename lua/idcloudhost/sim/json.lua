@@ -10,7 +10,7 @@ local json = {}
 
 json.null = cjson.null
 
-local array_mt = { __name = "sim.json.array" }
+local array_mt = { __name = "idcloudhost.sim.json.array" }
 
 -- Mark t (default: a new table) as a JSON array, even when empty.
 function json.array(t)

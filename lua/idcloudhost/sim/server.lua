@@ -1,26 +1,26 @@
 -- The HTTP side: lua-http server, request parsing, location prefix, auth,
 -- write latency, fault injection, request log, response writing.
 --
---   local server = require "sim.server"
+--   local server = require "idcloudhost.sim.server"
 --   local srv = server.listen{ host = "127.0.0.1", port = 0, cq = cq }
 --
--- Resource families are the modules named in sim/families.lua; each has
--- register(router).
+-- Resource families are the modules named in families.lua; each has register(router).
 local http_headers = require "http.headers"
 local http_server = require "http.server"
 
-local clock = require "sim.clock"
-local config = require "sim.config"
-local control = require "sim.control"
-local faults = require "sim.faults"
-local families = require "sim.families"
-local ids = require "sim.ids"
-local json = require "sim.json"
-local log = require "sim.log"
-local params = require "sim.params"
-local reply = require "sim.reply"
-local router = require "sim.router"
-local state = require "sim.state"
+local account = require "idcloudhost.sim.account"
+local clock = require "idcloudhost.sim.clock"
+local config = require "idcloudhost.sim.config"
+local control = require "idcloudhost.sim.control"
+local faults = require "idcloudhost.sim.faults"
+local families = require "idcloudhost.sim.families"
+local ids = require "idcloudhost.sim.ids"
+local json = require "idcloudhost.sim.json"
+local log = require "idcloudhost.sim.log"
+local params = require "idcloudhost.sim.params"
+local reply = require "idcloudhost.sim.reply"
+local router = require "idcloudhost.sim.router"
+local state = require "idcloudhost.sim.state"
 
 local server = {}
 
@@ -69,7 +69,7 @@ local function process(req, entry)
     return reply.message(401, "No API key found in request")
   end
   -- A configured key (APIKEYS) is an unrestricted token; tokens made through the API count too.
-  req.token = not config.apikeys[req.apikey] and state.hooks.find_token and state.hooks.find_token(req.apikey) or nil
+  req.token = not config.apikeys[req.apikey] and account.find_token(req.apikey) or nil
   if not config.apikeys[req.apikey] and not req.token then
     return reply.message(403, "Invalid authentication credentials")
   end

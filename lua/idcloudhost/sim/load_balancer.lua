@@ -15,19 +15,29 @@
 --     the docs; adding a rule answers {source_port, target_port} only (no uuid);
 --   * reserve_public_ip (default false): a floating IP is reserved and assigned
 --     to the balancer; deleting the balancer leaves it reserved, unassigned;
---   * billing_account_id / set_id: through network.billing_account (the billing
---     family's rules when loaded); 0 or absent on create: a restricted token's
---     account, else the default one;
+--   * billing_account_id / set_id: billing.account_for (0 or absent on create: a
+--     restricted token's account; a global token must name one);
 --   * unknown balancer, target or rule: 404 {"message": "... was not found."};
 --   * delete, remove target, remove rule: 200 with an empty body.
-local clock = require "sim.clock"
-local fip = require "sim.floating_ip"
-local ids = require "sim.ids"
-local json = require "sim.json"
-local network = require "sim.network"
-local params = require "sim.params"
-local reply = require "sim.reply"
-local state = require "sim.state"
+--
+-- From the field:
+--   * a create without a `targets` key answers 500 in the elastis edition
+--     (thanet-s/inspace-cloud-kube-modules, modules/client/types.go: "its API currently
+--     returns HTTP 500 when the key is omitted"); clients send "targets": [];
+--   * a deleted balancer reads back 200 with is_deleted true, and GET .../load_balancers?all=true
+--     lists it, for a while (the tombstone setting; WarrenCloudPlatform/terraform-provider-warren,
+--     vendor/gitlab.com/warrenio/library/go-client/warren/load_balancer.go, ListLoadBalancers).
+local billing = require "idcloudhost.sim.billing"
+local clock = require "idcloudhost.sim.clock"
+local config = require "idcloudhost.sim.config"
+local fip = require "idcloudhost.sim.floating_ip"
+local ids = require "idcloudhost.sim.ids"
+local json = require "idcloudhost.sim.json"
+local machine = require "idcloudhost.sim.machine"
+local network = require "idcloudhost.sim.network"
+local params = require "idcloudhost.sim.params"
+local reply = require "idcloudhost.sim.reply"
+local state = require "idcloudhost.sim.state"
 
 local lb = {}
 
@@ -38,7 +48,7 @@ local function lbs(slug)
 end
 
 local function vms(slug)
-  return state.collection(slug, "vms")
+  return machine.all(slug)
 end
 
 function lb.view(rec)
@@ -70,7 +80,7 @@ function lb.view(rec)
     billing_account_id = rec.billing_account_id,
     created_at = rec.created_at,
     updated_at = rec.updated_at,
-    is_deleted = false,
+    is_deleted = rec.is_deleted or false,
     private_address = rec.private_address,
     forwarding_rules = rules,
     targets = targets,
@@ -144,9 +154,10 @@ local function add_rule(rec, rule, now)
   return rule
 end
 
-local function lookup(req)
+-- The balancer of the path; with tombstones, a deleted one too (reads only).
+local function lookup(req, tombstones)
   local uuid = params.to_uuid(req.vars.uuid)
-  local rec = uuid and lbs(req.loc)[uuid]
+  local rec = uuid and (lbs(req.loc)[uuid] or (tombstones and state.tombstone(req.loc, "load_balancer", uuid)))
   if not rec then return nil, reply.message(404, "Load balancer " .. req.vars.uuid .. " was not found.") end
   return rec
 end
@@ -173,12 +184,22 @@ end
 -- Handlers
 ---------------------------------------------------------------------------
 
+-- ?all=true lists the deleted balancers too.
 function lb.list(req)
-  return reply.ok(state.list(req.loc, "load_balancers", lb.view))
+  local r = params.reader(req.params)
+  local all = r:bool("all", false)
+  if r:failed() then return reply.errors(r.errors) end
+  local out = state.list(req.loc, "load_balancers")
+  if all then
+    for _, rec in ipairs(state.tombstones(req.loc, "load_balancer")) do out[#out + 1] = rec end
+    table.sort(out, function(a, b) return a.id < b.id end)
+  end
+  for i, rec in ipairs(out) do out[i] = lb.view(rec) end
+  return reply.ok(out)
 end
 
 function lb.get(req)
-  local rec, err = lookup(req)
+  local rec, err = lookup(req, true)
   if not rec then return err end
   return reply.ok(lb.view(rec))
 end
@@ -201,8 +222,11 @@ function lb.create(req)
     checked[i] = rule
   end
   if r:failed() then return reply.errors(r.errors) end
+  if targets == nil and config.elastis() then
+    return reply.message(500, "An unexpected error occurred")
+  end
 
-  local ba, err = network.billing_account(req, ba_id, true)
+  local ba, err = billing.account_for(req, ba_id, "message")
   if not ba then return err end
   local net
   if net_uuid == nil or net_uuid == "" then
@@ -260,6 +284,9 @@ function lb.delete(req)
   lbs(req.loc)[rec.uuid] = nil
   network.detach(req.loc, rec.network_uuid, rec.uuid)
   fip.release_from(req.loc, rec.uuid)
+  rec.is_deleted = true
+  touch(rec)
+  state.bury(req.loc, "load_balancer", rec.uuid, rec)
   return reply.empty(200)
 end
 
@@ -310,7 +337,7 @@ function lb.set_billing_account(req)
   if r:failed() then return reply.errors(r.errors) end
   local rec, err = lookup(req)
   if not rec then return err end
-  local ba, berr = network.billing_account(req, id)
+  local ba, berr = billing.account_for(req, id, "message")
   if not ba then return berr end
   rec.billing_account_id = ba.id
   touch(rec)
@@ -332,14 +359,14 @@ function lb.register(router)
   router.add("PUT", P .. "/{uuid}/billing_account", lb.set_billing_account, L)
 end
 
--- A deleted VM stops being a target anywhere.
-state.on("vm_deleted", function(slug, vm)
+--- A deleted VM stops being a target anywhere (vm.lua calls this).
+function lb.drop_target(slug, vm_uuid)
   for _, rec in pairs(lbs(slug)) do
     for i = #rec.targets, 1, -1 do
-      if rec.targets[i].target_uuid == vm.uuid then table.remove(rec.targets, i) end
+      if rec.targets[i].target_uuid == vm_uuid then table.remove(rec.targets, i) end
     end
   end
-end)
+end
 
 state.dumpers.load_balancers = function(slug)
   return state.list(slug, "load_balancers", lb.view)

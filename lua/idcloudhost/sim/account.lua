@@ -1,10 +1,10 @@
 -- User and API tokens: /v1/user-resource/user, /v1/user-resource/user/profile,
 -- /v1/user-resource/token[/list] (not location-specific).
 --
--- Tokens made through the API are api keys at once (state.hooks.find_token,
--- which the server's auth asks besides the configured APIKEYS; those stand for
+-- Tokens made through the API are api keys at once (account.find_token, which
+-- the server's auth asks besides the configured APIKEYS; those stand for
 -- unrestricted tokens of user 8 and are not listed). A restricted token is
--- tied to one billing account: sim/billing.lua enforces that, and it may not
+-- tied to one billing account: billing.lua enforces that, and it may not
 -- manage tokens at all (403 consumer::resource_forbidden).
 --
 -- Choices where the docs are silent or odd (see also sim/README.md):
@@ -16,12 +16,12 @@
 --   * a restricted token needs a billing account the user has;
 --   * unknown token_id: the docs' errors "Failed to update token." and
 --     "Failed to delete kong token.".
-local clock = require "sim.clock"
-local ids = require "sim.ids"
-local json = require "sim.json"
-local params = require "sim.params"
-local reply = require "sim.reply"
-local state = require "sim.state"
+local clock = require "idcloudhost.sim.clock"
+local ids = require "idcloudhost.sim.ids"
+local json = require "idcloudhost.sim.json"
+local params = require "idcloudhost.sim.params"
+local reply = require "idcloudhost.sim.reply"
+local state = require "idcloudhost.sim.state"
 
 local account = {}
 
@@ -127,7 +127,7 @@ local function sorted_tokens()
   return out
 end
 
---- The token whose secret is key, or nil (state.hooks.find_token).
+--- The token whose secret is key, or nil (the server's auth).
 function account.find_token(key)
   if not state.data.account then return nil end
   for _, t in pairs(data().tokens) do
@@ -187,11 +187,13 @@ function account.update_token(req)
   if account.restriction(req) then return account.forbidden() end
   local r = params.reader(req.params)
   local id = r:int("token_id", true)
+  if r:failed() then return reply.errors(r.errors) end
+  -- An unknown token is the first thing the platform reports (the docs' own example).
+  local t = data().tokens[id]
+  if not t then return reply.error("Failed to update token.") end
   local description = r:str("description")
   local restricted, ba_id, err = read_scope(r, true)
   if err then return err end
-  local t = data().tokens[id]
-  if not t then return reply.error("Failed to update token.") end
   t.restricted = restricted
   t.billing_account_id = ba_id
   if description ~= nil then t.description = description end
@@ -216,7 +218,6 @@ function account.register(router)
   router.add("POST", "/v1/user-resource/token", account.create_token)
   router.add("PATCH", "/v1/user-resource/token", account.update_token)
   router.add("DELETE", "/v1/user-resource/token", account.delete_token)
-  state.hooks.find_token = account.find_token
 end
 
 return account

@@ -1,6 +1,6 @@
 -- Request log: one entry per API request (not /__sim/), in arrival order.
 -- The api key's value is never recorded, only whether the header was there.
-local json = require "sim.json"
+local json = require "idcloudhost.sim.json"
 
 local log = { entries = json.array(), max = 10000 }
 

@@ -3,8 +3,10 @@
 --   router.add(method, pattern, handler, opts)
 --     pattern: "/v1/network/network/{uuid}" ({name} matches one path segment)
 --     opts.loc = true      location-specific: also served as /v1/{slug}/...
+--     opts.any_slug = true a global route that also answers with a slug, which it ignores
+--     opts.slash = true    also answers with a trailing slash
 --     opts.latency = "create"  writes sleep SIM_CREATE_LATENCY instead of SIM_LATENCY
---   handler(req) -> reply (see sim/reply.lua); req.vars holds the {name} values,
+--   handler(req) -> reply (see reply.lua); req.vars holds the {name} values,
 --   req.loc the location slug (location-specific routes only).
 --
 --   router.match(method, path, is_location) -> route, vars, slug
@@ -26,6 +28,7 @@ function router.add(method, pattern, handler, opts)
   assert(type(handler) == "function", "router.add: handler must be a function")
   opts = opts or {}
   local lua_pattern, names = compile(pattern)
+  if opts.slash then lua_pattern = lua_pattern:gsub("%$$", "/?$") end
   for _, r in ipairs(routes) do
     assert(not (r.pattern == pattern and r.method == method:upper()),
       "router.add: duplicate route " .. method .. " " .. pattern)
@@ -37,6 +40,7 @@ function router.add(method, pattern, handler, opts)
     names = names,
     handler = handler,
     loc = opts.loc and true or false,
+    any_slug = opts.any_slug and true or false,
     latency = opts.latency,
   }
 end
@@ -47,7 +51,7 @@ end
 
 local function try(method, path, loc_only)
   for _, r in ipairs(routes) do
-    if r.method == method and (r.loc or not loc_only) then
+    if r.method == method and (r.loc or r.any_slug or not loc_only) then
       local caps = { path:match(r.lua_pattern) }
       if caps[1] ~= nil then
         local vars = {}
@@ -66,8 +70,8 @@ function router.split_location(path, is_location)
 end
 
 -- Match a request. Without a slug, location-specific routes get slug nil
--- (the caller picks the default location); with a slug, only
--- location-specific routes match.
+-- (the caller picks the default location); with a slug, only location-specific
+-- routes and those that ignore a slug match.
 function router.match(method, path, is_location)
   local r, vars = try(method, path, false)
   if r then return r, vars, nil end

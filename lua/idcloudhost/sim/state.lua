@@ -5,15 +5,17 @@
 -- collections. A family keeps its objects in state.collection(slug, name),
 -- e.g. state.collection("cyc01", "vms")[uuid] = vm, and may register
 -- state.on_reset(fn) to seed its own data after every reset.
--- Cross-family lookups go through state.hooks (see README.md), e.g.
--- state.hooks.find_disk(slug, uuid) once a storage family provides it.
-local json = require "sim.json"
+-- Families reach each other by require only (see families.lua), never through here.
+local clock = require "idcloudhost.sim.clock"
+local config = require "idcloudhost.sim.config"
+local json = require "idcloudhost.sim.json"
 
 local state = {}
 
 state.user = { id = 8, email = "user@example.com" }
 
--- GET /v1/config/locations, exactly as in the docs.
+-- GET /v1/config/locations, as in the docs plus is_published, which live locations carry
+-- (zorgatia/terraform-provider-cloudaxion docs/api-notes.md, section 7, verified live).
 state.locations = {
   {
     display_name = "Cycletown",
@@ -23,6 +25,7 @@ state.locations = {
     order_nr = 1,
     slug = "cyc01",
     country_code = "est",
+    is_published = true,
   },
   {
     display_name = "Busburg",
@@ -32,22 +35,9 @@ state.locations = {
     order_nr = 2,
     slug = "bus02",
     country_code = "est",
+    is_published = true,
   },
 }
-
-state.hooks = {}
-
--- Events between families: state.on("vm_deleted", fn); state.emit("vm_deleted", slug, vm).
-local listeners = {}
-
-function state.on(event, fn)
-  listeners[event] = listeners[event] or {}
-  table.insert(listeners[event], fn)
-end
-
-function state.emit(event, ...)
-  for _, fn in ipairs(listeners[event] or {}) do fn(...) end
-end
 
 local reset_hooks = {}
 
@@ -111,6 +101,34 @@ function state.next_id(kind)
   return n
 end
 
+-- Tombstones: a deleted VM, disk or load balancer still reads back for config.tombstone
+-- seconds, as on the platform. state.bury(slug, kind, key, rec) keeps it; state.tombstone(slug,
+-- kind, key) is the record while it lasts, else nil; state.tombstones(slug, kind) lists them.
+-- The age is checked when read, so a new setting applies to the tombstones there are.
+function state.bury(slug, kind, key, rec)
+  state.collection(slug, "tombstones:" .. kind)[key] = { rec = rec, at = clock.now() }
+end
+
+function state.tombstone(slug, kind, key)
+  local col = state.collection(slug, "tombstones:" .. kind)
+  local t = key ~= nil and col[key]
+  if not t then return nil end
+  if clock.now() - t.at >= (config.tombstone or 0) then
+    col[key] = nil
+    return nil
+  end
+  return t.rec
+end
+
+function state.tombstones(slug, kind)
+  local out = {}
+  for key in pairs(state.collection(slug, "tombstones:" .. kind)) do
+    local rec = state.tombstone(slug, kind, key)
+    if rec then out[#out + 1] = rec end
+  end
+  return out
+end
+
 function state.billing_account(id)
   return state.data.billing_accounts[id]
 end
@@ -143,7 +161,7 @@ function state.dump()
     local l = {}
     for name, col in pairs(cols) do
       local dumper = state.dumpers[name]
-      l[name] = dumper and dumper(slug, col) or col
+      if dumper then l[name] = dumper(slug, col) elseif not name:find(":") then l[name] = col end
     end
     locs[slug] = l
   end

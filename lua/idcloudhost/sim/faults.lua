@@ -14,7 +14,7 @@
 -- status/html/empty/drop do not run the request (it never reached the
 -- platform) unless `after` is true: then the request runs first and its
 -- answer is replaced by the fault ("the write happened, the answer was lost").
-local json = require "sim.json"
+local json = require "idcloudhost.sim.json"
 
 local faults = { queue = {} }
 
@@ -116,7 +116,7 @@ function faults.reason(status)
   return REASONS[status] or "Error"
 end
 
--- The reply for kinds status/html/empty (see sim/reply.lua for the shape).
+-- The reply for kinds status/html/empty (see reply.lua for the shape).
 function faults.reply(f)
   local headers = {}
   for k, v in pairs(f.headers or {}) do headers[k:lower()] = tostring(v) end

@@ -2,7 +2,7 @@
 -- (location-specific): /v1/user-resource/vm/replica and /v1/user-resource/vm/rebuild.
 --
 -- A replica object is kept exactly as the API shows it, in the `replica` list of its disk
--- record (sim/disk.lua), so VM objects show it too:
+-- record (disk.lua), so VM objects show it too:
 --   {created_at, id, master_id, master_uuid, pool = "", size, type, updated_at = null, uuid}
 -- Its uuid is the disk's uuid followed by the UTC time, "<disk uuid>YYYY-MM-DD-HH-MM-SS",
 -- as in the docs; a second replica of the same disk within the same second takes the next
@@ -19,13 +19,13 @@
 --     the time of the replica) and answers the VM "stopped", whatever its status was;
 --   * replica_uuid is plain text everywhere (the docs type it as a UUID for convert, but
 --     replica names are not UUIDs).
-local clock = require "sim.clock"
-local disk = require "sim.disk"
-local json = require "sim.json"
-local params = require "sim.params"
-local reply = require "sim.reply"
-local state = require "sim.state"
-local vm = require "sim.vm"
+local clock = require "idcloudhost.sim.clock"
+local disk = require "idcloudhost.sim.disk"
+local json = require "idcloudhost.sim.json"
+local machine = require "idcloudhost.sim.machine"
+local params = require "idcloudhost.sim.params"
+local reply = require "idcloudhost.sim.reply"
+local state = require "idcloudhost.sim.state"
 
 local replica = {}
 
@@ -54,18 +54,18 @@ end
 local function disks_of(req, r)
   local uuid = r:uuid("uuid", true)
   if r:failed() then return nil, reply.errors(r.errors) end
-  local vm_rec = state.collection(req.loc, "vms")[uuid]
+  local vm_rec = machine.all(req.loc)[uuid]
   if vm_rec then
-    vm.refresh(vm_rec)
+    machine.refresh(vm_rec)
     local out = {}
     for _, s in ipairs(vm_rec.storage) do out[#out + 1] = disk.find(req.loc, s.uuid) or s end
     return out, vm_rec
   end
   local rec = disk.find(req.loc, uuid)
   if rec then
-    return { rec }, rec.vm_uuid and state.collection(req.loc, "vms")[rec.vm_uuid]
+    return { rec }, rec.vm_uuid and machine.all(req.loc)[rec.vm_uuid]
   end
-  return nil, vm.no_such(uuid)
+  return nil, machine.no_such(uuid)
 end
 
 -- "<disk uuid>YYYY-MM-DD-HH-MM-SS", unique among the disk's replicas.
@@ -102,7 +102,7 @@ function replica.create(req)
   local r_type = read_type(r, "r_type", "snapshot")
   local list, vm_rec = disks_of(req, r)
   if not list then return vm_rec end
-  local busy = vm_rec and vm.busy(vm_rec)
+  local busy = vm_rec and machine.busy(vm_rec)
   if busy then return busy end
   local rec = list[1]
   local rep = {
@@ -160,7 +160,7 @@ end
 function replica.rebuild(req)
   local r = params.reader(req.params)
   local uuid = r:str("replica_uuid", true)
-  local vm_rec, err = vm.lookup_idle(req, r)
+  local vm_rec, err = machine.lookup_idle(req, r)
   if not vm_rec then return err end
   local rep, rec = disk.find_replica(req.loc, uuid)
   if not rep or rec.vm_uuid ~= vm_rec.uuid then
@@ -174,10 +174,10 @@ function replica.rebuild(req)
   vm_rec.sim.rescue = false
   vm_rec.sim.rebuilt_from = uuid
   vm_rec.updated_at = clock.timestamp()
-  return reply.ok(vm.view(vm_rec))
+  return reply.ok(machine.view(vm_rec))
 end
 
--- For sim/vm.lua: create with source_uuid + source_replica copies a replica of that VM.
+-- For vm.lua: create with source_uuid + source_replica copies a replica of that VM.
 function replica.find(slug, vm_uuid, uuid)
   local rep, rec = disk.find_replica(slug, uuid)
   if rep and rec.vm_uuid == vm_uuid then return rep end
@@ -190,7 +190,6 @@ function replica.register(router)
   router.add("DELETE", "/v1/user-resource/vm/replica", replica.delete, L)
   router.add("PATCH", "/v1/user-resource/vm/replica", replica.convert, L)
   router.add("POST", "/v1/user-resource/vm/rebuild", replica.rebuild, L)
-  state.hooks.find_replica = replica.find
 end
 
 return replica

@@ -30,16 +30,16 @@
 -- Restricted tokens: a token restricted to a billing account gets
 -- 403 {"errors": {"consumer::resource_forbidden": {...}}} for anything of
 -- another account (and sees only its own account in the list).
--- state.hooks.billing_account_for(req, id) gives the account a new resource is
--- billed to (VM creation): id 0 or absent is the token's account for a
--- restricted token, and a missing-parameter error for an unrestricted one.
-local account = require "sim.account"
-local ids = require "sim.ids"
-local json = require "sim.json"
-local params = require "sim.params"
-local reply = require "sim.reply"
-local state = require "sim.state"
-local vm = require "sim.vm"
+-- billing.account_for(req, id, style) is the account a new resource (VM, disk, bucket,
+-- floating IP, load balancer) is billed to, for every family that makes one.
+local account = require "idcloudhost.sim.account"
+local config = require "idcloudhost.sim.config"
+local ids = require "idcloudhost.sim.ids"
+local json = require "idcloudhost.sim.json"
+local machine = require "idcloudhost.sim.machine"
+local params = require "idcloudhost.sim.params"
+local reply = require "idcloudhost.sim.reply"
+local state = require "idcloudhost.sim.state"
 
 local billing = {}
 
@@ -47,6 +47,10 @@ local A = json.array
 local null = json.null
 
 billing.INCORRECT = "Provided billing account is incorrect."
+-- The docs: billing_account_id is "Required if using a global API token" (disks, buckets) and
+-- "optional if using an API token that is restricted to one billing account" (VMs); the live
+-- platform's text (docs/api-notes.md of zorgatia/terraform-provider-cloudaxion, section 13).
+billing.NEEDED = "'billing_account_id' is required if using a global API token"
 
 -- GET /v1/pricing/policy, as in the docs.
 billing.POLICY = A {
@@ -219,6 +223,8 @@ local function new_card(ba, f)
     is_verified = true,
     valid_thru = epoch_utc(exp_year + 1, 1, 1),
     _kind = "card",
+    _fingerprint = hex(16),
+    _customer = "cus_" .. hex(14),
     _card = { brand = f.brand, last4 = f.last4, exp_month = exp_month, exp_year = exp_year,
       holder = f.holder, country = f.country or "ID" },
   }
@@ -276,7 +282,7 @@ local function new_invoice(ba, f)
     discount_percentage = ba.discount_percentage,
     due_date = created + 14 * 86400,
     id = id,
-    name = f.name or "Invoice",
+    _name = f.name or "Invoice",
     padded_id = string.format("%03d", id),
     period_end = f.period_end or created,
     period_start = f.period_start or created,
@@ -325,7 +331,7 @@ local function apply_payment(inv, amount, card)
   inv.transaction_list[#inv.transaction_list + 1] = {
     additional_data = json.encode({
       amount = math.floor(amount * 100 + 0.5), currency = "EUR", id = identifier,
-      description = string.format("Payment for invoice #%d: '%s'", inv.id, inv.name),
+      description = string.format("Payment for invoice #%d: '%s'", inv.id, inv._name),
       payment = card and card.identifier or "credit", status = "closed", type = card and "creditcard" or "credit",
     }),
     amount = amount,
@@ -370,7 +376,7 @@ local function usage_of(ba_id)
   for _, l in ipairs(state.locations) do
     for _, rec in pairs(state.collection(l.slug, "vms")) do
       if rec.billing_account == ba_id then
-        vm.refresh(rec)
+        machine.refresh(rec)
         local stopped = rec.status == "stopped"
         local price = billing.vm_price(rec)
         local since = math.max(parse_timestamp(rec.created_at), month_start(0))
@@ -431,19 +437,51 @@ local function strip(rec)
   return out
 end
 
+-- The card as the payment processor (Stripe) describes it, in full as the docs show it.
+local function processor_data(c)
+  local d = c._card
+  return {
+    billing_details = {
+      address = { city = null, country = null, line1 = null, line2 = null, postal_code = null, state = null },
+      email = null, name = d.holder, phone = null,
+    },
+    card = {
+      brand = d.brand,
+      checks = { address_line1_check = null, address_postal_code_check = null, cvc_check = "pass" },
+      country = d.country, exp_month = d.exp_month, exp_year = d.exp_year, fingerprint = c._fingerprint,
+      funding = "credit", generated_from = null, last4 = d.last4, three_d_secure_usage = { supported = true },
+      wallet = null,
+    },
+    created = c.created, customer = c._customer, id = c.identifier, livemode = false, metadata = {},
+    object = "payment_method", type = "card",
+  }
+end
+
 local function primary_card_view(ba_id)
   local c = primary_card(ba_id)
   if not c then return null end
   local d = c._card
-  return {
+  local v = {
     card_holder = d.holder, card_type = d.brand, expire_month = d.exp_month, expire_year = d.exp_year,
-    id = c.identifier, is_verified = c.is_verified, last4 = d.last4, type = "creditcard",
-    processor_data = {
-      card = { brand = d.brand, country = d.country, exp_month = d.exp_month, exp_year = d.exp_year, last4 = d.last4 },
-      created = c.created, id = c.identifier, object = "payment_method", type = "card",
-    },
+    id = c.identifier, last4 = d.last4, type = "creditcard", processor_data = processor_data(c),
   }
+  if config.elastis() then v.is_verified = c.is_verified end
+  return v
 end
+
+-- Keys of the elastis edition's account that the idcloudhost edition's docs do not show; that
+-- edition shows referral_code and running_totals.ongoing_negative_since instead.
+local ELASTIS_ONLY = {
+  additional_data = true, allow_debt = true, eligible_promotions = true, is_active = true, is_default = true,
+  is_recurring_payment_enabled = true, recurring_payment_amount = true, recurring_payment_threshold = true,
+  referral_share_code = true, reseller = true, restriction_level = true, send_invoice_email = true,
+  site = true, suspend_reason = true,
+}
+
+-- An account's own data that is left out, not null, when the account has none (the docs never
+-- show these as null).
+local OPTIONAL = {}
+for _, k in ipairs(EDITABLE) do OPTIONAL[k] = true end
 
 function billing.view(ba)
   local has_invoice_method = false
@@ -459,12 +497,18 @@ function billing.view(ba)
     running_totals = running_totals(ba),
     unpaid_amount = unpaid_amount(ba.id),
   }
+  local elastis = config.elastis()
   local out = {}
   for _, k in ipairs(BA_FIELDS) do
     local v = derived[k]
     if v == nil then v = ba[k] end
-    if v == nil then v = null end
-    out[k] = v
+    if v == nil and not OPTIONAL[k] then v = null end
+    if elastis or not ELASTIS_ONLY[k] then out[k] = v end
+  end
+  if not elastis then
+    out.referral_code = ba.referral_share_code and ba.referral_share_code:upper() or null
+    local totals = out.running_totals
+    totals.ongoing_negative_since = totals.ongoing < 0 and (ba._negative_since or os.time()) or null
   end
   return out
 end
@@ -525,16 +569,26 @@ local function amount_param(r, name, required)
   return n
 end
 
---- state.hooks.billing_account_for: the account a new resource is billed to, or nil and a reply.
-function billing.account_for(req, id)
+--- The billing account a new resource is billed to (VM creation, disks, buckets, floating IPs,
+-- load balancers), or nil and a reply. id 0 or absent: the account of a token restricted to
+-- one; from a global token that is an error. A restricted token may not name another account
+-- (403); an unknown or deleted one is incorrect. style: "errors" for the VM application
+-- (400 {"errors": {...}}), "message" for the storage and network services (400 {"message": ...}).
+function billing.account_for(req, id, style)
+  local t = account.restriction(req)
+  local function refuse(field, text)
+    if style == "message" then return nil, reply.message(400, text) end
+    if field then return nil, reply.errors({ [field] = text }) end
+    return nil, reply.error(text)
+  end
   if id == nil or id == 0 then
-    local t = account.restriction(req)
-    if not t then
-      return nil, reply.errors({ billing_account_id = "Required when the API token is not restricted to one billing account" })
-    end
+    if not t then return refuse("billing_account_id", billing.NEEDED) end
     id = t.billing_account_id
   end
-  return access(req, id)
+  if t and t.billing_account_id ~= id then return nil, account.forbidden() end
+  local ba = accounts()[id]
+  if not ba or ba.is_deleted then return refuse(nil, billing.INCORRECT) end
+  return ba
 end
 
 ---------------------------------------------------------------------------
@@ -690,6 +744,16 @@ end
 -- Handlers: resources of an account (location-specific)
 ---------------------------------------------------------------------------
 
+-- A VM as the billing resources show it (the docs of both editions): with its public IPv4
+-- (null without one) and each disk's (null), without the pool and the IPv6 address.
+local function resource_view(rec)
+  local v = machine.view(rec)
+  v.designated_pool_name, v.designated_pool_uuid, v.public_ipv6 = nil, nil, nil
+  v.public_ipv4 = rec.sim.public_ipv4 or null
+  for _, s in ipairs(v.storage) do s.public_ipv4 = null end
+  return v
+end
+
 function billing.resources(req)
   local r = params.reader(req.params)
   local id = r:int("id", true)
@@ -703,7 +767,7 @@ function billing.resources(req)
     if rec.billing_account == ba.id then out[#out + 1] = rec end
   end
   table.sort(out, function(a, b) return a.id < b.id end)
-  for i, rec in ipairs(out) do out[i] = vm.view(vm.refresh(rec)) end
+  for i, rec in ipairs(out) do out[i] = resource_view(rec) end
   return reply.ok(out)
 end
 
@@ -715,7 +779,7 @@ function billing.resource_billing(req)
   local uuid = r:uuid("uuid", true)
   if r:failed() then return reply.errors(r.errors) end
   local rec = state.collection(req.loc, "vms")[uuid]
-  if not rec then return reply.error("No such virtual machine exists. " .. uuid) end
+  if not rec then return machine.no_such(uuid) end
   local t = account.restriction(req)
   if t and rec.billing_account ~= t.billing_account_id then return account.forbidden() end
   local ba, err = access(req, id)
@@ -831,10 +895,25 @@ end
 -- Handlers: invoices and payments
 ---------------------------------------------------------------------------
 
+-- An invoice; the idcloudhost edition's records have no location_slug.
+local function invoice_view(inv)
+  local out = strip(inv)
+  if not config.elastis() then
+    local records = A()
+    for i, rec in ipairs(inv.records_list) do
+      local r = {}
+      for k, v in pairs(rec) do if k ~= "location_slug" then r[k] = v end end
+      records[i] = r
+    end
+    out.records_list = records
+  end
+  return out
+end
+
 function billing.get_invoice(req)
   local inv, err = invoice_param(req)
   if not inv then return err end
-  return reply.ok(strip(inv))
+  return reply.ok(invoice_view(inv))
 end
 
 function billing.list_invoices(req)
@@ -845,7 +924,7 @@ function billing.list_invoices(req)
     if inv.billing_account_id == ba.id then out[#out + 1] = inv end
   end
   table.sort(out, function(a, b) return a.id > b.id end) -- newest first, like the docs
-  for i, inv in ipairs(out) do out[i] = strip(inv) end
+  for i, inv in ipairs(out) do out[i] = invoice_view(inv) end
   return reply.ok(out)
 end
 
@@ -1027,7 +1106,6 @@ function billing.register(router)
   router.add("GET", "/v1/payment/has_active_campaigns", billing.campaigns)
   router.add("GET", "/v1/pricing/policy", billing.policy)
   router.add("GET", "/v1/charging/usage", billing.usage)
-  state.hooks.billing_account_for = billing.account_for
 end
 
 return billing

@@ -15,16 +15,18 @@
 --   * a taken name is 409, unknown bucket or key 404, a non-empty bucket cannot be deleted:
 --     409 {"code": "BucketNotEmpty", "message": "The bucket you tried to delete is not empty"};
 --   * errors of this service come as {"message": ...};
---   * delete key answers 200 with an empty body, delete bucket 204.
+--   * delete key answers 200 with an empty body, delete bucket 204;
+--   * is_suspended shows in the elastis edition only (the idcloudhost edition's docs lack it).
 -- Test controls: PUT /__sim/buckets {name, objects, size_bytes, foreign}, GET /__sim/buckets.
-local clock = require "sim.clock"
-local control = require "sim.control"
-local disk = require "sim.disk"
-local ids = require "sim.ids"
-local json = require "sim.json"
-local params = require "sim.params"
-local reply = require "sim.reply"
-local state = require "sim.state"
+local billing = require "idcloudhost.sim.billing"
+local clock = require "idcloudhost.sim.clock"
+local config = require "idcloudhost.sim.config"
+local control = require "idcloudhost.sim.control"
+local ids = require "idcloudhost.sim.ids"
+local json = require "idcloudhost.sim.json"
+local params = require "idcloudhost.sim.params"
+local reply = require "idcloudhost.sim.reply"
+local state = require "idcloudhost.sim.state"
 
 local bucket = {}
 
@@ -146,15 +148,16 @@ function bucket.name_problem(name)
 end
 
 function bucket.view(rec)
-  return {
+  local v = {
     billing_account_id = rec.billing_account_id,
     created_at = rec.created_at,
-    is_suspended = rec.is_suspended,
     modified_at = rec.modified_at,
     name = rec.name,
     num_objects = rec.num_objects,
     size_bytes = rec.size_bytes,
   }
+  if config.elastis() then v.is_suspended = rec.is_suspended end
+  return v
 end
 
 local function new_bucket(name, billing_account_id, owner)
@@ -174,13 +177,13 @@ local function lookup(r)
   return rec
 end
 
--- billing_account_id: the account (see disk.billing_account), or nil and a reply.
+-- billing_account_id: the account (billing.account_for), or nil and a reply.
 local function billing_account(req, r, required)
   local id = r:int("billing_account_id", required)
   if r.errors.billing_account_id then
     return nil, message(400, "billing_account_id: %s", r.errors.billing_account_id)
   end
-  return disk.billing_account(req, id)
+  return billing.account_for(req, id, "message")
 end
 
 function bucket.create(req)

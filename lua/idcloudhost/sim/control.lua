@@ -5,13 +5,13 @@
 --   GET    /__sim/config   settings; PUT changes them
 --   GET    /__sim/state    dump of the account state
 --   GET    /__sim/routes   the API routes
-local config = require "sim.config"
-local faults = require "sim.faults"
-local json = require "sim.json"
-local log = require "sim.log"
-local reply = require "sim.reply"
-local router = require "sim.router"
-local state = require "sim.state"
+local config = require "idcloudhost.sim.config"
+local faults = require "idcloudhost.sim.faults"
+local json = require "idcloudhost.sim.json"
+local log = require "idcloudhost.sim.log"
+local reply = require "idcloudhost.sim.reply"
+local router = require "idcloudhost.sim.router"
+local state = require "idcloudhost.sim.state"
 
 local control = {}
 
@@ -62,7 +62,7 @@ local handlers = {
   ["PUT /__sim/config"] = function(body)
     local t, err = body_json(body)
     if not t then return bad(err) end
-    local ok, uerr = config.update(t, json.null)
+    local ok, uerr = config.update(t)
     if not ok then return bad(uerr) end
     return reply.ok(config.view())
   end,

@@ -3,14 +3,14 @@
 --
 -- A disk record lives in state.collection(slug, "disks")[uuid]. While a disk is attached it
 -- is also an entry of its VM's `storage` list: the very same table, so a resize or a new
--- replica shows in the VM object at once. sim/vm.lua's view copies only the documented
+-- replica shows in the VM object at once. machine.lua's view copies only the documented
 -- fields of a storage entry; the other fields of a record are the simulator's own:
 --   vm_uuid            the VM it is attached to (nil when detached)
 --   billing_account_id, source_image_type, source_image
 --   standalone         made through /storage/disks (or detached since): survives its VM
 --   updated_iso        the last change, as /storage/disks shows it
 -- A record's `replica` list holds the replica objects exactly as the API shows them
--- (sim/replica.lua).
+-- (replica.lua).
 --
 -- Choices where the docs are silent (see also sim/README.md):
 --   * disks made with a VM (its boot disk, "add disk") are deleted with it; a standalone
@@ -21,14 +21,29 @@
 --   * devices are named sda (boot disk), then the first free of vdb, vdc, ...;
 --   * errors of /storage/disks come as {"message": ...} (the storage service), those of
 --     /user-resource/vm/storage... as {"errors": {...}} (the VM application).
-local catalog = require "sim.catalog"
-local clock = require "sim.clock"
-local ids = require "sim.ids"
-local json = require "sim.json"
-local params = require "sim.params"
-local reply = require "sim.reply"
-local state = require "sim.state"
-local vm = require "sim.vm"
+--
+-- From the field:
+--   * /storage/disks reads parameters from the query string and a form body only: a JSON body
+--     is ignored, so a JSON create from a global token fails 400 for want of a
+--     billing_account_id (zorgatia/terraform-provider-cloudaxion docs/api-notes.md, section
+--     13, verified live);
+--   * create answers 201, and disks keep a display_name (thanet-s/inspace-cloud-kube-modules,
+--     modules/client/contracts_test.go and modules/client/storage.go);
+--   * a deleted disk reads back 200 with status "Deleted" for a while (the tombstone setting)
+--     before it is unknown (the InSpace CSI driver handles both,
+--     modules/csi-driver/pkg/cloud/inspace/adapter.go, diskDeletedTombstone);
+--   * GET and DELETE also answer at the singular /v1/storage/disk/{uuid}, which the vendor's
+--     client uses (WarrenCloudPlatform/terraform-provider-warren,
+--     vendor/gitlab.com/warrenio/library/go-client/warren/block_storage.go).
+local billing = require "idcloudhost.sim.billing"
+local catalog = require "idcloudhost.sim.catalog"
+local clock = require "idcloudhost.sim.clock"
+local ids = require "idcloudhost.sim.ids"
+local json = require "idcloudhost.sim.json"
+local machine = require "idcloudhost.sim.machine"
+local params = require "idcloudhost.sim.params"
+local reply = require "idcloudhost.sim.reply"
+local state = require "idcloudhost.sim.state"
 
 local disk = {}
 
@@ -56,7 +71,7 @@ function disk.iso(ts)
 end
 
 -- A new disk record (not attached). f: size, billing_account_id, source_image_type,
--- source_image, standalone, uuid (default: a fresh one).
+-- source_image, display_name, standalone, uuid (default: a fresh one).
 function disk.new(slug, f)
   local rec = {
     created_at = clock.timestamp_us(),
@@ -73,6 +88,7 @@ function disk.new(slug, f)
     billing_account_id = f.billing_account_id,
     source_image_type = f.source_image_type or "EMPTY",
     source_image = f.source_image,
+    display_name = f.display_name or "",
     standalone = f.standalone or false,
   }
   disk.all(slug)[rec.uuid] = rec
@@ -103,7 +119,7 @@ function disk.attach(rec, vm_rec)
 end
 
 function disk.detach(slug, rec)
-  local vm_rec = rec.vm_uuid and state.collection(slug, "vms")[rec.vm_uuid]
+  local vm_rec = rec.vm_uuid and machine.all(slug)[rec.vm_uuid]
   if vm_rec then
     for i, s in ipairs(vm_rec.storage) do
       if s == rec or s.uuid == rec.uuid then table.remove(vm_rec.storage, i) break end
@@ -113,11 +129,13 @@ function disk.detach(slug, rec)
   rec.standalone = true
 end
 
--- Deletes a disk and, with it, its replicas.
+-- Deletes a disk and, with it, its replicas; it reads back as a tombstone for a while.
 function disk.delete(slug, rec)
   if rec.vm_uuid then disk.detach(slug, rec) end
   disk.all(slug)[rec.uuid] = nil
-  state.emit("disk_deleted", slug, rec)
+  rec.deleted = true
+  disk.touch(rec)
+  state.bury(slug, "disk", rec.uuid, rec)
 end
 
 -- The replica of a location by its uuid: replica, disk record.
@@ -161,7 +179,8 @@ function disk.view(rec, snapshots)
   local created = disk.iso(rec.created_at)
   local out = {
     uuid = rec.uuid,
-    status = "Active",
+    status = rec.deleted and "Deleted" or "Active",
+    display_name = rec.display_name or "",
     user_id = rec.user_id,
     billing_account_id = rec.billing_account_id,
     size_gb = rec.size,
@@ -202,19 +221,6 @@ local function vm_disk(req, vm_rec, uuid)
   return nil, reply.error(string.format("No such disk %s on virtual machine %s", uuid, vm_rec.uuid))
 end
 
--- The billing account a disk or bucket is billed to, or nil and a reply. Through the billing
--- family's rules when it is there (state.hooks.billing_account_for: without an id a global token
--- is refused, a restricted one means its own account; an unknown or deleted account is refused),
--- else any account of the state, the default one without an id.
-function disk.billing_account(req, id)
-  local hook = state.hooks.billing_account_for
-  if hook then return hook(req, id or 0) end
-  local ba
-  if id == nil or id == 0 then ba = state.default_billing_account() else ba = state.billing_account(id) end
-  if not ba then return nil, reply.message(400, string.format("Billing account %s not found", tostring(id))) end
-  return ba
-end
-
 ---------------------------------------------------------------------------
 -- VM disks: /v1/user-resource/vm/storage
 ---------------------------------------------------------------------------
@@ -223,7 +229,7 @@ end
 function disk.add(req)
   local r = params.reader(req.params)
   local size = size_in_range(r, "size_gb", r:int("size_gb", true), disk.MIN_GB)
-  local vm_rec, err = vm.lookup_idle(req, r)
+  local vm_rec, err = machine.lookup_idle(req, r)
   if not vm_rec then return err end
   local rec = disk.new(req.loc, { size = size, billing_account_id = vm_rec.billing_account })
   disk.attach(rec, vm_rec)
@@ -236,7 +242,7 @@ function disk.resize(req)
   local r = params.reader(req.params)
   local uuid = r:uuid("disk_uuid", true)
   local size = size_in_range(r, "size_gb", r:int("size_gb", true), disk.MIN_GB)
-  local vm_rec, err = vm.lookup_idle(req, r)
+  local vm_rec, err = machine.lookup_idle(req, r)
   if not vm_rec then return err end
   local rec, derr = vm_disk(req, vm_rec, uuid)
   if not rec then return derr end
@@ -255,7 +261,7 @@ end
 function disk.remove(req)
   local r = params.reader(req.params)
   local uuid = r:uuid("storage_uuid", true)
-  local vm_rec, err = vm.lookup_idle(req, r)
+  local vm_rec, err = machine.lookup_idle(req, r)
   if not vm_rec then return err end
   local rec, derr = vm_disk(req, vm_rec, uuid)
   if not rec then return derr end
@@ -272,7 +278,7 @@ end
 local function vm_and_disk(req)
   local r = params.reader(req.params)
   local uuid = r:uuid("storage_uuid", true)
-  local vm_rec, err = vm.lookup_idle(req, r)
+  local vm_rec, err = machine.lookup_idle(req, r)
   if not vm_rec then return nil, err end
   local rec = disk.find(req.loc, uuid)
   if not rec then return nil, reply.error("No such disk exists. " .. uuid) end
@@ -318,11 +324,17 @@ local function not_found()
   return reply.message(404, "Disk not found")
 end
 
-local function lookup(req)
+-- The disk of the path; with tombstones, a deleted one too (reads only).
+local function lookup(req, tombstones)
   local uuid = params.to_uuid(req.vars.disk_uuid)
-  local rec = disk.find(req.loc, uuid)
+  local rec = disk.find(req.loc, uuid) or (tombstones and state.tombstone(req.loc, "disk", uuid))
   if not rec then return nil, not_found() end
   return rec
+end
+
+-- The storage service reads the query string and a form body, never a JSON one.
+local function form_params(req)
+  return params.merge(nil, req.query, req.form)
 end
 
 -- The size and source of a new disk, or nil and a reply.
@@ -369,11 +381,12 @@ local function source_of(req, kind, image, size)
 end
 
 function disk.create(req)
-  local r = params.reader(req.params)
+  local r = params.reader(form_params(req))
   local size = r:int("size_gb")
   local billing_id = r:int("billing_account_id")
   local kind = r:str("source_image_type", false, "EMPTY")
   local image = r:str("source_image")
+  local display_name = r:str("display_name")
   local field, msg = next(r.errors)
   if field then return message(400, "%s: %s", field, msg) end
   if not IMAGE_TYPES[kind] then
@@ -382,7 +395,7 @@ function disk.create(req)
   if size and (size < disk.MIN_GB or size > disk.MAX_GB) then
     return message(400, "size_gb must be between %d and %d", disk.MIN_GB, disk.MAX_GB)
   end
-  local ba, berr = disk.billing_account(req, billing_id)
+  local ba, berr = billing.account_for(req, billing_id, "message")
   if not ba then return berr end
   local final, err = source_of(req, kind, image, size)
   if not final then return err end
@@ -391,13 +404,14 @@ function disk.create(req)
     billing_account_id = ba.id,
     source_image_type = kind,
     source_image = kind ~= "EMPTY" and image or nil,
+    display_name = display_name,
     standalone = true,
   })
-  return reply.ok(disk.view(rec, false))
+  return reply.json(201, disk.view(rec, false))
 end
 
 function disk.get(req)
-  local rec, err = lookup(req)
+  local rec, err = lookup(req, true)
   if not rec then return err end
   return reply.ok(disk.view(rec, true))
 end
@@ -406,16 +420,21 @@ function disk.list(req)
   return reply.ok(state.list(req.loc, "disks", function(rec) return disk.view(rec, true) end))
 end
 
+-- PATCH (billing_account_id, display_name): either or both.
 function disk.modify(req)
   local rec, err = lookup(req)
   if not rec then return err end
-  local r = params.reader(req.params)
-  local billing_id = r:int("billing_account_id", true)
+  local r = params.reader(form_params(req))
+  local display_name = r:str("display_name")
+  local billing_id = r:int("billing_account_id", display_name == nil)
   local field, msg = next(r.errors)
   if field then return message(400, "%s: %s", field, msg) end
-  local ba, berr = disk.billing_account(req, billing_id)
-  if not ba then return berr end
-  rec.billing_account_id = ba.id
+  if billing_id ~= nil then
+    local ba, berr = billing.account_for(req, billing_id, "message")
+    if not ba then return berr end
+    rec.billing_account_id = ba.id
+  end
+  if display_name ~= nil then rec.display_name = display_name end
   disk.touch(rec)
   return reply.ok(disk.view(rec, false))
 end
@@ -431,12 +450,12 @@ function disk.delete_call(req)
 end
 
 ---------------------------------------------------------------------------
--- With the VM family
+-- With the VM family (vm.lua calls these)
 ---------------------------------------------------------------------------
 
--- A new VM: its storage entries become disk records. The boot disk made from disk_uuid is
--- the existing record (sim/vm.lua set its vm_uuid through hooks.find_disk).
-local function on_vm_created(slug, vm_rec)
+--- A new VM: its storage entries become disk records. The boot disk made from disk_uuid is
+-- the existing record.
+function disk.adopt(slug, vm_rec)
   local all = disk.all(slug)
   for i, s in ipairs(vm_rec.storage) do
     local existing = all[s.uuid]
@@ -449,10 +468,11 @@ local function on_vm_created(slug, vm_rec)
       s.billing_account_id = vm_rec.billing_account
       s.vm_uuid = vm_rec.uuid
       s.standalone = false
+      s.display_name = ""
       if sim.source_replica then
         s.source_image_type, s.source_image = "SNAPSHOT", sim.source_replica
       elseif sim.source_uuid then
-        local src = state.collection(slug, "vms")[sim.source_uuid]
+        local src = machine.all(slug)[sim.source_uuid]
         s.source_image_type, s.source_image = "DISK", src and src.storage[1] and src.storage[1].uuid
       else
         s.source_image_type = "OS_BASE"
@@ -464,8 +484,8 @@ local function on_vm_created(slug, vm_rec)
   end
 end
 
--- A deleted VM: the disks made with it go too; standalone disks are detached and kept.
-local function on_vm_deleted(slug, vm_rec)
+--- A deleted VM: the disks made with it go too; standalone disks are detached and kept.
+function disk.release(slug, vm_rec)
   local all = disk.all(slug)
   for _, s in ipairs(vm_rec.storage) do
     local rec = all[s.uuid]
@@ -473,7 +493,8 @@ local function on_vm_deleted(slug, vm_rec)
       rec.vm_uuid, rec.name, rec.primary, rec.pool = nil, nil, false, "default"
     elseif rec then
       all[s.uuid] = nil
-      state.emit("disk_deleted", slug, rec)
+      rec.deleted = true
+      state.bury(slug, "disk", rec.uuid, rec)
     end
   end
 end
@@ -490,11 +511,8 @@ function disk.register(router)
   router.add("GET", "/v1/storage/disks/{disk_uuid}", disk.get, L)
   router.add("PATCH", "/v1/storage/disks/{disk_uuid}", disk.modify, L)
   router.add("DELETE", "/v1/storage/disks/{disk_uuid}", disk.delete_call, L)
-
-  state.on("vm_created", on_vm_created)
-  state.on("vm_deleted", on_vm_deleted)
-  -- sim/vm.lua: create with disk_uuid takes an existing, unattached disk of the location.
-  state.hooks.find_disk = disk.find
+  router.add("GET", "/v1/storage/disk/{disk_uuid}", disk.get, L)
+  router.add("DELETE", "/v1/storage/disk/{disk_uuid}", disk.delete_call, L)
 end
 
 -- GET /__sim/state shows disks as /storage/disks does, plus where they are attached.

@@ -1,10 +1,10 @@
--- Catalog family: GET /v1/api/parameters/vm (the VM creation parameters, as
--- in the docs with current OS versions) and GET /v1/config/locations; plus the
--- validator that checks VM parameters against that same parameter list.
-local json = require "sim.json"
-local params = require "sim.params"
-local reply = require "sim.reply"
-local state = require "sim.state"
+-- Catalog family: GET /v1/api/parameters/vm (the VM creation parameters, as the live
+-- platform has them, with current OS versions), GET /v1/config/locations and the OS images;
+-- plus the validator that checks VM parameters against that same parameter list.
+local json = require "idcloudhost.sim.json"
+local params = require "idcloudhost.sim.params"
+local reply = require "idcloudhost.sim.reply"
+local state = require "idcloudhost.sim.state"
 
 local catalog = {}
 
@@ -25,21 +25,14 @@ local function os_names()
   return out
 end
 
--- The list served at GET /v1/api/parameters/vm (same shape as the docs).
+-- The list served at GET /v1/api/parameters/vm: the docs' list as the live platform has it
+-- (zorgatia/terraform-provider-cloudaxion docs/api-notes.md, sections 5 and 6, verified live):
+-- no disks, ram or vcpu entries (their limits are the pool's guest_limits, see machine.lua), no
+-- regular expression for name, and os_name, os_version, username and password not mandatory,
+-- os_name and os_version "ignore_for" a VM made from a disk or another VM.
 catalog.vm_parameters = A {
   {
-    constraint = "range",
-    description = "Size of main storage in gigabytes.",
-    mandatory = true,
-    max = 240,
-    min = 20,
-    parameter = "disks",
-    type = "integer",
-  },
-  {
-    constraint = "regexp",
     description = "Name of the VM",
-    expression = "^[0-9a-zA-Z][-0-9a-zA-Z]{2,}[0-9a-zA-Z]$",
     mandatory = true,
     parameter = "name",
     type = "string",
@@ -47,7 +40,8 @@ catalog.vm_parameters = A {
   {
     constraint = "enum",
     description = "OS name of VM base image.",
-    mandatory = true,
+    ignore_for = A { "disk_uuid", "source_uuid" },
+    mandatory = false,
     parameter = "os_name",
     type = "string",
     values = os_names(),
@@ -55,9 +49,10 @@ catalog.vm_parameters = A {
   {
     constraint = "enum",
     description = "OS version of VM base image.",
+    ignore_for = A { "disk_uuid", "source_uuid" },
     limited_by = "os_name",
     limits = A(OS_VERSIONS),
-    mandatory = true,
+    mandatory = false,
     parameter = "os_version",
     type = "string",
   },
@@ -65,53 +60,22 @@ catalog.vm_parameters = A {
     constraint = "regexp",
     description = "Password for logging in to the VM.",
     expression = "^(?=.*[a-z])(?=.*[A-Z])(?=.*\\d).{8,}$",
-    mandatory = true,
+    mandatory = false,
     parameter = "password",
     type = "string",
-  },
-  {
-    constraint = "range",
-    description = "Amount of RAM.",
-    limited_by = "os_name",
-    limits = A { { min = 1024, os_name = "windows" } },
-    mandatory = true,
-    max = 65536,
-    min = 512,
-    parameter = "ram",
-    type = "integer",
   },
   {
     constraint = "regexp",
     description = "Username for logging in to the VM.",
     expression = "^(?=.{1,30}$)[a-zA-Z_][0-9a-zA-Z_-]*$",
-    limited_by = "os_name",
-    limits = A { { mandatory = false, os_name = "windows" } },
-    mandatory = true,
+    mandatory = false,
     parameter = "username",
     type = "string",
-  },
-  {
-    constraint = "range",
-    description = "Number of CPUs.",
-    limited_by = "os_name",
-    limits = A { { min = 2, os_name = "windows" } },
-    mandatory = true,
-    max = 16,
-    min = 1,
-    parameter = "vcpu",
-    type = "integer",
   },
 }
 
 -- Lua has no PCRE lookaheads: each regexp of the list has a checker here.
 local regexp_checks = {
-  name = {
-    check = function(s)
-      return #s >= 4 and s:find("^[0-9a-zA-Z][%-0-9a-zA-Z]*[0-9a-zA-Z]$") ~= nil
-    end,
-    message = "Must be at least 4 characters of letters, digits and '-', "
-      .. "starting and ending with a letter or digit",
-  },
   password = {
     check = function(s)
       return #s >= 8 and not s:find("\n") and s:find("[a-z]") ~= nil
@@ -135,22 +99,6 @@ local function spec_of(name)
   end
 end
 
--- The spec with the limits for this os_name applied (min, mandatory, values).
-local function effective(spec, os_name)
-  local e = {}
-  for k, v in pairs(spec) do e[k] = v end
-  if spec.limits and os_name then
-    for _, l in ipairs(spec.limits) do
-      if l.os_name == os_name then
-        for k, v in pairs(l) do
-          if k ~= "os_name" then e[k] = v end
-        end
-      end
-    end
-  end
-  return e
-end
-
 local function is_blank(v)
   return v == nil or v == json.null or v == ""
 end
@@ -161,44 +109,25 @@ function catalog.os_versions(os_name)
   end
 end
 
--- Check one value against one parameter of the list.
--- Returns the (converted) value, or nil and a message.
+-- Check one value against one parameter of the list. Returns the value, or nil and a message.
 function catalog.check(name, value, os_name)
-  local spec = effective(assert(spec_of(name), "no parameter " .. name), os_name)
-  if spec.type == "integer" then
-    local n = params.to_int(value)
-    if n == nil then return nil, string.format("Must be a whole number, got '%s'", tostring(value)) end
-    value = n
-  elseif type(value) ~= "string" then
-    if type(value) == "number" then
-      value = tostring(value)
-    else
-      return nil, "Must be a string"
-    end
-  end
-  if spec.constraint == "range" then
-    if value < spec.min or value > spec.max then
-      local who = (spec.limits and os_name and spec.min ~= spec_of(name).min)
-        and (" for " .. os_name) or ""
-      return nil, string.format("Must be between %d and %d%s", spec.min, spec.max, who)
-    end
-  elseif spec.constraint == "regexp" then
+  local spec = assert(spec_of(name), "no parameter " .. name)
+  if type(value) == "number" then value = tostring(value) end
+  if type(value) ~= "string" then return nil, "Must be a string" end
+  if spec.constraint == "regexp" then
     local rc = regexp_checks[name]
-    if rc and not rc.check(value) then return nil, rc.message end
+    if not rc.check(value) then return nil, rc.message end
   elseif spec.constraint == "enum" then
     local values = spec.values
     if spec.limited_by == "os_name" then
       values = catalog.os_versions(os_name)
       if not values then return value end -- os_name itself is wrong: reported there
     end
-    local ok = false
     for _, v in ipairs(values) do
-      if v == value then ok = true break end
+      if v == value then return value end
     end
-    if not ok then
-      local suffix = spec.limited_by == "os_name" and (" for os_name " .. os_name) or ""
-      return nil, string.format("Must be one of: %s%s", table.concat(values, ", "), suffix)
-    end
+    local suffix = spec.limited_by == "os_name" and (" for os_name " .. os_name) or ""
+    return nil, string.format("Must be one of: %s%s", table.concat(values, ", "), suffix)
   end
   return value
 end
@@ -206,8 +135,10 @@ end
 -- Validate params against the list.
 --   opts.skip  = { name = true }: not mandatory (still checked when given)
 --   opts.only  = { name = true }: check only these, none mandatory
---   opts.os_name: os_name to use for limits when params has none
--- Returns values (converted, only the list's parameters), errors ({} when fine).
+--   opts.os_name: os_name to use for os_version when params has none
+-- A parameter whose ignore_for names a parameter that is there is not needed. os_name and
+-- os_version are needed for a VM from an OS image: the list marks them optional only because
+-- of ignore_for. Returns values (only the list's parameters), errors ({} when fine).
 function catalog.validate(p, opts)
   opts = opts or {}
   local values, errors = {}, {}
@@ -217,15 +148,45 @@ function catalog.validate(p, opts)
   for _, spec in ipairs(catalog.vm_parameters) do
     local name = spec.parameter
     if not opts.only or opts.only[name] then
-      local e = effective(spec, os_name)
       local v = p[name]
+      local ignored = false
+      for _, other in ipairs(spec.ignore_for or {}) do ignored = ignored or not is_blank(p[other]) end
+      local needed = (spec.mandatory or spec.ignore_for) and not ignored
       if is_blank(v) then
-        if e.mandatory and not opts.only and not (opts.skip and opts.skip[name]) then
+        if needed and not opts.only and not (opts.skip and opts.skip[name]) then
           errors[name] = params.MISSING
         end
       else
         local value, err = catalog.check(name, v, os_name)
         if err then errors[name] = err else values[name] = value end
+      end
+    end
+  end
+  return values, errors
+end
+
+-- The size parameters (disks, ram, vcpu) against a pool's guest_limits: values, errors.
+-- opts.only, opts.skip as for validate.
+local SIZES = { { "vcpu", "cpu" }, { "ram", "ram_mb" }, { "disks", "disk_gb" } }
+
+function catalog.check_sizes(p, limits, opts)
+  opts = opts or {}
+  local values, errors = {}, {}
+  for _, s in ipairs(SIZES) do
+    local name, lim = s[1], limits[s[2]]
+    if not opts.only or opts.only[name] then
+      local v = p[name]
+      if is_blank(v) then
+        if not opts.only and not (opts.skip and opts.skip[name]) then errors[name] = params.MISSING end
+      else
+        local n = params.to_int(v)
+        if n == nil then
+          errors[name] = string.format("Must be a whole number, got '%s'", tostring(v))
+        elseif n < lim.min or n > lim.max then
+          errors[name] = string.format("Must be between %d and %d", lim.min, lim.max)
+        else
+          values[name] = n
+        end
       end
     end
   end
@@ -265,15 +226,19 @@ function catalog.images(which)
 end
 
 function catalog.register(router)
+  -- The vendor's client sends its location slug on these too, and the platform answers
+  -- (WarrenCloudPlatform/terraform-provider-warren, vendor/gitlab.com/warrenio/library/go-client/
+  -- warren/warren.go puts the slug on every call; location.go and virtual_machine.go).
+  local S = { any_slug = true }
   router.add("GET", "/v1/api/parameters/vm", function()
     return reply.ok(catalog.vm_parameters)
   end)
   router.add("GET", "/v1/config/locations", function()
     return reply.ok(A(state.locations))
-  end)
-  router.add("GET", "/v1/config/vm_images", function() return reply.ok(catalog.images()) end)
-  router.add("GET", "/v1/config/vm_images/plain_os", function() return reply.ok(catalog.images("plain")) end)
-  router.add("GET", "/v1/config/vm_images/app_catalog", function() return reply.ok(catalog.images("app")) end)
+  end, S)
+  router.add("GET", "/v1/config/vm_images", function() return reply.ok(catalog.images()) end, S)
+  router.add("GET", "/v1/config/vm_images/plain_os", function() return reply.ok(catalog.images("plain")) end, S)
+  router.add("GET", "/v1/config/vm_images/app_catalog", function() return reply.ok(catalog.images("app")) end, S)
 end
 
 return catalog

@@ -1,5 +1,5 @@
 -- Response values handlers return to the server: { status, body (string), headers }.
-local json = require "sim.json"
+local json = require "idcloudhost.sim.json"
 
 local reply = {}
 

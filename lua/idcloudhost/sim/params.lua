@@ -2,24 +2,27 @@
 -- Kong) reads them: from the JSON body, the query string and the form body,
 -- first value wins (json, then query, then form), and typed readers that
 -- collect one error message per bad field.
-local json = require "sim.json"
+local json = require "idcloudhost.sim.json"
 
 local params = {}
 
-local function unescape(s)
-  s = s:gsub("+", " ")
+local function unescape(s, plus)
+  if plus then s = s:gsub("+", " ") end
   return (s:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
 end
 
--- "a=1&b=x+y&a=2" -> { a = "1", b = "x y" } (first value of a repeated key wins)
-function params.parse_urlencoded(s)
+-- "a=1&b=x+y&a=2" -> { a = "1", b = "x y" } (first value of a repeated key wins).
+-- literal_plus: "+" stays a plus. The platform decodes a form body so: a "+" arrives as a
+-- literal plus (zorgatia/terraform-provider-cloudaxion, internal/client/client.go, encodeForm,
+-- verified live), so clients must send a space as %20.
+function params.parse_urlencoded(s, literal_plus)
   local t = {}
   if not s or s == "" then return t end
   for pair in s:gmatch("[^&;]+") do
     local k, v = pair:match("^([^=]*)=(.*)$")
     if not k then k, v = pair, "" end
-    k = unescape(k)
-    if k ~= "" and t[k] == nil then t[k] = unescape(v) end
+    k = unescape(k, not literal_plus)
+    if k ~= "" and t[k] == nil then t[k] = unescape(v, not literal_plus) end
   end
   return t
 end
@@ -31,7 +34,7 @@ function params.parse_body(content_type, body)
   if not body or body == "" then return form, nil end
   local mime = (content_type or ""):lower():match("^%s*([^;%s]+)") or ""
   if mime == "application/x-www-form-urlencoded" then
-    form = params.parse_urlencoded(body)
+    form = params.parse_urlencoded(body, true)
   elseif mime == "application/json" or mime:match("%+json$") then
     local v, err = json.decode(body)
     if v == nil then

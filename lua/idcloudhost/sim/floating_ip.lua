@@ -11,23 +11,31 @@
 --     reserved and unassigned (they keep being billed, as on the platform);
 --   * a load balancer created with reserve_public_ip gets one too
 --     (assigned_to_resource_type "load_balancer");
---   * billing accounts go through network.billing_account (the billing
---     family's rules when it is loaded);
+--   * billing accounts: billing.account_for;
 --   * unknown address: 404 {"message": "Ip address <a> was not found."};
---     delete answers 200 with an empty body (an assigned address is
---     unassigned and deleted); unassign of an unassigned address answers it
---     unchanged.
--- The assignment fields (assigned_to_resource_type, assigned_to_private_ip)
--- are shown only while assigned, unassigned_at once it was unassigned; the
--- unassign answer also carries the address's uuid (as in the docs).
-local clock = require "sim.clock"
-local ids = require "sim.ids"
-local json = require "sim.json"
--- Loaded first so that its vm_created listener (which gives the VM its private address) runs before ours.
-local network = require "sim.network"
-local params = require "sim.params"
-local reply = require "sim.reply"
-local state = require "sim.state"
+--     delete answers 200 with the body `true` (an assigned address is
+--     unassigned and deleted; thanet-s/inspace-cloud-kube-modules,
+--     modules/client/contracts_test.go); unassign of an unassigned address
+--     answers it unchanged.
+-- Every address shows uuid and is_ipv6 (WarrenCloudPlatform/terraform-provider-warren,
+-- vendor/gitlab.com/warrenio/library/go-client/warren/network.go; the InSpace contract
+-- above); the assignment fields (assigned_to_resource_type, assigned_to_private_ip) only
+-- while assigned, unassigned_at once it was unassigned.
+--
+-- Also here: the deprecated public IP calls of a VM, POST and DELETE
+-- /v1/[{slug}/]user-resource/vm/ip/public. A VM's public IPv4 is a floating IP assigned to
+-- it. Reserve gives a VM without one a new address; release unassigns it, and the address
+-- stays reserved for the user (a floating IP of the account), as the docs say. Both answer
+-- the VM, which does not show the address. A VM that has one already cannot reserve another,
+-- one without cannot release: 400 {"errors": {"Error": ...}}.
+local billing = require "idcloudhost.sim.billing"
+local clock = require "idcloudhost.sim.clock"
+local ids = require "idcloudhost.sim.ids"
+local json = require "idcloudhost.sim.json"
+local machine = require "idcloudhost.sim.machine"
+local params = require "idcloudhost.sim.params"
+local reply = require "idcloudhost.sim.reply"
+local state = require "idcloudhost.sim.state"
 
 local fip = {}
 
@@ -86,7 +94,7 @@ function fip.release_from(slug, uuid)
   end
 end
 
-function fip.view(rec, with_uuid)
+function fip.view(rec)
   local v = {
     id = rec.id,
     address = rec.address,
@@ -99,10 +107,11 @@ function fip.view(rec, with_uuid)
     created_at = rec.created_at,
     updated_at = rec.updated_at,
     is_deleted = false,
+    is_ipv6 = false,
     is_virtual = false,
     assigned_to = rec.assigned_to or null,
     unassigned_at = rec.unassigned_at,
-    uuid = with_uuid and rec.uuid or nil,
+    uuid = rec.uuid,
   }
   if rec.assigned_to then
     v.assigned_to_resource_type = rec.resource_type
@@ -148,7 +157,7 @@ function fip.create(req)
   local id = r:int("billing_account_id", true)
   local name = r:str("name", false, "")
   if r:failed() then return reply.errors(r.errors) end
-  local ba, err = network.billing_account(req, id)
+  local ba, err = billing.account_for(req, id, "message")
   if not ba then return err end
   return reply.ok(fip.view(fip.new(req.loc, { name = name, billing_account_id = ba.id })))
 end
@@ -162,7 +171,7 @@ function fip.update(req)
   if not rec then return err end
   local ba
   if id ~= nil then
-    ba, err = network.billing_account(req, id)
+    ba, err = billing.account_for(req, id, "message")
     if not ba then return err end
   end
   rec.name = name or rec.name
@@ -175,7 +184,7 @@ function fip.delete(req)
   local rec, err = lookup(req)
   if not rec then return err end
   ips(req.loc)[rec.address] = nil
-  return reply.empty(200)
+  return reply.json(200, true)
 end
 
 -- {"vm_uuid": u} or {"assigned_to": u, "assigned_to_resource_type": "virtual_machine"}.
@@ -190,7 +199,7 @@ function fip.do_assign(req)
   if r:failed() then return reply.errors(r.errors) end
   local rec, err = lookup(req)
   if not rec then return err end
-  local vm = state.collection(req.loc, "vms")[uuid]
+  local vm = machine.all(req.loc)[uuid]
   if not vm then return reply.message(400, "Virtual machine " .. uuid .. " was not found.") end
   fip.assign(rec, vm.uuid, "virtual_machine", vm.private_ipv4)
   return reply.ok(fip.view(rec))
@@ -200,39 +209,76 @@ function fip.do_unassign(req)
   local rec, err = lookup(req)
   if not rec then return err end
   fip.unassign(rec)
-  return reply.ok(fip.view(rec, true))
-end
-
-function fip.register(router)
-  local L = { loc = true }
-  router.add("GET", "/v1/network/ip_addresses", fip.list, L)
-  router.add("POST", "/v1/network/ip_addresses", fip.create, L)
-  router.add("POST", "/v1/network/ip_addresses/", fip.create, L) -- the docs' request line
-  router.add("GET", "/v1/network/ip_addresses/{address}", fip.get, L)
-  router.add("PATCH", "/v1/network/ip_addresses/{address}", fip.update, L)
-  router.add("DELETE", "/v1/network/ip_addresses/{address}", fip.delete, L)
-  router.add("POST", "/v1/network/ip_addresses/{address}/assign", fip.do_assign, L)
-  router.add("POST", "/v1/network/ip_addresses/{address}/unassign", fip.do_unassign, L)
+  return reply.ok(fip.view(rec))
 end
 
 ---------------------------------------------------------------------------
 -- VMs: their public address is a floating IP; deletion leaves it reserved.
 ---------------------------------------------------------------------------
 
-state.on("vm_created", function(slug, vm)
+--- A new VM with a public IP (reserve_public_ip) gets its address as a floating IP, assigned to
+-- it, named after it, billed to its account.
+function fip.adopt(slug, vm)
   local addr = vm.sim.public_ipv4
   if addr and not ips(slug)[addr] then
     local rec = fip.new(slug, { address = addr, name = vm.name, billing_account_id = vm.billing_account })
     fip.assign(rec, vm.uuid, "virtual_machine", vm.private_ipv4)
   end
-end)
+end
 
-state.on("vm_deleted", function(slug, vm)
-  fip.release_from(slug, vm.uuid)
-end)
+-- The floating IPs assigned to the VM, oldest first.
+local function assigned(slug, uuid)
+  local out = {}
+  for _, rec in pairs(ips(slug)) do
+    if rec.assigned_to == uuid then out[#out + 1] = rec end
+  end
+  table.sort(out, function(a, b) return a.id < b.id end)
+  return out
+end
+
+function fip.reserve_public_ip(req)
+  local vm, err = machine.lookup_idle(req)
+  if not vm then return err end
+  if #assigned(req.loc, vm.uuid) > 0 then
+    return reply.error("Virtual machine " .. vm.uuid .. " already has a public IP address")
+  end
+  local rec = fip.new(req.loc, { name = vm.name, billing_account_id = vm.billing_account })
+  fip.assign(rec, vm.uuid, "virtual_machine", vm.private_ipv4)
+  vm.sim.public_ipv4, vm.sim.reserve_public_ip = rec.address, true
+  machine.touch(vm)
+  return reply.ok(machine.view(vm))
+end
+
+function fip.release_public_ip(req)
+  local vm, err = machine.lookup_idle(req)
+  if not vm then return err end
+  local list = assigned(req.loc, vm.uuid)
+  if #list == 0 then
+    return reply.error("Virtual machine " .. vm.uuid .. " has no public IP address")
+  end
+  for _, rec in ipairs(list) do fip.unassign(rec) end
+  vm.sim.public_ipv4, vm.sim.reserve_public_ip = nil, false
+  machine.touch(vm)
+  return reply.ok(machine.view(vm))
+end
+
+function fip.register(router)
+  local L = { loc = true }
+  router.add("GET", "/v1/network/ip_addresses", fip.list, L)
+  router.add("POST", "/v1/network/ip_addresses", fip.create, { loc = true, slash = true }) -- the docs' request line has the slash
+  router.add("GET", "/v1/network/ip_addresses/{address}", fip.get, L)
+  router.add("PATCH", "/v1/network/ip_addresses/{address}", fip.update, L)
+  -- The vendor's client deletes with a trailing slash (WarrenCloudPlatform/terraform-provider-warren,
+  -- vendor/gitlab.com/warrenio/library/go-client/warren/network.go).
+  router.add("DELETE", "/v1/network/ip_addresses/{address}", fip.delete, { loc = true, slash = true })
+  router.add("POST", "/v1/network/ip_addresses/{address}/assign", fip.do_assign, L)
+  router.add("POST", "/v1/network/ip_addresses/{address}/unassign", fip.do_unassign, L)
+  router.add("POST", "/v1/user-resource/vm/ip/public", fip.reserve_public_ip, L)
+  router.add("DELETE", "/v1/user-resource/vm/ip/public", fip.release_public_ip, L)
+end
 
 state.dumpers.floating_ips = function(slug)
-  return state.list(slug, "floating_ips", function(rec) return fip.view(rec, true) end)
+  return state.list(slug, "floating_ips", fip.view)
 end
 
 return fip

@@ -1,0 +1,27 @@
+-- The resource families the simulator serves: one module each, with register(router).
+--
+-- How families reach each other: by `require`, and only so. A family that needs another
+-- one's records or rules requires it and calls its functions; an effect on other families is
+-- a direct call by the family that causes it (vm.lua's delete calls network.leave,
+-- disk.release, floating_ip.release_from and load_balancer.drop_target). Why this one way and
+-- not hooks or events: a call can be followed by reading the code, nothing depends on which
+-- module was loaded first, nothing is optional (a missing family fails at require, not with a
+-- silently different behaviour), and every effect has exactly one place that causes it.
+-- The requires form layers, lower ones never requiring higher ones:
+--   state, config, clock, params, reply, json, ... (the simulator's own modules)
+--   catalog, account, network, machine (VM records and lookups)
+--   billing (account, machine)  floating_ip (billing, machine)  disk (billing, catalog, machine)
+--   replica (disk, machine)  bucket (billing)  load_balancer (billing, floating_ip, machine, network)
+--   vm (all of the above: it makes and removes what a VM is made of)
+return {
+  "idcloudhost.sim.catalog",
+  "idcloudhost.sim.account",
+  "idcloudhost.sim.network",
+  "idcloudhost.sim.billing",
+  "idcloudhost.sim.floating_ip",
+  "idcloudhost.sim.disk",
+  "idcloudhost.sim.replica",
+  "idcloudhost.sim.bucket",
+  "idcloudhost.sim.load_balancer",
+  "idcloudhost.sim.vm",
+}

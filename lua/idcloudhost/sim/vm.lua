@@ -1,0 +1,343 @@
+-- VM family (location-specific): /v1/[{slug}/]user-resource/vm..., and the resource pools at
+-- /v1/[{slug}/]user-resource/host_pool/list. The records, views and lookups are machine.lua's.
+--
+-- A VM is made of other families' resources, and this module wires them: creation puts the
+-- VM in its network (network.join), turns its disks into disk records (disk.adopt) and its
+-- public address into a floating IP (floating_ip.adopt); deletion undoes that (network.leave,
+-- disk.release, floating_ip.release_from, load_balancer.drop_target).
+--
+-- Choices where the docs are silent (see also sim/README.md):
+--   * start on a running VM and stop on a stopped VM answer the VM unchanged (idempotent);
+--   * rescue_start works from any state and answers the VM "running";
+--   * a VM in a transitional status (only with SIM_SETTLE > 0) refuses every action but
+--     delete with 400 {"errors": {"Error": "... is busy ..."}};
+--   * vcpu/ram changes are refused unless the VM is "stopped";
+--   * PATCH /vm/user checks username and password like VM creation does.
+-- From the field (sources in sim/README.md):
+--   * PATCH /vm answers the VM in the elastis edition, {"success": true} in the idcloudhost one;
+--   * a PATCH that sends vcpu and ram unchanged is refused (bapung/idcloudhost-go-client-library,
+--     idcloudhost/vm/vm.go: "workaround to idcloudhost API bug, cannot be set if none is changed");
+--   * names have no pattern; sizes are checked against the pool's guest_limits;
+--   * a deleted VM reads back (GET /vm) with status "deleted" for the tombstone time.
+local billing = require "idcloudhost.sim.billing"
+local catalog = require "idcloudhost.sim.catalog"
+local config = require "idcloudhost.sim.config"
+local disk = require "idcloudhost.sim.disk"
+local fip = require "idcloudhost.sim.floating_ip"
+local json = require "idcloudhost.sim.json"
+local lb = require "idcloudhost.sim.load_balancer"
+local machine = require "idcloudhost.sim.machine"
+local network = require "idcloudhost.sim.network"
+local params = require "idcloudhost.sim.params"
+local replica = require "idcloudhost.sim.replica"
+local reply = require "idcloudhost.sim.reply"
+local state = require "idcloudhost.sim.state"
+
+local vm = {}
+
+local A = json.array
+local null = json.null
+
+-- Merge field-error tables into one (the first message of a field wins).
+local function merge_errors(...)
+  local out = {}
+  for i = 1, select("#", ...) do
+    for k, v in pairs(select(i, ...)) do
+      if out[k] == nil then out[k] = v end
+    end
+  end
+  return out
+end
+
+local function read_cloud_init(r)
+  local v = r:raw("cloud_init")
+  if v == nil or v == "" then return nil end
+  if type(v) == "table" then return v end
+  if type(v) ~= "string" then return r:fail("cloud_init", "Must be a JSON object") end
+  local decoded, err = json.decode(v)
+  if type(decoded) ~= "table" or json.is_array(decoded) or decoded[1] ~= nil then
+    return r:fail("cloud_init", "Must be a JSON object" .. (err and (": " .. tostring(err)) or ""))
+  end
+  return decoded
+end
+
+-- A new VM takes its place in the other families: network, disks, public address.
+local function place(slug, rec)
+  network.join(slug, rec)
+  disk.adopt(slug, rec)
+  fip.adopt(slug, rec)
+end
+
+function vm.create(req)
+  local p = req.params
+  local r = params.reader(p)
+  local backup = r:bool("backup", false)
+  local billing_id = r:int("billing_account_id", false, 0)
+  local description = r:str("description", false, "")
+  local public_key = r:str("public_key")
+  local source_uuid = r:uuid("source_uuid")
+  local source_replica = r:str("source_replica")
+  local reserve_public_ip = r:bool("reserve_public_ip", true)
+  local network_uuid = p.network_uuid ~= "" and r:uuid("network_uuid") or nil -- "": the default network
+  local cloud_init = read_cloud_init(r)
+  local pool_uuid = r:uuid("designated_pool_uuid")
+  local disk_uuid = r:uuid("disk_uuid")
+  if source_uuid and not source_replica then
+    r:fail("source_replica", "Required together with source_uuid")
+  elseif source_replica and not source_uuid and not r.errors.source_uuid then
+    r:fail("source_uuid", "Required together with source_replica")
+  end
+  local pool = machine.pool(pool_uuid)
+  if pool_uuid and not pool then
+    r:fail("designated_pool_uuid", "No such resource pool: " .. pool_uuid
+      .. " (see GET /v1/user-resource/host_pool/list)")
+  end
+
+  -- A copy of a backup/snapshot takes OS and disk size from the source VM.
+  local source = source_uuid and machine.all(req.loc)[source_uuid]
+  local values, verrors = catalog.validate(p, { os_name = source and source.os_name })
+  local sizes, serrors = catalog.check_sizes(p, (pool or machine.pool()).guest_limits,
+    { skip = { disks = disk_uuid ~= nil or source_uuid ~= nil } })
+  local errors = merge_errors(r.errors, verrors, serrors)
+  if next(errors) then return reply.errors(errors) end
+
+  -- Objects the parameters point at.
+  local ba, ba_err = billing.account_for(req, billing_id, "errors")
+  if not ba then return ba_err end
+  if source_uuid and not source then return machine.no_such(source_uuid) end
+  local rep = source_replica and replica.find(req.loc, source_uuid, source_replica)
+  if source_replica and not rep then
+    return reply.error("No such storage replica exists. " .. source_replica)
+  end
+  local boot
+  if disk_uuid then
+    boot = disk.find(req.loc, disk_uuid)
+    if not boot then return reply.error("No such disk exists. " .. disk_uuid) end
+    if boot.vm_uuid then
+      return reply.error("Disk " .. disk_uuid .. " is already attached to a virtual machine")
+    end
+  end
+  if network_uuid and not network.find(req.loc, network_uuid) then
+    return reply.message(400, network.INVALID)
+  end
+
+  local size = sizes.disks
+  if boot then size = boot.size
+  elseif source then size = size or (rep and rep.size) or source.storage[1].size end
+  local os_name = values.os_name or (source and source.os_name)
+  local rec = machine.new(req.loc, {
+    name = values.name,
+    description = description,
+    os_name = os_name,
+    os_version = values.os_version or (source and source.os_version),
+    ram = sizes.ram,
+    vcpu = sizes.vcpu,
+    username = values.username or (source and source.username) or "",
+    billing_account = ba.id,
+    backup = backup,
+    disks = size or 20,
+    disk_uuid = disk_uuid,
+    pool = pool or machine.pool(),
+    cloud_init = cloud_init,
+    public_key = public_key,
+    reserve_public_ip = reserve_public_ip,
+    network_uuid = network_uuid,
+    source_uuid = source_uuid,
+    source_replica = source_replica,
+  })
+  if boot then boot.vm_uuid = rec.uuid end
+  place(req.loc, rec)
+  return reply.ok(machine.view(rec))
+end
+
+-- GET ?uuid=: the VM; a deleted one reads back, status "deleted", for the tombstone time.
+function vm.get(req)
+  local rec, err = machine.lookup(req, nil, true)
+  if not rec then
+    local uuid = req.params.uuid
+    local dead = type(uuid) == "string" and state.tombstone(req.loc, "vm", params.to_uuid(uuid) or uuid)
+    if dead then return reply.ok(machine.view(dead)) end
+    return err
+  end
+  return reply.ok(machine.view(rec))
+end
+
+function vm.list(req)
+  local out = A()
+  for _, rec in pairs(machine.all(req.loc)) do out[#out + 1] = rec end
+  table.sort(out, function(a, b) return a.id > b.id end) -- newest first, like the docs
+  for i, rec in ipairs(out) do out[i] = machine.view(rec) end
+  return reply.ok(out)
+end
+
+function vm.modify(req)
+  local rec, err = machine.lookup_idle(req)
+  if not rec then return err end
+  local values, errors = catalog.validate(req.params, { only = { name = true } })
+  local sizes, serrors = catalog.check_sizes(req.params,
+    (machine.pool(rec.designated_pool_uuid) or machine.pool()).guest_limits, { only = { vcpu = true, ram = true } })
+  errors = merge_errors(errors, serrors)
+  if next(errors) then return reply.errors(errors) end
+  local unchanged = (sizes.vcpu == nil or sizes.vcpu == rec.vcpu) and (sizes.ram == nil or sizes.ram == rec.memory)
+  if (sizes.vcpu or sizes.ram) and unchanged then
+    return reply.error("Nothing to change: vcpu and ram are the virtual machine's already")
+  end
+  if not unchanged and rec.status ~= "stopped" then
+    return reply.error(string.format(
+      "vcpu and ram can only be changed when the virtual machine is stopped (status: %s)", rec.status))
+  end
+  rec.name = values.name or rec.name
+  rec.vcpu = sizes.vcpu or rec.vcpu
+  rec.memory = sizes.ram or rec.memory
+  machine.touch(rec)
+  if config.elastis() then return reply.ok(machine.view(rec)) end
+  return reply.success()
+end
+
+function vm.delete(req)
+  local rec, err = machine.lookup(req)
+  if not rec then return err end
+  machine.bury(req.loc, rec)
+  network.leave(req.loc, rec.uuid)
+  disk.release(req.loc, rec)
+  fip.release_from(req.loc, rec.uuid)
+  lb.drop_target(req.loc, rec.uuid)
+  return reply.success()
+end
+
+function vm.start(req)
+  local rec, err = machine.lookup_idle(req)
+  if not rec then return err end
+  if rec.status ~= "running" then
+    rec.sim.rescue = false
+    machine.set_status(rec, "starting", "running")
+    machine.touch(rec)
+  end
+  return reply.ok(machine.view(rec))
+end
+
+function vm.stop(req)
+  local r = params.reader(req.params)
+  local force = r:bool("force", false)
+  local rec, err = machine.lookup_idle(req, r)
+  if not rec then return err end
+  if rec.status ~= "stopped" then
+    rec.sim.rescue = false
+    rec.sim.last_stop_forced = force
+    machine.set_status(rec, "stopping", "stopped")
+    machine.touch(rec)
+  end
+  return reply.ok(machine.view(rec))
+end
+
+function vm.rescue_start(req)
+  local rec, err = machine.lookup_idle(req)
+  if not rec then return err end
+  rec.sim.rescue = true
+  machine.set_status(rec, "starting", "running")
+  machine.touch(rec)
+  return reply.ok(machine.view(rec))
+end
+
+function vm.change_password(req)
+  local r = params.reader(req.params)
+  local uuid = r:uuid("uuid", true)
+  local username = r:str("username", true)
+  local password = r:str("password", true)
+  local _, verrors = catalog.validate({ username = username, password = password },
+    { only = { username = true, password = true } })
+  local errors = merge_errors(r.errors, verrors)
+  if next(errors) then return reply.errors(errors) end
+  local rec, err = machine.find(req.loc, uuid, true)
+  if not rec then return err end
+  if rec.status ~= "running" then
+    return reply.error(string.format(
+      "Virtual machine must be running to change the password (status: %s)", rec.status))
+  end
+  rec.sim.password_changed_for = username
+  machine.touch(rec)
+  return reply.success()
+end
+
+-- POST clone (uuid, name): any name, as for create (the docs' own example is "Name of the Clone").
+function vm.clone(req)
+  local r = params.reader(req.params)
+  local uuid = r:uuid("uuid", true)
+  local name = r:str("name", true)
+  if name == "" then r:fail("name", params.MISSING) end
+  if r:failed() then return reply.errors(r.errors) end
+  local src, serr = machine.find(req.loc, uuid, true)
+  if not src then return serr end
+  local rec = machine.new(req.loc, {
+    name = name,
+    description = src.description,
+    os_name = src.os_name,
+    os_version = src.os_version,
+    ram = src.memory,
+    vcpu = src.vcpu,
+    username = src.username,
+    billing_account = src.billing_account,
+    backup = false,
+    disks = src.storage[1].size,
+    pool = machine.pool(src.designated_pool_uuid) or machine.pool(),
+    updated_at = null, -- as in the docs' clone example
+    reserve_public_ip = src.sim.reserve_public_ip,
+    network_uuid = src.sim.network_uuid,
+    public_key = src.sim.public_key,
+    source_uuid = src.uuid,
+  })
+  place(req.loc, rec)
+  return reply.ok(machine.view(rec))
+end
+
+function vm.reinstall(req)
+  local r = params.reader(req.params)
+  local os_name = r:str("os_name")
+  local os_version = r:str("os_version")
+  local rec, err = machine.lookup_idle(req, r)
+  if not rec then return err end
+  if os_name == "" then os_name = nil end
+  if os_version == "" then os_version = nil end
+  local new_name = os_name or rec.os_name
+  local new_version = os_version or rec.os_version
+  local _, errors = catalog.validate({ os_name = new_name, os_version = new_version },
+    { only = { os_name = true, os_version = true } })
+  if next(errors) then return reply.errors(errors) end
+  rec.os_name, rec.os_version = new_name, new_version
+  rec.sim.rescue = false
+  machine.set_status(rec, "reinstalling", "running")
+  machine.touch(rec)
+  return reply.ok(machine.view(rec))
+end
+
+function vm.toggle_backup(req)
+  local rec, err = machine.lookup_idle(req)
+  if not rec then return err end
+  rec.backup = not rec.backup
+  machine.touch(rec)
+  return reply.ok(machine.view(rec))
+end
+
+function vm.host_pools()
+  return reply.ok(machine.pools)
+end
+
+function vm.register(router)
+  local L = { loc = true }
+  local C = { loc = true, latency = "create" }
+  router.add("GET", "/v1/user-resource/host_pool/list", vm.host_pools, L)
+  router.add("GET", "/v1/user-resource/vm/list", vm.list, L)
+  router.add("GET", "/v1/user-resource/vm", vm.get, L)
+  router.add("POST", "/v1/user-resource/vm", vm.create, C)
+  router.add("PATCH", "/v1/user-resource/vm", vm.modify, L)
+  router.add("DELETE", "/v1/user-resource/vm", vm.delete, L)
+  router.add("POST", "/v1/user-resource/vm/start", vm.start, L)
+  router.add("POST", "/v1/user-resource/vm/stop", vm.stop, L)
+  router.add("POST", "/v1/user-resource/vm/rescue_start", vm.rescue_start, L)
+  router.add("PATCH", "/v1/user-resource/vm/user", vm.change_password, L)
+  router.add("POST", "/v1/user-resource/vm/clone", vm.clone, C)
+  router.add("POST", "/v1/user-resource/vm/reinstall", vm.reinstall, L)
+  router.add("POST", "/v1/user-resource/vm/backup", vm.toggle_backup, L)
+end
+
+return vm
