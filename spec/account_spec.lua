@@ -172,17 +172,18 @@ describe("catalog", function()
     client = helper.fresh_client()
   end)
 
-  it("serves the VM parameters that VM creation is checked against", function()
+  it("serves the VM parameters, and the pools' guest limits that VM creation is checked against", function()
     local ps = assert(client.catalog:vm_parameters())
     local by = {}
     for _, p in ipairs(ps) do by[p.parameter] = p end
-    assert.equal(20, by.disks.min)
-    assert.equal(240, by.disks.max)
-    assert.equal("range", by.vcpu.constraint)
-    local _, err = client.vms:create(helper.vm_params { disks = by.disks.max + 1 })
+    assert.is_not_nil(by.os_name)
+    assert.is_nil(by.disks) -- the platform keeps sizes in the pools, not here
+    local pool = assert(client.vms:pools())[1]
+    local limits = pool.guest_limits.disk_gb
+    local _, err = client.vms:create(helper.vm_params { disks = limits.max + 1 })
     assert.equal(400, err.status)
     assert.matches("disks", err.message)
-    assert(client.vms:create(helper.vm_params { disks = by.disks.max }))
+    assert(client.vms:create(helper.vm_params { disks = limits.max }))
   end)
 
   it("lists the images, the plain OS ones and the App Catalog ones", function()

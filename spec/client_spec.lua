@@ -241,8 +241,8 @@ describe("errors", function()
     assert.equal("COULDNT_CONNECT", err.code)
     -- a user's transport may still answer curl's numbers: they are named at the boundary
     f = helper.fake { { error = "Operation timed out", code = 28 } }
-    _, err = f.client { retries = 0 }.vms:list()
-    assert.equal("OPERATION_TIMEDOUT", err.code)
+    local _, err2 = f.client { retries = 0 }.vms:list()
+    assert.equal("OPERATION_TIMEDOUT", err2.code)
   end)
 end)
 

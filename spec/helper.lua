@@ -16,7 +16,11 @@ function helper.sim(method, path, body)
   return sim:call(method, path, body)
 end
 
-function helper.reset() return helper.sim("POST", "reset") end
+--- The simulator's state back to the start, and the settings specs change (tombstones) too.
+function helper.reset()
+  helper.sim("PUT", "config", { tombstone = 60, edition = os.getenv("SIM_EDITION") or "elastis" })
+  return helper.sim("POST", "reset")
+end
 
 --- The simulator's request log (API calls only).
 function helper.log() return helper.sim("GET", "log") end

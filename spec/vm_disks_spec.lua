@@ -35,7 +35,9 @@ describe("VM disks on the simulator", function()
     assert.is_true(assert(vm:remove_disk(second.uuid)))
     assert.equal(1, #vm.storage)
     assert.equal(1, #assert(client.vms:get(vm.uuid)).storage)
-    local gone, err = client.disks:get(disk.uuid)   -- removed means deleted
+    assert.is_true(assert(client.disks:get(disk.uuid)).deleted)   -- removed means deleted
+    helper.config { tombstone = 0 }
+    local gone, err = client.disks:get(disk.uuid)
     assert.is_nil(gone)
     assert.equal(404, err.status)
     assert.is_true(err.not_found)

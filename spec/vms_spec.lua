@@ -32,12 +32,18 @@ describe("vms on the simulator", function()
     assert.equal("stopped", assert(client.vms:get(vm.uuid)).status)
 
     assert.is_true(assert(vm:delete()))
+    assert.is_true(vm.deleted)
     assert.same({}, assert(client.vms:list()))
+    local tomb = assert(client.vms:get(vm.uuid))   -- a tombstone: never a live-looking VM
+    assert.is_true(tomb.deleted)
+    assert.equal("deleted", tomb.status:lower())
+    assert.equal(tomb, assert(tomb:wait("deleted")))
+    helper.config { tombstone = 0 }
     local gone, err = client.vms:get(vm.uuid)
     assert.is_nil(gone)
     assert.equal(400, err.status)
     assert.is_true(err.not_found)
-    assert.equal("No such virtual machine exists. " .. vm.uuid, err.message)
+    assert.matches("^No such virtual machine exists[.:] " .. vm.uuid:gsub("%-", "%%-") .. "$", err.message)
   end)
 
   it("keeps locations apart", function()
@@ -155,10 +161,10 @@ describe("vms on the simulator", function()
   end)
 
   it("relays the platform's validation errors per field", function()
-    local vm, err = client.vms:create(helper.vm_params { name = "x", ram = 64 })
+    local vm, err = client.vms:create(helper.vm_params { vcpu = 99, ram = 64 })
     assert.is_nil(vm)
     assert.equal(400, err.status)
-    assert.matches("name", err.message)
+    assert.matches("vcpu", err.message)
     assert.matches("ram", err.message)
   end)
 

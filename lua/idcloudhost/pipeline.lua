@@ -316,6 +316,11 @@ function pipeline.call(client, ep, params, opts)
     billing = require "idcloudhost.billing_accounts"
     local id, berr = billing.default_id(client)
     if berr then return nil, berr end
+    if id == nil then
+      -- Sent without one, a global token's call is refused by the platform: say why here.
+      return nil, errors.invalid(ep.name .. ": give billing_account_id: the api key sees several billing "
+        .. "accounts and none is marked default", "billing_account_id")
+    end
     values.billing_account_id = id
   end
   local path

@@ -264,7 +264,8 @@ describe("secrets", function()
   it("the api key leaves in no field of an error, even when the server echoes it everywhere", function()
     local echo = { status = 400, body = '{"errors":{"' .. KEY .. '":"bad key ' .. KEY .. '"},"key":"' .. KEY .. '"}',
       headers = { ["x-warren-correlation-id"] = KEY, location = "https://x.test/" .. KEY } }
-    for _, step in ipairs { echo, { status = 302, headers = echo.headers }, { error = "RECV_ERROR: " .. KEY .. KEY, code = "RECV_ERROR" } } do
+    local cut = { error = "RECV_ERROR: " .. KEY .. KEY, code = "RECV_ERROR" }
+    for _, step in ipairs { echo, { status = 302, headers = echo.headers }, cut } do
       local s = scripted { step }
       local _, err = s.client { retries = 0 }.vms:get(UUID)
       assert.not_matches(KEY, strings(err), 1, true)
