@@ -50,8 +50,10 @@ test: core
 	  $(SIM_LUA) $(BUSTED) --pattern=^sim_.*spec spec && [ $$sdk = 0 ]'
 
 # The demo's simulator lets status changes take a second, so the waits have something to show.
+# Then scripts/billed.lua fails the run if anything billed was left behind in the simulator.
 demo: core
-	SIM_SETTLE=$${SIM_SETTLE:-1} sh scripts/with-sim.sh $(SIM_LUA) --client-env -- $(LUA) examples/quickstart.lua
+	SIM_SETTLE=$${SIM_SETTLE:-1} sh scripts/with-sim.sh $(SIM_LUA) --client-env -- \
+	  sh -c '$(LUA) examples/quickstart.lua && $(LUA) scripts/billed.lua'
 
 sim: deps
 	$(SIM_LUA) bin/idcloudhost-sim --port $(PORT) --apikeys $(APIKEYS)
@@ -59,14 +61,15 @@ sim: deps
 # Every example against a simulator of its own: each must run clean from a fresh start.
 examples: core
 	@for e in examples/*.lua; do echo "== $$e"; \
-	  sh scripts/with-sim.sh $(SIM_LUA) --client-env -- $(LUA) "$$e" >/tmp/idcloudhost-example.log 2>&1 \
+	  sh scripts/with-sim.sh $(SIM_LUA) --client-env -- sh -c '$(LUA) "$$0" && $(LUA) scripts/billed.lua' "$$e" \
+	  >/tmp/idcloudhost-example.log 2>&1 \
 	  || { cat /tmp/idcloudhost-example.log; echo "FAILED: $$e"; exit 1; }; done; echo "examples: all ran"
 
 bench: core
 	sh scripts/with-sim.sh $(SIM_LUA) --client-env -- sh -c 'for b in bench/*.lua; do $(LUA) "$$b" || exit 1; done'
 
 lint: deps
-	luacheck lua spec bin/idcloudhost-sim examples bench
+	luacheck lua spec bin/idcloudhost-sim examples bench scripts/billed.lua
 
 # The specs under valgrind: a leak or memory error in the C core fails the run.
 valgrind: core

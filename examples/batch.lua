@@ -39,5 +39,6 @@ check(client:batch(vms, function(vm)
   return vm:wait("running", { interval = 0.5 })
 end, { concurrency = 10, on_progress = progress("start ") }))
 
-check(client:batch(vms, function(vm) return vm:delete() end, { concurrency = 10, on_progress = progress("delete") }))
+check(client:batch(vms, function(vm) return vm:delete { release_ips = true } end,
+  { concurrency = 10, on_progress = progress("delete") }))
 print(string.format("done: %d VMs left in %s", #assert(client.vms:list()), client.location))

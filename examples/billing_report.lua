@@ -81,5 +81,5 @@ else
 end
 
 step("cleaning up")
-assert(vm:delete())
+assert(vm:delete { release_ips = true })   -- its floating IP too: reserved by default, billed until released
 step("done")

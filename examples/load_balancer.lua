@@ -53,7 +53,7 @@ assert(#assert(client.load_balancers:get(lb.uuid)).targets == 1)
 step("now %s", tostring(lb))
 
 step("cleaning up")
-assert(lb:delete())
+assert(lb:delete { release_ips = true })   -- and its public address
 for _, vm in ipairs(vms) do assert(vm:delete { release_ips = true }) end
 assert(net:delete())
 assert(#assert(client.load_balancers:list()) == 0)

@@ -46,5 +46,5 @@ step("%s", tostring(vm))
 step("cleaning up: the snapshot, then the VM")
 assert(snap:delete())
 assert(#assert(vm:replicas()) == 0)
-assert(vm:delete())
+assert(vm:delete { release_ips = true })   -- its floating IP too: reserved by default, billed until released
 step("done: %d VM(s) left in %s", #assert(client.vms:list()), client.location)

@@ -1,0 +1,29 @@
+-- Prints what the simulator still bills (VMs, floating IPs, disks, load balancers, buckets) and
+-- fails when anything is left: `make demo` and `make examples` run it after each script, so no
+-- example or quickstart can leave something billed behind.
+local sim = require("idcloudhost.sim.client").connect()
+
+local BILLED = { "vms", "floating_ips", "disks", "load_balancers" }
+
+local function live(item)
+  return type(item) == "table" and not item.is_deleted and tostring(item.status):lower() ~= "deleted"
+end
+
+local left = {}
+for slug, loc in pairs(sim:state().locations) do
+  for _, kind in ipairs(BILLED) do
+    for _, item in ipairs(loc[kind] or {}) do
+      if live(item) then
+        left[#left + 1] = string.format("%s %s %s", slug, kind, tostring(item.uuid or item.address or item.name))
+      end
+    end
+  end
+end
+for _, b in ipairs(sim:call("GET", "buckets")) do left[#left + 1] = "bucket " .. tostring(b.name) end
+table.sort(left)
+for _, l in ipairs(left) do print("left billed: " .. l) end
+if #left > 0 then
+  io.stderr:write(#left, " billed resource(s) left behind\n")
+  os.exit(1)
+end
+print("nothing billed is left")
