@@ -145,6 +145,25 @@ function H.start(args)
   reply { ok = vm ~= nil, error = err_of(err) }
 end
 
+-- A read from /raw/<case> of this same nginx (spec/nginx/raw.lua) with the client's own
+-- options; the answer's headers as the on_request hook saw them.
+function H.hostile(args)
+  local seen
+  local c = client { base_url = "http://127.0.0.1:" .. ngx.var.server_port, timeout = tonumber(args.timeout) or 5,
+    max_body = tonumber(args.max_body), on_request = function(rec) seen = rec.response_headers end }
+  local t0 = now()
+  local n = tonumber(args.n) or 1
+  local value, err
+  for _ = 1, n do
+    value, err = c:request("GET", "/raw/" .. args.case)
+    if value == nil then break end
+  end
+  local write, werr
+  if args.write then write, werr = c:request("POST", "/raw/" .. args.case) end
+  reply { ok = value ~= nil, value = type(value) == "table" and value or json.null, error = err_of(err),
+    headers = seen or json.null, seconds = now() - t0, write_ok = write ~= nil, write_error = err_of(werr) }
+end
+
 -- What the log_by_lua handler of /t/logphase saw (spec/nginx/logphase.lua).
 function H.logphase_result()
   reply(package.loaded["idcloudhost.spec.logphase"] or { none = true })

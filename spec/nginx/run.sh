@@ -126,7 +126,7 @@ echo "== nginx ($mode: the C core $( [ $mode = core ] && echo 'on the cpath' || 
 status=0
 LUA_PATH="$repo/lua/?.lua;$repo/lua/?/init.lua;$repo/?.lua;;" \
 NGX_URL="http://127.0.0.1:$app_port" NGX_MODE=$mode NGX_RUN=$run NGX_COUNT_LOG="$run/logs/count.log" \
-  $lua /usr/bin/busted --pattern=_spec spec/nginx || status=$?
+  $lua /usr/bin/busted --pattern=_ngx spec/nginx || status=$?
 if [ $status != 0 ]; then
   echo "-- app error log (tail):"
   tail -n 40 "$run/logs/app.log"
