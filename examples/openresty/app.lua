@@ -15,7 +15,7 @@ local function reply(status, value)
 end
 
 local function fail(err)
-  local status = err.kind == "invalid" and 400 or err.not_found and 404 or 502
+  local status = err.not_found and 404 or (err.kind == "invalid" or (err.status and err.status < 500)) and 400 or 502
   return reply(status, { error = tostring(err), kind = err.kind, code = err.code })
 end
 
@@ -55,7 +55,7 @@ end
 --- POST /vms/create?name=...: one write (the platform takes a while: the worker goes on).
 function app.create_vm()
   local args = ngx.req.get_uri_args()
-  local vm, err = app.client.vms:create { name = args.name or "web", os_name = "ubuntu", os_version = "22.04",
+  local vm, err = app.client.vms:create { name = args.name or "web-1", os_name = "ubuntu", os_version = "22.04",
     disks = 20, vcpu = 1, ram = 1024, username = "ubuntu", password = "Example-pass1" }
   if not vm then return fail(err) end
   reply(200, { uuid = vm.uuid, name = vm.name, status = vm.status })
