@@ -18,7 +18,7 @@ HDR      := $(wildcard src/*.h)
 export LUA_PATH  := $(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/?.lua;;
 export LUA_CPATH := $(CURDIR)/$(BUILD)/?.so;;
 
-.PHONY: all core deps test demo examples sim bench lint valgrind clean help
+.PHONY: all core deps test demo examples sim bench lint valgrind clean help test-nginx nginx-deps nginx-core
 
 all: core
 
@@ -31,6 +31,7 @@ help:
 	@echo "make bench      benchmarks (batch speedup, request throughput)"
 	@echo "make lint       luacheck"
 	@echo "make valgrind   the specs under valgrind (leaks and memory errors are failures)"
+	@echo "make test-nginx the SDK inside a real nginx (ngx_lua), with the C core and without it"
 	@echo "LUA=lua5.4 (default), lua5.1, lua5.3 or luajit selects the interpreter"
 
 deps:
@@ -78,6 +79,29 @@ valgrind: core
 	  --leak-check=full --errors-for-leak-kinds=definite,indirect \
 	  --suppressions=scripts/valgrind.supp \
 	  $(LUA) $(BUSTED) --exclude-pattern=^sim_ spec
+
+# Inside nginx: Debian's ngx_lua runs on libluajit2, which conflicts with the luajit package of
+# `make test LUA=luajit`, so its packages are unpacked under build/nginx/root (scripts/deps.sh),
+# never installed.  The C core for nginx is built against that LuaJIT's headers.
+NGX      := build/nginx
+NGX_ROOT := $(NGX)/root
+NGX_CORE := $(NGX)/idcloudhost/core.so
+
+nginx-deps: deps
+	@sh scripts/deps.sh --ngx-lua $(NGX_ROOT) $(LUA) $(SIM_LUA)
+
+nginx-core: nginx-deps $(NGX_CORE)
+
+$(NGX_CORE): $(SRC) $(HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -fPIC -shared -I$(NGX_ROOT)/usr/include/luajit-2.1 $$(pkg-config --cflags libcurl) \
+	  -o $@ $(SRC) $$(pkg-config --libs libcurl)
+
+# examples/openresty/nginx.conf in a real nginx (1 worker) against a simulator, with the specs of
+# spec/nginx/ driving it over HTTP: once with the C core on nginx's cpath, once without.
+test-nginx: nginx-core
+	sh scripts/with-sim.sh $(SIM_LUA) -- sh spec/nginx/run.sh $(LUA) $(NGX_ROOT) $(NGX)/idcloudhost
+	sh scripts/with-sim.sh $(SIM_LUA) -- sh spec/nginx/run.sh $(LUA) $(NGX_ROOT)
 
 clean:
 	rm -rf build

@@ -44,7 +44,9 @@ end
 runtime.plain = plain
 
 -- Hosts other than plain Lua, asked in this order; a module that does not load is skipped.
--- Each has active() (the running code is in that host) and the runtime methods.
+-- Each has active(): false outside that host; true when the running code is in it (the module
+-- is then the runtime, with the runtime methods); or the runtime to use there, for a host whose
+-- parts differ (nginx: cosockets in a request handler, none in init_by_lua).
 local HOSTS = { "idcloudhost.runtime.ngx", "idcloudhost.runtime.nvim" }
 local hosts
 
@@ -62,7 +64,8 @@ function runtime.current()
   if s then return s end
   if not hosts then load_hosts() end
   for _, h in ipairs(hosts) do
-    if h.active() then return h end
+    local rt = h.active()
+    if rt then return rt == true and h or rt end
   end
   return plain
 end

@@ -79,6 +79,9 @@ function transport.pick(shared, rt)
     return cache.custom
   end
   if want == "auto" then want = rt.transport or "curl" end
+  -- A runtime may refuse a transport that cannot run there (nginx's init phase has no cosockets).
+  local why = rt.refuse and rt:refuse(want)
+  if why then return nil, errors.invalid(why) end
   local t = cache[want]
   if t then return t end
   local ok, mod = pcall(require, MODULES[want])

@@ -1,0 +1,116 @@
+-- The runtime inside nginx (ngx_lua, OpenResty).  runtime.current() asks active() per call, so a
+-- client made in init_by_lua works later in a request handler, and the phase decides:
+--   * where cosockets work (rewrite, access, content, timer, the ssl_* handlers): calls go out on
+--     the ngx transport, sleeps (waits, backoff, Retry-After) are ngx.sleep, batches run as light
+--     threads: nothing blocks the worker;
+--   * elsewhere (init_by_lua, init_worker_by_lua, set_by_lua, the filters, log_by_lua): a call
+--     blocks on the C core as in plain Lua (fine at start-up), or, without the core, is refused
+--     with an invalid error naming the phase.
+local ngx_transport = require "idcloudhost.transport.ngx"
+
+local ngx = rawget(_G, "ngx")
+
+local M = {}
+
+local PHASES = ngx_transport.PHASES
+
+local function pack(...) return { n = select("#", ...), ... } end
+
+local function log(line)
+  ngx.log(ngx.NOTICE, line)
+end
+
+------------------------------------------------------------------------------------------------
+-- Where cosockets work
+
+local yielding = { name = "ngx", transport = "ngx", log = log }
+
+function yielding.now()
+  ngx.update_time()
+  return ngx.now()
+end
+
+function yielding.sleep(_, seconds) ngx.sleep(seconds) end
+
+function yielding.request(_, transport, req) return transport:request(req) end
+
+--- fn(i) for i = 1..n on at most `concurrency` light threads; each thread takes the next item
+-- when its own ends, so a slow item never holds up a free slot.  Light threads of a light
+-- thread work too: a batch inside a batch item.
+function yielding.map(_, n, concurrency, fn, on_result)
+  local taken = 0
+  local function worker()
+    while taken < n do
+      taken = taken + 1
+      local i, trace = taken, nil
+      local out = pack(xpcall(fn, function(e)
+        trace = debug.traceback(tostring(e), 2)
+        return e
+      end, i))
+      out.traceback = trace
+      on_result(i, out)
+    end
+  end
+  local threads = {}
+  for k = 1, math.min(n, concurrency) do
+    threads[k] = assert(ngx.thread.spawn(worker))
+  end
+  local failed
+  for _, th in ipairs(threads) do
+    local ok, err = ngx.thread.wait(th)
+    if not ok and not failed then failed = err end
+  end
+  -- Only on_result itself can raise here (items are caught): the caller's bug, raised as such.
+  if failed then error(failed, 0) end
+end
+
+------------------------------------------------------------------------------------------------
+-- Where they do not: the C core blocks, as in plain Lua
+
+local runtime -- idcloudhost.runtime, which loads this module: asked for when first needed
+local has_core
+
+local function plain()
+  runtime = runtime or require "idcloudhost.runtime"
+  return runtime.plain
+end
+
+local blocking = { name = "ngx-blocking", transport = "curl", log = log }
+
+function blocking.now() return plain().now() end
+function blocking.sleep(_, seconds) return plain():sleep(seconds) end
+function blocking.request(_, transport, req) return transport:request(req) end
+function blocking.map(_, ...) return plain():map(...) end
+
+local WHERE = "cosockets work only in rewrite, access, content, timer and ssl_* handlers; "
+  .. "from here, start one with ngx.timer.at(0, fn)"
+
+--- An invalid message when `want` (a transport name) cannot run in this phase.
+function blocking.refuse(_, want)
+  local phase = ngx.get_phase()
+  if want == "ngx" then
+    return "the ngx transport cannot run in nginx's " .. phase .. " phase: " .. WHERE
+  end
+  if want == "curl" then
+    if has_core == nil then
+      local ok, core = pcall(require, "idcloudhost.core")
+      has_core = ok and type(core) == "table"
+    end
+    if not has_core then
+      return "no call can run in nginx's " .. phase .. " phase without the C core: " .. WHERE
+        .. " (or build the core for nginx's LuaJIT, see docs/openresty.md)"
+    end
+  end
+end
+
+------------------------------------------------------------------------------------------------
+
+--- false outside nginx; else the runtime of the running phase.
+function M.active()
+  if not ngx or type(ngx.get_phase) ~= "function" then return false end
+  return PHASES[ngx.get_phase()] and yielding or blocking
+end
+
+M.yielding, M.blocking = yielding, blocking
+
+return M
