@@ -194,7 +194,7 @@ describe("disk objects", function()
   it("wait polls the disk until its status, case-insensitively", function()
     local f, d = with_disk(helper.answer((docs.disk_get:gsub('"Active"', '"Creating"'))), helper.answer(docs.disk_get))
     d.status = "Creating"
-    assert.equal(d, assert(d:wait("active", { interval = 0.25 })))
+    assert.equal(d, assert(d:wait("active", { interval = 0.25, timeout = 5 })))
     assert.equal(3, #f.requests)
     helper.expect(f, 3, { "GET", DISKS .. "/" .. DISK })
     assert.same({ 0.25 }, f.sleeps)

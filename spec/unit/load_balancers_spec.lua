@@ -248,7 +248,7 @@ describe("load balancer objects", function()
   end)
 
   it("add_rule refuses near-miss ports and unknown fields, sending nothing; 1 and 65535 pass", function()
-    local f, lb = with_lb(helper.answer(docs.lb_add_rule))
+    local f, lb = with_lb(helper.answer(docs.lb_add_rule), helper.answer(docs.lb_create))
     for _, bad in ipairs { { source_port = 0, target_port = 80 }, { source_port = 80, target_port = 65536 },
       { source_port = 80, target_port = 0 }, { source_port = 65536, target_port = 80 },
       { source_port = 80.5, target_port = 80 }, { source_port = "80", target_port = 80 }, { source_port = 80 },
@@ -256,7 +256,7 @@ describe("load balancer objects", function()
       helper.refuses(f, function() return lb:add_rule(bad) end)
     end
     helper.refuses(f, function() return lb:add_rule() end)
-    lb:add_rule { source_port = 1, target_port = 65535 }  -- sent; the re-read after it is not scripted
+    lb:add_rule { source_port = 1, target_port = 65535 }  -- sent (the re-read shows no such rule: not asserted)
     helper.expect(f, 2, { "POST", BASE .. "/" .. LB .. "/forwarding_rules", json = { source_port = 1, target_port = 65535 } })
   end)
 

@@ -84,6 +84,20 @@ describe("vm:snapshot", function()
     assert.equal(REPLICA, vm.storage[1].replica[1].uuid)
   end)
 
+  it("answers the newest replica when the disk already had others", function()
+    -- docs.replica_create with an older replica of the same disk before the new one
+    local disk = cjson.decode(docs.replica_create)
+    local old = { id = 4, master_id = 5, master_uuid = UUID, pool = "", size = 20, type = "snapshot",
+      created_at = "2018-02-20 10:00:00.000000", uuid = UUID .. "2018-02-20-10-00-00" }
+    table.insert(disk.replica, 1, old)
+    table.insert(disk.replica, old)
+    local f, vm = with_vm(docs.vm_get, helper.answer(cjson.encode(disk)))
+    local r = assert(vm:snapshot())
+    assert.equal(2, #f.requests)
+    assert.equal(REPLICA, r.uuid)
+    assert.equal(3, #vm.storage[1].replica)
+  end)
+
   it("sends r_type = backup when asked", function()
     local f, vm = with_vm(docs.vm_get, helper.answer(docs.replica_create))
     assert(vm:snapshot { r_type = "backup" })
@@ -116,10 +130,9 @@ describe("vm:rebuild", function()
   end)
 
   it("takes a replica object", function()
-    local f, r = with_replica(helper.answer(docs.vm_get))
-    local vm = assert(f.client { location = "cyc01" }.vms:get(UUID))
-    assert(vm:rebuild(r))
-    helper.expect(f, 4, { "POST", "/v1/cyc01/user-resource/vm/rebuild", form = { uuid = UUID, replica_uuid = REPLICA } })
+    local f, r, vm = with_replica(helper.answer(docs.vm_get))
+    assert.equal(vm, assert(vm:rebuild(r)))
+    helper.expect(f, 3, { "POST", "/v1/cyc01/user-resource/vm/rebuild", form = { uuid = UUID, replica_uuid = REPLICA } })
   end)
 
   it("refuses what is not a replica or its uuid, sending nothing", function()
@@ -143,6 +156,15 @@ describe("replica objects", function()
     assert.equal(r, assert(r:convert()))
     helper.expect(f, 3, { "PATCH", PATH, form = { replica_uuid = REPLICA, from_type = "snapshot", to_type = "backup" } })
     assert.equal("backup", r.type)
+  end)
+
+  it("convert turns a backup into a snapshot by default", function()
+    local f, vm = with_vm(docs.vm_get, helper.answer("[" .. AS_BACKUP .. "]"), helper.answer(LIST:match("^%[(.*)%]$")))
+    local r = assert(vm:replicas { r_type = "backup" })[1]
+    assert.equal("backup", r.type)
+    assert.equal(r, assert(r:convert()))
+    helper.expect(f, 3, { "PATCH", PATH, form = { replica_uuid = REPLICA, from_type = "backup", to_type = "snapshot" } })
+    assert.equal("snapshot", r.type)
   end)
 
   it("convert sends the types it is given", function()
