@@ -164,6 +164,11 @@ describe("disk objects", function()
     helper.expect(f, 2, { "DELETE", DISKS .. "/" .. DISK })
   end)
 
+  it("delete, which takes no options, refuses force rather than ignore it, sending nothing", function()
+    local f, d = with_disk({ status = 204, body = "", headers = {} })
+    helper.refuses(f, function() return d:delete { force = true } end)
+  end)
+
   it("attach sends POST .../vm/storage/attach (a VM or its uuid) and answers the disk as the VM shows it", function()
     local f, d, c = with_disk(helper.answer(docs.vm_stop), helper.answer(docs.disk_attach), helper.answer(docs.disk_attach))
     local vm = assert(c.vms:get(VM_UUID))

@@ -80,6 +80,11 @@ describe("client.networks", function()
     helper.refuses(f, function() return c.networks:create { name = "x", subnet = "10.0.0.0/24" } end, "subnet")
   end)
 
+  it("create refuses an empty name, which the platform reads as no name: the default network", function()
+    local f, c = client(helper.answer(docs.network_get))
+    helper.refuses(f, function() return c.networks:create { name = "" } end, "name")
+  end)
+
   it("default sends POST .../network/network with no name and no body", function()
     local f, c = client(helper.answer(docs.network_get))
     local net = assert(c.networks:default())

@@ -379,6 +379,11 @@ describe("VM objects", function()
     assert.equal("running", vm.status)
   end)
 
+  it("start, which takes no options, refuses them rather than ignore them, sending nothing", function()
+    local f, vm = with_vm(VM_STOPPED, helper.answer(VM_RUNNING))
+    helper.refuses(f, function() return vm:start { force = true } end)
+  end)
+
   it("rescue sends POST .../vm/rescue_start and answers the VM", function()
     local f, vm = with_vm(VM_RUNNING, helper.answer(VM_RUNNING))
     assert.equal(vm, assert(vm:rescue()))
