@@ -125,6 +125,7 @@ end
 -- assertions on it.  No simulator, no network.
 
 local cjson = require "cjson"
+local FAKE_KEY = "secret-key-123" -- the api key of helper.fake's clients
 
 --- A scripted JSON answer for helper.fake: helper.answer(docs.vm_get) or helper.answer(text, 201).
 function helper.answer(body, status)
@@ -193,7 +194,7 @@ function helper.expect(fake, i, want)
     luassert.is_nil(s.content_type, "a request without a body has no Content-Type")
     luassert.is_true(s.body == nil or s.body == "", "a request without a body: " .. tostring(s.body))
   end
-  luassert.equal("secret-key-123", helper.header(s.req, "apikey"))
+  luassert.equal(FAKE_KEY, helper.header(s.req, "apikey"))
   return s
 end
 

@@ -119,6 +119,7 @@ describe("vm:snapshot", function()
 end)
 
 describe("vm:rebuild", function()
+  -- docs.vm_rebuild answers the VM stopped; the same VM running stands for it before the call.
   local RUNNING = (docs.vm_rebuild:gsub('"status": "stopped"', '"status": "running"'))
   local SNAP = REBUILT .. "2018-12-21-14-05-33"
 
