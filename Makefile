@@ -25,6 +25,7 @@ all: core
 help:
 	@echo "make            build the C core for LUA=$(LUA)"
 	@echo "make test       run the specs against a simulator started for the run"
+	@echo "make unit       the families' unit specs on a scripted transport (no simulator)"
 	@echo "make demo       run examples/quickstart.lua against a simulator"
 	@echo "make sim        run the simulator in the foreground (PORT=$(PORT) APIKEYS=$(APIKEYS) SIM_EDITION=...)"
 	@echo "make examples   run every example against a simulator"
@@ -49,6 +50,12 @@ $(CORE): $(SRC) $(HDR)
 test: core
 	sh scripts/with-sim.sh $(SIM_LUA) -- sh -c '$(LUA) $(BUSTED) --exclude-pattern=^sim_ spec; sdk=$$?; \
 	  $(SIM_LUA) $(BUSTED) --pattern=^sim_.*spec spec && [ $$sdk = 0 ]'
+
+# The families' unit specs (spec/unit) on a scripted transport: the core built, no simulator, no
+# lua-http; a few seconds on any $(LUA).
+.PHONY: unit
+unit: $(CORE)
+	$(LUA) $(BUSTED) spec/unit
 
 # The demo's simulator lets status changes take a second, so the waits have something to show.
 # Then scripts/billed.lua fails the run if anything billed was left behind in the simulator.

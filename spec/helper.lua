@@ -125,4 +125,97 @@ function helper.fake(script)
   return fake
 end
 
+------------------------------------------------------------------------------------------------
+-- The unit specs' block (spec/unit/*_spec.lua): what a helper.fake was asked, taken apart, and
+-- assertions on it.  No simulator, no network.
+
+local cjson = require "cjson"
+local FAKE_KEY = "secret-key-123" -- the api key of helper.fake's clients
+
+--- A scripted JSON answer for helper.fake: helper.answer(docs.vm_get) or helper.answer(text, 201).
+function helper.answer(body, status)
+  return { status = status or 200, body = body, headers = { ["content-type"] = "application/json" } }
+end
+
+local function unescape(s)
+  return (s:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
+end
+
+--- Decodes a form body or a query string into {name = value}.  Only %XX is decoded: a space sent
+-- as "+" stays "+", so comparing values catches it.  A field sent twice is an error.
+function helper.decode_form(s)
+  local t = {}
+  for pair in (s or ""):gmatch("[^&]+") do
+    local k, v = pair:match("^([^=]*)=(.*)$")
+    luassert.is_truthy(k, "a form field without '=': " .. pair)
+    k, v = unescape(k), unescape(v)
+    luassert.is_nil(t[k], "a field sent twice: " .. k)
+    t[k] = v
+  end
+  return t
+end
+
+--- A header of a request, whatever the case of its name.
+function helper.header(req, name)
+  name = name:lower()
+  for k, v in pairs(req.headers or {}) do
+    if type(k) == "string" and k:lower() == name then return v end
+  end
+end
+
+--- Request i (default: the last) that fake was asked, taken apart: method, url, path (after the
+-- host, without the query), query ({name = value}), content_type, body, form or json (decoded).
+function helper.sent(fake, i)
+  local req = fake.requests[i or #fake.requests]
+  luassert.is_table(req, "no request " .. tostring(i or #fake.requests))
+  local path, query = req.url:match("^https?://[^/]+([^?]*)%??(.*)$")
+  local s = { method = req.method, url = req.url, path = path, query = helper.decode_form(query),
+    content_type = helper.header(req, "Content-Type"), body = req.body, req = req }
+  local ctype = s.content_type and s.content_type:match("^[^;]*")
+  if ctype == "application/x-www-form-urlencoded" then
+    s.form = helper.decode_form(req.body)
+  elseif ctype == "application/json" then
+    s.json = cjson.decode(req.body)
+  end
+  return s
+end
+
+--- Asserts that request i of fake is want, and returns it taken apart (helper.sent):
+--   helper.expect(f, 1, { "POST", "/v1/cyc01/user-resource/vm/stop", form = { uuid = UUID } })
+-- query defaults to none; form, json: the body, as a form (values are strings) or as JSON; with
+-- neither, the request must have no body and no Content-Type.  The api key is always sent.
+function helper.expect(fake, i, want)
+  local s = helper.sent(fake, i)
+  luassert.equal(want[1], s.method)
+  luassert.equal(want[2], s.path)
+  luassert.same(want.query or {}, s.query)
+  if want.form then
+    luassert.equal("application/x-www-form-urlencoded", s.content_type)
+    luassert.same(want.form, s.form)
+  elseif want.json then
+    luassert.equal("application/json", s.content_type)
+    luassert.same(want.json, s.json)
+  else
+    luassert.is_nil(s.content_type, "a request without a body has no Content-Type")
+    luassert.is_true(s.body == nil or s.body == "", "a request without a body: " .. tostring(s.body))
+  end
+  luassert.equal(FAKE_KEY, helper.header(s.req, "apikey"))
+  return s
+end
+
+--- Asserts that fn() is refused with kind "invalid" (on field, when given) and that fake was
+-- asked nothing more.  Returns the error.
+function helper.refuses(fake, fn, field)
+  local before = #fake.requests
+  local res, err = fn()
+  luassert.is_nil(res)
+  luassert.is_table(err)
+  luassert.equal("invalid", err.kind)
+  if field then -- the refusal names the parameter: err.field, or else the message
+    if err.field ~= nil then luassert.equal(field, err.field) else luassert.matches(field, err.message, 1, true) end
+  end
+  luassert.equal(before, #fake.requests, "a refused call sends nothing")
+  return err
+end
+
 return helper
