@@ -152,8 +152,8 @@ function BillingAccount:update(changes)
 end
 
 --- Deletes the account (not the default one, nor one with resources or unpaid invoices).  Returns true.
-function BillingAccount:delete()
-  local ok, err = resource.success(self:_call(E.delete))
+function BillingAccount:delete(opts)
+  local ok, err = resource.success(self:_call(E.delete, opts))
   if not ok then return nil, err end
   local shared = self:_client()._shared
   if defaults[shared] == self.id then defaults[shared] = nil end
@@ -161,8 +161,8 @@ function BillingAccount:delete()
 end
 
 --- Makes this the default billing account.  Returns true.
-function BillingAccount:set_default()
-  local ok, err = resource.success(self:_call(E.set_default))
+function BillingAccount:set_default(opts)
+  local ok, err = resource.success(self:_call(E.set_default, opts))
   if not ok then return nil, err end
   self.is_default = true
   defaults[self:_client()._shared] = self.id

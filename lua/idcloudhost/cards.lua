@@ -29,13 +29,13 @@ local Card = resource.model { name = "card", key = "id", param = "payment_object
   summary = summary, prepare = function(data) nested.decode(data, NESTED) end }
 
 --- Removes the card from its billing account.  Returns true.
-function Card:delete()
-  return resource.success(self:_call(E.delete))
+function Card:delete(opts)
+  return resource.success(self:_call(E.delete, opts))
 end
 
 --- Makes this (verified) card the billing account's primary one.  Returns true.
-function Card:set_primary()
-  local ok, err = resource.success(self:_call(E.set_primary))
+function Card:set_primary(opts)
+  local ok, err = resource.success(self:_call(E.set_primary, opts))
   if not ok then return nil, err end
   self.is_primary = true
   return true

@@ -169,9 +169,9 @@ function check.params(what, specs, params)
   for k, spec in pairs(specs) do
     local tname, required = parse(spec)
     local v = params[k]
-    if v == nil then
+    if v == nil or (required and v == "") then
       if required then
-        return nil, errors.invalid(what .. ": missing required parameter '" .. k .. "'", k)
+        return nil, errors.invalid(what .. ": " .. (v == "" and "empty" or "missing") .. " required parameter '" .. k .. "'", k)
       end
     else
       local cv, expected = convert[tname](v)

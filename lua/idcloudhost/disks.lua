@@ -85,8 +85,8 @@ function Disk:update(opts)
 end
 
 --- Deletes the disk and all its snapshots (it must not be attached).  Returns true.
-function Disk:delete()
-  return resource.success(self:_call(E.delete))
+function Disk:delete(opts)
+  return resource.success(self:_call(E.delete, opts))
 end
 
 --- Attaches the disk to a VM (a VM object or its uuid).  Returns the disk as the VM shows it

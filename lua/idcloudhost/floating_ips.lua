@@ -73,13 +73,13 @@ function FloatingIP:assign(vm)
 end
 
 --- Takes the address off its VM; it stays reserved (and billed).
-function FloatingIP:unassign()
-  return self:_apply(self:_call(E.unassign))
+function FloatingIP:unassign(opts)
+  return self:_apply(self:_call(E.unassign, opts))
 end
 
 --- Releases the address for good.  Returns true.
-function FloatingIP:delete()
-  return resource.success(self:_call(E.delete))
+function FloatingIP:delete(opts)
+  return resource.success(self:_call(E.delete, opts))
 end
 
 return {

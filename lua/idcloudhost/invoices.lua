@@ -33,8 +33,8 @@ local Invoice = resource.model { name = "invoice", key = "id", param = "invoice_
   } }
 
 --- Pays the invoice in full.  Returns true; the object then says paid (reload() for the transaction).
-function Invoice:pay()
-  local ok, err = resource.success(self:_call(E.pay))
+function Invoice:pay(opts)
+  local ok, err = resource.success(self:_call(E.pay, opts))
   if not ok then return nil, err end
   self.status = PAID
   return true

@@ -50,13 +50,13 @@ function Network:rename(name)
 end
 
 --- Makes this the default network of its location (the others stop being default).
-function Network:make_default()
-  return self:_apply(self:_call(E.make_default))
+function Network:make_default(opts)
+  return self:_apply(self:_call(E.make_default, opts))
 end
 
 --- Deletes the network (only an empty network that is not the default).  Returns true.
-function Network:delete()
-  return resource.success(self:_call(E.delete))
+function Network:delete(opts)
+  return resource.success(self:_call(E.delete, opts))
 end
 
 --- The VM objects behind vm_uuids (as this object last saw them), in that order.

@@ -44,8 +44,8 @@ local function uuid_of(what, v)
 end
 
 --- Deletes the replica.  Returns true.
-function Replica:delete()
-  return resource.success(self:_call(E.delete))
+function Replica:delete(opts)
+  return resource.success(self:_call(E.delete, opts))
 end
 
 local CONVERT = { from_type = "string", to_type = "string" }

@@ -161,9 +161,9 @@ function Base:_apply(data, err)
 end
 
 --- Fetches the object again and updates it in place (models declared with a `get` endpoint).
-function Base:reload()
+function Base:reload(opts)
   local M = meta_of(self)
-  return self:_apply(self:_call(M.get))
+  return self:_apply(self:_call(M.get, opts))
 end
 
 --- A model: the methods of one kind of object.  spec: name, key (the identifying field), param

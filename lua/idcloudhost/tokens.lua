@@ -97,8 +97,8 @@ function Token:update(params)
 end
 
 --- Deletes the token (it stops working at once).  Returns true.
-function Token:delete()
-  return resource.success(self:_call(E.delete))
+function Token:delete(opts)
+  return resource.success(self:_call(E.delete, opts))
 end
 
 return {

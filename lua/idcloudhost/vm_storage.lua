@@ -153,14 +153,14 @@ function storage.attach(VM)
 
   --- DEPRECATED (use client.floating_ips): reserves a public IP and assigns it to the VM.  Returns
   -- the VM (the address is not in the answer).
-  function VM:reserve_public_ip()
-    return self:_apply(self:_call(S.reserve_public_ip))
+  function VM:reserve_public_ip(opts)
+    return self:_apply(self:_call(S.reserve_public_ip, opts))
   end
 
   --- DEPRECATED (use client.floating_ips): releases the VM's public IP; the address stays reserved
   -- for the account.  Returns the VM.
-  function VM:release_public_ip()
-    return self:_apply(self:_call(S.release_public_ip))
+  function VM:release_public_ip(opts)
+    return self:_apply(self:_call(S.release_public_ip, opts))
   end
 end
 

@@ -145,8 +145,8 @@ function VM:delete(opts)
 end
 
 --- Starts the VM; answers the VM.
-function VM:start()
-  return self:_apply(self:_call(E.start))
+function VM:start(opts)
+  return self:_apply(self:_call(E.start, opts))
 end
 
 --- Stops the VM: gracefully through ACPI, or at once with {force = true}.
@@ -155,8 +155,8 @@ function VM:stop(opts)
 end
 
 --- Boots the VM once from a rescue image.
-function VM:rescue()
-  return self:_apply(self:_call(E.rescue))
+function VM:rescue(opts)
+  return self:_apply(self:_call(E.rescue, opts))
 end
 
 --- Clones the VM; returns the NEW VM.
@@ -170,8 +170,8 @@ function VM:reinstall(opts)
 end
 
 --- Turns automatic backups on or off (whichever they are not).
-function VM:toggle_backup()
-  return self:_apply(self:_call(E.backup))
+function VM:toggle_backup(opts)
+  return self:_apply(self:_call(E.backup, opts))
 end
 
 --- Sets a user's password (the VM must be running).  Returns true.
