@@ -113,7 +113,7 @@ case { name = "control_gzip", serve = function(s)
     s:send(http(200, { JSON, "Content-Encoding: gzip" }, s.gzip(C.VM))); return true
   end, want = { kind = "ok" } }
 case { name = "control_at_max_body", serve = answer(200, { JSON }, C.VM .. (" "):rep(C.MAX_BODY - #C.VM)),
-  want = { kind = "ok" }, why = "exactly max_body bytes is within the cap" }
+  want = { kind = "ok", rss = true }, why = "exactly max_body bytes is within the cap" }
 
 ------------------------------------------------------------------------------------------------
 -- Status lines
