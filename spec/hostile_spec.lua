@@ -121,7 +121,8 @@ local PREPARE = {
     return function() return c:request("GET", "/v1/" .. tag .. "/user-resource/vm", { uuid = C.UUID }) end
   end,
   stop = function(c)
-    local vm = assert(c.vms:get(C.UUID))
+    local vm, err = c.vms:get(C.UUID)
+    assert(vm, "the GET before vm:stop: " .. tostring(err))
     return function() return vm:stop { force = true } end
   end,
   seq_sync = function(c) return function() return fold_sequence(c) end end,
