@@ -40,8 +40,8 @@ core: deps $(CORE)
 
 $(CORE): $(SRC) $(HDR)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WARN) -fPIC -shared $$(pkg-config --cflags $(LUA_PC) libcurl) \
-	  -o $@ $(SRC) $$(pkg-config --libs libcurl)
+	$(CC) $(CFLAGS) $(WARN) -fPIC -shared $$(pkg-config --cflags $(LUA_PC) libcurl zlib) \
+	  -o $@ $(SRC) $$(pkg-config --libs libcurl zlib)
 
 # The SDK specs on $(LUA); the simulator's own spec on $(SIM_LUA), the Lua that lua-http runs on.
 test: core

@@ -150,6 +150,7 @@ static int core_form(lua_State *L) {
 
 /* ---- module ---- */
 
+/* One more entry is due here: json (src/json.c). */
 static const luaL_Reg core_funcs[] = {
   {"escape", core_escape},
   {"form", core_form},
@@ -172,9 +173,11 @@ LUALIB_API int luaopen_idcloudhost_core(lua_State *L) {
   }
   session_register(L);
   compat_newlib(L, core_funcs);
+  /* libcurl's, not the SDK's: the SDK's version is the Lua side's */
   v = curl_version_info(CURLVERSION_NOW);
-  lua_pushfstring(L, "idcloudhost.core %s; libcurl/%s", IDC_VERSION,
-                  v != NULL ? v->version : "?");
+  lua_pushstring(L, v != NULL ? v->version : "?");
+  lua_setfield(L, -2, "curl_version");
+  lua_pushstring(L, curl_version());  /* "libcurl/7.88.1 OpenSSL/3.0..." */
   lua_setfield(L, -2, "version");
   return 1;
 }
