@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zlib.h>
+
 #include "clock.h"
 #include "session.h"
 
@@ -160,6 +162,29 @@ static const luaL_Reg core_funcs[] = {
   {NULL, NULL}
 };
 
+/*
+** "libcurl/7.88.1 OpenSSL/3.0.19 zlib/1.2.13 nghttp2/1.52.0": what carries
+** our bytes.  Not curl_version(): it initializes LDAP and SASL to name
+** them, memory that is lost when the module is unloaded.
+*/
+static void pushversion(lua_State *L, const curl_version_info_data *v) {
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  luaL_addstring(&b, "libcurl/");
+  luaL_addstring(&b, v != NULL ? v->version : "?");
+  if (v != NULL && v->ssl_version != NULL) {
+    luaL_addchar(&b, ' ');
+    luaL_addstring(&b, v->ssl_version);
+  }
+  luaL_addstring(&b, " zlib/");
+  luaL_addstring(&b, zlibVersion());  /* the one gunzip runs on */
+  if (v != NULL && v->age >= CURLVERSION_FIFTH && v->nghttp2_version != NULL) {
+    luaL_addstring(&b, " nghttp2/");
+    luaL_addstring(&b, v->nghttp2_version);
+  }
+  luaL_pushresult(&b);
+}
+
 LUALIB_API int luaopen_idcloudhost_core(lua_State *L) {
   /* curl_global_init is process-wide: once, for every Lua state */
   static int initialized = 0;
@@ -177,7 +202,7 @@ LUALIB_API int luaopen_idcloudhost_core(lua_State *L) {
   v = curl_version_info(CURLVERSION_NOW);
   lua_pushstring(L, v != NULL ? v->version : "?");
   lua_setfield(L, -2, "curl_version");
-  lua_pushstring(L, curl_version());  /* "libcurl/7.88.1 OpenSSL/3.0..." */
+  pushversion(L, v);
   lua_setfield(L, -2, "version");
   return 1;
 }
