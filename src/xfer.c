@@ -130,6 +130,7 @@ static size_t gunzip(xfer *x, char *p, size_t len) {
 static size_t on_body(char *p, size_t size, size_t n, void *ud) {
   xfer *x = (xfer *)ud;
   size_t len = size * n;
+  if (len == 0) return 0;
   if (x->enc == E_GZIP) return gunzip(x, p, len);
   if (x->enc == E_BAD)  /* we only ever ask for gzip */
     return fail(x, CURLE_BAD_CONTENT_ENCODING,
@@ -159,8 +160,10 @@ static int splitline(char *p, char *nl, char **ne, char **v, char **ve) {
 
 /* The Content-Encoding named in the collected header lines. */
 static int encoding(const buffer *b) {
-  char *p = b->data, *end = b->data + b->len, *ne, *v, *ve;
+  char *p = b->data, *end, *ne, *v, *ve;
   int enc = E_NONE, n = 0;
+  if (b->len == 0) return E_NONE;  /* data may be NULL: no arithmetic on it */
+  end = p + b->len;
   while (p < end) {
     char *nl = (char *)memchr(p, '\n', (size_t)(end - p));
     if (nl == NULL) nl = end;
@@ -524,8 +527,9 @@ void xfer_free(xfer *x) {
 
 /* The collected "name: value\n" lines as {lowercased name = value, ...}. */
 static void pushheaders(lua_State *L, buffer *b) {
-  char *p = b->data, *end = b->data + b->len, *c;
+  char *p = b->data, *end = p, *c;
   int n = 0;
+  if (b->len > 0) end = p + b->len;  /* data may be NULL */
   for (c = p; c < end; c++) n += *c == '\n';
   lua_createtable(L, 0, n);
   while (p < end) {
