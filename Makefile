@@ -18,7 +18,7 @@ HDR      := $(wildcard src/*.h)
 export LUA_PATH  := $(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/?.lua;;
 export LUA_CPATH := $(CURDIR)/$(BUILD)/?.so;;
 
-.PHONY: all core deps test demo examples sim bench lint valgrind clean help
+.PHONY: all core deps test demo examples sim bench lint valgrind asan fuzz clean help
 
 all: core
 
@@ -31,6 +31,8 @@ help:
 	@echo "make bench      benchmarks (batch speedup, request throughput)"
 	@echo "make lint       luacheck"
 	@echo "make valgrind   the specs under valgrind (leaks and memory errors are failures)"
+	@echo "make asan       the core's specs on an ASan + UBSan build of the core (clang)"
+	@echo "make fuzz       libFuzzer on the core's answer parsing (clang, FUZZ_SECONDS=60)"
 	@echo "LUA=lua5.4 (default), lua5.1, lua5.3 or luajit selects the interpreter"
 
 deps:
@@ -74,6 +76,26 @@ valgrind: core
 	  --leak-check=full --errors-for-leak-kinds=definite,indirect \
 	  --suppressions=scripts/valgrind.supp \
 	  $(LUA) $(BUSTED) --exclude-pattern=sim_spec spec
+
+# The core's specs on a clang ASan + UBSan build of the core (LSan reports leaks at exit).
+ASAN_CORE := build/asan-$(LUA)/idcloudhost/core.so
+asan: deps
+	@mkdir -p $(dir $(ASAN_CORE))
+	clang -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	  -shared-libasan $(WARN) -fPIC -shared $$(pkg-config --cflags $(LUA_PC) libcurl zlib) \
+	  -o $(ASAN_CORE) $(SRC) $$(pkg-config --libs libcurl zlib)
+	LD_PRELOAD=$$(clang -print-file-name=libclang_rt.asan-x86_64.so) \
+	  LUA_CPATH='$(CURDIR)/build/asan-$(LUA)/?.so;;' UBSAN_OPTIONS=print_stacktrace=1 \
+	  $(LUA) $(BUSTED) spec/core_spec.lua spec/core_tls_spec.lua
+
+# libFuzzer on the code that reads a server's bytes (src/fuzz/answer_fuzz.c), for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@mkdir -p build/fuzz/corpus
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	  $$(pkg-config --cflags $(LUA_PC) libcurl zlib) -o build/fuzz/answer_fuzz \
+	  src/fuzz/answer_fuzz.c src/buffer.c src/codes.c $$(pkg-config --libs $(LUA_PC) libcurl zlib)
+	build/fuzz/answer_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build/fuzz/corpus
 
 clean:
 	rm -rf build
