@@ -174,7 +174,8 @@ static int session_close(lua_State *L) {
   s->active = s->done = s->sync = NULL;
   s->pending = 0;
   if (s->multi != NULL) (void)curl_multi_cleanup(s->multi);
-  s->multi = NULL;
+  if (s->syncm != NULL) (void)curl_multi_cleanup(s->syncm);
+  s->multi = s->syncm = NULL;
   if (s->conf.tmpl != NULL) curl_easy_cleanup(s->conf.tmpl);
   s->conf.tmpl = NULL;
   /* CURLSHE_IN_USE would mean an easy handle survived: leak, not crash */
@@ -188,6 +189,45 @@ static int session_tostring(lua_State *L) {
   if (s->closed) lua_pushliteral(L, SESSION_MT " (closed)");
   else lua_pushfstring(L, SESSION_MT " (%p)", (void *)s);
   return 1;
+}
+
+/* A multi handle's failure as the transfer's: a name Lua can key on. */
+static CURLcode multifail(xfer *x, CURLMcode mc) {
+  x->failmsg = curl_multi_strerror(mc);
+  if (mc == CURLM_OUT_OF_MEMORY) return CURLE_OUT_OF_MEMORY;
+#if LIBCURL_VERSION_NUM >= 0x075400
+  if (mc == CURLM_UNRECOVERABLE_POLL) return CURLE_UNRECOVERABLE_POLL;
+#endif
+  return CURLE_FAILED_INIT;
+}
+
+/*
+** Run x to its end on the session's own multi handle: what
+** curl_easy_perform does, without the multi handle it would create and
+** destroy around every transfer of a fresh easy handle (a socketpair and
+** hash tables: about as much as the request itself to a local server).
+*/
+static CURLcode run(session *s, xfer *x) {
+  CURLMcode mc;
+  CURLMsg *m;
+  CURLcode rc = CURLE_OK;
+  int running = 1, left;
+  if (s->syncm == NULL && (s->syncm = curl_multi_init()) == NULL)
+    return CURLE_OUT_OF_MEMORY;
+  if ((mc = curl_multi_add_handle(s->syncm, x->easy)) != CURLM_OK)
+    return multifail(x, mc);
+  while ((mc = curl_multi_perform(s->syncm, &running)) == CURLM_OK && running > 0)
+#if LIBCURL_VERSION_NUM >= 0x074200
+    if ((mc = curl_multi_poll(s->syncm, NULL, 0, 1000, NULL)) != CURLM_OK) break;
+#else
+    if ((mc = curl_multi_wait(s->syncm, NULL, 0, 1000, NULL)) != CURLM_OK) break;
+#endif
+  if (mc != CURLM_OK) rc = multifail(x, mc);
+  else
+    while ((m = curl_multi_info_read(s->syncm, &left)) != NULL)
+      if (m->msg == CURLMSG_DONE) rc = m->data.result;
+  (void)curl_multi_remove_handle(s->syncm, x->easy);  /* cleanup detaches anyway */
+  return rc;
 }
 
 /*
@@ -207,7 +247,7 @@ static int session_request(lua_State *L) {
   x = s->sync;
   xfer_reset(x);
   if (xfer_start(L, x, &s->conf, &r) == CURLE_OK)
-    xfer_end(x, curl_easy_perform(x->easy), 1);
+    xfer_end(x, run(s, x), 1);
   return xfer_push(L, x);
 }
 

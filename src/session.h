@@ -12,6 +12,7 @@
 typedef struct session {
   xfer_conf conf;		/* template, share, cap: fixed at creation */
   CURLM *multi;			/* created by the first send */
+  CURLM *syncm;			/* request()'s, created by the first request */
   xfer *sync;			/* request()'s buffers, reused */
   xfer *active;			/* queued transfers, in the multi handle */
   xfer *done;			/* finished, waiting for result() */
