@@ -33,6 +33,7 @@
 --   /cut-line        a status line and half a header line, then closes
 --   /short           Content-Length: 100, 10 bytes, closes
 --   /badchunk        a chunk size that is not hex;  /cutchunk: closes inside a chunk
+--   /many-headers    430 KB of header lines
 --   /empty           closes without a byte;  /garbage: answers without HTTP
 --   /quit            exits
 
@@ -237,6 +238,13 @@ local function answer(con, method, target, head, body, cid)
     raw(con, "HTTP/1.1 200 OK\r\n" .. xconn .. "\r\nTransfer-Encoding: chunked\r\n\r\n"
       .. "a\r\n01234")
     return false
+  elseif target == "/many-headers" then
+    local pad = ("p"):rep(100)
+    raw(con, "HTTP/1.1 200 OK\r\n" .. xconn .. "\r\n")
+    for i = 1, 4000 do  -- 430 KB of headers, past any sane bound
+      if not con:write(("X-Pad-%d: %s\r\n"):format(i, pad)) then return false end
+    end
+    raw(con, "Content-Length: 2\r\n\r\nok")
   elseif target == "/empty" then
     return false
   elseif target == "/garbage" then

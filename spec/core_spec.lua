@@ -597,6 +597,17 @@ describe("idcloudhost.core", function()
         end
       end)
 
+      it("goes through the session's proxy", function()
+        local p = core.session{proxy = helper.url}
+        local res = p:request(req("http://api.example.invalid/echo/via"))
+        p:close()
+        assert.equal(200, res.status)
+        assert.matches("^GET http://api%.example%.invalid/echo/via\n", res.body)
+        local q = core.session{proxy = "http://nonexistent.invalid:3128"}
+        assert_fails("COULDNT_RESOLVE_PROXY", q:request(req(url("/echo"))))
+        q:close()
+      end)
+
       it("keeps the pool per session", function()
         local other = core.session()
         local a = conn(get("/echo"))
@@ -636,6 +647,7 @@ describe("idcloudhost.core", function()
         {"/gzip-cut", "BAD_CONTENT_ENCODING", "gzip body ended early"},
         {"/gzip-junk", "BAD_CONTENT_ENCODING", "after the end of the gzip body"},
         {"/gzip-corrupt", "BAD_CONTENT_ENCODING", "gzip body is corrupt"},
+        {"/many-headers", "RECV_ERROR"},
         {"/br", "BAD_CONTENT_ENCODING", "other than gzip"},
       }
       for _, c in ipairs(cases) do

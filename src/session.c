@@ -235,7 +235,7 @@ static CURLcode run(session *s, xfer *x) {
 ** duplicate of the template per request: libcurl 7.88 keeps state of the
 ** previous transfer on a reused handle (a pointer to its last header,
 ** freed: a folded first header line of the next answer wrote through it).
-** The buffers are the session's, reused.
+** The answer buffers are the session's, reused.
 */
 static int session_request(lua_State *L) {
   session *s = session_check(L, 1);

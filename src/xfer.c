@@ -204,7 +204,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud) {
     x->enc = (unsigned char)encoding(&x->head);
     return len;
   }
-  if (l > HEAD_MAX - x->head.len)
+  if (l >= (size_t)HEAD_MAX - x->head.len)  /* keeps head.len <= HEAD_MAX */
     return fail(x, CURLE_RECV_ERROR, "the answer's headers are too large");
   if (p[0] == ' ' || p[0] == '\t') {  /* obsolete line folding */
     if (x->head.len == 0) return fail(x, CURLE_WEIRD_SERVER_REPLY, FOLDED);
