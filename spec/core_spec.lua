@@ -679,6 +679,9 @@ describe("idcloudhost.core", function()
         assert.is_true(took < 2.5, "took " .. took)
         assert.same(H.outcome(res, msg, name),
                     H.outcome(queued(c, req(url("/cl-over"), {timeout = 5}))))
+        res = c:request(req(url("/cl-over"), {method = "HEAD", timeout = 5}))
+        assert.equal(200, res.status)  -- no body comes with a HEAD answer
+        assert.equal("1000000000000", res.headers["content-length"])
         c:close()
       end)
 

@@ -413,8 +413,11 @@ static CURLcode setopts(xfer *x, const xfer_conf *c, const xfer_req *r,
     SETOPT(CURLOPT_POSTFIELDS, body);
     if (strcmp(r->method, "POST") != 0) SETOPT(CURLOPT_CUSTOMREQUEST, r->method);
   }
-  else if (strcmp(r->method, "HEAD") == 0)
+  else if (strcmp(r->method, "HEAD") == 0) {
     SETOPT(CURLOPT_NOBODY, 1L);
+    /* the Content-Length of a HEAD answer is not a body coming */
+    SETOPT(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)0);
+  }
   else if (strcmp(r->method, "GET") != 0)
     SETOPT(CURLOPT_CUSTOMREQUEST, r->method);
   /*
