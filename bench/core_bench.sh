@@ -64,7 +64,7 @@ local function median(f)
   end
   table.sort(w)
   table.sort(c)
-  local m = (rounds + 1) // 2
+  local m = math.floor((rounds + 1) / 2)
   return w[m] * 1e6, c[m] * 1e6
 end
 assert(s:request(req).status == 200)
