@@ -68,7 +68,8 @@ local function median(f)
   return w[m] * 1e6, c[m] * 1e6
 end
 assert(s:request(req).status == 200)
-print(("%s core s:request:          %7.2f us/request wall, %6.2f us CPU"):format(_VERSION, median(sync)))
-print(("%s core send/perform/result:%7.2f us/request wall, %6.2f us CPU"):format(_VERSION, median(queued)))
+local lua = rawget(_G, "jit") and jit.version or _VERSION
+print(("%s core s:request:          %7.2f us/request wall, %6.2f us CPU"):format(lua, median(sync)))
+print(("%s core send/perform/result:%7.2f us/request wall, %6.2f us CPU"):format(lua, median(queued)))
 s:close()
 LUA
