@@ -18,7 +18,7 @@ HDR      := $(wildcard src/*.h)
 export LUA_PATH  := $(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/?.lua;;
 export LUA_CPATH := $(CURDIR)/$(BUILD)/?.so;;
 
-.PHONY: all core deps test unit demo examples sim bench lint valgrind hostile clean help test-nginx nginx-deps nginx-core
+.PHONY: all core deps test unit demo examples sim bench lint valgrind hostile asan fuzz clean help test-nginx nginx-deps nginx-core
 
 all: core
 
@@ -34,6 +34,8 @@ help:
 	@echo "make valgrind   the specs under valgrind (leaks and memory errors are failures)"
 	@echo "make test-nginx the SDK inside a real nginx (ngx_lua), with the C core and without it"
 	@echo "make hostile    the SDK against a hostile server, under valgrind (VALGRIND= without)"
+	@echo "make asan       the core's specs on an ASan + UBSan build of the core (clang)"
+	@echo "make fuzz       libFuzzer on the core's answer parsing (clang, FUZZ_SECONDS=60)"
 	@echo "LUA=lua5.4 (default), lua5.1, lua5.3 or luajit selects the interpreter"
 
 deps:
@@ -43,8 +45,8 @@ core: deps $(CORE)
 
 $(CORE): $(SRC) $(HDR)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WARN) -fPIC -shared $$(pkg-config --cflags $(LUA_PC) libcurl) \
-	  -o $@ $(SRC) $$(pkg-config --libs libcurl)
+	$(CC) $(CFLAGS) $(WARN) -fPIC -shared $$(pkg-config --cflags $(LUA_PC) libcurl zlib) \
+	  -o $@ $(SRC) $$(pkg-config --libs libcurl zlib)
 
 # The SDK specs on $(LUA); the simulator's own specs (spec/sim_*_spec.lua) on $(SIM_LUA), the Lua
 # that lua-http runs on.  The hostile spec runs on its own server, in `make hostile`.
@@ -110,14 +112,34 @@ nginx-core: nginx-deps $(NGX_CORE)
 
 $(NGX_CORE): $(SRC) $(HDR)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WARN) -fPIC -shared -I$(NGX_ROOT)/usr/include/luajit-2.1 $$(pkg-config --cflags libcurl) \
-	  -o $@ $(SRC) $$(pkg-config --libs libcurl)
+	$(CC) $(CFLAGS) $(WARN) -fPIC -shared -I$(NGX_ROOT)/usr/include/luajit-2.1 $$(pkg-config --cflags libcurl zlib) \
+	  -o $@ $(SRC) $$(pkg-config --libs libcurl zlib)
 
 # examples/openresty/nginx.conf in a real nginx (1 worker) against a simulator, with the specs of
 # spec/nginx/ driving it over HTTP: once with the C core on nginx's cpath, once without.
 test-nginx: nginx-core
 	sh scripts/with-sim.sh $(SIM_LUA) -- sh spec/nginx/run.sh $(LUA) $(NGX_ROOT) $(NGX)/idcloudhost
 	sh scripts/with-sim.sh $(SIM_LUA) -- sh spec/nginx/run.sh $(LUA) $(NGX_ROOT)
+
+# The core's specs on a clang ASan + UBSan build of the core (LSan reports leaks at exit).
+ASAN_CORE := build/asan-$(LUA)/idcloudhost/core.so
+asan: deps
+	@mkdir -p $(dir $(ASAN_CORE))
+	clang -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	  -shared-libasan $(WARN) -fPIC -shared $$(pkg-config --cflags $(LUA_PC) libcurl zlib) \
+	  -o $(ASAN_CORE) $(SRC) $$(pkg-config --libs libcurl zlib)
+	LD_PRELOAD=$$(clang -print-file-name=libclang_rt.asan-x86_64.so) \
+	  LUA_CPATH='$(CURDIR)/build/asan-$(LUA)/?.so;;' UBSAN_OPTIONS=print_stacktrace=1 \
+	  $(LUA) $(BUSTED) spec/core_spec.lua spec/core_tls_spec.lua
+
+# libFuzzer on the code that reads a server's bytes (src/fuzz/answer_fuzz.c), for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@mkdir -p build/fuzz/corpus
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	  $$(pkg-config --cflags $(LUA_PC) libcurl zlib) -o build/fuzz/answer_fuzz \
+	  src/fuzz/answer_fuzz.c src/buffer.c src/codes.c $$(pkg-config --libs $(LUA_PC) libcurl zlib)
+	build/fuzz/answer_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build/fuzz/corpus
 
 clean:
 	rm -rf build

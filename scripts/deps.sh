@@ -29,8 +29,9 @@ case "$lua" in
   lua5.3) pkgs="lua5.3 liblua5.3-dev" ;;
   *)      pkgs="$lua lib$lua-dev" ;;
 esac
-# lua-http (the simulator) is packaged for Lua 5.1 to 5.3 only.
-pkgs="$pkgs $sim lua-http lua-cjson lua-busted lua-check libcurl4-openssl-dev ca-certificates pkg-config gcc make $extra"
+# lua-http (the simulator) is packaged for Lua 5.1 to 5.3 only.  zlib1g-dev: the core
+# inflates gzip itself; openssl and lua-posix: the core's TLS and connect-timeout specs.
+pkgs="$pkgs $sim lua-http lua-cjson lua-busted lua-check libcurl4-openssl-dev zlib1g-dev ca-certificates pkg-config gcc make openssl lua-posix $extra"
 missing=
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"

@@ -8,21 +8,34 @@
 
 #define BUFFER_MIN	256
 
+int buffer_reserve(buffer *b, size_t n, size_t max) {
+  size_t cap, need;
+  char *data;
+  if (n <= b->cap - b->len) return 0;
+  if (n > (size_t)-1 - b->len) return -1;  /* size_t overflow */
+  need = b->len + n;
+  cap = b->cap ? b->cap : BUFFER_MIN;
+  while (cap < need)  /* double, but never past SIZE_MAX */
+    cap = cap > (size_t)-1 / 2 ? need : cap * 2;
+  /* a body cap bounds the memory too: no doubling past it */
+  if (max > 0 && cap > max) cap = need > max ? need : max;
+  data = (char *)realloc(b->data, cap);
+  if (data == NULL) return -1;
+  b->data = data;
+  b->cap = cap;
+  return 0;
+}
+
 int buffer_add(buffer *b, const void *p, size_t n) {
-  if (n > b->cap - b->len) {
-    size_t cap = b->cap ? b->cap : BUFFER_MIN;
-    char *data;
-    if (n > (size_t)-1 - b->len) return -1;  /* size_t overflow */
-    while (cap - b->len < n)  /* double, but never past SIZE_MAX */
-      cap = cap > (size_t)-1 / 2 ? b->len + n : cap * 2;
-    data = (char *)realloc(b->data, cap);
-    if (data == NULL) return -1;
-    b->data = data;
-    b->cap = cap;
-  }
+  if (buffer_reserve(b, n, 0) != 0) return -1;
   if (n > 0) memcpy(b->data + b->len, p, n);
   b->len += n;
   return 0;
+}
+
+void buffer_reset(buffer *b, size_t keep) {
+  if (b->cap > keep) buffer_free(b);
+  b->len = 0;
 }
 
 void buffer_free(buffer *b) {

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zlib.h>
+
 #include "clock.h"
 #include "session.h"
 
@@ -70,8 +72,15 @@ static size_t fmtnumber(lua_State *L, int idx, char *buf, const char *key) {
       luaL_error(L, "form: field '%s' is not a finite number", key);
     if (d >= -TWO63 && d < TWO63 && (double)(long long)d == d)
       n = snprintf(buf, sizeof ((field *)0)->num, "%lld", (long long)d);
-    else
-      n = snprintf(buf, sizeof ((field *)0)->num, "%.14g", d);
+    else {
+      /* The fewest digits that read back as d: "0.1" stays 0.1, and an amount
+         never loses a cent to %.14g.  encode.lua's number() is the same rule. */
+      int p;
+      for (p = 14; p <= 17; p++) {
+        n = snprintf(buf, sizeof ((field *)0)->num, "%.*g", p, d);
+        if (p == 17 || strtod(buf, NULL) == d) break;
+      }
+    }
   }
   return n > 0 ? (size_t)n : 0;
 }
@@ -150,6 +159,7 @@ static int core_form(lua_State *L) {
 
 /* ---- module ---- */
 
+/* One more entry is due here: json (src/json.c). */
 static const luaL_Reg core_funcs[] = {
   {"escape", core_escape},
   {"form", core_form},
@@ -158,6 +168,29 @@ static const luaL_Reg core_funcs[] = {
   {"sleep", idc_lsleep},
   {NULL, NULL}
 };
+
+/*
+** "libcurl/7.88.1 OpenSSL/3.0.19 zlib/1.2.13 nghttp2/1.52.0": what carries
+** our bytes.  Not curl_version(): it initializes LDAP and SASL to name
+** them, memory that is lost when the module is unloaded.
+*/
+static void pushversion(lua_State *L, const curl_version_info_data *v) {
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  luaL_addstring(&b, "libcurl/");
+  luaL_addstring(&b, v != NULL ? v->version : "?");
+  if (v != NULL && v->ssl_version != NULL) {
+    luaL_addchar(&b, ' ');
+    luaL_addstring(&b, v->ssl_version);
+  }
+  luaL_addstring(&b, " zlib/");
+  luaL_addstring(&b, zlibVersion());  /* the one gunzip runs on */
+  if (v != NULL && v->age >= CURLVERSION_FIFTH && v->nghttp2_version != NULL) {
+    luaL_addstring(&b, " nghttp2/");
+    luaL_addstring(&b, v->nghttp2_version);
+  }
+  luaL_pushresult(&b);
+}
 
 LUALIB_API int luaopen_idcloudhost_core(lua_State *L) {
   /* curl_global_init is process-wide: once, for every Lua state */
@@ -172,9 +205,11 @@ LUALIB_API int luaopen_idcloudhost_core(lua_State *L) {
   }
   session_register(L);
   compat_newlib(L, core_funcs);
+  /* libcurl's, not the SDK's: the SDK's version is the Lua side's */
   v = curl_version_info(CURLVERSION_NOW);
-  lua_pushfstring(L, "idcloudhost.core %s; libcurl/%s", IDC_VERSION,
-                  v != NULL ? v->version : "?");
+  lua_pushstring(L, v != NULL ? v->version : "?");
+  lua_setfield(L, -2, "curl_version");
+  pushversion(L, v);
   lua_setfield(L, -2, "version");
   return 1;
 }

@@ -1,58 +1,37 @@
 /*
 ** multi.c: queued transfers on the session's multi handle, for batches
-** driven from Lua (coroutines): send queues, perform advances and reaps.
+** driven from Lua (coroutines): send queues, perform advances and names
+** the transfers that finished, result hands over an outcome.
 */
 #include "clock.h"
 #include "session.h"
 
-#define IDLE_MAX	16	/* spare easy handles kept per session */
-
-static void recycle(session *s, xfer *x) {
-  if (s->nidle >= IDLE_MAX) {
-    xfer_free(x);
-    return;
-  }
-  xfer_release(x);
-  x->next = s->idle;
-  s->idle = x;
-  s->nidle++;
-}
-
-static int fail(lua_State *L, const char *msg) {
-  lua_pushnil(L);
-  lua_pushstring(L, msg);
-  return 2;
-}
-
-/* session:send(method, url, headers, body, opts) -> id | nil, message */
+/* session:send(req) -> id | nil, "NAME: message", "NAME" */
 static int session_send(lua_State *L) {
   session *s = session_check(L, 1);
   xfer_req r;
   xfer *x;
-  CURLcode rc;
   CURLMcode mc;
+  int n;
   xfer_checkreq(L, 2, &r);
   if (s->multi == NULL && (s->multi = curl_multi_init()) == NULL)
-    return fail(L, "cannot create a curl multi handle");
-  if (s->idle != NULL) {
-    x = s->idle;
-    s->idle = x->next;
-    s->nidle--;
-  }
-  else if ((x = xfer_new()) == NULL)
-    return fail(L, curl_easy_strerror(CURLE_OUT_OF_MEMORY));
-  /* listed before xfer_setup can raise, so that close() finds it */
-  x->next = s->active;
+    return xfer_pusherr(L, CURLE_OUT_OF_MEMORY, "cannot create a multi handle");
+  if ((x = xfer_new()) == NULL)
+    return xfer_pusherr(L, CURLE_OUT_OF_MEMORY, "out of memory");
+  x->next = s->active;  /* listed before xfer_start can raise */
   s->active = x;
-  if ((rc = xfer_setup(L, x, &s->conf, &r)) != CURLE_OK) {
+  if (xfer_start(L, x, &s->conf, &r) != CURLE_OK) {
+    n = xfer_push(L, x);  /* while listed: pushing can raise too */
     session_unlink(&s->active, x);
-    recycle(s, x);
-    return fail(L, curl_easy_strerror(rc));
+    xfer_free(x);
+    return n;
   }
   if ((mc = curl_multi_add_handle(s->multi, x->easy)) != CURLM_OK) {
     session_unlink(&s->active, x);
-    recycle(s, x);
-    return fail(L, curl_multi_strerror(mc));
+    xfer_free(x);
+    if (mc == CURLM_OUT_OF_MEMORY)
+      return xfer_pusherr(L, CURLE_OUT_OF_MEMORY, curl_multi_strerror(mc));
+    return luaL_error(L, "send: %s", curl_multi_strerror(mc));
   }
   x->id = ++s->last_id;
   s->pending++;
@@ -61,18 +40,16 @@ static int session_send(lua_State *L) {
 }
 
 /*
-** Append {id=, status=, body=, headers=} or {id=, error=, code=} to the
-** table on top for every finished transfer; n entries so far.  An entry is
-** built while its transfer is still listed, so a memory error leaves
-** nothing unreachable.
+** Move every finished transfer from active to done, appending its id to
+** the table on top; n ids so far.  A transfer is moved before its id is
+** pushed, so a memory error leaves nothing unreachable.
 */
 static int reap(lua_State *L, session *s, int n) {
   CURLMsg *m;
   int left;
   while ((m = curl_multi_info_read(s->multi, &left)) != NULL) {
     CURL *easy = m->easy_handle;  /* m dies with curl_multi_remove_handle */
-    CURLcode result = m->data.result;
-    CURLMcode mc;
+    CURLcode rc = m->data.result;
     char *priv = NULL;
     xfer *x;
     if (m->msg != CURLMSG_DONE) continue;
@@ -80,33 +57,22 @@ static int reap(lua_State *L, session *s, int n) {
         priv == NULL)
       return luaL_error(L, "perform: finished transfer has no owner");
     x = (xfer *)priv;
-    lua_createtable(L, 0, 4);
-    lua_pushinteger(L, x->id);
-    lua_setfield(L, -2, "id");
-    xfer_pushresult(L, x, result);
-    if (lua_isnil(L, -3)) {
-      lua_setfield(L, -4, "code");
-      lua_setfield(L, -3, "error");
-      lua_pop(L, 1);
-    }
-    else {
-      lua_setfield(L, -4, "headers");
-      lua_setfield(L, -3, "body");
-      lua_setfield(L, -2, "status");
-    }
-    lua_rawseti(L, -2, ++n);
-    if ((mc = curl_multi_remove_handle(s->multi, easy)) != CURLM_OK)
-      return luaL_error(L, "perform: %s", curl_multi_strerror(mc));
+    /* a failure is ignored: curl_easy_cleanup in xfer_end detaches anyway */
+    (void)curl_multi_remove_handle(s->multi, easy);
     s->pending--;
+    xfer_end(x, rc, 0);
     session_unlink(&s->active, x);
-    recycle(s, x);
+    x->next = s->done;
+    s->done = x;
+    lua_pushinteger(L, x->id);
+    lua_rawseti(L, -2, ++n);
   }
   return n;
 }
 
 /*
-** session:perform([wait]) -> array of finished transfers.  Blocks for at
-** most wait seconds, and only until at least one transfer finished.
+** session:perform([wait]) -> array of the ids that finished.  Blocks for
+** at most wait seconds (default 0: never), and only until one finished.
 */
 static int session_perform(lua_State *L) {
   session *s = session_check(L, 1);
@@ -140,37 +106,63 @@ static int session_perform(lua_State *L) {
   return 1;
 }
 
-/* session:pending() -> transfers sent and not yet returned by perform */
+/*
+** session:result(id) -> res | nil, "NAME: message", "NAME", exactly as
+** request() would answer; the transfer is forgotten afterwards.
+*/
+static int session_result(lua_State *L) {
+  session *s = session_check(L, 1);
+  lua_Integer id = luaL_checkinteger(L, 2);
+  xfer *x = s->done;
+  int n;
+  while (x != NULL && x->id != id) x = x->next;
+  if (x == NULL) return luaL_argerror(L, 2, "not a finished transfer");
+  n = xfer_push(L, x);  /* while listed: pushing can raise */
+  session_unlink(&s->done, x);
+  xfer_free(x);
+  return n;
+}
+
+/* session:pending() -> transfers sent and not yet named by perform */
 static int session_pending(lua_State *L) {
   session *s = (session *)luaL_checkudata(L, 1, SESSION_MT);
   lua_pushinteger(L, s->closed ? 0 : s->pending);
   return 1;
 }
 
-/* session:cancel(id) -> true if that transfer was still pending */
+/*
+** session:cancel(id) -> true if that transfer was pending or finished and
+** not yet collected: it is dropped either way.
+*/
 static int session_cancel(lua_State *L) {
   session *s = (session *)luaL_checkudata(L, 1, SESSION_MT);
   lua_Integer id = luaL_checkinteger(L, 2);
   xfer *x;
-  for (x = s->closed ? NULL : s->active; x != NULL; x = x->next) {
-    if (x->id == id && id > 0) {
-      CURLMcode mc = curl_multi_remove_handle(s->multi, x->easy);
-      if (mc != CURLM_OK)
-        return luaL_error(L, "cancel: %s", curl_multi_strerror(mc));
-      s->pending--;
-      session_unlink(&s->active, x);
-      recycle(s, x);
-      lua_pushboolean(L, 1);
-      return 1;
-    }
+  if (s->closed || id <= 0) {
+    lua_pushboolean(L, 0);
+    return 1;
   }
-  lua_pushboolean(L, 0);
+  for (x = s->active; x != NULL && x->id != id; x = x->next) ;
+  if (x != NULL) {
+    CURLMcode mc = curl_multi_remove_handle(s->multi, x->easy);
+    if (mc != CURLM_OK)
+      return luaL_error(L, "cancel: %s", curl_multi_strerror(mc));
+    s->pending--;
+    session_unlink(&s->active, x);
+  }
+  else {
+    for (x = s->done; x != NULL && x->id != id; x = x->next) ;
+    if (x != NULL) session_unlink(&s->done, x);
+  }
+  if (x != NULL) xfer_free(x);
+  lua_pushboolean(L, x != NULL);
   return 1;
 }
 
 const luaL_Reg session_multi_methods[] = {
   {"send", session_send},
   {"perform", session_perform},
+  {"result", session_result},
   {"pending", session_pending},
   {"cancel", session_cancel},
   {NULL, NULL}

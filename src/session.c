@@ -1,6 +1,6 @@
 /*
-** session.c: the session userdata (options, share handle, life cycle) and
-** the synchronous session:request.
+** session.c: the session userdata (options, template handle, share handle,
+** life cycle) and the synchronous session:request.
 */
 #include <stdlib.h>
 #include <string.h>
@@ -22,43 +22,90 @@ void session_unlink(xfer **list, xfer *x) {
 
 /* ---- options ---- */
 
-/* opts[name] as a malloc'd copy in *dst; the userdata's __gc frees it. */
-static void optstring(lua_State *L, const char *name, char **dst) {
+typedef struct opts {
+  const char *ca_file, *proxy;	/* strings on the stack */
+  int insecure;
+  long connect_ms;		/* -1: libcurl's */
+  double max_body;		/* 0: no cap */
+} opts;
+
+static const char *const optnames[] = {
+  "ca_file", "insecure", "proxy", "connect_timeout", "max_body", NULL
+};
+
+/* An unknown name is a mistake (a typo, or an option that moved to the
+   request, like timeout): say so rather than ignore it. */
+static void checknames(lua_State *L) {
+  lua_pushnil(L);
+  while (lua_next(L, 1)) {
+    const char *const *o = optnames;
+    if (lua_type(L, -2) != LUA_TSTRING)
+      luaL_argerror(L, 1, lua_pushfstring(L, "option names must be strings "
+                    "(got %s)", luaL_typename(L, -2)));
+    while (*o != NULL && strcmp(*o, lua_tostring(L, -2)) != 0) o++;
+    if (*o == NULL)
+      luaL_argerror(L, 1, lua_pushfstring(L, "unknown option '%s'",
+                                          lua_tostring(L, -2)));
+    lua_pop(L, 1);
+  }
+}
+
+/* opts[name] as a string without NUL, or NULL; left on the stack. */
+static const char *optstring(lua_State *L, const char *name) {
   size_t len;
   const char *v;
   lua_getfield(L, 1, name);
-  if (!lua_isnil(L, -1)) {
-    if (lua_type(L, -1) != LUA_TSTRING)
-      luaL_argerror(L, 1, lua_pushfstring(L, "'%s' must be a string (got %s)",
-                                          name, luaL_typename(L, -1)));
-    v = lua_tolstring(L, -1, &len);
-    if (strlen(v) != len)
-      luaL_argerror(L, 1, lua_pushfstring(L, "'%s' contains a NUL byte", name));
-    if ((*dst = (char *)malloc(len + 1)) == NULL)
-      luaL_error(L, "session: out of memory");
-    memcpy(*dst, v, len + 1);
-  }
-  lua_pop(L, 1);
+  if (lua_isnil(L, -1)) return NULL;
+  if (lua_type(L, -1) != LUA_TSTRING)
+    luaL_argerror(L, 1, lua_pushfstring(L, "'%s' must be a string (got %s)",
+                                        name, luaL_typename(L, -1)));
+  v = lua_tolstring(L, -1, &len);
+  if (strlen(v) != len)
+    luaL_argerror(L, 1, lua_pushfstring(L, "'%s' contains a NUL byte", name));
+  return v;
 }
 
-static void optms(lua_State *L, const char *name, long *dst) {
-  lua_getfield(L, 1, name);
-  if (!lua_isnil(L, -1)) *dst = xfer_checkms(L, -1, 1, name);
-  lua_pop(L, 1);
-}
-
-static void readopts(lua_State *L, xfer_conf *c) {
-  optms(L, "timeout", &c->timeout_ms);
-  optms(L, "connect_timeout", &c->connect_timeout_ms);
-  optstring(L, "user_agent", &c->user_agent);
-  optstring(L, "ca_file", &c->ca_file);
-  optstring(L, "proxy", &c->proxy);
+static void readopts(lua_State *L, opts *o) {
+  checknames(L);
+  o->ca_file = optstring(L, "ca_file");
+  o->proxy = optstring(L, "proxy");
   lua_getfield(L, 1, "insecure");
-  if (!lua_isnil(L, -1) && lua_type(L, -1) != LUA_TBOOLEAN)
+  if (!lua_isnil(L, -1) && !lua_isboolean(L, -1))
     luaL_argerror(L, 1, lua_pushfstring(L, "'insecure' must be a boolean "
                                         "(got %s)", luaL_typename(L, -1)));
-  c->insecure = lua_toboolean(L, -1);
-  lua_pop(L, 1);
+  o->insecure = lua_toboolean(L, -1);
+  lua_getfield(L, 1, "connect_timeout");
+  if (!lua_isnil(L, -1)) o->connect_ms = xfer_checkms(L, -1, 1, "connect_timeout");
+  lua_getfield(L, 1, "max_body");
+  if (!lua_isnil(L, -1)) {
+    if (lua_type(L, -1) != LUA_TNUMBER || !(lua_tonumber(L, -1) >= 0))
+      luaL_argerror(L, 1, lua_pushfstring(L, "'max_body' must be a number of "
+                    "bytes >= 0 (got %s)", lua_type(L, -1) == LUA_TNUMBER
+                    ? "a negative number or nan" : luaL_typename(L, -1)));
+    o->max_body = lua_tonumber(L, -1);
+  }
+}
+
+#define SETOPT(opt, val) \
+  do { if ((rc = curl_easy_setopt(t, opt, val)) != CURLE_OK) return rc; } while (0)
+
+/*
+** The template every transfer of the session duplicates: everything that
+** does not change per request is set here, once.  libcurl copies the
+** strings, so the options table need not outlive this call.
+*/
+static CURLcode configure(CURL *t, const opts *o) {
+  CURLcode rc = xfer_template(t);
+  if (rc != CURLE_OK) return rc;
+  SETOPT(CURLOPT_SSL_VERIFYPEER, o->insecure ? 0L : 1L);
+  SETOPT(CURLOPT_SSL_VERIFYHOST, o->insecure ? 0L : 2L);
+  if (o->ca_file != NULL) SETOPT(CURLOPT_CAINFO, o->ca_file);
+  if (o->proxy != NULL) SETOPT(CURLOPT_PROXY, o->proxy);
+  if (o->connect_ms >= 0) SETOPT(CURLOPT_CONNECTTIMEOUT_MS, o->connect_ms);
+  /* refuses a Content-Length over the cap before any of the body comes;
+     the body callbacks count what actually arrives */
+  if (o->max_body > 0) SETOPT(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_body);
+  return CURLE_OK;
 }
 
 static void share(lua_State *L, CURLSH *sh, curl_lock_data what,
@@ -70,19 +117,29 @@ static void share(lua_State *L, CURLSH *sh, curl_lock_data what,
 }
 
 /*
-** The userdata exists, with its __gc, before any C resource does: every
-** error raised from here on leaves the allocations to the collector.
+** core.session([opts]).  The userdata exists, with its __gc, before any C
+** resource does: every error raised from there on leaves the allocations
+** to the collector.
 */
 int session_new(lua_State *L) {
+  opts o = {NULL, NULL, 0, -1, 0};
   session *s;
-  if (!lua_isnoneornil(L, 1)) luaL_checktype(L, 1, LUA_TTABLE);
+  CURLcode rc;
+  lua_settop(L, 1);
+  if (!lua_isnil(L, 1)) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    readopts(L, &o);
+  }
+  if (o.max_body >= 4503599627370496.0) o.max_body = 0;  /* 2^52: no cap */
   s = (session *)lua_newuserdata(L, sizeof *s);
   memset(s, 0, sizeof *s);
-  s->conf.timeout_ms = 60000;
-  s->conf.connect_timeout_ms = 10000;
   luaL_getmetatable(L, SESSION_MT);
   lua_setmetatable(L, -2);
-  if (lua_istable(L, 1)) readopts(L, &s->conf);
+  s->conf.max_body = (size_t)o.max_body;
+  if ((s->conf.tmpl = curl_easy_init()) == NULL)
+    return luaL_error(L, "session: curl_easy_init failed");
+  if ((rc = configure(s->conf.tmpl, &o)) != CURLE_OK)
+    return luaL_error(L, "session: %s", curl_easy_strerror(rc));
   if ((s->conf.share = curl_share_init()) == NULL)
     return luaL_error(L, "session: curl_share_init failed");
   share(L, s->conf.share, CURL_LOCK_DATA_DNS, "DNS cache");
@@ -110,21 +167,20 @@ static int session_close(lua_State *L) {
   s->closed = 1;
   /* Removal failures are ignored: curl_easy_cleanup detaches anyway. */
   for (x = s->active; x != NULL && s->multi != NULL; x = x->next)
-    (void)curl_multi_remove_handle(s->multi, x->easy);
+    if (x->easy != NULL) (void)curl_multi_remove_handle(s->multi, x->easy);
   freelist(s->active);
-  freelist(s->idle);
+  freelist(s->done);
   if (s->sync != NULL) xfer_free(s->sync);
-  s->active = s->idle = s->sync = NULL;
-  s->pending = s->nidle = 0;
+  s->active = s->done = s->sync = NULL;
+  s->pending = 0;
   if (s->multi != NULL) (void)curl_multi_cleanup(s->multi);
-  s->multi = NULL;
+  if (s->syncm != NULL) (void)curl_multi_cleanup(s->syncm);
+  s->multi = s->syncm = NULL;
+  if (s->conf.tmpl != NULL) curl_easy_cleanup(s->conf.tmpl);
+  s->conf.tmpl = NULL;
   /* CURLSHE_IN_USE would mean an easy handle survived: leak, not crash */
   if (s->conf.share != NULL) (void)curl_share_cleanup(s->conf.share);
   s->conf.share = NULL;
-  free(s->conf.user_agent);
-  free(s->conf.ca_file);
-  free(s->conf.proxy);
-  s->conf.user_agent = s->conf.ca_file = s->conf.proxy = NULL;
   return 0;
 }
 
@@ -135,24 +191,64 @@ static int session_tostring(lua_State *L) {
   return 1;
 }
 
-/* session:request(method, url, headers, body, opts) */
+/* A multi handle's failure as the transfer's: a name Lua can key on. */
+static CURLcode multifail(xfer *x, CURLMcode mc) {
+  x->failmsg = curl_multi_strerror(mc);
+  if (mc == CURLM_OUT_OF_MEMORY) return CURLE_OUT_OF_MEMORY;
+#if LIBCURL_VERSION_NUM >= 0x075400
+  if (mc == CURLM_UNRECOVERABLE_POLL) return CURLE_UNRECOVERABLE_POLL;
+#endif
+  return CURLE_FAILED_INIT;
+}
+
+/*
+** Run x to its end on the session's own multi handle: what
+** curl_easy_perform does, without the multi handle it would create and
+** destroy around every transfer of a fresh easy handle (a socketpair and
+** hash tables: about as much as the request itself to a local server).
+*/
+static CURLcode run(session *s, xfer *x) {
+  CURLMcode mc;
+  CURLMsg *m;
+  CURLcode rc = CURLE_OK;
+  int running = 1, left;
+  if (s->syncm == NULL && (s->syncm = curl_multi_init()) == NULL)
+    return CURLE_OUT_OF_MEMORY;
+  if ((mc = curl_multi_add_handle(s->syncm, x->easy)) != CURLM_OK)
+    return multifail(x, mc);
+  while ((mc = curl_multi_perform(s->syncm, &running)) == CURLM_OK && running > 0)
+#if LIBCURL_VERSION_NUM >= 0x074200
+    if ((mc = curl_multi_poll(s->syncm, NULL, 0, 1000, NULL)) != CURLM_OK) break;
+#else
+    if ((mc = curl_multi_wait(s->syncm, NULL, 0, 1000, NULL)) != CURLM_OK) break;
+#endif
+  if (mc != CURLM_OK) rc = multifail(x, mc);
+  else
+    while ((m = curl_multi_info_read(s->syncm, &left)) != NULL)
+      if (m->msg == CURLMSG_DONE) rc = m->data.result;
+  (void)curl_multi_remove_handle(s->syncm, x->easy);  /* cleanup detaches anyway */
+  return rc;
+}
+
+/*
+** session:request(req) -> res | nil, "NAME: message", "NAME".  A fresh
+** duplicate of the template per request: libcurl 7.88 keeps state of the
+** previous transfer on a reused handle (a pointer to its last header,
+** freed: a folded first header line of the next answer wrote through it).
+** The answer buffers are the session's, reused.
+*/
 static int session_request(lua_State *L) {
   session *s = session_check(L, 1);
   xfer_req r;
-  CURLcode rc;
-  int n;
+  xfer *x;
   xfer_checkreq(L, 2, &r);
-  if (s->sync == NULL && (s->sync = xfer_new()) == NULL) {
-    lua_pushnil(L);
-    lua_pushstring(L, curl_easy_strerror(CURLE_OUT_OF_MEMORY));
-    lua_pushinteger(L, CURLE_OUT_OF_MEMORY);
-    return 3;
-  }
-  rc = xfer_setup(L, s->sync, &s->conf, &r);
-  if (rc == CURLE_OK) rc = curl_easy_perform(s->sync->easy);
-  n = xfer_pushresult(L, s->sync, rc);
-  xfer_release(s->sync);  /* do not keep the body around */
-  return n;
+  if (s->sync == NULL && (s->sync = xfer_new()) == NULL)
+    return xfer_pusherr(L, CURLE_OUT_OF_MEMORY, "out of memory");
+  x = s->sync;
+  xfer_reset(x);
+  if (xfer_start(L, x, &s->conf, &r) == CURLE_OK)
+    xfer_end(x, run(s, x), 1);
+  return xfer_push(L, x);
 }
 
 static const luaL_Reg session_methods[] = {

@@ -10,12 +10,12 @@
 #define SESSION_MT	"idcloudhost.session"
 
 typedef struct session {
-  xfer_conf conf;		/* conf.share: DNS, TLS sessions, connections */
+  xfer_conf conf;		/* template, share, cap: fixed at creation */
   CURLM *multi;			/* created by the first send */
-  xfer *sync;			/* the handle request() reuses */
-  xfer *active;			/* transfers in the multi handle */
-  xfer *idle;			/* finished multi handles kept for reuse */
-  int nidle;
+  CURLM *syncm;			/* request()'s, created by the first request */
+  xfer *sync;			/* request()'s buffers, reused */
+  xfer *active;			/* queued transfers, in the multi handle */
+  xfer *done;			/* finished, waiting for result() */
   int pending;			/* transfers in the multi handle */
   lua_Integer last_id;
   int closed;

@@ -1,58 +1,70 @@
 /*
-** xfer.h: one HTTP transfer on a libcurl easy handle.  The same code drives
-** session:request (curl_easy_perform) and session:send (the multi handle).
+** xfer.h: one HTTP transfer, run on a duplicate of the session's template
+** easy handle.  The same code drives session:request (curl_easy_perform)
+** and session:send (the multi handle).
 */
 #ifndef IDC_XFER_H
 #define IDC_XFER_H
 
 #include <curl/curl.h>
+#include <zlib.h>
 
 #include "compat.h"
 #include "buffer.h"
 
-#define IDC_VERSION	"0.1"
-#define IDC_USERAGENT	"idcloudhost-lua/" IDC_VERSION
-
-/* Session-wide settings, re-applied to a handle before every transfer. */
+/* Fixed for the life of a session. */
 typedef struct xfer_conf {
-  CURLSH *share;
-  long timeout_ms;
-  long connect_timeout_ms;
-  char *user_agent;		/* NULL: IDC_USERAGENT */
-  char *ca_file;
-  char *proxy;
-  int insecure;
+  CURL *tmpl;			/* configured once, duplicated per transfer */
+  CURLSH *share;		/* DNS, TLS sessions, connections */
+  size_t max_body;		/* bytes after decompression; 0: no cap */
 } xfer_conf;
 
-/* One request, read from the Lua stack by xfer_checkreq. */
+/* One request, validated off the Lua stack by xfer_checkreq. */
 typedef struct xfer_req {
   const char *method;
   const char *url;
   const char *body;		/* NULL: no body */
   size_t bodylen;
   int headers;			/* stack index of the headers table; 0: none */
-  long timeout_ms;		/* -1: the session's */
+  size_t nhdr;			/* header lines to send, ours included */
+  size_t hdrlen;		/* their bytes, NULs included */
+  int expect, acceptenc;	/* the caller set Expect / Accept-Encoding */
+  long timeout_ms;
+  long connect_ms;		/* -1: the session's */
+  int fresh;
 } xfer_req;
 
 typedef struct xfer {
-  CURL *easy;
-  struct curl_slist *hdrs;	/* the easy handle points into it */
+  CURL *easy;			/* the duplicate, only while the transfer runs */
   struct xfer *next;		/* link in a session list */
-  lua_Integer id;		/* > 0 while in a multi handle */
+  lua_Integer id;		/* > 0 once queued */
+  char *sec;			/* header list, header lines, body: wiped */
+  size_t seclen, seccap;
   buffer body;
   buffer head;			/* "name: value\n" lines of the final response */
-  int oom;			/* a callback ran out of memory */
+  z_stream *z;			/* a gzip body being inflated */
+  size_t max_body;
+  long status;
+  CURLcode rc;			/* libcurl's result */
+  CURLcode fail;		/* our own verdict, if any: wins over rc */
+  const char *failmsg;
+  unsigned char state;		/* where the answer is: see on_header */
+  unsigned char enc;		/* Content-Encoding of the final response */
+  unsigned char zend;		/* the gzip stream ended */
+  unsigned char sent;		/* bytes of the request went out */
   char err[CURL_ERROR_SIZE];
 } xfer;
 
-IDC_HIDDEN xfer *xfer_new(void);
-IDC_HIDDEN void xfer_free(xfer *x);
-IDC_HIDDEN void xfer_release(xfer *x);
-IDC_HIDDEN long xfer_checkms(lua_State *L, int idx, int arg,
-                             const char *name);
+IDC_HIDDEN long xfer_checkms(lua_State *L, int idx, int arg, const char *name);
 IDC_HIDDEN void xfer_checkreq(lua_State *L, int arg, xfer_req *r);
-IDC_HIDDEN CURLcode xfer_setup(lua_State *L, xfer *x, const xfer_conf *c,
-                    const xfer_req *r);
-IDC_HIDDEN int xfer_pushresult(lua_State *L, xfer *x, CURLcode rc);
+IDC_HIDDEN xfer *xfer_new(void);
+IDC_HIDDEN CURLcode xfer_start(lua_State *L, xfer *x, const xfer_conf *c,
+                               const xfer_req *r);
+IDC_HIDDEN void xfer_end(xfer *x, CURLcode rc, int keep);
+IDC_HIDDEN int xfer_push(lua_State *L, xfer *x);
+IDC_HIDDEN int xfer_pusherr(lua_State *L, CURLcode rc, const char *msg);
+IDC_HIDDEN CURLcode xfer_template(CURL *t);
+IDC_HIDDEN void xfer_reset(xfer *x);
+IDC_HIDDEN void xfer_free(xfer *x);
 
 #endif
