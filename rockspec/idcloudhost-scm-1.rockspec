@@ -63,8 +63,8 @@ build = {
     ["idcloudhost.vms"] = "lua/idcloudhost/vms.lua",
     ["idcloudhost.wait"] = "lua/idcloudhost/wait.lua",
     ["idcloudhost.core"] = {
-      sources = { "src/buffer.c", "src/clock.c", "src/core.c", "src/multi.c", "src/session.c", "src/xfer.c" },
-      libraries = { "curl" },
+      sources = { "src/buffer.c", "src/clock.c", "src/codes.c", "src/core.c", "src/multi.c", "src/session.c", "src/xfer.c" },
+      libraries = { "curl", "z" },
       incdirs = { "$(CURL_INCDIR)" },
       libdirs = { "$(CURL_LIBDIR)" },
     },

@@ -20,7 +20,7 @@ local TWO63 = 2 ^ 63
 function encode.number(n)
   if n ~= n or n == math.huge or n == -math.huge then return nil end
   if math.type and math.type(n) == "integer" then return string.format("%d", n) end
-  if n == math.floor(n) and n > -TWO63 and n < TWO63 then
+  if n == math.floor(n) and n >= -TWO63 and n < TWO63 then
     if n == 0 then return "0" end
     return string.format("%.0f", n)
   end
