@@ -180,6 +180,31 @@ static int encoding(const buffer *b) {
   return n > 1 ? E_BAD : enc;  /* stacked codings: nothing we asked for */
 }
 
+#define BADLEN "the answer's Content-Length is malformed or given twice with two values"
+
+/*
+** 0 for a Content-Length line that libcurl would read leniently: "12abc"
+** (read as 12, the rest left on the connection for the next answer) or two
+** different values (libcurl takes the last): the body's end is then the
+** server's word against itself, the stuff of response smuggling.
+*/
+static int contentlength(xfer *x, char *p, char *nl) {
+  char *ne, *v, *ve, *c;
+  curl_off_t n = 0;
+  if (!splitline(p, nl, &ne, &v, &ve) ||
+      !ieq(p, (size_t)(ne - p), "content-length"))
+    return 1;
+  if (v == ve) return 0;
+  for (c = v; c < ve; c++) {
+    if (*c < '0' || *c > '9' || n > (CURL_OFF_T_C(0x7fffffffffffffff) - 9) / 10) return 0;
+    n = n * 10 + (*c - '0');
+  }
+  if (x->haslen && x->clen != n) return 0;
+  x->haslen = 1;
+  x->clen = n;
+  return 1;
+}
+
 /*
 ** libcurl hands over one complete header line per call, status lines of
 ** interim (1xx) and proxy CONNECT answers included: a status line starts
@@ -195,6 +220,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud) {
       x->head.len = 0;
       x->state = S_HEAD;
       x->enc = E_NONE;
+      x->haslen = 0;
     }
     return len;
   }
@@ -213,6 +239,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud) {
   }
   if (buffer_add(&x->head, p, l) != 0 || buffer_add(&x->head, "\n", 1) != 0)
     return oom(x);
+  if (!contentlength(x, p, p + l)) return fail(x, CURLE_WEIRD_SERVER_REPLY, BADLEN);
   return len;
 }
 
@@ -514,7 +541,7 @@ void xfer_reset(xfer *x) {
   x->failmsg = NULL;
   x->state = S_START;
   x->enc = E_NONE;
-  x->zend = x->sent = 0;
+  x->zend = x->sent = x->haslen = 0;
   x->err[0] = '\0';
 }
 

@@ -52,6 +52,8 @@ typedef struct xfer {
   unsigned char enc;		/* Content-Encoding of the final response */
   unsigned char zend;		/* the gzip stream ended */
   unsigned char sent;		/* bytes of the request went out */
+  unsigned char haslen;		/* a Content-Length was read: clen */
+  curl_off_t clen;
   char err[CURL_ERROR_SIZE];
 } xfer;
 

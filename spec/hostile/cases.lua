@@ -147,7 +147,8 @@ case { name = "header_no_colon", serve = answer(200, { JSON, "ThisLineHasNoColon
 case { name = "header_huge", serve = function(s)
     s:send(head(200, { JSON, "X-Huge: " .. ("h"):rep(1048576), "Content-Length: " .. #C.VM }) .. C.VM)
     return true
-  end, want = { kind = "network", seen = 2 } }
+  end, want = { kind = "network", seen = 1 },
+  why = "libcurl 7.88 refuses a header line over 100 KB as OUT_OF_MEMORY: not asked again, the same answer would come" }
 case { name = "headers_many", serve = function(s)
     local lines = { JSON, "Content-Length: " .. #C.VM }
     for i = 1, 128 do lines[#lines + 1] = "X-Many-" .. i .. ": " .. ("m"):rep(8192) end
