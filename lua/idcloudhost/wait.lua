@@ -244,18 +244,12 @@ function wait.board(client, methods)
   return board_of(client._shared, runtime.current(), client.location, resource.meta(methods))
 end
 
--- The longest a list call can take with the client's retries (so a lead that died is noticed).
-local function fetch_bound(cfg)
-  local b = (cfg.timeout + math.max(cfg.retry_cap, cfg.max_retry_wait)) * (cfg.retries + 1)
-  if cfg.deadline and cfg.deadline < b then b = cfg.deadline end
-  return b
-end
-
 local WEAK = { __mode = "v" }
 
--- A lead whose fetch will never publish: its coroutine ended or was collected (an nginx request
--- that finished kills its light threads), it is the running code itself (a raise left it), or it
--- ran past the longest a fetch can take.
+-- A lead whose fetch will not publish soon: its coroutine ended or was collected (an nginx
+-- request that finished kills its light threads), it is the running code itself (a raise left
+-- it), or its first attempt ran out of time (it may be retrying; a follower then fetches too,
+-- rather than wait on a lead that may be gone).
 local function abandoned(f, now)
   local co, me = f.co, coroutine.running()
   if f.had_co and (co == nil or coroutine.status(co) == "dead") then return true end
@@ -266,7 +260,7 @@ end
 local function lead(b, rt, deadline, cfg, fetch)
   local now = rt:now()
   local f = setmetatable({ tick = tick(), started = now, co = coroutine.running(),
-    stale = math.min(deadline, now + fetch_bound(cfg)) + 1 }, WEAK)
+    stale = math.min(deadline, now + cfg.timeout) + 1 }, WEAK)
   f.had_co = f.co ~= nil
   b.fetching = f
   local index, err = runtime.within(deadline, guarded, fetch)

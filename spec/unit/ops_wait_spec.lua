@@ -299,6 +299,21 @@ describe("vm:wait in a batch", function()
     assert.equal(1, p.count("list"))
   end)
 
+  it("fetches itself when a live lead's fetch outlasted one attempt's timeout", function()
+    local p = platform()
+    local c, objs = fleet(p, 2, function() return 0 end)
+    local t0 = p.t
+    local results = p.run(function()
+      local b = wait.board(c, vms.model)
+      local stuck = coroutine.create(function() coroutine.yield() end)
+      coroutine.resume(stuck) -- alive, suspended for ever
+      b.fetching = { tick = 0, started = p.t - 31, co = stuck, had_co = true, stale = p.t - 1 }
+      return c.vms:wait_all(objs, "running", { timeout = 10 })
+    end)
+    assert.is_true(results[1].ok and results[2].ok)
+    assert.is_true(p.t - t0 < 1, "waited " .. (p.t - t0) .. " s")
+  end)
+
   it("a follower whose deadline comes while another fetches times out with its last status", function()
     local p = platform()
     local c, objs = fleet(p, 3, function() return 100 end)
