@@ -410,6 +410,7 @@ function wait.all(client, methods, items, target, opts)
     entries[i] = entry(obj, M)
     grp.entries[#grp.entries + 1] = entries[i]
   end
+  if #groups == 0 then return {} end
   local rt = runtime.current()
   rt:map(#groups, #groups, function(i)
     watch(groups[i].client, M, groups[i].entries, g, o)
