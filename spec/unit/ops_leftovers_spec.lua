@@ -213,6 +213,44 @@ describe("client:leftovers", function()
     assert.equal("invalid", err.kind)
   end)
 
+  it("never raises on wrong-shaped fields: a report or an error value, whatever the lists hold", function()
+    math.randomseed(7)
+    local shapes = { json.null, true, false, 0, -1, 1e300, "", "x", "2023-01-01 00:00:00", A {}, {}, A { "x" },
+      { uuid = "u" }, A { { uuid = uuid(1), size = "big", sizeGb = {} } } }
+    local function any() return shapes[math.random(#shapes)] end
+    local function thing(fields)
+      local t = {}
+      for _, f in ipairs(fields) do if math.random() < 0.8 then t[f] = any() end end
+      return t
+    end
+    for _ = 1, 300 do
+      local routes = base_routes()
+      local v = thing { "status", "updated_at", "created_at", "storage", "billing_account", "name" }
+      v.uuid = uuid(math.random(3))
+      local d = thing { "size_gb", "snapshots", "billing_account_id", "is_deleted", "status" }
+      d.uuid = uuid(math.random(3))
+      local ip = thing { "assigned_to", "billing_account_id", "is_deleted", "name" }
+      ip.address = "103.151.0." .. math.random(9)
+      local lb = thing { "targets", "display_name", "billing_account_id", "is_deleted" }
+      lb.uuid = uuid(math.random(3))
+      local b = thing { "num_objects", "size_bytes", "billing_account_id" }
+      b.name = "b" .. math.random(3)
+      routes["GET /v1/cyc01/user-resource/vm/list"] = A { v }
+      routes["GET /v1/cyc01/storage/disks"] = A { d }
+      routes["GET /v1/cyc01/network/ip_addresses"] = A { ip }
+      routes["GET /v1/cyc01/network/load_balancers"] = A { lb }
+      routes["GET /v1/storage/bucket/list"] = A { b }
+      routes["GET /v1/pricing/policy"] = { policy = A { thing { "price", "resourceType", "serviceNameInUptime" } } }
+      local ok, report = pcall(function()
+        return assert(platform(routes).client():leftovers { now = NOW, stopped_for = 0 })
+      end)
+      assert.is_true(ok, tostring(report))
+      for _, it in ipairs(report.items) do
+        assert.is_true(it.monthly == nil or (type(it.monthly) == "number" and it.monthly >= 0))
+      end
+    end
+  end)
+
   it("reads the platform's times as UTC", function()
     assert.equal(0, leftovers.epoch("1970-01-01 00:00:00"))
     assert.equal(NOW, leftovers.epoch("2023-11-14 22:13:20"))
