@@ -37,6 +37,7 @@ build = {
     ["idcloudhost"] = "lua/idcloudhost/init.lua",
     ["idcloudhost.invoices"] = "lua/idcloudhost/invoices.lua",
     ["idcloudhost.json"] = "lua/idcloudhost/json.lua",
+    ["idcloudhost.leftovers"] = "lua/idcloudhost/leftovers.lua",
     ["idcloudhost.load_balancers"] = "lua/idcloudhost/load_balancers.lua",
     ["idcloudhost.locations"] = "lua/idcloudhost/locations.lua",
     ["idcloudhost.nested"] = "lua/idcloudhost/nested.lua",

@@ -103,6 +103,8 @@ function Client:each_location(fn, opts)
   return batch.each_location(self, fn, opts)
 end
 
+function Client:leftovers(opts) return require("idcloudhost.leftovers").find(self, opts) end -- idcloudhost.leftovers
+
 --- Every location's answer of client.<family>:list(), concatenated, each tagged with `location`.
 function Client:collect_locations(family)
   return batch.collect(self, family)

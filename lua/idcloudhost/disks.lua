@@ -72,6 +72,12 @@ function Disks:create(params)
   return resource.wrap(Disk, self.client, pipeline.call(self.client, E.create, params))
 end
 
+--- Waits for many disks (objects or uuids, any mix of locations) at once, reading each
+-- location's list once per round; as vms:wait_all.
+function Disks:wait_all(items, target, opts)
+  return wait.all(self.client, Disk, items, target, opts)
+end
+
 ------------------------------------------------------------------------------------------------
 -- Disk objects
 
@@ -107,6 +113,7 @@ end
 --- disk:wait(status, opts): polls until the disk has the status ("Active"; case-insensitive).
 -- The options and answers of vm:wait.
 Disk.wait = wait.status
+wait.listing(Disk, E.list)
 
 return {
   new = resource.collection(Disks, { model = Disk, list = E.list, get = E.get }),

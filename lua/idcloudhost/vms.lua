@@ -92,6 +92,13 @@ function VMs:create(params)
   return resource.wrap(VM, self.client, pipeline.call(self.client, E.create, params))
 end
 
+--- Waits for many VMs (objects or uuids, any mix of locations) at once: each location's list is
+-- read once per round for all of them.  target and opts as for vm:wait; returns the results in
+-- item order, each {ok = true, value = vm} or {ok = false, err =} (see wait.all).
+function VMs:wait_all(items, target, opts)
+  return wait.all(self.client, VM, items, target, opts)
+end
+
 --- The host pools (server classes) a VM can be placed in (elastis edition).
 function VMs:pools()
   return pipeline.call(self.client, E.pools)
@@ -188,6 +195,7 @@ end
 -- or a function of the VM).  opts: timeout (600 s), interval (first delay, grows to max_interval),
 -- on_progress(vm, elapsed), fail_on.  Returns the VM, or nil, err (kind "timeout", last_status).
 VM.wait = wait.status
+wait.listing(VM, E.list)
 
 require("idcloudhost.vm_storage").attach(VM)
 
