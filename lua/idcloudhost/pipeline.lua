@@ -71,6 +71,16 @@ local function describe(v)
   return "an object"
 end
 
+-- An object's key as the platform sends it: ids are numbers, uuids, addresses and names
+-- non-empty strings; any other declared field (a report's `account`) only has to be there.
+local STRING_KEYS = { uuid = true, address = true, name = true, slug = true, accessKey = true, url = true }
+local function keyed(obj, key)
+  local v = obj[key]
+  if key == "id" or key:find("_id$") then return type(v) == "number" end
+  if STRING_KEYS[key] or key:find("_uuid$") then return type(v) == "string" and v ~= "" end
+  return v ~= nil
+end
+
 -- data if it has the shape `answer` declares, else nil and what came instead.
 local function shape(answer, data)
   if answer.any then
@@ -85,7 +95,7 @@ local function shape(answer, data)
     local key = answer.list
     if not key then return nil, describe(data) end
     for i, item in ipairs(data) do
-      if type(item) ~= "table" or json.is_array(item) or (key ~= true and item[key] == nil) then
+      if type(item) ~= "table" or json.is_array(item) or (key ~= true and not keyed(item, key)) then
         return nil, "a list whose item " .. i .. " is " .. (type(item) == "table" and not json.is_array(item)
           and ("an object without " .. key) or describe(item))
       end
@@ -97,7 +107,7 @@ local function shape(answer, data)
     return nil, "success = " .. tostring(data.success), true
   end
   local key = answer.object
-  if key and (key == true or data[key] ~= nil) then return data end
+  if key and (key == true or keyed(data, key)) then return data end
   return nil, key and key ~= true and ("an object without " .. key) or describe(data)
 end
 
@@ -139,8 +149,7 @@ local function redirect(res, ctx, redact)
     method = ctx.method, path = ctx.path, request_id = ctx.request_id, attempts = ctx.attempts }
 end
 
-local function outcome(shared, answer, res, msg, name, ctx, write)
-  local redact = shared.redact
+local function outcome(redact, answer, res, msg, name, ctx, write)
   local err
   if not res then
     local kind = name == "OPERATION_TIMEDOUT" and "timeout" or name == "FILESIZE_EXCEEDED" and "decode" or "network"
@@ -160,8 +169,12 @@ local function outcome(shared, answer, res, msg, name, ctx, write)
     data, err = read(answer, res, ctx, write)
     if data ~= nil then return data end
   end
-  -- Whatever the server echoed, the key leaves in no field.
-  return nil, secrets.deep(err, redact)
+  -- Whatever the server echoed, the key (and the call's passwords) leave in no field; the SDK's
+  -- own words stay as they are.
+  local kind, method = err.kind, err.method
+  secrets.deep(err, redact)
+  err.kind, err.method = kind, method
+  return nil, err
 end
 
 ------------------------------------------------------------------------------------------------
@@ -217,8 +230,7 @@ local function debug_lines(cfg, rt, rec, path)
   end
 end
 
-local function observe(shared, rt, req, res, msg, ctx, duration, path)
-  local cfg, redact = shared.cfg, shared.redact
+local function observe(cfg, redact, rt, req, res, msg, ctx, duration, path)
   local rec = {
     method = req.method, url = redact(mask_query(req.url)), headers = copy_headers(req.headers, redact),
     body = redact(secrets.mask(req.body)), status = res and res.status,
@@ -254,6 +266,7 @@ local function send(client, r)
   local shared = client._shared
   if shared.closed then return nil, errors.invalid("the client is closed (client:close())") end
   local cfg = shared.cfg
+  local redact = r.redact or shared.redact
   local rt = runtime.current()
   local t, terr = transport.pick(shared, rt)
   if not t then return nil, terr end
@@ -279,8 +292,8 @@ local function send(client, r)
     local res, msg, name = rt:request(t, req)
     if res and #res.body > cfg.max_body then res, msg, name = too_large(cfg) end
     ctx.request_id = res and res.headers["x-warren-correlation-id"] or nil
-    if watch then observe(shared, rt, req, res, msg, ctx, rt:now() - now, r.path .. r.query) end
-    local data, err = outcome(shared, r.answer, res, msg, name, ctx, write)
+    if watch then observe(cfg, redact, rt, req, res, msg, ctx, rt:now() - now, r.path .. r.query) end
+    local data, err = outcome(redact, r.answer, res, msg, name, ctx, write)
     if data ~= nil then return data end
     last = err
     if not retry_policy(write, res, name) or ctx.attempts > cfg.retries then return nil, err end
@@ -332,6 +345,21 @@ local function query_of(what, values)
   return "?" .. text
 end
 
+-- The client's redactor, or one that also hides this call's passwords (a server may echo the
+-- request in an error).
+local function redactor(client, values)
+  local found
+  for k, v in pairs(values) do
+    -- (the platform wants 8 characters at least: shorter ones would only mangle messages)
+    if type(v) == "string" and #v >= 4 and secrets.is_secret(k) then
+      found = found or {}
+      found[#found + 1] = v
+    end
+  end
+  local redact = client._shared.redact
+  return found and secrets.also(redact, found) or redact
+end
+
 --- Runs a declared endpoint (see resource.endpoint) with the caller's params.
 -- opts.timeout: seconds per attempt instead of the client's.
 function pipeline.call(client, ep, params, opts)
@@ -357,6 +385,7 @@ function pipeline.call(client, ep, params, opts)
   for k, v in pairs(values) do
     if ep.where[k] == "query" then query[k] = v else body[k] = v end
   end
+  local redact = redactor(client, values)
   local q, text
   q, err = query_of(ep.name, query)
   if not q then return nil, err end
@@ -367,7 +396,7 @@ function pipeline.call(client, ep, params, opts)
   local headers = client._shared.headers(text and ep.body or "none")
   local data
   data, err = send(client, { method = ep.method, path = path, query = q, body = text, headers = headers,
-    answer = ep.answer, timeout = opts and opts.timeout })
+    answer = ep.answer, timeout = opts and opts.timeout, redact = redact })
   -- A default account refused (deleted since it was looked up): look it up again next time.
   if billing and data == nil and err.kind == "api" and err.status and err.status < 500 then
     billing.forget_default(client)
@@ -411,7 +440,7 @@ function pipeline.request(client, method, path, params, opts)
     if not text then return nil, err end
   end
   return send(client, { method = method, path = path, query = q, body = text,
-    headers = client._shared.headers(kind), answer = ANY, timeout = o.timeout })
+    headers = client._shared.headers(kind), answer = ANY, timeout = o.timeout, redact = redactor(client, params) })
 end
 
 return pipeline

@@ -25,16 +25,19 @@ function secrets.redactor(key)
   end
 end
 
---- Applies redact to every string in v, keys and nested tables included, in place; returns v.
+--- Applies redact to every string in v, in place; returns v.  Nested tables (what a server
+-- sent) get their keys redacted too; the top level's are the SDK's own field names, which a
+-- short key must not mangle.
 function secrets.deep(v, redact, seen)
   if type(v) == "string" then return redact(v) end
   if type(v) ~= "table" then return v end
+  local top = seen == nil
   seen = seen or {}
   if seen[v] then return v end
   seen[v] = true
   local moves = {}
   for k, x in pairs(v) do
-    local nk = type(k) == "string" and redact(k) or k
+    local nk = (not top and type(k) == "string") and redact(k) or k
     local nx = secrets.deep(x, redact, seen)
     if nk ~= k or nx ~= x then moves[#moves + 1] = { k, nk, nx } end
   end
@@ -45,9 +48,22 @@ function secrets.deep(v, redact, seen)
   return v
 end
 
+--- redact, and also every value in `values` (a call's passwords: a server may echo the request
+-- back in an error).
+function secrets.also(redact, values)
+  local more = {}
+  for i, v in ipairs(values) do more[i] = secrets.redactor(v) end
+  return function(s)
+    s = redact(s)
+    for _, r in ipairs(more) do s = r(s) end
+    return s
+  end
+end
+
 -- Fields whose values are secrets wherever they travel: passwords (any field naming one),
 -- token secrets (`token`), S3 secret keys, a card's processor token.
 local function secret_name(name)
+  if type(name) ~= "string" then return false end
   name = name:lower()
   return name:find("password", 1, true) ~= nil or name == "token" or name == "secretkey"
     or name == "secret_key" or name == "secret"
@@ -106,4 +122,5 @@ function secrets.mask(text)
 end
 
 secrets.MASK = MASK
+secrets.is_secret = secret_name
 return secrets
