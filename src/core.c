@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "json.h"
 #include "session.h"
 
 LUALIB_API int luaopen_idcloudhost_core(lua_State *L);
@@ -153,6 +154,7 @@ static int core_form(lua_State *L) {
 static const luaL_Reg core_funcs[] = {
   {"escape", core_escape},
   {"form", core_form},
+  {"json", json_new},
   {"session", session_new},
   {"now", idc_lnow},
   {"sleep", idc_lsleep},
