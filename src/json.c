@@ -153,20 +153,24 @@ static void jb_add(lua_State *L, jbuf *b, const void *s, size_t k) {
 typedef struct level {
   jint n, i;
   int obj, t;
+  jint size[2][2];	/* decode: the last two arrays' [0] and objects' [1]
+			   sizes at this depth, to size the next one */
 } level;
 
 typedef struct lstack {
   level *v;
-  int cap;
+  int cap, used;
   level inl[16];	/* the common depths need no allocation */
 } lstack;
 
 static void ls_init(lstack *s) {
   s->v = s->inl;
   s->cap = (int)(sizeof s->inl / sizeof s->inl[0]);
+  s->used = 0;
 }
 
-/* The level at depth i (0-based), growing the stack into a userdata. */
+/* The level at depth i (0-based, at most one deeper than before), growing
+   the stack into a userdata. */
 static level *ls_at(lua_State *L, lstack *s, int i) {
   if (i >= s->cap) {
     int cap = s->cap > INT_MAX / 2 ? INT_MAX : s->cap * 2;
@@ -175,6 +179,10 @@ static level *ls_at(lua_State *L, lstack *s, int i) {
     lua_replace(L, S_LVL);
     s->v = v;
     s->cap = cap;
+  }
+  if (i >= s->used) {
+    memset(&s->v[i], 0, sizeof s->v[i]);
+    s->used = i + 1;
   }
   return &s->v[i];
 }
@@ -464,14 +472,26 @@ static int decode(dec *d) {
           dfail(d, p, "nesting too deep for the Lua stack");
           return -1;
         }
-        lua_newtable(L);
+        p = skipws(p + 1, e);
+        if (p < e && *p == (obj ? '}' : ']')) {
+          lua_newtable(L);
+          lv = NULL;
+        } else {
+          /* Lists hold alike items: a table as big as the last two at this
+             depth saves the rehashes of growing it (and never costs more
+             memory than those two took text). */
+          jint n;
+          lv = ls_at(L, &d->lv, depth);
+          n = lv->size[obj][0] < lv->size[obj][1] ? lv->size[obj][0] : lv->size[obj][1];
+          if (n > 1 << 20) n = 1 << 20;
+          lua_createtable(L, obj ? 0 : (int)n, obj ? (int)n : 0);
+        }
         if (!obj && d->hasmt) {
           lua_pushvalue(L, UV_MT);
           lua_setmetatable(L, -2);
         }
-        p = skipws(p + 1, e);
-        if (p < e && *p == (obj ? '}' : ']')) { p++; break; }
-        lv = ls_at(L, &d->lv, depth++);
+        if (lv == NULL) { p++; break; }
+        depth++;
         lv->obj = obj;
         lv->n = 0;
         if (obj && (p = dkey(d, p)) == NULL) return -1;
@@ -513,9 +533,10 @@ static int decode(dec *d) {
       if (!lv->obj) {
         if (lv->n == JINT_MAX) { dfail(d, p, "array too long"); return -1; }
         lua_rawseti(L, -2, ++lv->n);
-      } else if (!isnull)
+      } else if (!isnull) {
         lua_rawset(L, -3);
-      else {	/* the last member wins: a null removes an earlier one */
+        lv->n++;
+      } else {	/* the last member wins: a null removes an earlier one */
         lua_pushvalue(L, -1);
         lua_rawget(L, -3);
         if (lua_isnil(L, -1))
@@ -534,6 +555,8 @@ static int decode(dec *d) {
         break;
       }
       if (p < e && *p == (lv->obj ? '}' : ']')) {
+        lv->size[lv->obj][1] = lv->size[lv->obj][0];
+        lv->size[lv->obj][0] = lv->n;
         p++;
         depth--;
         continue;
