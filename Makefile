@@ -18,7 +18,7 @@ HDR      := $(wildcard src/*.h)
 export LUA_PATH  := $(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/?.lua;;
 export LUA_CPATH := $(CURDIR)/$(BUILD)/?.so;;
 
-.PHONY: all core deps test demo examples sim bench lint valgrind clean help
+.PHONY: all core deps test demo examples sim bench lint valgrind fuzz clean help
 
 all: core
 
@@ -31,6 +31,7 @@ help:
 	@echo "make bench      benchmarks (batch speedup, request throughput)"
 	@echo "make lint       luacheck"
 	@echo "make valgrind   the specs under valgrind (leaks and memory errors are failures)"
+	@echo "make fuzz       libFuzzer on core.json, escape and form for FUZZ_SECONDS=$(FUZZ_SECONDS) s (clang, ASan, UBSan)"
 	@echo "LUA=lua5.4 (default), lua5.1, lua5.3 or luajit selects the interpreter"
 
 deps:
@@ -74,6 +75,26 @@ valgrind: core
 	  --leak-check=full --errors-for-leak-kinds=definite,indirect \
 	  --suppressions=scripts/valgrind.supp \
 	  $(LUA) $(BUSTED) --exclude-pattern=sim_spec spec
+
+# libFuzzer over core.json, core.escape and core.form, with ASan and UBSan, on Lua 5.4: the
+# properties are fuzz/check.lua.  Seeds in fuzz/corpus (the API docs' answers among them), what the
+# fuzzer finds in build/fuzz/corpus, a failing input in build/fuzz/crashes.
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ         := build/fuzz/json_fuzz
+FUZZ_FLAGS   := -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
+                -fno-sanitize-recover=all
+
+fuzz: $(FUZZ)
+	@mkdir -p build/fuzz/corpus build/fuzz/crashes
+	$(FUZZ) -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -timeout=10 -rss_limit_mb=2048 -dict=fuzz/json.dict \
+	  -artifact_prefix=build/fuzz/crashes/ -print_final_stats=1 build/fuzz/corpus fuzz/corpus
+
+$(FUZZ): fuzz/json_fuzz.c $(SRC) $(HDR)
+	@sh scripts/deps.sh lua5.4 $(SIM_LUA) clang libclang-rt-14-dev
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -DFUZZ_ROOT='"$(CURDIR)"' $$(pkg-config --cflags lua5.4 libcurl) \
+	  -o $@ fuzz/json_fuzz.c $(SRC) $$(pkg-config --libs lua5.4 libcurl)
 
 clean:
 	rm -rf build
