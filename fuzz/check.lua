@@ -7,6 +7,7 @@
 --   encode   whatever decode accepts encodes, and decodes back to the same value; the text is
 --            byte for byte what the Lua encoder of lua/idcloudhost/json.lua writes
 --   strings  encode(data) works exactly when data is UTF-8 (utf8.len, strict), and reads back
+--   fallback what the core reads, json.lua on lua-cjson reads alike (when cjson is installed)
 --   tables   values built from the input's bytes (mixed, sparse, NaN, cycles, odd keys...):
 --            the C and the Lua encoder give the same text or the same error
 --   escape   core.escape writes only unreserved characters and %XX, and unescapes to data;
@@ -37,6 +38,18 @@ local lj = load_lua_json()
 assert(lj.backend == "cjson" and lj.null == LIGHT_NULL)
 
 local MT = getmetatable(lj.array())
+
+-- lua/idcloudhost/json.lua on lua-cjson, when this Lua has it: its fallback decoder (cjson, the
+-- empty arrays marked in the text, the walk) must read what the core reads, the same way.
+local lc
+if pcall(require, "cjson.safe") then
+  local env = setmetatable({ require = function(name)
+    if name == "idcloudhost.core" then error("hidden") end
+    return require(name)
+  end }, { __index = _G })
+  lc = assert(loadfile(root .. "/lua/idcloudhost/json.lua", "t", env))()
+  assert(lc.backend == "cjson" and lc.null == LIGHT_NULL)
+end
 local decode, encode, null = core.json { array_mt = MT }
 assert(null == LIGHT_NULL)
 
@@ -205,6 +218,22 @@ local function same(a, b, strict, seen)
   return true
 end
 
+-- Same value, numbers compared as doubles (cjson reads every number as one), arrays marked by
+-- each module's own mark.
+local function same_fallback(a, b)
+  if type(a) ~= type(b) then return false end
+  if type(a) == "number" then return a + 0.0 == b + 0.0 end
+  if type(a) ~= "table" then return a == b end
+  if (getmetatable(a) == MT) ~= lc.is_array(b) then return false end
+  for k, v in pairs(a) do
+    if not same_fallback(v, b[k]) then return false end
+  end
+  for k in pairs(b) do
+    if a[k] == nil then return false end
+  end
+  return true
+end
+
 local function check_decode(data)
   local v, err = decode(data)
   local want = ref(data)
@@ -221,12 +250,17 @@ local function check_decode(data)
   -- encode it, and read it back
   local text, eerr = encode(v)
   if not text then fail("encode of a decoded value failed: %s", eerr) end
-  if find(text, "\\/", 1, true) then fail("encode escaped a /") end
+  if find((text:gsub("\\\\", "")), "\\/", 1, true) then fail("encode escaped a /") end
   local back, berr = decode(text)
   if back == nil then fail("encode wrote what decode rejects: %q (%s)", text, berr) end
   if not same(v, back, false) then fail("decode(encode(v)) differs from v for %q", data) end
   local ltext, lerr = lj.encode(v)
   if ltext ~= text then fail("C and Lua encoders differ: %q / %q (%s)", text, tostring(ltext), tostring(lerr)) end
+  if lc then
+    local fv, ferr = lc.decode(data)
+    if fv == nil then fail("the cjson fallback rejects what the core reads: %q (%s)", data, tostring(ferr)) end
+    if not same_fallback(v, fv) then fail("the cjson fallback and the core differ on %q", data) end
+  end
 end
 
 local function check_string(data)

@@ -116,6 +116,12 @@ end
 
 local value
 
+-- A key the core takes for an array index: a positive lua_Integer (5.3+), a positive int (5.1).
+local function index(k)
+  if math_type then return math_type(k) == "integer" and k >= 1 end
+  return k >= 1 and k <= 2147483647 and k == floor(k)
+end
+
 -- Keys 1..n and nothing else: returns n.
 local function array_length(t, path, depth)
   local n, max = 0, 0
@@ -123,9 +129,7 @@ local function array_length(t, path, depth)
     local tk = type(k)
     if tk == "string" then fail("a table with both number and string keys", path, depth) end
     if tk ~= "number" then fail("a table with a " .. tk .. " key", path, depth) end
-    if k < 1 or k ~= floor(k) or k > 2 ^ 53 then
-      fail("a table with a key that is not a positive integer", path, depth)
-    end
+    if not index(k) then fail("a table with a key that is not a positive integer", path, depth) end
     n = n + 1
     if k > max then max = k end
   end
@@ -239,26 +243,34 @@ local function use_core()
   return true
 end
 
--- Empty arrays in a text, as positions of their "[", skipping strings; nil when there are none.
-local function empty_arrays(text)
-  if not find(text, "%[[ \t\r\n]*%]") then return nil end
-  local found, i = {}, 1
-  while true do
-    i = find(text, '[%["]', i)
-    if not i then break end
-    if byte(text, i) == 34 then  -- a string: to its closing quote, past escaped characters
-      repeat
-        i = find(text, '["\\]', i + 1)
-        if not i then return found end
-        local esc = byte(text, i) == 92
-        if esc then i = i + 1 end
-      until not esc
-      i = i + 1
-    else
-      local close = match(text, "^[ \t\r\n]*()%]", i + 1)
-      if close then found[#found + 1] = i; found[#found + 1] = close end
-      i = (close or i) + 1
+-- True when the quote at q is escaped: an odd run of backslashes before it.
+local function escaped(text, q)
+  local n = 0
+  while byte(text, q - n - 1) == 92 do n = n + 1 end
+  return n % 2 == 1
+end
+
+-- The "[" and "]" positions of each empty array of a text, whitespace inside allowed.  Not
+-- exact: those inside strings too (cheap: plain finds of "[").  Exact: an unescaped quote opens
+-- or closes a string, so one is inside a string when an odd number of them precede it.
+local function empty_arrays(text, exact)
+  local found, inside, qpos = {}, false, 1
+  local open = find(text, "[", 1, true)
+  while open do
+    local close = match(text, "^[ \t\r\n]*()%]", open + 1)
+    if close then
+      while exact do
+        local q = find(text, '"', qpos, true)
+        if not q or q > open then break end
+        qpos = q + 1
+        if not escaped(text, q) then inside = not inside end
+      end
+      if not inside then
+        found[#found + 1] = open
+        found[#found + 1] = close
+      end
     end
+    open = find(text, "[", open + 1, true)
   end
   return found
 end
@@ -276,12 +288,14 @@ local function use_cjson()
     array_mt = cj.array_mt
     is_array = function(t) return getmetatable(t) == array_mt end
   else
-    -- cjson 2.1 decodes [] and {} alike: each empty array of the text becomes [MARK] first.
+    -- cjson 2.1 decodes [] and {} alike: each empty array of the text becomes [MARK] first.  A
+    -- "[]" inside a string, marked too by the cheap search, ends that string early and leaves a
+    -- backslash outside any string: invalid, never a wrong value; then the exact search runs.
     local mark = "\0idcloudhost.json.empty." .. gsub(tostring(array_mt), "%W", "") .. os.time()
     local mark_json = assert(cj.encode(mark))
-    prepare = function(text)
-      local found = empty_arrays(text)
-      if not found or #found == 0 then return text end
+    prepare = function(text, exact)
+      local found = empty_arrays(text, exact)
+      if #found == 0 then return text end
       local out, pos = {}, 1
       for i = 1, #found, 2 do
         out[#out + 1] = sub(text, pos, found[i])
@@ -299,11 +313,13 @@ local function use_cjson()
   end
   local finish = walker(is_array, null)
   decode = function(text)
-    local v, err = cj.decode(prepare and prepare(text) or text)
-    if v == nil and err then
-      if prepare then err = select(2, cj.decode(text)) or err end  -- offsets of the text itself
-      return nil, err or "malformed JSON"
+    local marked = prepare and prepare(text, false) or text
+    local v, err = cj.decode(marked)
+    if v == nil and marked ~= text then
+      v, err = cj.decode(prepare(text, true))
+      if v == nil then err = select(2, cj.decode(text)) or err end  -- offsets of the text itself
     end
+    if v == nil then return nil, err or "malformed JSON" end
     return finish(v)
   end
   encode = lua_encode
