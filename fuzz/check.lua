@@ -273,6 +273,11 @@ local function check_string(data)
   end
   local ltext, lerr = lj.encode(data)
   if ltext ~= text or lerr ~= err then fail("C and Lua encoders differ on a string: %q", data) end
+  -- every short window too: random bytes are seldom UTF-8 as a whole, 4 of them often are
+  for i = 1, math.min(#data, 64) do
+    local w = sub(data, i, i + 3)
+    if (utf8_len(w) ~= nil) ~= (encode(w) ~= nil) then fail("encode and utf8.len disagree on %q", w) end
+  end
 end
 
 local UNHEX = {}

@@ -192,6 +192,38 @@ describe("core.json", function()
       fails('{"\255": 1}', "invalid UTF-8 in a string at byte 3")
     end)
 
+    it("judges UTF-8 as Lua 5.4's utf8.len does: each kind of lead byte, every second byte", function()
+      if _VERSION ~= "Lua 5.4" then
+        pending("utf8.len is strict (no surrogates, nothing past U+10FFFF) on Lua 5.4 only")
+        return
+      end
+      local fallback = load_json({ ["idcloudhost.core"] = true })
+      local tails = { "", "\65", "\128", "\191", "\192" }  -- the second byte carries the ranges
+      local n = 0
+      -- both ends of every range of lead bytes the decoder tells apart
+      local leads = { 0x80, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xE1, 0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1,
+        0xF3, 0xF4, 0xF5, 0xF7, 0xF8, 0xFB, 0xFC, 0xFD, 0xFE, 0xFF }
+      for _, a in ipairs(leads) do
+        for b = 0, 255 do
+          for _, c in ipairs(tails) do
+            for _, d in ipairs(tails) do
+              local s = string.char(a, b) .. c .. d
+              local valid = utf8.len(s) ~= nil
+              local text = encode(s)
+              if valid ~= (text ~= nil) then error(("encode and utf8.len disagree on %q"):format(s)) end
+              if valid ~= (fallback.encode(s) ~= nil) then error(("the Lua encoder and utf8.len disagree on %q"):format(s)) end
+              if text and decode(text) ~= s then error(("%q does not read back"):format(s)) end
+              if not s:find('[%z\1-\31"\\]') and valid ~= (decode('"' .. s .. '"') ~= nil) then
+                error(("decode and utf8.len disagree on %q"):format(s))
+              end
+              n = n + 1
+            end
+          end
+        end
+      end
+      assert.equal(#leads * 256 * #tails * #tails, n)
+    end)
+
     it("accepts every valid UTF-8 form, at the edges of each length", function()
       for _, good in ipairs {
         "\0", "\127", "\194\128", "\223\191", "\224\160\128", "\237\159\191", "\238\128\128", "\239\191\191",
