@@ -1,13 +1,14 @@
 -- JSON for the SDK: one set of rules, whichever library reads the text.
 --
 --   json.decode(text)  -> value | nil, message
---   json.encode(value) -> text  | nil, message (naming where: "... at $.rules[2].port")
+--   json.encode(value) -> text  | nil, message naming where: "... at $.rules[2].port" (Lua indexes)
 --   json.array(t)      marks t (default: a new table) as an array; returns it
 --   json.is_array(t)   true for a marked table (every decoded array is marked)
 --   json.null          what a JSON null becomes where nil cannot stand: an item of an array
 --                      (so lengths stay right) or a whole text that is just `null`.  A null
 --                      member of an object is left out (nil).  encode writes json.null as null.
---                      Compare with json.null itself, never with another library's null.
+--                      Compare with json.null itself: it is the light userdata NULL (equal to
+--                      cjson.null and ngx.null) on the core and cjson backends, vim.NIL on vim.json.
 --   json.backend       "core", "cjson" or "vim.json": which decoder this process uses
 --
 -- Decoding: objects are plain tables; arrays are tables marked with json.array, empty or not, so
