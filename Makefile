@@ -35,7 +35,7 @@ help:
 	@echo "make test-nginx the SDK inside a real nginx (ngx_lua), with the C core and without it"
 	@echo "make hostile    the SDK against a hostile server, under valgrind (VALGRIND= without)"
 	@echo "make asan       the core's specs on an ASan + UBSan build of the core (clang)"
-	@echo "make fuzz       libFuzzer on the core's answer parsing (clang, FUZZ_SECONDS=60)"
+	@echo "make fuzz       libFuzzer on what parses untrusted bytes: answers, JSON, encoders (FUZZ_SECONDS each)"
 	@echo "LUA=lua5.4 (default), lua5.1, lua5.3 or luajit selects the interpreter"
 
 deps:
@@ -132,14 +132,35 @@ asan: deps
 	  LUA_CPATH='$(CURDIR)/build/asan-$(LUA)/?.so;;' UBSAN_OPTIONS=print_stacktrace=1 \
 	  $(LUA) $(BUSTED) spec/core_spec.lua spec/core_tls_spec.lua
 
-# libFuzzer on the code that reads a server's bytes (src/fuzz/answer_fuzz.c), for FUZZ_SECONDS.
+# libFuzzer, with ASan and UBSan, on what parses untrusted bytes, FUZZ_SECONDS for each target:
+#   answer_fuzz (src/fuzz/answer_fuzz.c): the core's reading of a server's answer;
+#   json_fuzz (fuzz/json_fuzz.c, properties in fuzz/check.lua): core.json, core.escape, core.form.
+# Seeds in fuzz/corpus (the API docs' answers among them), what the fuzzers find under
+# build/fuzz/, a failing input in build/fuzz/crashes.
 FUZZ_SECONDS ?= 60
-fuzz: deps
-	@mkdir -p build/fuzz/corpus
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	  $$(pkg-config --cflags $(LUA_PC) libcurl zlib) -o build/fuzz/answer_fuzz \
-	  src/fuzz/answer_fuzz.c src/buffer.c src/codes.c $$(pkg-config --libs $(LUA_PC) libcurl zlib)
-	build/fuzz/answer_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build/fuzz/corpus
+FUZZ_CC      ?= clang
+FUZZ_FLAGS   := -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
+                -fno-sanitize-recover=all
+FUZZ_LIBS    := lua5.4 libcurl zlib
+
+fuzz: build/fuzz/answer_fuzz build/fuzz/json_fuzz
+	@mkdir -p build/fuzz/answers build/fuzz/corpus build/fuzz/crashes
+	build/fuzz/answer_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
+	  -artifact_prefix=build/fuzz/crashes/ build/fuzz/answers
+	build/fuzz/json_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
+	  -dict=fuzz/json.dict -artifact_prefix=build/fuzz/crashes/ -print_final_stats=1 build/fuzz/corpus fuzz/corpus
+
+build/fuzz/answer_fuzz: src/fuzz/answer_fuzz.c $(SRC) $(HDR)
+	@sh scripts/deps.sh lua5.4 $(SIM_LUA) clang libclang-rt-14-dev
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $$(pkg-config --cflags $(FUZZ_LIBS)) -o $@ \
+	  src/fuzz/answer_fuzz.c src/buffer.c src/codes.c $$(pkg-config --libs $(FUZZ_LIBS))
+
+build/fuzz/json_fuzz: fuzz/json_fuzz.c $(SRC) $(HDR)
+	@sh scripts/deps.sh lua5.4 $(SIM_LUA) clang libclang-rt-14-dev
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -DFUZZ_ROOT='"$(CURDIR)"' $$(pkg-config --cflags $(FUZZ_LIBS)) \
+	  -o $@ fuzz/json_fuzz.c $(SRC) $$(pkg-config --libs $(FUZZ_LIBS))
 
 clean:
 	rm -rf build

@@ -64,7 +64,8 @@ build = {
     ["idcloudhost.vms"] = "lua/idcloudhost/vms.lua",
     ["idcloudhost.wait"] = "lua/idcloudhost/wait.lua",
     ["idcloudhost.core"] = {
-      sources = { "src/buffer.c", "src/clock.c", "src/codes.c", "src/core.c", "src/multi.c", "src/session.c", "src/xfer.c" },
+      sources = { "src/buffer.c", "src/clock.c", "src/codes.c", "src/core.c", "src/json.c", "src/multi.c",
+        "src/session.c", "src/xfer.c" },
       libraries = { "curl", "z" },
       incdirs = { "$(CURL_INCDIR)" },
       libdirs = { "$(CURL_LIBDIR)" },

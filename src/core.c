@@ -8,6 +8,7 @@
 #include <zlib.h>
 
 #include "clock.h"
+#include "json.h"
 #include "session.h"
 
 LUALIB_API int luaopen_idcloudhost_core(lua_State *L);
@@ -159,10 +160,10 @@ static int core_form(lua_State *L) {
 
 /* ---- module ---- */
 
-/* One more entry is due here: json (src/json.c). */
 static const luaL_Reg core_funcs[] = {
   {"escape", core_escape},
   {"form", core_form},
+  {"json", json_new},
   {"session", session_new},
   {"now", idc_lnow},
   {"sleep", idc_lsleep},
