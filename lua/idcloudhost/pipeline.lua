@@ -66,7 +66,8 @@ local function describe(v)
   local t = type(v)
   if t == "string" then return string.format("a JSON string (%q)", #v > 40 and v:sub(1, 40) .. "..." or v) end
   if t == "number" then return "a JSON number (" .. tostring(v) .. ")" end
-  if t == "boolean" or v == nil or v == json.null then return v == nil and "null" or tostring(v) end
+  if v == nil or v == json.null then return "null" end
+  if t == "boolean" then return tostring(v) end
   if json.is_array(v) then return #v == 0 and "an empty list" or "a list" end
   return "an object"
 end
@@ -119,8 +120,10 @@ local function read(answer, res, ctx, write)
     if answer.success or answer.any then return true end
     why = "an empty answer"
   else
-    local derr
-    data, derr = json.decode(text)
+    local ok, derr
+    -- The decoder raises only when memory runs out: an answer, not a crash, all the same.
+    ok, data, derr = pcall(json.decode, text)
+    if not ok then data, derr = nil, data end
     if data == nil and derr then
       why = text:find("^%s*<") and "an HTML page instead of JSON" or ("malformed JSON (" .. tostring(derr) .. ")")
     else
