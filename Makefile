@@ -37,6 +37,7 @@ help:
 	@echo "make install-sim the simulator for SIM_LUA and bin/idcloudhost-sim (make uninstall-sim)"
 	@echo "make rocks      luarocks make of both rocks, checked from a clean shell; make check-install likewise"
 	@echo "make rockspecs  the release rockspecs from the scm ones"
+	@echo "make endpoints  docs/endpoints.md from the endpoint declarations"
 	@echo "LUA=lua5.4 (default), lua5.1, lua5.3 or luajit selects the interpreter"
 
 deps:
@@ -167,6 +168,12 @@ uninstall-sim:
 	rm -f $(addprefix "$(DESTDIR)$(SIM_LMOD)/,$(addsuffix ",$(patsubst lua/%,%,$(SIM_LUA_FILES))))
 	rm -f "$(DESTDIR)$(PREFIX)/bin/idcloudhost-sim"
 	@for d in "$(DESTDIR)$(SIM_LMOD)/idcloudhost/sim" "$(DESTDIR)$(SIM_LMOD)/idcloudhost"; do rmdir "$$d" 2>/dev/null || true; done
+
+# docs/endpoints.md from the modules' endpoint declarations (scripts/endpoints.lua);
+# spec/packaging_endpoints_spec.lua fails when it is not current.
+.PHONY: endpoints
+endpoints:
+	$(LUA) scripts/endpoints.lua
 
 # The rocks and make install from a user's side, each checked from clean shells (see the scripts):
 # make rocks      luarocks make of both rocks (offline: --deps-mode=none on Debian's packages)
