@@ -38,6 +38,7 @@ help:
 	@echo "make rocks      luarocks make of both rocks, checked from a clean shell; make check-install likewise"
 	@echo "make rockspecs  the release rockspecs from the scm ones"
 	@echo "make endpoints  docs/endpoints.md from the endpoint declarations"
+	@echo "make doc        the HTML reference (LDoc) in build/doc, and its coverage spec"
 	@echo "LUA=lua5.4 (default), lua5.1, lua5.3 or luajit selects the interpreter"
 
 deps:
@@ -168,6 +169,15 @@ uninstall-sim:
 	rm -f $(addprefix "$(DESTDIR)$(SIM_LMOD)/,$(addsuffix ",$(patsubst lua/%,%,$(SIM_LUA_FILES))))
 	rm -f "$(DESTDIR)$(PREFIX)/bin/idcloudhost-sim"
 	@for d in "$(DESTDIR)$(SIM_LMOD)/idcloudhost/sim" "$(DESTDIR)$(SIM_LMOD)/idcloudhost"; do rmdir "$$d" 2>/dev/null || true; done
+
+# The reference: LDoc over the modules' doc comments (config.ld) into build/doc, failing on any
+# LDoc warning, then the spec that checks every public name has an entry (LDoc runs on Lua 5.1,
+# whatever LUA is; lua-discount renders its Markdown).
+.PHONY: doc
+doc: deps
+	@sh scripts/deps.sh $(LUA) $(SIM_LUA) lua-ldoc lua-discount
+	ldoc --fatalwarnings .
+	$(LUA) $(BUSTED) spec/packaging_doc_spec.lua
 
 # docs/endpoints.md from the modules' endpoint declarations (scripts/endpoints.lua);
 # spec/packaging_endpoints_spec.lua fails when it is not current.

@@ -134,10 +134,9 @@ local function params_text(ep)
     return a < b
   end)
   local by = {}
-  local order = {}
   for _, k in ipairs(names) do
     local place = ep.where[k]
-    if not by[place] then by[place] = {} order[#order + 1] = place end
+    by[place] = by[place] or {}
     local spec = ep.specs[k]
     table.insert(by[place], "`" .. k .. "`" .. (spec:sub(-1) == "!" and "!" or ""))
   end
