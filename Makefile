@@ -39,6 +39,7 @@ help:
 	@echo "make rockspecs  the release rockspecs from the scm ones"
 	@echo "make endpoints  docs/endpoints.md from the endpoint declarations"
 	@echo "make doc        the HTML reference (LDoc) in build/doc, and its coverage spec"
+	@echo "make types      types/idcloudhost.lua (LuaCATS) from the doc comments"
 	@echo "LUA=lua5.4 (default), lua5.1, lua5.3 or luajit selects the interpreter"
 
 deps:
@@ -177,7 +178,15 @@ uninstall-sim:
 doc: deps
 	@sh scripts/deps.sh $(LUA) $(SIM_LUA) lua-ldoc lua-discount
 	ldoc --fatalwarnings .
-	$(LUA) $(BUSTED) spec/packaging_doc_spec.lua
+	$(LUA) $(BUSTED) spec/packaging_doc_spec.lua spec/packaging_types_spec.lua
+
+# types/idcloudhost.lua (LuaCATS, for lua-language-server) from the same doc comments.
+.PHONY: types
+types: deps
+	@sh scripts/deps.sh $(LUA) $(SIM_LUA) lua-ldoc lua-discount
+	@mkdir -p build
+	ldoc --filter scripts.ldoc_dump.dump . > build/ldoc_dump.lua
+	$(LUA) scripts/luacats.lua build/ldoc_dump.lua
 
 # docs/endpoints.md from the modules' endpoint declarations (scripts/endpoints.lua);
 # spec/packaging_endpoints_spec.lua fails when it is not current.
