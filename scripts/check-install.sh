@@ -13,6 +13,7 @@ root=$tmp/root
 simpid=
 cleanup() {
   rc=$?
+  set +e # a killed simulator's status must not end the cleanup
   if [ -n "$simpid" ]; then kill "$simpid" 2>/dev/null; wait "$simpid" 2>/dev/null; fi
   rm -rf "$tmp"
   exit $rc

@@ -22,6 +22,7 @@ tmp=$(mktemp -d /tmp/idcloudhost-rocks.XXXXXX)
 simpid=
 cleanup() {
   rc=$?
+  set +e # a killed simulator's status must not end the cleanup
   if [ -n "$simpid" ]; then kill "$simpid" 2>/dev/null; wait "$simpid" 2>/dev/null; fi
   if [ -n "${KEEP:-}" ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
   exit $rc
@@ -52,13 +53,14 @@ build() {
 }
 
 # clean LUAVERSION TREE COMMAND: COMMAND in an empty directory with no environment but PATH,
-# HOME (an empty one: no ~/.luarocks) and what `luarocks path` says for TREE.
+# HOME (an empty one: no ~/.luarocks) and what `luarocks path` says for TREE.  With exec=1 (in a
+# background subshell) the subshell becomes COMMAND, so killing its pid stops COMMAND.
 clean() {
   lv=$1 tree=$2; shift 2
   mkdir -p "$tmp/work" "$tmp/home"
-  env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$tmp/home" \
+  ${exec:+exec} env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$tmp/home" \
     IDCLOUDHOST_BASE_URL="${url:-}" IDCLOUDHOST_SIM_URL="${url:-}" IDCLOUDHOST_API_KEY="${key:-}" \
-    sh -c 'cd "$1" && eval "$(luarocks --lua-version "$2" --tree "$3" path)" && shift 3 && "$@"' \
+    sh -c 'cd "$1" && eval "$(luarocks --lua-version "$2" --tree "$3" path)" && shift 3 && exec "$@"' \
     sh "$tmp/work" "$lv" "$tree" "$@"
 }
 
@@ -67,7 +69,7 @@ build 5.3 "$tmp/sim" "rockspec/idcloudhost-$version-1.rockspec" "rockspec/idclou
 cp "$repo/spec/packaging/call.lua" "$repo/spec/packaging/control.lua" "$tmp/"
 
 # The installed command, found on the PATH luarocks gives, on a free port.
-clean 5.3 "$tmp/sim" idcloudhost-sim --port 0 --apikeys rocks-key >"$tmp/sim.log" 2>&1 &
+(trap - EXIT INT TERM; exec=1 clean 5.3 "$tmp/sim" idcloudhost-sim --port 0 --apikeys rocks-key) >"$tmp/sim.log" 2>&1 &
 simpid=$!
 i=0
 until port=$(sed -n 's/^listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/sim.log") && [ -n "$port" ]; do

@@ -9,7 +9,8 @@
 -- waits that poll it); `resource.collection(T, { list = E.x, get = E.y })` gives the
 -- ready-made client.<family>:list / :get.  Table T is named by the model or collection it is
 -- (client.lua's FAMILIES says which family a module's collection is); ALIASES below names what
--- scanning cannot see.  A use inside a module function (not a method) is listed as such.
+-- scanning cannot see.  A use inside a module function (not a method) is listed as such; one at
+-- the top level (an endpoint handed to a helper) names nothing.
 --   lua scripts/endpoints.lua            write docs/endpoints.md (make endpoints)
 --   lua scripts/endpoints.lua --check    exit 1 if docs/endpoints.md is not current
 -- Run from the repository's root, with lua/ on package.path (the Makefile sets it).
@@ -104,8 +105,8 @@ local function scan(mod, fams, eps_of, reach)
     if t then
       if tables[t] then current = tables[t] .. ":" .. name
       else current = (t == "M" and mod.name or t) .. sep .. name end
-    elseif l:match("^local function ") or l:match("^function ") then
-      current = nil
+    elseif l:match("^local function ") or l:match("^function ") or l:match("^end%f[%W]") then
+      current = nil -- a local helper, or back at the module's top level
     end
     if not l:match("^%s*%-%-") then
       local uses = {}
@@ -114,8 +115,9 @@ local function scan(mod, fams, eps_of, reach)
       end
       for var, key in l:gmatch("([%w_]+)%.endpoints%.([%w_]+)") do uses[#uses + 1] = { var, key } end
       for _, u in ipairs(uses) do
-        assert(current, mod.file .. ": " .. u[1] .. "." .. u[2] .. " used outside a function: " .. l)
-        add(reach, ep_of(u[1], u[2]), current)
+        local ep = ep_of(u[1], u[2])
+        -- a use at the top level (handing an endpoint to a helper) names no method
+        if current then add(reach, ep, current) end
       end
     end
   end

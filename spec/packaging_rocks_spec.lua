@@ -20,7 +20,7 @@ describe("the rocks, installed with luarocks make", function()
     local out, code = run("sh scripts/check-rocks.sh " .. lua)
     assert.equal(0, code, out)
     -- the SDK rock, loaded from its tree, made and deleted a VM on the installed simulator
-    assert.matches("\nok %d+%.%d+%.%d+ on [^\n]+made and deleted\n", out)
+    assert.matches("\nok %d+%.%d+%.%d+ on [^\n]+made and deleted\n", "\n" .. out)
     -- the simulator rock's control client, on the SDK installed beside it
     assert.matches("\nok control client: reset, log of 1 call\n", out)
     -- the rockspec's test section (busted spec/unit) passed on the installed SDK
