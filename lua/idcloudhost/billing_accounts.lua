@@ -1,5 +1,6 @@
 --- Billing accounts: client.billing_accounts and billing account objects, with everything that
 -- hangs off one account: its resources, cards, credit, invoices, payments and this month's usage.
+-- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.billing_accounts
 local cards = require "idcloudhost.cards"
 local check = require "idcloudhost.check"

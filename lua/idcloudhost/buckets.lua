@@ -1,6 +1,7 @@
 --- Object storage buckets: client.buckets and Bucket objects.  Buckets are not location-specific,
 -- and their names are unique across all users (and follow the S3 naming rules, checked before
 -- anything is sent).
+-- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.buckets
 local errors = require "idcloudhost.errors"
 local pipeline = require "idcloudhost.pipeline"

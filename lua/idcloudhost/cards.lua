@@ -1,6 +1,7 @@
 --- Payment methods (credit cards, paying by invoice): client.cards and card objects.  A billing
 -- account lists and adds its own: ba:cards(), ba:add_card(token).  additional_data is decoded
 -- into a table where it is JSON.
+-- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.cards
 local nested = require "idcloudhost.nested"
 local resource = require "idcloudhost.resource"

@@ -1,4 +1,5 @@
 --- What can be created: client.catalog.  Plain tables.
+-- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.catalog
 local pipeline = require "idcloudhost.pipeline"
 local resource = require "idcloudhost.resource"

@@ -1,5 +1,6 @@
 --- Block storage: client.disks and Disk objects (elastis edition).  The disks of a VM are the same
 -- disks: vm:add_disk() and friends live in idcloudhost.vm_storage.
+-- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.disks
 local errors = require "idcloudhost.errors"
 local pipeline = require "idcloudhost.pipeline"

@@ -1,6 +1,7 @@
 --- Floating IPs: client.floating_ips and floating IP objects.  An address is the object's key: it
 -- names the floating IP in every call, so it is checked to be an IPv4 or IPv6 address before it
 -- becomes a path segment.
+-- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.floating_ips
 local errors = require "idcloudhost.errors"
 local pipeline = require "idcloudhost.pipeline"

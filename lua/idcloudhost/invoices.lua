@@ -1,6 +1,7 @@
 --- Invoices: client.invoices and invoice objects.  Status 5 is unpaid, 10 paid: invoice.unpaid and
 -- invoice.paid say so as booleans.  account_snapshot and each transaction's additional_data are
 -- decoded where they are JSON.
+-- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.invoices
 local nested = require "idcloudhost.nested"
 local resource = require "idcloudhost.resource"

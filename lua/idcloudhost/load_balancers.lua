@@ -1,5 +1,6 @@
 --- Network load balancers: client.load_balancers and balancer objects (elastis edition).  Every
 -- body is JSON.
+-- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.load_balancers
 local check = require "idcloudhost.check"
 local errors = require "idcloudhost.errors"

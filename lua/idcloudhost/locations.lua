@@ -1,4 +1,5 @@
 --- Locations (data centres): client.locations.
+-- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.locations
 local resource = require "idcloudhost.resource"
 

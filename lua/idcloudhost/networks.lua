@@ -1,4 +1,5 @@
 --- Private networks: client.networks and network objects.
+-- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.networks
 local json = require "idcloudhost.json"
 local pipeline = require "idcloudhost.pipeline"

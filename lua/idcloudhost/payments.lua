@@ -1,5 +1,6 @@
 --- Payment-wide calls: client.payments.  The calls of one billing account (pay_all,
 -- pay_amount...) are methods of billing account objects.
+-- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.payments
 local pipeline = require "idcloudhost.pipeline"
 local resource = require "idcloudhost.resource"

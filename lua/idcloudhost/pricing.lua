@@ -1,4 +1,5 @@
 --- Prices: client.pricing.
+-- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.pricing
 local errors = require "idcloudhost.errors"
 local json = require "idcloudhost.json"

@@ -1,6 +1,7 @@
 --- Replicas: the snapshots and backups of a VM's disks.  vm:replicas() and vm:snapshot()
 -- (idcloudhost.vm_storage) hand out these objects; a replica's uuid is its disk's uuid followed
 -- by a timestamp, "5aea1842-...-e37b2282fb462018-12-21-14-05-33".
+-- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.replicas
 local check = require "idcloudhost.check"
 local errors = require "idcloudhost.errors"

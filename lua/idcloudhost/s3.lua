@@ -1,5 +1,6 @@
 --- Object storage access: client.s3, the S3 API's address and its credentials.  Objects
 -- themselves live behind the S3 API, not this one; buckets are client.buckets.
+-- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.s3
 local pipeline = require "idcloudhost.pipeline"
 local resource = require "idcloudhost.resource"

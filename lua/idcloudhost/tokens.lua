@@ -1,5 +1,6 @@
 --- API tokens: client.tokens and token objects.  A token's secret is its `token` field: it is
 -- never part of tostring(token), and hook records and the debug log mask it.
+-- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.tokens
 local check = require "idcloudhost.check"
 local errors = require "idcloudhost.errors"

@@ -1,4 +1,5 @@
 --- The account's user: client.user.
+-- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.user
 local errors = require "idcloudhost.errors"
 local pipeline = require "idcloudhost.pipeline"

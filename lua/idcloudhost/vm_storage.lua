@@ -1,6 +1,7 @@
 --- The storage of a VM, as methods of VM objects: its replicas (snapshots and backups), the disks
 -- it carries (added, resized, removed, attached, detached) and the deprecated public IP calls.
 -- The disks themselves are idcloudhost.disks; replicas are idcloudhost.replicas.
+-- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.vm_storage
 local disks = require "idcloudhost.disks"
 local errors = require "idcloudhost.errors"
