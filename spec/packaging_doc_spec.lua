@@ -24,7 +24,7 @@ describe("the reference", function()
   setup(function()
     local out, code = run("LUA_PATH='./?.lua;;' ldoc --filter scripts.ldoc_dump.dump .")
     assert.equal(0, code, out)
-    items = assert(load(out:gsub("exit=%d+%s*$", ""), "ldoc dump", "t", {}))()
+    items = assert((loadstring or load)((out:gsub("exit=%d+%s*$", "")), "=ldoc dump"))()
   end)
 
   local function find(section, name)

@@ -85,7 +85,7 @@ describe("types/idcloudhost.lua", function()
     end
     local out, code = run("LUA_PATH='./?.lua;;' ldoc --filter scripts.ldoc_dump.dump .")
     assert.equal(0, code, out)
-    local items = assert((loadstring or load)(out:gsub("exit=%d+%s*$", ""), "=dump"))()
+    local items = assert((loadstring or load)((out:gsub("exit=%d+%s*$", "")), "=dump"))()
     assert.equal(luacats.generate(items), text, luacats.OUT .. " is not current: run `make types`")
   end)
 end)
