@@ -36,6 +36,13 @@ help:
 	@echo "make hostile    the SDK against a hostile server, under valgrind (VALGRIND= without)"
 	@echo "make asan       the core's specs on an ASan + UBSan build of the core (clang)"
 	@echo "make fuzz       libFuzzer on what parses untrusted bytes: answers, JSON, encoders (FUZZ_SECONDS each)"
+	@echo "make install    the SDK for LUA without LuaRocks (PREFIX=/usr/local DESTDIR=; make uninstall)"
+	@echo "make install-sim the simulator for SIM_LUA and bin/idcloudhost-sim (make uninstall-sim)"
+	@echo "make rocks      luarocks make of both rocks, checked from a clean shell; make check-install likewise"
+	@echo "make rockspecs  the release rockspecs from the scm ones"
+	@echo "make endpoints  docs/endpoints.md from the endpoint declarations"
+	@echo "make doc        the HTML reference (LDoc) in build/doc, and its coverage spec"
+	@echo "make types      types/idcloudhost.lua (LuaCATS) from the doc comments"
 	@echo "LUA=lua5.4 (default), lua5.1, lua5.3 or luajit selects the interpreter"
 
 deps:
@@ -47,6 +54,20 @@ $(CORE): $(SRC) $(HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) -fPIC -shared $$(pkg-config --cflags $(LUA_PC) libcurl zlib) \
 	  -o $@ $(SRC) $$(pkg-config --libs libcurl zlib)
+
+# `luarocks make` (rockspec/idcloudhost-*.rockspec, build type "make") builds the core here with
+# the compiler, flags and paths LuaRocks found, then installs it itself.  Always rebuilt: the
+# same checkout may be built for another Lua next.
+.PHONY: rock
+LIBFLAG     ?= -shared
+LUA_INCDIR  ?= $(patsubst -I%,%,$(shell pkg-config --cflags-only-I $(LUA_PC)))
+CURL_INCDIR ?= /usr/include
+CURL_LIBDIR ?= /usr/lib
+ZLIB_LIBDIR ?= /usr/lib
+rock:
+	@mkdir -p build/rock/idcloudhost
+	$(CC) $(CFLAGS) $(LIBFLAG) -I$(LUA_INCDIR) -I$(CURL_INCDIR) -o build/rock/idcloudhost/core.so $(SRC) \
+	  -L$(CURL_LIBDIR) -L$(ZLIB_LIBDIR) -lcurl -lz
 
 # The SDK specs on $(LUA); the simulator's own specs (spec/sim_*_spec.lua) on $(SIM_LUA), the Lua
 # that lua-http runs on.  The hostile spec runs on its own server, in `make hostile`.
@@ -161,6 +182,89 @@ build/fuzz/json_fuzz: fuzz/json_fuzz.c $(SRC) $(HDR)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -DFUZZ_ROOT='"$(CURDIR)"' $$(pkg-config --cflags $(FUZZ_LIBS)) \
 	  -o $@ fuzz/json_fuzz.c $(SRC) $$(pkg-config --libs $(FUZZ_LIBS))
+
+# make install: the SDK for $(LUA) without LuaRocks.  Modules go where $(LUA) looks by default:
+# with PREFIX the prefix of the Lua package (/usr on Debian), pkg-config's INSTALL_LMOD and
+# INSTALL_CMOD; otherwise (PREFIX=/usr/local, the default) PREFIX/share/lua/V and PREFIX/lib/lua/V.
+# LMOD= and CMOD= override them; DESTDIR= stages the whole tree elsewhere.  The LuaCATS
+# definitions go to PREFIX/share/idcloudhost/types.  make install-sim: the simulator's modules
+# for $(SIM_LUA) and the idcloudhost-sim command in PREFIX/bin.  The file sets match the rocks'.
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+luaver    = $(shell $(1) -e 'io.write((_VERSION:gsub("^Lua ", "")))')
+pcvar     = $(shell pkg-config --variable=$(2) $(1) 2>/dev/null)
+lmod      = $(or $(and $(filter $(PREFIX),$(call pcvar,$(1),prefix)),$(call pcvar,$(1),INSTALL_LMOD)),$(PREFIX)/share/lua/$(call luaver,$(1)))
+cmod      = $(or $(and $(filter $(PREFIX),$(call pcvar,$(1),prefix)),$(call pcvar,$(1),INSTALL_CMOD)),$(PREFIX)/lib/lua/$(call luaver,$(1)))
+LMOD     ?= $(call lmod,$(LUA))
+CMOD     ?= $(call cmod,$(LUA))
+SIM_LMOD ?= $(call lmod,$(SIM_LUA))
+SIM_LUA_FILES := $(wildcard lua/idcloudhost/sim/*.lua) lua/idcloudhost/simulator.lua
+SDK_LUA_FILES := $(filter-out $(SIM_LUA_FILES),$(wildcard lua/idcloudhost/*.lua lua/idcloudhost/*/*.lua))
+TYPES_DIR = $(PREFIX)/share/idcloudhost/types
+
+.PHONY: install uninstall install-sim uninstall-sim install-dirs check-install
+install: $(CORE)
+	@set -e; for f in $(SDK_LUA_FILES); do install -D -m 644 "$$f" "$(DESTDIR)$(LMOD)/$${f#lua/}"; done
+	install -D -m 755 $(CORE) "$(DESTDIR)$(CMOD)/idcloudhost/core.so"
+	install -D -m 644 types/idcloudhost.lua "$(DESTDIR)$(TYPES_DIR)/idcloudhost.lua"
+	@echo "installed the SDK for $(LUA): $(DESTDIR)$(LMOD)/idcloudhost, $(DESTDIR)$(CMOD)/idcloudhost/core.so"
+
+uninstall:
+	rm -f $(addprefix "$(DESTDIR)$(LMOD)/,$(addsuffix ",$(patsubst lua/%,%,$(SDK_LUA_FILES))))
+	rm -f "$(DESTDIR)$(CMOD)/idcloudhost/core.so" "$(DESTDIR)$(TYPES_DIR)/idcloudhost.lua"
+	@for d in $(sort $(dir $(patsubst lua/%,$(DESTDIR)$(LMOD)/%,$(SDK_LUA_FILES)))) "$(DESTDIR)$(CMOD)/idcloudhost" \
+	  "$(DESTDIR)$(TYPES_DIR)" "$(DESTDIR)$(PREFIX)/share/idcloudhost"; do rmdir "$$d" 2>/dev/null || true; done
+
+install-sim:
+	@set -e; for f in $(SIM_LUA_FILES); do install -D -m 644 "$$f" "$(DESTDIR)$(SIM_LMOD)/$${f#lua/}"; done
+	install -D -m 755 bin/idcloudhost-sim "$(DESTDIR)$(PREFIX)/bin/idcloudhost-sim"
+
+uninstall-sim:
+	rm -f $(addprefix "$(DESTDIR)$(SIM_LMOD)/,$(addsuffix ",$(patsubst lua/%,%,$(SIM_LUA_FILES))))
+	rm -f "$(DESTDIR)$(PREFIX)/bin/idcloudhost-sim"
+	@for d in "$(DESTDIR)$(SIM_LMOD)/idcloudhost/sim" "$(DESTDIR)$(SIM_LMOD)/idcloudhost"; do rmdir "$$d" 2>/dev/null || true; done
+
+# The reference: LDoc over the modules' doc comments (config.ld) into build/doc, failing on any
+# LDoc warning, then the spec that checks every public name has an entry (LDoc runs on Lua 5.1,
+# whatever LUA is; lua-discount renders its Markdown).
+.PHONY: doc
+doc: deps
+	@sh scripts/deps.sh $(LUA) $(SIM_LUA) lua-ldoc lua-discount
+	ldoc --fatalwarnings .
+	$(LUA) $(BUSTED) spec/packaging_doc_spec.lua spec/packaging_types_spec.lua
+
+# types/idcloudhost.lua (LuaCATS, for lua-language-server) from the same doc comments.
+.PHONY: types
+types: deps
+	@sh scripts/deps.sh $(LUA) $(SIM_LUA) lua-ldoc lua-discount
+	@mkdir -p build
+	ldoc --filter scripts.ldoc_dump.dump . > build/ldoc_dump.lua
+	$(LUA) scripts/luacats.lua build/ldoc_dump.lua
+
+# docs/endpoints.md from the modules' endpoint declarations (scripts/endpoints.lua);
+# spec/packaging_endpoints_spec.lua fails when it is not current.
+.PHONY: endpoints
+endpoints:
+	$(LUA) scripts/endpoints.lua
+
+# The rocks and make install from a user's side, each checked from clean shells (see the scripts):
+# make rocks      luarocks make of both rocks (offline: --deps-mode=none on Debian's packages)
+# make check-install  make install + install-sim into a DESTDIR, used, then uninstalled
+# make rockspecs  writes the release rockspecs (version.lua's version) from the scm ones
+.PHONY: rocks rockspecs
+rocks: core
+	@sh scripts/deps.sh $(LUA) $(SIM_LUA) luarocks
+	PACKAGING_LUA=$(LUA) $(LUA) $(BUSTED) spec/rockspec_spec.lua spec/packaging_rocks_spec.lua
+
+rockspecs:
+	$(LUA) scripts/rockspecs.lua
+
+check-install: core
+	PACKAGING_LUA=$(LUA) $(LUA) $(BUSTED) spec/packaging_install_spec.lua
+
+# Where make install puts things (for scripts/check-install.sh).
+install-dirs:
+	@echo "LMOD=$(LMOD)"; echo "CMOD=$(CMOD)"; echo "SIM_LMOD=$(SIM_LMOD)"; echo "PREFIX=$(PREFIX)"
 
 clean:
 	rm -rf build

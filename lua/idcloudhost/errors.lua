@@ -1,13 +1,46 @@
--- Errors are values: tables with a kind, a readable message and the request's context.
+--- Errors are values: tables with a kind, a readable message and the request's context.
 -- Kinds (docs/architecture.md): "invalid" (caught before sending), "api" (the platform answered
 -- an error, or a redirect), "network", "timeout", "decode" (a 2xx that is not what the endpoint
 -- answers), "error" (a Lua error caught in a batch item).
+-- @module idcloudhost.errors
 local json = require "idcloudhost.json"
 
 local errors = {}
 
 local Error = { __name = "idcloudhost.error" }
 Error.__index = Error
+
+--- An error value: what every call gives as its second value when it fails (its first is nil).
+-- `tostring(err)` is one line: "idcloudhost: GET /v1/user-resource/vm: 400 No such virtual
+-- machine exists. ... (request 4f2a...)"; `"failed: " .. err` works as with a string.  No error
+-- ever holds the api key, a password or a token's secret.  idcloudhost.is_error(v) tells one.
+-- @type error
+
+--- The fields of an error value (all but kind and message may be nil).
+-- @table fields
+-- @tfield string kind "invalid" (bad input or options, caught before anything is sent; also a
+-- call on a closed client), "api" (the platform answered >= 400, or a 3xx), "network" (no
+-- complete answer), "timeout" (an attempt or the call's deadline ran out), "decode" (a 2xx that
+-- is not what the endpoint answers), "error" (a Lua error raised in a batch item or a wait's function)
+-- @tfield string message readable, one line
+-- @tfield[opt] integer status the HTTP status (kind "api")
+-- @tfield[opt] string code the key inside the answer's `errors` ("consumer::resource_forbidden"),
+-- or the transport's error name for kind "network" ("COULDNT_CONNECT", ...)
+-- @tfield[opt] boolean not_found true for a missing resource: a 404, or the platform's 400 "No such
+-- virtual machine exists." / "Network UUID is invalid."
+-- @tfield[opt] boolean no_route true for the gateway's 404 "no route and no API found": a wrong base URL or location slug
+-- @tfield[opt] boolean uncertain true for a write that may have landed (timed out or cut off after it
+-- was sent): check before doing it again
+-- @tfield[opt] boolean not_empty true when deleting a bucket failed because it holds objects
+-- @tfield[opt] string field the parameter or option at fault (kind "invalid")
+-- @tfield[opt] string request_id the X-Warren-Correlation-Id header, for support tickets
+-- @tfield[opt] string method the HTTP method of the call
+-- @tfield[opt] string path the path of the call
+-- @tfield[opt] integer attempts how many times it was sent
+-- @tfield[opt] string location where a 3xx pointed (never followed)
+-- @tfield[opt] string last_status a wait's last seen status (kind "timeout", or "api" for fail_on)
+-- @tfield[opt] table body the decoded error answer
+-- @tfield[opt] string traceback where a Lua error was raised (kind "error")
 
 function Error:__tostring()
   local parts = { "idcloudhost" }
@@ -29,23 +62,27 @@ function Error.__concat(a, b)
   return tostring(a) .. tostring(b)
 end
 
---- v is an idcloudhost error value?
+--- v is an idcloudhost error value?  (idcloudhost.is_error)
+-- @local
 function errors.is(v)
   return getmetatable(v) == Error
 end
 
 --- A new error value from fields: kind and message at least.
+-- @local
 function errors.new(fields)
   assert(fields.kind and fields.message, "errors.new needs kind and message")
   return setmetatable(fields, Error)
 end
 
 --- Bad input, caught before any request: kind "invalid".
+-- @local
 function errors.invalid(message, field)
   return errors.new { kind = "invalid", message = message, field = field }
 end
 
 --- A 2xx answer that is not what the call returns: kind "decode".
+-- @local
 function errors.decode(message, fields)
   local e = fields or {}
   e.kind, e.message = "decode", message
@@ -110,6 +147,7 @@ end
 
 --- The error value for an HTTP answer with status >= 400.
 -- ctx: method, path, request_id, attempts.
+-- @local
 function errors.from_response(status, text, ctx)
   local data = text and text:find("^%s*[{%[]") and json.decode(text) or nil
   local message, code = from_body(data)

@@ -1,6 +1,8 @@
--- Invoices: client.invoices and invoice objects.  Status 5 is unpaid, 10 paid: invoice.unpaid and
+--- Invoices: client.invoices and invoice objects.  Status 5 is unpaid, 10 paid: invoice.unpaid and
 -- invoice.paid say so as booleans.  account_snapshot and each transaction's additional_data are
 -- decoded where they are JSON.
+-- docs/endpoints.md maps its endpoints to these methods.
+-- @module idcloudhost.invoices
 local nested = require "idcloudhost.nested"
 local resource = require "idcloudhost.resource"
 
@@ -32,7 +34,47 @@ local Invoice = resource.model { name = "invoice", key = "id", param = "invoice_
     unpaid = function(inv) return rawget(inv, "status") == UNPAID end,
   } }
 
+--- client.invoices: invoices by id.  A billing account lists its own.
+-- @type client.invoices
+
+--- One invoice by id.
+-- @function client.invoices:get
+-- @tparam integer id
+-- @treturn invoice the invoice
+-- @errors invalid, api (not_found), network, timeout, decode
+
+--- An invoice.  `tostring(inv)` is `invoice 2 paid, total 25.76`.
+-- @type invoice
+
+--- An invoice's fields, as the platform sends them (GET payment/invoice), and two the SDK reads
+-- from its status.
+-- @table fields
+-- @tfield integer id the invoice's id (calls name it invoice_id)
+-- @tfield string padded_id "001"
+-- @tfield integer status 5 unpaid, 10 paid
+-- @tfield boolean paid the SDK's: status is 10
+-- @tfield boolean unpaid the SDK's: status is 5
+-- @tfield table totals `{subtotal, vat_tax, discount_amount, credit, total}`: the amount due is totals.total
+-- @tfield table records_list the lines: `{id, name, qty, qty_unit, item_price, amount, location_slug, ...}`
+-- @tfield table transaction_list payments: `{id, amount, created, identifier, payment_object_id, additional_data}`
+-- @tfield integer billing_account_id
+-- @tfield number discount_percentage
+-- @tfield number vat_percentage
+-- @tfield table account_snapshot the account's data when it was made, decoded from JSON text
+-- @tfield integer created Unix time
+-- @tfield integer due_date Unix time
+-- @tfield integer period_start Unix time
+-- @tfield integer period_end Unix time
+
+--- Fetches the invoice again and updates this object in place.
+-- @function invoice:reload
+-- @treturn invoice the invoice
+-- @errors invalid, api (not_found), network, timeout, decode
+
 --- Pays the invoice in full.  Returns true; the object then says paid (reload() for the transaction).
+-- @function invoice:pay
+-- @treturn boolean true
+-- @errors invalid, api, network, timeout (err.uncertain: reload before paying again), decode
 function Invoice:pay(opts)
   local ok, err = resource.success(self:_call(E.pay, opts))
   if not ok then return nil, err end

@@ -1,5 +1,7 @@
--- Network load balancers: client.load_balancers and balancer objects (elastis edition).  Every
+--- Network load balancers: client.load_balancers and balancer objects (elastis edition).  Every
 -- body is JSON.
+-- docs/endpoints.md maps its endpoints to these methods.
+-- @module idcloudhost.load_balancers
 local check = require "idcloudhost.check"
 local errors = require "idcloudhost.errors"
 local json = require "idcloudhost.json"
@@ -43,7 +45,7 @@ end
 
 local LB = resource.model { name = "load_balancer", key = "uuid", get = E.get, summary = summary }
 
-------------------------------------------------------------------------------------------------
+-- ---------------------------------------------------------------------------------------------
 -- Rules and targets as the caller gives them, checked and made into what the platform takes.
 
 -- {source_port=, target_port=}: both whole numbers from 1 to 65535, nothing else.
@@ -102,13 +104,27 @@ local function list_of(what, name, list, fn)
   return out
 end
 
-------------------------------------------------------------------------------------------------
+-- ---------------------------------------------------------------------------------------------
 -- client.load_balancers
+
+--- client.load_balancers: the network load balancers of the client's location (elastis
+-- edition).  Every body is JSON.
+-- @type client.load_balancers
 
 local LBs = {}
 
 --- Creates a load balancer: display_name, billing_account_id, network_uuid (a network or its
 -- uuid), reserve_public_ip, rules {{source_port=, target_port=}, ...}, targets {vm_or_target, ...}.
+-- @function client.load_balancers:create
+-- @tparam[opt] table params
+-- @tparam[opt] string params.display_name its name
+-- @tparam[opt] integer params.billing_account_id default: the account's default billing account
+-- @tparam[opt] network|string params.network_uuid a network or its uuid (default: the location's default network)
+-- @tparam[opt] boolean params.reserve_public_ip give it a floating IP (billed)
+-- @tparam[opt] table params.rules forwarding rules: a list of `{source_port =, target_port =}` (1-65535)
+-- @tparam[opt] table params.targets a list of VMs, VM uuids or `{target_uuid =, target_type = "vm"}`
+-- @treturn load_balancer the new load balancer
+-- @errors invalid, api, network, timeout (err.uncertain), decode
 function LBs:create(params)
   local what = "load_balancer:create"
   if params ~= nil and type(params) ~= "table" then
@@ -131,15 +147,59 @@ function LBs:create(params)
   return resource.wrap(LB, self.client, pipeline.call(self.client, E.create, p))
 end
 
-------------------------------------------------------------------------------------------------
+-- ---------------------------------------------------------------------------------------------
 -- Load balancer objects
 
+--- All load balancers of the client's location.
+-- @function client.load_balancers:list
+-- @treturn {load_balancer,...} the load balancers
+-- @errors invalid, api, network, timeout, decode
+
+--- One load balancer by uuid.
+-- @function client.load_balancers:get
+-- @tparam string uuid the load balancer's uuid
+-- @treturn load_balancer the load balancer
+-- @errors invalid, api (not_found), network, timeout, decode
+
+--- A network load balancer (elastis edition).  `tostring(lb)` is
+-- `load_balancer 438ac62f-... "web" 10.1.104.254 (1 rule, 2 targets)`.
+-- @type load_balancer
+
+--- A load balancer's fields, as the platform sends them (GET network/load_balancers/{uuid}).
+-- @table fields
+-- @tfield string uuid the load balancer's id
+-- @tfield string display_name its name (the field sends it; the docs' examples do not show it)
+-- @tfield string network_uuid its private network
+-- @tfield string private_address its address in that network
+-- @tfield table forwarding_rules a list of `{uuid, protocol ("TCP"), source_port, target_port,
+-- settings = {connection_limit, session_persistence}, created_at}`
+-- @tfield table targets a list of `{target_uuid, target_type ("vm"), target_ip_address, created_at}`
+-- @tfield integer billing_account_id the billing account it is billed to
+-- @tfield boolean is_deleted
+-- @tfield integer user_id the owner's user id
+-- @tfield string created_at "2022-07-12 14:21:06"
+-- @tfield string updated_at
+-- @tfield[opt] boolean deleted set by the SDK: it reads back deleted, or lb:delete() succeeded
+
+--- Fetches the load balancer again and updates this object in place.
+-- @function load_balancer:reload
+-- @treturn load_balancer the load balancer
+-- @errors invalid, api (not_found), network, timeout, decode
+
 --- Renames the load balancer (display_name); answers it, updated in place.
+-- @function load_balancer:rename
+-- @tparam string name the new display_name
+-- @treturn load_balancer the load balancer, updated in place
+-- @errors invalid, api, network, timeout, decode
 function LB:rename(name)
   return self:_apply(self:_call(E.rename, nil, { display_name = name }))
 end
 
 --- Moves the load balancer to another billing account; answers it, updated in place.
+-- @function load_balancer:set_billing_account
+-- @tparam integer id the billing account's id
+-- @treturn load_balancer the load balancer, updated in place
+-- @errors invalid, api, network, timeout, decode
 function LB:set_billing_account(id)
   return self:_apply(self:_call(E.billing_account, nil, { set_id = id }))
 end
@@ -148,6 +208,11 @@ local DELETE_OPTS = { release_ips = "boolean" }
 
 --- Deletes the load balancer.  Returns true.  {release_ips = true} also deletes the floating IP
 -- assigned to it (its public address, reserved by default at creation and billed until released).
+-- @function load_balancer:delete
+-- @tparam[opt] table opts
+-- @tparam[opt] boolean opts.release_ips also delete its floating IP
+-- @treturn boolean true; lb.deleted is then true
+-- @errors invalid, api, network, timeout, decode; a failed release says the balancer is deleted
 function LB:delete(opts)
   local o, err = check.params("load_balancer:delete", DELETE_OPTS, opts)
   if not o then return nil, err end
@@ -177,6 +242,10 @@ end
 
 --- Adds a target (a VM object, its uuid, or {target_uuid=, target_type=}); returns the target
 -- as the platform describes it, and adds it to this object's targets.
+-- @function load_balancer:add_target
+-- @tparam vm|string|table target a VM, its uuid, or `{target_uuid =, target_type =}`
+-- @treturn table the target: `{target_uuid, target_type, target_ip_address, ...}`
+-- @errors invalid, api, network, timeout, decode
 function LB:add_target(v)
   local t, err = target_of("load_balancer:add_target", v)
   if not t then return nil, err end
@@ -196,6 +265,10 @@ local function drop(list, field, value)
 end
 
 --- Removes a target by its uuid (the VM's uuid; a VM or target object works too).  Returns true.
+-- @function load_balancer:remove_target
+-- @tparam vm|string|table target a VM, its uuid, or a target table
+-- @treturn boolean true
+-- @errors invalid, api, network, timeout, decode
 function LB:remove_target(v)
   if type(v) == "table" and v.target_uuid ~= nil then v = v.target_uuid end
   local uuid, err = resource.uuid_of("load_balancer:remove_target", "target_uuid", v)
@@ -224,6 +297,13 @@ end
 -- The rule was added once the platform accepted it: if the re-read fails or does not show it,
 -- the rule comes back without its uuid (and the re-read's error as a second value), never as a
 -- failure that a retry would turn into a second rule.
+-- @function load_balancer:add_rule
+-- @tparam table params
+-- @tparam integer params.source_port 1-65535
+-- @tparam integer params.target_port 1-65535
+-- @treturn table the rule: `{uuid, source_port, target_port, protocol, settings, ...}`
+-- @treturn[opt] error the re-read's error, when the rule came back without its uuid
+-- @errors invalid, api, network, timeout (err.uncertain), decode
 function LB:add_rule(params)
   local what = "load_balancer:add_rule"
   local rule, err = rule_of(what, params)
@@ -245,6 +325,10 @@ function LB:add_rule(params)
 end
 
 --- Removes a forwarding rule by uuid (a rule table works too).  Returns true.
+-- @function load_balancer:remove_rule
+-- @tparam string|table rule the rule's uuid, or the rule
+-- @treturn boolean true
+-- @errors invalid, api, network, timeout, decode
 function LB:remove_rule(v)
   if type(v) == "table" then v = v.uuid end
   local uuid, err = check.value("load_balancer:remove_rule", "rule_uuid", "uuid!", v)

@@ -1,5 +1,7 @@
--- Payment-wide calls: client.payments.  The calls of one billing account (pay_all,
+--- Payment-wide calls: client.payments.  The calls of one billing account (pay_all,
 -- pay_amount...) are methods of billing account objects.
+-- docs/endpoints.md maps its endpoints to these methods.
+-- @module idcloudhost.payments
 local pipeline = require "idcloudhost.pipeline"
 local resource = require "idcloudhost.resource"
 
@@ -8,9 +10,15 @@ local E = resource.endpoints("payments", {
   campaigns = { "GET", "payment/has_active_campaigns", answer = "object:success" },
 })
 
+--- client.payments: payment-wide calls.
+-- @type client.payments
+
 local Payments = {}
 
 --- Whether there are active campaigns (promotions) (elastis edition): true or false.
+-- @function client.payments:has_active_campaigns
+-- @treturn boolean
+-- @errors invalid, api, network, timeout, decode
 function Payments:has_active_campaigns()
   local data, err = pipeline.call(self.client, E.campaigns)
   if data == nil then return nil, err end

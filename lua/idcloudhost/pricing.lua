@@ -1,4 +1,6 @@
--- Prices: client.pricing.
+--- Prices: client.pricing.
+-- docs/endpoints.md maps its endpoints to these methods.
+-- @module idcloudhost.pricing
 local errors = require "idcloudhost.errors"
 local json = require "idcloudhost.json"
 local pipeline = require "idcloudhost.pipeline"
@@ -8,9 +10,15 @@ local E = resource.endpoints("pricing", {
   policy = { "GET", "pricing/policy", answer = "object:policy" },
 })
 
+--- client.pricing: prices.
+-- @type client.pricing
+
 local Pricing = {}
 
 --- The pricing policy: a list of {policyId, resourceType, price (per hour), serviceNameUserFriendly, ...}.
+-- @function client.pricing:policy
+-- @treturn {table,...} the prices
+-- @errors invalid, api, network, timeout, decode
 function Pricing:policy()
   local data, err = pipeline.call(self.client, E.policy)
   if data == nil then return nil, err end

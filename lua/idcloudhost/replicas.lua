@@ -1,6 +1,8 @@
--- Replicas: the snapshots and backups of a VM's disks.  vm:replicas() and vm:snapshot()
+--- Replicas: the snapshots and backups of a VM's disks.  vm:replicas() and vm:snapshot()
 -- (idcloudhost.vm_storage) hand out these objects; a replica's uuid is its disk's uuid followed
 -- by a timestamp, "5aea1842-...-e37b2282fb462018-12-21-14-05-33".
+-- docs/endpoints.md maps its endpoints to these methods.
+-- @module idcloudhost.replicas
 local check = require "idcloudhost.check"
 local errors = require "idcloudhost.errors"
 local resource = require "idcloudhost.resource"
@@ -20,20 +22,40 @@ end
 
 local Replica = resource.model { name = "replica", key = "uuid", param = "replica_uuid", summary = summary }
 
---- nil (the platform's default) or "snapshot" or "backup"; else an "invalid" error.
+--- A replica: a snapshot or backup of a VM's disk, from vm:replicas() and vm:snapshot().
+-- `tostring(replica)` is `replica <uuid> snapshot (20 GB, 2018-12-21 ...)`.
+-- @type replica
+
+--- A replica's fields, as the platform sends them (the `replica` entries of a VM's storage).
+-- @table fields
+-- @tfield string uuid the disk's uuid followed by the time it was taken: "f80b1d62-...456a2018-02-22-14-24-32"
+-- @tfield string type "snapshot" or "backup"
+-- @tfield integer size GB
+-- @tfield string master_uuid the uuid of the disk it copies
+-- @tfield integer master_id the disk's numeric id
+-- @tfield integer id
+-- @tfield string pool the storage pool
+-- @tfield string created_at "2018-02-22 14:24:51.886326"
+-- @tfield string updated_at
+
+--- Not available: the platform has no call that fetches one (vm:replicas() lists them).
+-- It returns an `invalid` error, as every object's reload does when its model has none.
+-- @function replica:reload
+
+-- nil (the platform's default) or "snapshot" or "backup"; else an "invalid" error.
 local function check_type(what, name, v)
   if v == nil or TYPES[v] then return true end
   return nil, errors.invalid(string.format('%s: %s must be "snapshot" or "backup", got %s', what, name,
     type(v) == "string" and string.format("%q", v) or type(v)), name)
 end
 
---- The r_type option of vm:replicas / vm:snapshot, when opts is a table.
+-- The r_type option of vm:replicas / vm:snapshot, when opts is a table.
 local function check_opts(what, opts)
   if type(opts) ~= "table" then return true end
   return check_type(what, "r_type", opts.r_type)
 end
 
---- A replica's uuid from a replica object or the uuid itself (replica uuids are not UUIDs).
+-- A replica's uuid from a replica object or the uuid itself (replica uuids are not UUIDs).
 local function uuid_of(what, v)
   if type(v) == "table" then v = v.uuid end
   if type(v) ~= "string" or not v:find("^[%w-]+$") then
@@ -44,6 +66,9 @@ local function uuid_of(what, v)
 end
 
 --- Deletes the replica.  Returns true.
+-- @function replica:delete
+-- @treturn boolean true
+-- @errors invalid, api, network, timeout, decode
 function Replica:delete(opts)
   return resource.success(self:_call(E.delete, opts))
 end
@@ -52,6 +77,12 @@ local CONVERT = { from_type = "string", to_type = "string" }
 
 --- Converts a backup into a snapshot or back (idcloudhost edition): {from_type=, to_type=}, by
 -- default from the replica's own type to the other one.  Returns the replica, updated.
+-- @function replica:convert
+-- @tparam[opt] table opts
+-- @tparam[opt] string opts.from_type "snapshot" or "backup" (default: the replica's type)
+-- @tparam[opt] string opts.to_type the other one (default)
+-- @treturn replica the replica, updated in place
+-- @errors invalid, api (not_found), network, timeout, decode
 function Replica:convert(opts)
   local o, err = check.params("replica:convert", CONVERT, opts)
   if not o then return nil, err end

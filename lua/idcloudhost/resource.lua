@@ -163,6 +163,10 @@ end
 --- Fetches the object again and updates it in place (models declared with a `get` endpoint).
 function Base:reload(opts)
   local M = meta_of(self)
+  if not M.get then
+    return nil, errors.invalid(M.kind .. ":reload: the platform has no call that fetches one " .. M.kind
+      .. "; list them again instead")
+  end
   return self:_apply(self:_call(M.get, opts))
 end
 

@@ -1,5 +1,7 @@
--- API tokens: client.tokens and token objects.  A token's secret is its `token` field: it is
+--- API tokens: client.tokens and token objects.  A token's secret is its `token` field: it is
 -- never part of tostring(token), and hook records and the debug log mask it.
+-- docs/endpoints.md maps its endpoints to these methods.
+-- @module idcloudhost.tokens
 local check = require "idcloudhost.check"
 local errors = require "idcloudhost.errors"
 local pipeline = require "idcloudhost.pipeline"
@@ -32,12 +34,22 @@ local function check_scope(what, restricted, billing_account_id)
   return true
 end
 
-------------------------------------------------------------------------------------------------
+-- ---------------------------------------------------------------------------------------------
 -- client.tokens
+
+--- client.tokens: API tokens.  A token works as an api key at once.
+-- @type client.tokens
 
 local Tokens = {}
 
 --- Creates a token: description, restricted (to billing_account_id).  Returns the new token.
+-- @function client.tokens:create
+-- @tparam[opt] table params
+-- @tparam[opt] string params.description
+-- @tparam[opt] boolean params.restricted restrict it to billing_account_id
+-- @tparam[opt] integer params.billing_account_id the account a restricted token sees
+-- @treturn token the new token (its secret in token.token)
+-- @errors invalid, api, network, timeout (err.uncertain), decode
 function Tokens:create(params)
   local p, err = check.params("token:create", OPTIONS, params)
   if not p then return nil, err end
@@ -56,12 +68,45 @@ function Tokens:create(params)
   return resource.wrap(Token, self.client, data)
 end
 
-------------------------------------------------------------------------------------------------
+-- ---------------------------------------------------------------------------------------------
 -- Token objects
+
+--- The user's tokens.
+-- @function client.tokens:list
+-- @treturn {token,...} the tokens, secrets included
+-- @errors invalid, api, network, timeout, decode
+
+--- An API token.  `tostring(t)` is `token 3 "ci runner" restricted to billing account 7`,
+-- never the secret.
+-- @type token
+
+--- A token's fields, as the platform sends them (GET user-resource/token/list).
+-- @table fields
+-- @tfield integer id the token's id
+-- @tfield string token the secret: use it as an api key (never in tostring, logs or hook records)
+-- @tfield string description
+-- @tfield boolean restricted restricted to billing_account_id
+-- @tfield integer billing_account_id the account a restricted token sees (0 when unrestricted)
+-- @tfield string consumer_id
+-- @tfield string kong_id
+-- @tfield integer user_id the owner's user id
+-- @tfield string created_at "2018-02-21 14:00:07"
+-- @tfield string updated_at
+
+--- Not available: the platform has no call that fetches one (tokens are listed with client.tokens:list()).
+-- It returns an `invalid` error, as every object's reload does when its model has none.
+-- @function token:reload
 
 --- Changes description, restricted and/or billing_account_id; the rest stays as it is.
 -- (On the platform, sending `restricted` with any value, even false, makes the token restricted,
 -- and leaving it out makes it unrestricted: this method sends what keeps the token as asked.)
+-- @function token:update
+-- @tparam table params
+-- @tparam[opt] string params.description
+-- @tparam[opt] boolean params.restricted
+-- @tparam[opt] integer params.billing_account_id
+-- @treturn token the token, updated in place
+-- @errors invalid, api, network, timeout, decode
 function Token:update(params)
   local p, err = check.params("token:update", OPTIONS, params)
   if not p then return nil, err end
@@ -97,6 +142,9 @@ function Token:update(params)
 end
 
 --- Deletes the token (it stops working at once).  Returns true.
+-- @function token:delete
+-- @treturn boolean true
+-- @errors invalid, api, network, timeout, decode
 function Token:delete(opts)
   return resource.success(self:_call(E.delete, opts))
 end

@@ -1,6 +1,8 @@
--- The storage of a VM, as methods of VM objects: its replicas (snapshots and backups), the disks
+--- The storage of a VM, as methods of VM objects: its replicas (snapshots and backups), the disks
 -- it carries (added, resized, removed, attached, detached) and the deprecated public IP calls.
 -- The disks themselves are idcloudhost.disks; replicas are idcloudhost.replicas.
+-- docs/endpoints.md maps its endpoints to these methods.
+-- @module idcloudhost.vm_storage
 local disks = require "idcloudhost.disks"
 local errors = require "idcloudhost.errors"
 local replicas = require "idcloudhost.replicas"
@@ -70,9 +72,19 @@ end
 
 local storage = {}
 
---- Adds the storage methods to the VM model.
+--- The storage methods of @{idcloudhost.vms.vm|VM objects}.  The disk methods keep vm.storage
+-- up to date.
+-- @type vm
+
+-- Adds the storage methods to the VM model (not a doc comment: LDoc would take the first
+-- method's for it).
 function storage.attach(VM)
   --- The VM's replicas of one type: {r_type = "snapshot"} (the default) or {r_type = "backup"}.
+  -- @function vm:replicas
+  -- @tparam[opt] table opts
+  -- @tparam[opt="snapshot"] string opts.r_type "snapshot" or "backup"
+  -- @treturn {replica,...} the replicas
+  -- @errors invalid, api, network, timeout, decode
   function VM:replicas(opts)
     local ok, err = replicas.check_opts("vm:replicas", opts)
     if not ok then return nil, err end
@@ -80,6 +92,11 @@ function storage.attach(VM)
   end
 
   --- Makes a replica of the VM's disk, {r_type = "snapshot"} (the default) or "backup".  Returns it.
+  -- @function vm:snapshot
+  -- @tparam[opt] table opts
+  -- @tparam[opt="snapshot"] string opts.r_type "snapshot" or "backup"
+  -- @treturn replica the new replica
+  -- @errors invalid, api, network, timeout (err.uncertain), decode (err.uncertain: made, but not in the answer)
   function VM:snapshot(opts)
     local ok, err = replicas.check_opts("vm:snapshot", opts)
     if not ok then return nil, err end
@@ -98,6 +115,10 @@ function storage.attach(VM)
 
   --- Discards the disk's current state and restores it from a replica (object or uuid).  The VM
   -- is left stopped.  Returns the VM, updated.
+  -- @function vm:rebuild
+  -- @tparam replica|string replica a replica of this VM or its uuid
+  -- @treturn vm the VM, updated in place
+  -- @errors invalid, api, network, timeout, decode
   function VM:rebuild(replica)
     local uuid, err = replicas.uuid_of("vm:rebuild", replica)
     if not uuid then return nil, err end
@@ -105,6 +126,11 @@ function storage.attach(VM)
   end
 
   --- Makes a new disk and attaches it: {size_gb = 50}.  Returns the disk as the VM shows it.
+  -- @function vm:add_disk
+  -- @tparam table opts
+  -- @tparam integer opts.size_gb the new disk's size in GB
+  -- @treturn table the disk as vm.storage shows it: `{uuid, name ("vdb"), size, primary, ...}`
+  -- @errors invalid, api, network, timeout (err.uncertain), decode
   function VM:add_disk(opts)
     local data, err = self:_call(S.add_disk, opts)
     if data == nil then return nil, err end
@@ -113,6 +139,11 @@ function storage.attach(VM)
   end
 
   --- Grows a disk of the VM (a disk or its uuid) to size_gb; a disk cannot shrink.  Returns the disk.
+  -- @function vm:resize_disk
+  -- @tparam table|string disk a disk of the VM (an entry of vm.storage, a disk object) or its uuid
+  -- @tparam integer size_gb the new size in GB, not less than the current one
+  -- @treturn table|boolean the disk as vm.storage shows it (or true, on the older edition)
+  -- @errors invalid (a shrink, a bad size), api, network, timeout, decode
   function VM:resize_disk(disk, size_gb)
     local uuid, err = resource.uuid_of("vm:resize_disk", "disk", disk)
     if not uuid then return nil, err end
@@ -132,11 +163,20 @@ function storage.attach(VM)
   end
 
   --- Detaches and deletes a disk of the VM (a disk or its uuid); not the primary disk.  Returns true.
+  -- @function vm:remove_disk
+  -- @tparam table|string disk a disk of the VM or its uuid
+  -- @treturn boolean true
+  -- @errors invalid (the primary disk), api, network, timeout, decode
   function VM:remove_disk(disk)
     return take_off(self, "vm:remove_disk", S.remove_disk, disk)
   end
 
   --- Attaches a disk (a disk object or its uuid) to the VM.  Returns the disk as the VM shows it.
+  -- (elastis edition)
+  -- @function vm:attach_disk
+  -- @tparam disk|string disk a block storage disk (client.disks) or its uuid
+  -- @treturn table the disk as vm.storage shows it
+  -- @errors invalid, api, network, timeout, decode
   function VM:attach_disk(disk)
     local uuid, err = resource.uuid_of("vm:attach_disk", "disk", disk)
     if not uuid then return nil, err end
@@ -147,18 +187,29 @@ function storage.attach(VM)
   end
 
   --- Detaches a disk (a disk object or its uuid) from the VM; the disk stays.  Returns true.
+  -- (elastis edition)
+  -- @function vm:detach_disk
+  -- @tparam disk|string disk a disk attached to the VM, or its uuid
+  -- @treturn boolean true
+  -- @errors invalid (the primary disk), api, network, timeout, decode
   function VM:detach_disk(disk)
     return take_off(self, "vm:detach_disk", disks.endpoints.detach, disk)
   end
 
   --- DEPRECATED (use client.floating_ips): reserves a public IP and assigns it to the VM.  Returns
   -- the VM (the address is not in the answer).
+  -- @function vm:reserve_public_ip
+  -- @treturn vm the VM, updated in place
+  -- @errors invalid, api, network, timeout, decode
   function VM:reserve_public_ip(opts)
     return self:_apply(self:_call(S.reserve_public_ip, opts))
   end
 
   --- DEPRECATED (use client.floating_ips): releases the VM's public IP; the address stays reserved
   -- for the account.  Returns the VM.
+  -- @function vm:release_public_ip
+  -- @treturn vm the VM, updated in place
+  -- @errors invalid, api, network, timeout, decode
   function VM:release_public_ip(opts)
     return self:_apply(self:_call(S.release_public_ip, opts))
   end

@@ -1,0 +1,68 @@
+-- The simulator.  rockspec/idcloudhost-sim-<version>-1.rockspec is made from this file by
+-- `make rockspecs` (scripts/rockspecs.lua); spec/rockspec_spec.lua checks both.
+rockspec_format = "3.0"
+package = "idcloudhost-sim"
+version = "scm-1"
+source = {
+  url = "git+https://github.com/idcloudhost/idcloudhost-lua.git",
+}
+description = {
+  summary = "A local simulator of the idcloudhost.com / elastis.id cloud API, for tests",
+  detailed = [[
+    A stateful HTTP server that behaves like the idcloudhost.com / elastis.id platform: the
+    same paths, bodies, errors and rules, with the API docs' example account, plus a control
+    API (/__sim/) to reset it, read its request log and inject faults.  The idcloudhost-sim
+    command runs it; idcloudhost.sim.client drives it from tests.  The server runs on Lua 5.3
+    (on lua-http and cqueues; Debian packages lua-http for Lua 5.1 to 5.3 only, and the
+    simulator needs 5.3's integers).
+  ]],
+  homepage = "https://github.com/idcloudhost/idcloudhost-lua",
+  issues_url = "https://github.com/idcloudhost/idcloudhost-lua/issues",
+  license = "MIT",
+  labels = { "cloud", "testing", "simulator" },
+}
+dependencies = {
+  "lua ~> 5.3",
+  "idcloudhost",
+  "http >= 0.3",
+  "cqueues",
+  "lua-cjson >= 2.1.0",
+}
+-- Installed by the lists below, not "builtin": builtin copies all of lua/ into the tree, and
+-- lua/idcloudhost/ but sim/ (and simulator.lua) is the idcloudhost rock's.
+build = {
+  type = "none",
+  install = {
+    lua = {
+      ["idcloudhost.sim.account"] = "lua/idcloudhost/sim/account.lua",
+      ["idcloudhost.sim.billing"] = "lua/idcloudhost/sim/billing.lua",
+      ["idcloudhost.sim.bucket"] = "lua/idcloudhost/sim/bucket.lua",
+      ["idcloudhost.sim.catalog"] = "lua/idcloudhost/sim/catalog.lua",
+      ["idcloudhost.sim.client"] = "lua/idcloudhost/sim/client.lua",
+      ["idcloudhost.sim.clock"] = "lua/idcloudhost/sim/clock.lua",
+      ["idcloudhost.sim.config"] = "lua/idcloudhost/sim/config.lua",
+      ["idcloudhost.sim.control"] = "lua/idcloudhost/sim/control.lua",
+      ["idcloudhost.sim.disk"] = "lua/idcloudhost/sim/disk.lua",
+      ["idcloudhost.sim.families"] = "lua/idcloudhost/sim/families.lua",
+      ["idcloudhost.sim.faults"] = "lua/idcloudhost/sim/faults.lua",
+      ["idcloudhost.sim.floating_ip"] = "lua/idcloudhost/sim/floating_ip.lua",
+      ["idcloudhost.sim.ids"] = "lua/idcloudhost/sim/ids.lua",
+      ["idcloudhost.sim.json"] = "lua/idcloudhost/sim/json.lua",
+      ["idcloudhost.sim.load_balancer"] = "lua/idcloudhost/sim/load_balancer.lua",
+      ["idcloudhost.sim.log"] = "lua/idcloudhost/sim/log.lua",
+      ["idcloudhost.sim.machine"] = "lua/idcloudhost/sim/machine.lua",
+      ["idcloudhost.sim.network"] = "lua/idcloudhost/sim/network.lua",
+      ["idcloudhost.sim.params"] = "lua/idcloudhost/sim/params.lua",
+      ["idcloudhost.sim.replica"] = "lua/idcloudhost/sim/replica.lua",
+      ["idcloudhost.sim.reply"] = "lua/idcloudhost/sim/reply.lua",
+      ["idcloudhost.sim.router"] = "lua/idcloudhost/sim/router.lua",
+      ["idcloudhost.sim.server"] = "lua/idcloudhost/sim/server.lua",
+      ["idcloudhost.sim.state"] = "lua/idcloudhost/sim/state.lua",
+      ["idcloudhost.sim.vm"] = "lua/idcloudhost/sim/vm.lua",
+      -- The control client's old name, for scripts written against it.
+      ["idcloudhost.simulator"] = "lua/idcloudhost/simulator.lua",
+    },
+    bin = { ["idcloudhost-sim"] = "bin/idcloudhost-sim" },
+  },
+  copy_directories = { "sim" },
+}

@@ -1,0 +1,80 @@
+-- Writes the release rockspecs from the scm ones: rockspec/<pkg>-<version>-1.rockspec, where
+-- <version> is lua/idcloudhost/version.lua's.  A release builds from the tag v<version>; the
+-- simulator's release needs the SDK of the same version.
+--   lua scripts/rockspecs.lua          write them (make rockspecs)
+--   lua scripts/rockspecs.lua --check  exit 1, naming the files, if any is not current
+-- Also a module: require-able from the specs as dofile("scripts/rockspecs.lua").release(...).
+local M = {}
+
+M.PACKAGES = { "idcloudhost", "idcloudhost-sim" }
+
+local function read(path)
+  local f = assert(io.open(path, "rb"))
+  local s = f:read("*a")
+  f:close()
+  return s
+end
+
+function M.version()
+  return dofile("lua/idcloudhost/version.lua")
+end
+
+-- One substitution that must happen exactly once: a rockspec laid out otherwise is an error
+-- here, not a release rockspec that quietly builds the wrong thing.
+local function once(text, pattern, repl, what)
+  local out, n = text:gsub(pattern, repl)
+  if n ~= 1 then error("scripts/rockspecs.lua: " .. what .. ": expected one match, found " .. n, 0) end
+  return out
+end
+
+--- The text of package's release rockspec for version, made from its scm text.
+function M.release(package, version, scm)
+  local s = once(scm, '\nversion = "scm%-1"\n', '\nversion = "' .. version .. '-1"\n', package .. ": version")
+  s = once(s, '(\nsource = {\n  url = "[^"\n]+",\n)', '%1  tag = "v' .. version .. '",\n', package .. ": source")
+  s = once(s, "%-%- (The [%w ]+)%.  rockspec/[^\n]*\n%-%- [^\n]*\n",
+    "-- %1, release " .. version .. ": made from " .. package .. "-scm-1.rockspec by `make rockspecs`.\n",
+    package .. ": header")
+  if package == "idcloudhost-sim" then
+    s = once(s, '\n  "idcloudhost",\n', '\n  "idcloudhost == ' .. version .. '",\n', package .. ": SDK dependency")
+  end
+  return s
+end
+
+function M.path(package, version)
+  return "rockspec/" .. package .. "-" .. version .. ".rockspec"
+end
+
+--- {path = text} of every release rockspec, as it should be.
+function M.expected()
+  local version = M.version()
+  local out = {}
+  for _, p in ipairs(M.PACKAGES) do
+    out[M.path(p, version .. "-1")] = M.release(p, version, read(M.path(p, "scm-1")))
+  end
+  return out
+end
+
+if arg and arg[0] and arg[0]:match("rockspecs%.lua$") then
+  local stale = {}
+  for path, text in pairs(M.expected()) do
+    local f = io.open(path, "rb")
+    local now = f and f:read("*a")
+    if f then f:close() end
+    if now ~= text then
+      if arg[1] == "--check" then
+        stale[#stale + 1] = path
+      else
+        local w = assert(io.open(path, "wb"))
+        w:write(text)
+        w:close()
+        print("wrote " .. path)
+      end
+    end
+  end
+  if #stale > 0 then
+    io.stderr:write("not current (run `make rockspecs`): ", table.concat(stale, ", "), "\n")
+    os.exit(1)
+  end
+end
+
+return M
