@@ -233,12 +233,7 @@ local function new_card(ba, f)
 end
 
 local function cards_of(ba_id)
-  local out = {}
-  for _, c in pairs(B().cards) do
-    if c.billing_account_id == ba_id then out[#out + 1] = c end
-  end
-  table.sort(out, function(a, b) return a.id < b.id end)
-  return out
+  return state.by_id(B().cards, function(c) return c.billing_account_id == ba_id end)
 end
 
 local function primary_card(ba_id)
@@ -597,13 +592,9 @@ end
 
 local function sorted_accounts(req, with_deleted)
   local t = account.restriction(req)
-  local out = A()
-  for _, ba in pairs(accounts()) do
-    if (with_deleted or not ba.is_deleted) and (not t or t.billing_account_id == ba.id) then
-      out[#out + 1] = ba
-    end
-  end
-  table.sort(out, function(a, b) return a.id < b.id end)
+  local out = state.by_id(accounts(), function(ba)
+    return (with_deleted or not ba.is_deleted) and (not t or t.billing_account_id == ba.id)
+  end)
   for i, ba in ipairs(out) do out[i] = billing.view(ba) end
   return out
 end
@@ -762,11 +753,7 @@ function billing.resources(req)
   if r:failed() then return reply.errors(r.errors) end
   local ba, err = access(req, id)
   if not ba then return err end
-  local out = A()
-  for _, rec in pairs(state.collection(req.loc, "vms")) do
-    if rec.billing_account == ba.id then out[#out + 1] = rec end
-  end
-  table.sort(out, function(a, b) return a.id < b.id end)
+  local out = state.by_id(state.collection(req.loc, "vms"), function(rec) return rec.billing_account == ba.id end)
   for i, rec in ipairs(out) do out[i] = resource_view(rec) end
   return reply.ok(out)
 end
@@ -852,12 +839,8 @@ end
 function billing.list_credit(req)
   local ba, err = account_param(req)
   if not ba then return err end
-  local out = A()
-  for _, c in ipairs(B().credits) do
-    if c.billing_account_id == ba.id then out[#out + 1] = c end
-  end
-  table.sort(out, function(a, b) return a.id > b.id end) -- newest first, like the docs
-  return reply.ok(out)
+  -- newest first, like the docs
+  return reply.ok(state.by_id(B().credits, function(c) return c.billing_account_id == ba.id end, true))
 end
 
 function billing.buy_credit(req)
@@ -919,11 +902,8 @@ end
 function billing.list_invoices(req)
   local ba, err = account_param(req)
   if not ba then return err end
-  local out = A()
-  for _, inv in pairs(B().invoices) do
-    if inv.billing_account_id == ba.id then out[#out + 1] = inv end
-  end
-  table.sort(out, function(a, b) return a.id > b.id end) -- newest first, like the docs
+  -- newest first, like the docs
+  local out = state.by_id(B().invoices, function(inv) return inv.billing_account_id == ba.id end, true)
   for i, inv in ipairs(out) do out[i] = invoice_view(inv) end
   return reply.ok(out)
 end

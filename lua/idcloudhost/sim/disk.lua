@@ -517,14 +517,13 @@ end
 
 -- GET /__sim/state shows disks as /storage/disks does, plus where they are attached.
 state.dumpers.disks = function(_, col)
-  local out = A()
-  for _, rec in pairs(col) do
+  local out = state.by_id(col)
+  for i, rec in ipairs(out) do
     local v = disk.view(rec, true)
     v.sim = { id = rec.id, vm_uuid = rec.vm_uuid, name = rec.name, primary = rec.primary,
       standalone = rec.standalone, replicas = #rec.replica }
-    out[#out + 1] = v
+    out[i] = v
   end
-  table.sort(out, function(a, b) return a.sim.id < b.sim.id end)
   return out
 end
 

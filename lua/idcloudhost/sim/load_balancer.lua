@@ -192,7 +192,7 @@ function lb.list(req)
   local out = state.list(req.loc, "load_balancers")
   if all then
     for _, rec in ipairs(state.tombstones(req.loc, "load_balancer")) do out[#out + 1] = rec end
-    table.sort(out, function(a, b) return a.id < b.id end)
+    out = state.by_id(out)
   end
   for i, rec in ipairs(out) do out[i] = lb.view(rec) end
   return reply.ok(out)

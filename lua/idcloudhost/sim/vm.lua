@@ -35,7 +35,6 @@ local state = require "idcloudhost.sim.state"
 
 local vm = {}
 
-local A = json.array
 local null = json.null
 
 -- Merge field-error tables into one (the first message of a field wins).
@@ -163,9 +162,7 @@ function vm.get(req)
 end
 
 function vm.list(req)
-  local out = A()
-  for _, rec in pairs(machine.all(req.loc)) do out[#out + 1] = rec end
-  table.sort(out, function(a, b) return a.id > b.id end) -- newest first, like the docs
+  local out = state.by_id(machine.all(req.loc), nil, true) -- newest first, like the docs
   for i, rec in ipairs(out) do out[i] = machine.view(rec) end
   return reply.ok(out)
 end
