@@ -18,9 +18,10 @@
 --   floating_ip (billing, machine)  disk (machine): the disk records
 --   vm_disk (disk, machine)  block_storage (billing, catalog, disk)  replica (disk, machine)
 --   bucket (billing)  load_balancer (billing, floating_ip, machine, network)
+--   vm_action (catalog, machine): the calls on one VM
 --   vm (all of the above: it makes and removes what a VM is made of)
--- A module that is not a family (machine, disk, billing and its parts below billing_account)
--- has no register(router): the families above it serve its calls.
+-- A module that is not a family (machine, disk, vm_action, billing and its parts below
+-- billing_account) has no register(router): the families above it serve its calls.
 return {
   "idcloudhost.sim.catalog",
   "idcloudhost.sim.account",
