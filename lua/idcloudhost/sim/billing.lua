@@ -148,6 +148,20 @@ function billing.account_param(req, r, opts)
   return billing.access(req, id, opts)
 end
 
+-- Reads the required id parameter `name` and the record of `records` (cards, invoices) it
+-- names, if the request may touch it (403 when the record is of another account than a
+-- restricted token's): the record, or nil and a reply ("Provided <what> is incorrect.").
+function billing.record_param(req, r, name, records, what)
+  r = r or params.reader(req.params)
+  local id = r:int(name, true)
+  if r:failed() then return nil, reply.errors(r.errors) end
+  local rec = records[id]
+  local t = account.restriction(req)
+  if rec and t and t.billing_account_id ~= rec.billing_account_id then return nil, account.forbidden() end
+  if not rec then return nil, reply.error("Provided " .. what .. " is incorrect.") end
+  return rec
+end
+
 -- A positive amount parameter ("A decimal number"): the number, or nil (error recorded in r).
 function billing.amount_param(r, name, required)
   local v = r:raw(name, required)

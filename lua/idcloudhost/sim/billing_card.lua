@@ -14,7 +14,6 @@
 --     recurring payment is switched off;
 --   * the by-invoice object is made unverified: it cannot be the primary one.
 -- Seeded: card 6, the primary visa of billing account 6.
-local account = require "idcloudhost.sim.account"
 local billing = require "idcloudhost.sim.billing"
 local config = require "idcloudhost.sim.config"
 local ids = require "idcloudhost.sim.ids"
@@ -122,14 +121,7 @@ end
 -- Reads the required payment_object_id parameter and checks access: the payment object, or
 -- nil and a reply.
 function card.param(req, r)
-  r = r or params.reader(req.params)
-  local id = r:int("payment_object_id", true)
-  if r:failed() then return nil, reply.errors(r.errors) end
-  local c = cards()[id]
-  local t = account.restriction(req)
-  if c and t and t.billing_account_id ~= c.billing_account_id then return nil, account.forbidden() end
-  if not c then return nil, reply.error("Provided payment object is incorrect.") end
-  return c
+  return billing.record_param(req, r, "payment_object_id", cards(), "payment object")
 end
 
 ---------------------------------------------------------------------------

@@ -7,7 +7,6 @@
 -- from credit or from a card. A paid top-up invoice adds its amount to the credit.
 -- Seeded (after the card and the credit they use): invoice 1 of billing account 6 (two months
 -- ago, paid with card 6) and invoice 2 (last month, unpaid).
-local account = require "idcloudhost.sim.account"
 local billing = require "idcloudhost.sim.billing"
 local card = require "idcloudhost.sim.billing_card"
 local config = require "idcloudhost.sim.config"
@@ -141,14 +140,7 @@ end
 
 -- Reads the required invoice_id parameter and checks access: the invoice, or nil and a reply.
 function invoice.param(req)
-  local r = params.reader(req.params)
-  local id = r:int("invoice_id", true)
-  if r:failed() then return nil, reply.errors(r.errors) end
-  local inv = invoices()[id]
-  local t = account.restriction(req)
-  if inv and t and t.billing_account_id ~= inv.billing_account_id then return nil, account.forbidden() end
-  if not inv then return nil, reply.error("Provided invoice is incorrect.") end
-  return inv
+  return billing.record_param(req, nil, "invoice_id", invoices(), "invoice")
 end
 
 -- An invoice; the idcloudhost edition's records have no location_slug.
