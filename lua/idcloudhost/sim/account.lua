@@ -25,7 +25,6 @@ local state = require "idcloudhost.sim.state"
 
 local account = {}
 
-local A = json.array
 local null = json.null
 
 account.CONSUMER_ID = "9b68f9e5-34a5-41bb-8938-944c17e38723"
@@ -121,10 +120,7 @@ local function secret()
 end
 
 local function sorted_tokens()
-  local out = A()
-  for _, t in pairs(data().tokens) do out[#out + 1] = t end
-  table.sort(out, function(a, b) return a.id < b.id end)
-  return out
+  return state.by_id(data().tokens)
 end
 
 --- The token whose secret is key, or nil (the server's auth).

@@ -1,5 +1,7 @@
--- Disks (location-specific): the disks of VMs (/v1/user-resource/vm/storage...) and block
--- storage (/v1/storage/disks...), which are one and the same thing on the platform.
+-- Disk records (location-specific): what the VM disk calls (vm_disk.lua,
+-- /v1/user-resource/vm/storage...) and block storage (block_storage.lua, /v1/storage/disks...)
+-- act on, which are one and the same thing on the platform; replica.lua keeps a disk's replicas
+-- and vm.lua makes and removes the disks of a VM (disk.adopt, disk.release).
 --
 -- A disk record lives in state.collection(slug, "disks")[uuid]. While a disk is attached it
 -- is also an entry of its VM's `storage` list: the very same table, so a resize or a new
@@ -16,33 +18,15 @@
 --   * disks made with a VM (its boot disk, "add disk") are deleted with it; a standalone
 --     disk attached to a deleted VM is detached and kept;
 --   * extra disks are 1-2048 GB; an OS_BASE disk at least 20 GB (the VM minimum);
---   * the boot (primary) disk can be neither removed nor detached;
---   * an attached disk cannot be deleted through /storage/disks (409), detach it first;
---   * devices are named sda (boot disk), then the first free of vdb, vdc, ...;
---   * errors of /storage/disks come as {"message": ...} (the storage service), those of
---     /user-resource/vm/storage... as {"errors": {...}} (the VM application).
---
--- From the field:
---   * /storage/disks reads parameters from the query string and a form body only: a JSON body
---     is ignored, so a JSON create from a global token fails 400 for want of a
---     billing_account_id (zorgatia/terraform-provider-cloudaxion docs/api-notes.md, section
---     13, verified live);
---   * create answers 201, and disks keep a display_name (thanet-s/inspace-cloud-kube-modules,
---     modules/client/contracts_test.go and modules/client/storage.go);
---   * a deleted disk reads back 200 with status "Deleted" for a while (the tombstone setting)
---     before it is unknown (the InSpace CSI driver handles both,
---     modules/csi-driver/pkg/cloud/inspace/adapter.go, diskDeletedTombstone);
---   * GET and DELETE also answer at the singular /v1/storage/disk/{uuid}, which the vendor's
---     client uses (WarrenCloudPlatform/terraform-provider-warren,
---     vendor/gitlab.com/warrenio/library/go-client/warren/block_storage.go).
-local billing = require "idcloudhost.sim.billing"
-local catalog = require "idcloudhost.sim.catalog"
+--   * devices are named sda (boot disk), then the first free of vdb, vdc, ...
+-- From the field: a deleted disk reads back 200 with status "Deleted" for a while (the
+-- tombstone setting) before it is unknown (the InSpace CSI driver handles both,
+-- thanet-s/inspace-cloud-kube-modules, modules/csi-driver/pkg/cloud/inspace/adapter.go,
+-- diskDeletedTombstone).
 local clock = require "idcloudhost.sim.clock"
 local ids = require "idcloudhost.sim.ids"
 local json = require "idcloudhost.sim.json"
 local machine = require "idcloudhost.sim.machine"
-local params = require "idcloudhost.sim.params"
-local reply = require "idcloudhost.sim.reply"
 local state = require "idcloudhost.sim.state"
 
 local disk = {}
@@ -51,8 +35,6 @@ local A = json.array
 local null = json.null
 
 disk.MIN_GB, disk.MAX_GB, disk.OS_MIN_GB = 1, 2048, 20
-
-local IMAGE_TYPES = { EMPTY = true, OS_BASE = true, DISK = true, SNAPSHOT = true }
 
 function disk.all(slug)
   return state.collection(slug, "disks")
@@ -118,6 +100,11 @@ function disk.attach(rec, vm_rec)
   vm_rec.storage[#vm_rec.storage + 1] = rec
 end
 
+-- Off its VM: no device name, no longer the boot disk.
+local function unplug(rec)
+  rec.vm_uuid, rec.name, rec.primary, rec.pool = nil, nil, false, "default"
+end
+
 function disk.detach(slug, rec)
   local vm_rec = rec.vm_uuid and machine.all(slug)[rec.vm_uuid]
   if vm_rec then
@@ -125,17 +112,22 @@ function disk.detach(slug, rec)
       if s == rec or s.uuid == rec.uuid then table.remove(vm_rec.storage, i) break end
     end
   end
-  rec.vm_uuid, rec.name, rec.primary, rec.pool = nil, nil, false, "default"
+  unplug(rec)
   rec.standalone = true
 end
 
--- Deletes a disk and, with it, its replicas; it reads back as a tombstone for a while.
-function disk.delete(slug, rec)
-  if rec.vm_uuid then disk.detach(slug, rec) end
+-- Gone from the location; it reads back as a tombstone for a while.
+local function bury(slug, rec)
   disk.all(slug)[rec.uuid] = nil
   rec.deleted = true
-  disk.touch(rec)
   state.bury(slug, "disk", rec.uuid, rec)
+end
+
+-- Deletes a disk and, with it, its replicas.
+function disk.delete(slug, rec)
+  if rec.vm_uuid then disk.detach(slug, rec) end
+  bury(slug, rec)
+  disk.touch(rec)
 end
 
 -- The replica of a location by its uuid: replica, disk record.
@@ -147,11 +139,13 @@ function disk.find_replica(slug, replica_uuid)
   end
 end
 
+
 ---------------------------------------------------------------------------
 -- Views
 ---------------------------------------------------------------------------
 
-local function pick(rec, fields)
+-- The fields of rec (a replica list as a JSON array), for the answers of the VM disk calls.
+function disk.pick(rec, fields)
   local out = {}
   for _, k in ipairs(fields) do
     local v = rec[k]
@@ -161,17 +155,12 @@ local function pick(rec, fields)
   return out
 end
 
--- The answers of the VM disk calls, with the fields the docs show for each.
-local ADDED = { "created_at", "name", "pool", "primary", "replica", "shared", "size", "type", "uuid" }
-local RESIZED = { "created_at", "name", "pool", "primary", "replica", "shared", "size", "type",
-  "updated_at", "uuid" }
-local ATTACHED = { "created_at", "name", "primary", "replica", "size", "user_id", "uuid" }
 local STORAGE = { "created_at", "id", "name", "pool", "primary", "replica", "shared", "size", "type",
   "updated_at", "user_id", "uuid" }
 
 -- The disk as an entry of a VM's storage list (the answer of "create replica").
 function disk.storage_view(rec)
-  return pick(rec, STORAGE)
+  return disk.pick(rec, STORAGE)
 end
 
 -- The block storage object; snapshots = true for get and list (create and modify omit them).
@@ -200,253 +189,6 @@ function disk.view(rec, snapshots)
     out.snapshots = list
   end
   return out
-end
-
----------------------------------------------------------------------------
--- Shared by the handlers
----------------------------------------------------------------------------
-
-local function size_in_range(r, name, n, min)
-  if n and (n < min or n > disk.MAX_GB) then
-    r:fail(name, string.format("Must be between %d and %d", min, disk.MAX_GB))
-  end
-  return n
-end
-
--- The disk of a VM named by the parameter `name`.
-local function vm_disk(req, vm_rec, uuid)
-  for _, s in ipairs(vm_rec.storage) do
-    if s.uuid == uuid then return disk.find(req.loc, uuid) or s end
-  end
-  return nil, reply.error(string.format("No such disk %s on virtual machine %s", uuid, vm_rec.uuid))
-end
-
----------------------------------------------------------------------------
--- VM disks: /v1/user-resource/vm/storage
----------------------------------------------------------------------------
-
--- POST (uuid, size_gb): a new disk, attached.
-function disk.add(req)
-  local r = params.reader(req.params)
-  local size = size_in_range(r, "size_gb", r:int("size_gb", true), disk.MIN_GB)
-  local vm_rec, err = machine.lookup_idle(req, r)
-  if not vm_rec then return err end
-  local rec = disk.new(req.loc, { size = size, billing_account_id = vm_rec.billing_account })
-  disk.attach(rec, vm_rec)
-  vm_rec.updated_at = clock.timestamp()
-  return reply.ok(pick(rec, ADDED))
-end
-
--- PATCH (uuid, disk_uuid, size_gb): grow a disk of the VM.
-function disk.resize(req)
-  local r = params.reader(req.params)
-  local uuid = r:uuid("disk_uuid", true)
-  local size = size_in_range(r, "size_gb", r:int("size_gb", true), disk.MIN_GB)
-  local vm_rec, err = machine.lookup_idle(req, r)
-  if not vm_rec then return err end
-  local rec, derr = vm_disk(req, vm_rec, uuid)
-  if not rec then return derr end
-  if size < rec.size then
-    return reply.error(string.format(
-      "New disk size cannot be smaller than current size (%d GB < %d GB)", size, rec.size))
-  end
-  if size ~= rec.size then
-    rec.size = size
-    disk.touch(rec)
-  end
-  return reply.ok(pick(rec, RESIZED))
-end
-
--- DELETE (uuid, storage_uuid): detach and delete a disk that is not the boot disk.
-function disk.remove(req)
-  local r = params.reader(req.params)
-  local uuid = r:uuid("storage_uuid", true)
-  local vm_rec, err = machine.lookup_idle(req, r)
-  if not vm_rec then return err end
-  local rec, derr = vm_disk(req, vm_rec, uuid)
-  if not rec then return derr end
-  if rec.primary then
-    return reply.error("Primary/boot disks cannot be deleted: " .. uuid)
-  end
-  disk.delete(req.loc, rec)
-  vm_rec.updated_at = clock.timestamp()
-  return reply.success()
-end
-
--- The VM ("uuid") and the disk of the location ("storage_uuid") of an attach or a detach:
--- the VM and the disk record, or nil and a reply.
-local function vm_and_disk(req)
-  local r = params.reader(req.params)
-  local uuid = r:uuid("storage_uuid", true)
-  local vm_rec, err = machine.lookup_idle(req, r)
-  if not vm_rec then return nil, err end
-  local rec = disk.find(req.loc, uuid)
-  if not rec then return nil, reply.error("No such disk exists. " .. uuid) end
-  return vm_rec, rec
-end
-
--- POST attach (uuid, storage_uuid)
-function disk.attach_call(req)
-  local vm_rec, rec = vm_and_disk(req)
-  if not vm_rec then return rec end
-  if rec.vm_uuid == vm_rec.uuid then
-    return reply.error(string.format("Disk %s is already attached to this virtual machine", rec.uuid))
-  elseif rec.vm_uuid then
-    return reply.error(string.format("Disk %s is already attached to a virtual machine", rec.uuid))
-  end
-  disk.attach(rec, vm_rec)
-  vm_rec.updated_at = clock.timestamp()
-  return reply.ok(pick(rec, ATTACHED))
-end
-
--- POST detach (uuid, storage_uuid)
-function disk.detach_call(req)
-  local vm_rec, rec = vm_and_disk(req)
-  if not vm_rec then return rec end
-  if rec.vm_uuid ~= vm_rec.uuid then
-    return reply.error(string.format("Disk %s is not attached to virtual machine %s", rec.uuid, vm_rec.uuid))
-  end
-  if rec.primary then
-    return reply.error("Primary/boot disks cannot be detached: " .. rec.uuid)
-  end
-  disk.detach(req.loc, rec)
-  vm_rec.updated_at = clock.timestamp()
-  return reply.success()
-end
-
----------------------------------------------------------------------------
--- Block storage: /v1/storage/disks
----------------------------------------------------------------------------
-
-local message = reply.messagef
-
-local function not_found()
-  return reply.message(404, "Disk not found")
-end
-
--- The disk of the path; with tombstones, a deleted one too (reads only).
-local function lookup(req, tombstones)
-  local uuid = params.to_uuid(req.vars.disk_uuid)
-  local rec = disk.find(req.loc, uuid) or (tombstones and state.tombstone(req.loc, "disk", uuid))
-  if not rec then return nil, not_found() end
-  return rec
-end
-
--- The storage service reads the query string and a form body, never a JSON one.
-local function form_params(req)
-  return params.merge(nil, req.query, req.form)
-end
-
--- The size and source of a new disk, or nil and a reply.
-local function source_of(req, kind, image, size)
-  if kind == "EMPTY" then
-    if size == nil then return nil, message(400, "size_gb is required for an EMPTY disk") end
-    return size
-  end
-  if image == nil or image == "" then
-    return nil, message(400, "source_image is required when source_image_type is %s", kind)
-  end
-  if kind == "OS_BASE" then
-    local os_name, os_version = image:match("^([%a]+)_(.+)$")
-    local versions = os_name and catalog.os_versions(os_name)
-    local known = false
-    for _, v in ipairs(versions or {}) do known = known or v == os_version end
-    if not known then
-      return nil, message(400, "Unknown OS base image '%s': use <os_name>_<os_version> of "
-        .. "GET /v1/api/parameters/vm, like ubuntu_20.04", image)
-    end
-    size = size or disk.OS_MIN_GB
-    if size < disk.OS_MIN_GB then
-      return nil, message(400, "size_gb must be at least %d for an OS_BASE disk", disk.OS_MIN_GB)
-    end
-    return size
-  end
-  local min
-  if kind == "DISK" then
-    local src = disk.find(req.loc, params.to_uuid(image))
-    if not src then return nil, message(404, "Source disk %s not found", image) end
-    min = src.size
-  else
-    local rep = disk.find_replica(req.loc, image)
-    if not rep or rep.type ~= "snapshot" then
-      return nil, message(404, "Source snapshot %s not found", image)
-    end
-    min = rep.size
-  end
-  size = size or min
-  if size < min then
-    return nil, message(400, "size_gb cannot be smaller than the source (%d GB)", min)
-  end
-  return size
-end
-
-function disk.create(req)
-  local r = params.reader(form_params(req))
-  local size = r:int("size_gb")
-  local billing_id = r:int("billing_account_id")
-  local kind = r:str("source_image_type", false, "EMPTY")
-  local image = r:str("source_image")
-  local display_name = r:str("display_name")
-  local field, msg = next(r.errors)
-  if field then return message(400, "%s: %s", field, msg) end
-  if not IMAGE_TYPES[kind] then
-    return message(400, "source_image_type must be one of OS_BASE, DISK, SNAPSHOT or EMPTY, got '%s'", kind)
-  end
-  if size and (size < disk.MIN_GB or size > disk.MAX_GB) then
-    return message(400, "size_gb must be between %d and %d", disk.MIN_GB, disk.MAX_GB)
-  end
-  local ba, berr = billing.account_for(req, billing_id, "message")
-  if not ba then return berr end
-  local final, err = source_of(req, kind, image, size)
-  if not final then return err end
-  local rec = disk.new(req.loc, {
-    size = final,
-    billing_account_id = ba.id,
-    source_image_type = kind,
-    source_image = kind ~= "EMPTY" and image or nil,
-    display_name = display_name,
-    standalone = true,
-  })
-  return reply.json(201, disk.view(rec, false))
-end
-
-function disk.get(req)
-  local rec, err = lookup(req, true)
-  if not rec then return err end
-  return reply.ok(disk.view(rec, true))
-end
-
-function disk.list(req)
-  return reply.ok(state.list(req.loc, "disks", function(rec) return disk.view(rec, true) end))
-end
-
--- PATCH (billing_account_id, display_name): either or both.
-function disk.modify(req)
-  local rec, err = lookup(req)
-  if not rec then return err end
-  local r = params.reader(form_params(req))
-  local display_name = r:str("display_name")
-  local billing_id = r:int("billing_account_id", display_name == nil)
-  local field, msg = next(r.errors)
-  if field then return message(400, "%s: %s", field, msg) end
-  if billing_id ~= nil then
-    local ba, berr = billing.account_for(req, billing_id, "message")
-    if not ba then return berr end
-    rec.billing_account_id = ba.id
-  end
-  if display_name ~= nil then rec.display_name = display_name end
-  disk.touch(rec)
-  return reply.ok(disk.view(rec, false))
-end
-
-function disk.delete_call(req)
-  local rec, err = lookup(req)
-  if not rec then return err end
-  if rec.vm_uuid then
-    return message(409, "Disk %s is attached to virtual machine %s: detach it first", rec.uuid, rec.vm_uuid)
-  end
-  disk.delete(req.loc, rec)
-  return reply.empty(204)
 end
 
 ---------------------------------------------------------------------------
@@ -490,42 +232,24 @@ function disk.release(slug, vm_rec)
   for _, s in ipairs(vm_rec.storage) do
     local rec = all[s.uuid]
     if rec and rec.standalone then
-      rec.vm_uuid, rec.name, rec.primary, rec.pool = nil, nil, false, "default"
+      unplug(rec)
     elseif rec then
-      all[s.uuid] = nil
-      rec.deleted = true
-      state.bury(slug, "disk", rec.uuid, rec)
+      bury(slug, rec)
     end
   end
 end
 
-function disk.register(router)
-  local L = { loc = true }
-  router.add("POST", "/v1/user-resource/vm/storage", disk.add, L)
-  router.add("PATCH", "/v1/user-resource/vm/storage", disk.resize, L)
-  router.add("DELETE", "/v1/user-resource/vm/storage", disk.remove, L)
-  router.add("POST", "/v1/user-resource/vm/storage/attach", disk.attach_call, L)
-  router.add("POST", "/v1/user-resource/vm/storage/detach", disk.detach_call, L)
-  router.add("GET", "/v1/storage/disks", disk.list, L)
-  router.add("POST", "/v1/storage/disks", disk.create, L)
-  router.add("GET", "/v1/storage/disks/{disk_uuid}", disk.get, L)
-  router.add("PATCH", "/v1/storage/disks/{disk_uuid}", disk.modify, L)
-  router.add("DELETE", "/v1/storage/disks/{disk_uuid}", disk.delete_call, L)
-  router.add("GET", "/v1/storage/disk/{disk_uuid}", disk.get, L)
-  router.add("DELETE", "/v1/storage/disk/{disk_uuid}", disk.delete_call, L)
-end
-
 -- GET /__sim/state shows disks as /storage/disks does, plus where they are attached.
 state.dumpers.disks = function(_, col)
-  local out = A()
-  for _, rec in pairs(col) do
+  local out = state.by_id(col)
+  for i, rec in ipairs(out) do
     local v = disk.view(rec, true)
     v.sim = { id = rec.id, vm_uuid = rec.vm_uuid, name = rec.name, primary = rec.primary,
       standalone = rec.standalone, replicas = #rec.replica }
-    out[#out + 1] = v
+    out[i] = v
   end
-  table.sort(out, function(a, b) return a.sim.id < b.sim.id end)
   return out
 end
 
 return disk
+

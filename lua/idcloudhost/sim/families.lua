@@ -10,16 +10,26 @@
 -- The requires form layers, lower ones never requiring higher ones:
 --   state, config, clock, params, reply, json, ... (the simulator's own modules)
 --   catalog, account, network, machine (VM records and lookups)
---   billing (account, machine)  floating_ip (billing, machine)  disk (billing, catalog, machine)
---   replica (disk, machine)  bucket (billing)  load_balancer (billing, floating_ip, machine, network)
+--   billing (account): the billing accounts' records, account_for
+--   billing_card (billing)  billing_credit (billing, billing_card)
+--   billing_invoice (billing, billing_card, billing_credit)  billing_payment (billing_invoice, ...)
+--   billing_usage (billing, billing_credit, machine)
+--   billing_account (all billing_*, machine): the billing family, with its route table
+--   floating_ip (billing, machine)  disk (machine): the disk records
+--   vm_disk (disk, machine)  block_storage (billing, catalog, disk)  replica (disk, machine)
+--   bucket (billing)  load_balancer (billing, floating_ip, machine, network)
+--   vm_action (catalog, machine): the calls on one VM
 --   vm (all of the above: it makes and removes what a VM is made of)
+-- A module that is not a family (machine, disk, vm_action, billing and its parts below
+-- billing_account) has no register(router): the families above it serve its calls.
 return {
   "idcloudhost.sim.catalog",
   "idcloudhost.sim.account",
   "idcloudhost.sim.network",
-  "idcloudhost.sim.billing",
+  "idcloudhost.sim.billing_account",
   "idcloudhost.sim.floating_ip",
-  "idcloudhost.sim.disk",
+  "idcloudhost.sim.vm_disk",
+  "idcloudhost.sim.block_storage",
   "idcloudhost.sim.replica",
   "idcloudhost.sim.bucket",
   "idcloudhost.sim.load_balancer",

@@ -228,12 +228,7 @@ end
 
 -- The floating IPs assigned to the VM, oldest first.
 local function assigned(slug, uuid)
-  local out = {}
-  for _, rec in pairs(ips(slug)) do
-    if rec.assigned_to == uuid then out[#out + 1] = rec end
-  end
-  table.sort(out, function(a, b) return a.id < b.id end)
-  return out
+  return state.by_id(ips(slug), function(rec) return rec.assigned_to == uuid end)
 end
 
 function fip.reserve_public_ip(req)

@@ -1,4 +1,4 @@
--- Random identifiers: UUIDs (version 4) and MAC addresses.
+-- Random identifiers: UUIDs (version 4), hex strings and MAC addresses.
 local ids = {}
 
 local urandom = io.open("/dev/urandom", "rb")
@@ -18,6 +18,11 @@ function ids.uuid4()
   b[9] = b[9] % 64 + 0x80 -- RFC 4122 variant
   return string.format("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
     table.unpack(b))
+end
+
+-- n (up to 64) random hex digits, for the identifiers of payments and cards.
+function ids.hex(n)
+  return (ids.uuid4() .. ids.uuid4()):gsub("%-", ""):sub(1, n)
 end
 
 function ids.mac()

@@ -279,15 +279,14 @@ end
 
 -- GET /__sim/state shows VMs as the API does, plus the hidden parts.
 state.dumpers.vms = function(_, col)
-  local out = A()
-  for _, rec in pairs(col) do
+  local out = state.by_id(col)
+  for i, rec in ipairs(out) do
     local v = machine.view(rec)
     v.sim = rec.sim
     v.pending_status = rec.pending and rec.pending.status or nil
     v.id = rec.id
-    out[#out + 1] = v
+    out[i] = v
   end
-  table.sort(out, function(a, b) return a.id < b.id end)
   return out
 end
 

@@ -78,6 +78,18 @@ function params.reader(p)
   return setmetatable({ p = p or {}, errors = {} }, reader_mt)
 end
 
+-- The field errors of several readers and checks as one table (the first message of a field
+-- wins, as in one reader).
+function params.merge_errors(...)
+  local out = {}
+  for i = 1, select("#", ...) do
+    for k, v in pairs(select(i, ...)) do
+      if out[k] == nil then out[k] = v end
+    end
+  end
+  return out
+end
+
 function reader_mt:failed()
   return next(self.errors) ~= nil
 end

@@ -92,8 +92,7 @@ function replica.list(req)
       if rep.type == r_type then out[#out + 1] = rep end
     end
   end
-  table.sort(out, function(a, b) return a.id < b.id end)
-  return reply.ok(out)
+  return reply.ok(state.by_id(out))
 end
 
 -- POST (uuid, r_type): answers the disk with its replicas.

@@ -82,12 +82,25 @@ function state.collection(slug, name)
   return c
 end
 
+local function older(a, b) return a.id < b.id end
+local function newer(a, b) return a.id > b.id end
+
+-- The records of t (a map or a list) that keep(rec) accepts (all of them without keep), as a
+-- JSON array by id: oldest first, newest first with newest_first. Every list of records goes
+-- through here, so they all order alike.
+function state.by_id(t, keep, newest_first)
+  local out = json.array()
+  for _, rec in pairs(t) do
+    if keep == nil or keep(rec) then out[#out + 1] = rec end
+  end
+  table.sort(out, newest_first and newer or older)
+  return out
+end
+
 -- The records of a per-location collection, oldest first (by id), as a JSON array of
 -- view(record) (of the records themselves without view).
 function state.list(slug, name, view)
-  local out = json.array()
-  for _, rec in pairs(state.collection(slug, name)) do out[#out + 1] = rec end
-  table.sort(out, function(a, b) return a.id < b.id end)
+  local out = state.by_id(state.collection(slug, name))
   if view then
     for i, rec in ipairs(out) do out[i] = view(rec) end
   end
@@ -165,12 +178,9 @@ function state.dump()
     end
     locs[slug] = l
   end
-  local bas = json.array()
-  for _, ba in pairs(state.data.billing_accounts) do bas[#bas + 1] = ba end
-  table.sort(bas, function(a, b) return a.id < b.id end)
   return {
     user = state.user,
-    billing_accounts = bas,
+    billing_accounts = state.by_id(state.data.billing_accounts),
     counters = state.data.counters,
     locations = locs,
   }

@@ -1,27 +1,22 @@
 -- VM family (location-specific): /v1/[{slug}/]user-resource/vm..., and the resource pools at
--- /v1/[{slug}/]user-resource/host_pool/list. The records, views and lookups are machine.lua's.
+-- /v1/[{slug}/]user-resource/host_pool/list. This module makes and removes VMs (create, clone,
+-- delete) and holds the family's route table; the calls that act on one VM's record alone are
+-- vm_action.lua's, the records, views and lookups machine.lua's.
 --
 -- A VM is made of other families' resources, and this module wires them: creation puts the
 -- VM in its network (network.join), turns its disks into disk records (disk.adopt) and its
 -- public address into a floating IP (floating_ip.adopt); deletion undoes that (network.leave,
 -- disk.release, floating_ip.release_from, load_balancer.drop_target).
 --
--- Choices where the docs are silent (see also sim/README.md):
---   * start on a running VM and stop on a stopped VM answer the VM unchanged (idempotent);
---   * rescue_start works from any state and answers the VM "running";
---   * a VM in a transitional status (only with SIM_SETTLE > 0) refuses every action but
---     delete with 400 {"errors": {"Error": "... is busy ..."}};
---   * vcpu/ram changes are refused unless the VM is "stopped";
---   * PATCH /vm/user checks username and password like VM creation does.
--- From the field (sources in sim/README.md):
---   * PATCH /vm answers the VM in the elastis edition, {"success": true} in the idcloudhost one;
---   * a PATCH that sends vcpu and ram unchanged is refused (bapung/idcloudhost-go-client-library,
---     idcloudhost/vm/vm.go: "workaround to idcloudhost API bug, cannot be set if none is changed");
---   * names have no pattern; sizes are checked against the pool's guest_limits;
---   * a deleted VM reads back (GET /vm) with status "deleted" for the tombstone time.
+-- Choices where the docs are silent (see also sim/README.md): a copy of a VM's backup or
+-- snapshot (source_uuid with source_replica) takes the OS and the disk size of the source VM;
+-- a VM made from a disk (disk_uuid) boots from that disk, which must not be attached.
+-- From the field (sources in sim/README.md): names have no pattern (clone takes any name,
+-- the docs' own example is "Name of the Clone"); sizes are checked against the pool's
+-- guest_limits; a deleted VM reads back (GET /vm) with status "deleted" for the tombstone time.
+local action = require "idcloudhost.sim.vm_action"
 local billing = require "idcloudhost.sim.billing"
 local catalog = require "idcloudhost.sim.catalog"
-local config = require "idcloudhost.sim.config"
 local disk = require "idcloudhost.sim.disk"
 local fip = require "idcloudhost.sim.floating_ip"
 local json = require "idcloudhost.sim.json"
@@ -31,23 +26,10 @@ local network = require "idcloudhost.sim.network"
 local params = require "idcloudhost.sim.params"
 local replica = require "idcloudhost.sim.replica"
 local reply = require "idcloudhost.sim.reply"
-local state = require "idcloudhost.sim.state"
 
 local vm = {}
 
-local A = json.array
 local null = json.null
-
--- Merge field-error tables into one (the first message of a field wins).
-local function merge_errors(...)
-  local out = {}
-  for i = 1, select("#", ...) do
-    for k, v in pairs(select(i, ...)) do
-      if out[k] == nil then out[k] = v end
-    end
-  end
-  return out
-end
 
 local function read_cloud_init(r)
   local v = r:raw("cloud_init")
@@ -98,7 +80,7 @@ function vm.create(req)
   local values, verrors = catalog.validate(p, { os_name = source and source.os_name })
   local sizes, serrors = catalog.check_sizes(p, (pool or machine.pool()).guest_limits,
     { skip = { disks = disk_uuid ~= nil or source_uuid ~= nil } })
-  local errors = merge_errors(r.errors, verrors, serrors)
+  local errors = params.merge_errors(r.errors, verrors, serrors)
   if next(errors) then return reply.errors(errors) end
 
   -- Objects the parameters point at.
@@ -150,50 +132,6 @@ function vm.create(req)
   return reply.ok(machine.view(rec))
 end
 
--- GET ?uuid=: the VM; a deleted one reads back, status "deleted", for the tombstone time.
-function vm.get(req)
-  local rec, err = machine.lookup(req, nil, true)
-  if not rec then
-    local uuid = req.params.uuid
-    local dead = type(uuid) == "string" and state.tombstone(req.loc, "vm", params.to_uuid(uuid) or uuid)
-    if dead then return reply.ok(machine.view(dead)) end
-    return err
-  end
-  return reply.ok(machine.view(rec))
-end
-
-function vm.list(req)
-  local out = A()
-  for _, rec in pairs(machine.all(req.loc)) do out[#out + 1] = rec end
-  table.sort(out, function(a, b) return a.id > b.id end) -- newest first, like the docs
-  for i, rec in ipairs(out) do out[i] = machine.view(rec) end
-  return reply.ok(out)
-end
-
-function vm.modify(req)
-  local rec, err = machine.lookup_idle(req)
-  if not rec then return err end
-  local values, errors = catalog.validate(req.params, { only = { name = true } })
-  local sizes, serrors = catalog.check_sizes(req.params,
-    (machine.pool(rec.designated_pool_uuid) or machine.pool()).guest_limits, { only = { vcpu = true, ram = true } })
-  errors = merge_errors(errors, serrors)
-  if next(errors) then return reply.errors(errors) end
-  local unchanged = (sizes.vcpu == nil or sizes.vcpu == rec.vcpu) and (sizes.ram == nil or sizes.ram == rec.memory)
-  if (sizes.vcpu or sizes.ram) and unchanged then
-    return reply.error("Nothing to change: vcpu and ram are the virtual machine's already")
-  end
-  if not unchanged and rec.status ~= "stopped" then
-    return reply.error(string.format(
-      "vcpu and ram can only be changed when the virtual machine is stopped (status: %s)", rec.status))
-  end
-  rec.name = values.name or rec.name
-  rec.vcpu = sizes.vcpu or rec.vcpu
-  rec.memory = sizes.ram or rec.memory
-  machine.touch(rec)
-  if config.elastis() then return reply.ok(machine.view(rec)) end
-  return reply.success()
-end
-
 function vm.delete(req)
   local rec, err = machine.lookup(req)
   if not rec then return err end
@@ -202,60 +140,6 @@ function vm.delete(req)
   disk.release(req.loc, rec)
   fip.release_from(req.loc, rec.uuid)
   lb.drop_target(req.loc, rec.uuid)
-  return reply.success()
-end
-
-function vm.start(req)
-  local rec, err = machine.lookup_idle(req)
-  if not rec then return err end
-  if rec.status ~= "running" then
-    rec.sim.rescue = false
-    machine.set_status(rec, "starting", "running")
-    machine.touch(rec)
-  end
-  return reply.ok(machine.view(rec))
-end
-
-function vm.stop(req)
-  local r = params.reader(req.params)
-  local force = r:bool("force", false)
-  local rec, err = machine.lookup_idle(req, r)
-  if not rec then return err end
-  if rec.status ~= "stopped" then
-    rec.sim.rescue = false
-    rec.sim.last_stop_forced = force
-    machine.set_status(rec, "stopping", "stopped")
-    machine.touch(rec)
-  end
-  return reply.ok(machine.view(rec))
-end
-
-function vm.rescue_start(req)
-  local rec, err = machine.lookup_idle(req)
-  if not rec then return err end
-  rec.sim.rescue = true
-  machine.set_status(rec, "starting", "running")
-  machine.touch(rec)
-  return reply.ok(machine.view(rec))
-end
-
-function vm.change_password(req)
-  local r = params.reader(req.params)
-  local uuid = r:uuid("uuid", true)
-  local username = r:str("username", true)
-  local password = r:str("password", true)
-  local _, verrors = catalog.validate({ username = username, password = password },
-    { only = { username = true, password = true } })
-  local errors = merge_errors(r.errors, verrors)
-  if next(errors) then return reply.errors(errors) end
-  local rec, err = machine.find(req.loc, uuid, true)
-  if not rec then return err end
-  if rec.status ~= "running" then
-    return reply.error(string.format(
-      "Virtual machine must be running to change the password (status: %s)", rec.status))
-  end
-  rec.sim.password_changed_for = username
-  machine.touch(rec)
   return reply.success()
 end
 
@@ -290,54 +174,22 @@ function vm.clone(req)
   return reply.ok(machine.view(rec))
 end
 
-function vm.reinstall(req)
-  local r = params.reader(req.params)
-  local os_name = r:str("os_name")
-  local os_version = r:str("os_version")
-  local rec, err = machine.lookup_idle(req, r)
-  if not rec then return err end
-  if os_name == "" then os_name = nil end
-  if os_version == "" then os_version = nil end
-  local new_name = os_name or rec.os_name
-  local new_version = os_version or rec.os_version
-  local _, errors = catalog.validate({ os_name = new_name, os_version = new_version },
-    { only = { os_name = true, os_version = true } })
-  if next(errors) then return reply.errors(errors) end
-  rec.os_name, rec.os_version = new_name, new_version
-  rec.sim.rescue = false
-  machine.set_status(rec, "reinstalling", "running")
-  machine.touch(rec)
-  return reply.ok(machine.view(rec))
-end
-
-function vm.toggle_backup(req)
-  local rec, err = machine.lookup_idle(req)
-  if not rec then return err end
-  rec.backup = not rec.backup
-  machine.touch(rec)
-  return reply.ok(machine.view(rec))
-end
-
-function vm.host_pools()
-  return reply.ok(machine.pools)
-end
-
 function vm.register(router)
   local L = { loc = true }
   local C = { loc = true, latency = "create" }
-  router.add("GET", "/v1/user-resource/host_pool/list", vm.host_pools, L)
-  router.add("GET", "/v1/user-resource/vm/list", vm.list, L)
-  router.add("GET", "/v1/user-resource/vm", vm.get, L)
+  router.add("GET", "/v1/user-resource/host_pool/list", action.host_pools, L)
+  router.add("GET", "/v1/user-resource/vm/list", action.list, L)
+  router.add("GET", "/v1/user-resource/vm", action.get, L)
   router.add("POST", "/v1/user-resource/vm", vm.create, C)
-  router.add("PATCH", "/v1/user-resource/vm", vm.modify, L)
+  router.add("PATCH", "/v1/user-resource/vm", action.modify, L)
   router.add("DELETE", "/v1/user-resource/vm", vm.delete, L)
-  router.add("POST", "/v1/user-resource/vm/start", vm.start, L)
-  router.add("POST", "/v1/user-resource/vm/stop", vm.stop, L)
-  router.add("POST", "/v1/user-resource/vm/rescue_start", vm.rescue_start, L)
-  router.add("PATCH", "/v1/user-resource/vm/user", vm.change_password, L)
+  router.add("POST", "/v1/user-resource/vm/start", action.start, L)
+  router.add("POST", "/v1/user-resource/vm/stop", action.stop, L)
+  router.add("POST", "/v1/user-resource/vm/rescue_start", action.rescue_start, L)
+  router.add("PATCH", "/v1/user-resource/vm/user", action.change_password, L)
   router.add("POST", "/v1/user-resource/vm/clone", vm.clone, C)
-  router.add("POST", "/v1/user-resource/vm/reinstall", vm.reinstall, L)
-  router.add("POST", "/v1/user-resource/vm/backup", vm.toggle_backup, L)
+  router.add("POST", "/v1/user-resource/vm/reinstall", action.reinstall, L)
+  router.add("POST", "/v1/user-resource/vm/backup", action.toggle_backup, L)
 end
 
 return vm
