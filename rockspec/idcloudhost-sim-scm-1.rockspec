@@ -36,6 +36,13 @@ build = {
     lua = {
       ["idcloudhost.sim.account"] = "lua/idcloudhost/sim/account.lua",
       ["idcloudhost.sim.billing"] = "lua/idcloudhost/sim/billing.lua",
+      ["idcloudhost.sim.billing_account"] = "lua/idcloudhost/sim/billing_account.lua",
+      ["idcloudhost.sim.billing_card"] = "lua/idcloudhost/sim/billing_card.lua",
+      ["idcloudhost.sim.billing_credit"] = "lua/idcloudhost/sim/billing_credit.lua",
+      ["idcloudhost.sim.billing_invoice"] = "lua/idcloudhost/sim/billing_invoice.lua",
+      ["idcloudhost.sim.billing_payment"] = "lua/idcloudhost/sim/billing_payment.lua",
+      ["idcloudhost.sim.billing_usage"] = "lua/idcloudhost/sim/billing_usage.lua",
+      ["idcloudhost.sim.block_storage"] = "lua/idcloudhost/sim/block_storage.lua",
       ["idcloudhost.sim.bucket"] = "lua/idcloudhost/sim/bucket.lua",
       ["idcloudhost.sim.catalog"] = "lua/idcloudhost/sim/catalog.lua",
       ["idcloudhost.sim.client"] = "lua/idcloudhost/sim/client.lua",
@@ -59,6 +66,8 @@ build = {
       ["idcloudhost.sim.server"] = "lua/idcloudhost/sim/server.lua",
       ["idcloudhost.sim.state"] = "lua/idcloudhost/sim/state.lua",
       ["idcloudhost.sim.vm"] = "lua/idcloudhost/sim/vm.lua",
+      ["idcloudhost.sim.vm_action"] = "lua/idcloudhost/sim/vm_action.lua",
+      ["idcloudhost.sim.vm_disk"] = "lua/idcloudhost/sim/vm_disk.lua",
       -- The control client's old name, for scripts written against it.
       ["idcloudhost.simulator"] = "lua/idcloudhost/simulator.lua",
     },
