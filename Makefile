@@ -18,17 +18,19 @@ HDR      := $(wildcard src/*.h)
 export LUA_PATH  := $(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/?.lua;;
 export LUA_CPATH := $(CURDIR)/$(BUILD)/?.so;;
 
-.PHONY: all core deps test demo examples sim bench lint valgrind clean help
+.PHONY: all core deps test test-nvim demo examples sim bench bench-nvim lint valgrind clean help
 
 all: core
 
 help:
 	@echo "make            build the C core for LUA=$(LUA)"
 	@echo "make test       run the specs against a simulator started for the run"
+	@echo "make test-nvim  the Neovim specs in nvim --headless: with the C core, without it, without cjson"
 	@echo "make demo       run examples/quickstart.lua against a simulator"
 	@echo "make sim        run the simulator in the foreground (PORT=$(PORT) APIKEYS=$(APIKEYS))"
 	@echo "make examples   run every example against a simulator"
 	@echo "make bench      benchmarks (batch speedup, request throughput)"
+	@echo "make bench-nvim ticks, batch time and CPU share of idcloudhost.async in Neovim"
 	@echo "make lint       luacheck"
 	@echo "make valgrind   the specs under valgrind (leaks and memory errors are failures)"
 	@echo "LUA=lua5.4 (default), lua5.1, lua5.3 or luajit selects the interpreter"
@@ -45,8 +47,23 @@ $(CORE): $(SRC) $(HDR)
 
 # The SDK specs on $(LUA); the simulator's own spec on $(SIM_LUA), the Lua that lua-http runs on.
 test: core
-	sh scripts/with-sim.sh $(SIM_LUA) -- sh -c '$(LUA) $(BUSTED) --exclude-pattern=sim_spec spec \
+	sh scripts/with-sim.sh $(SIM_LUA) -- sh -c '$(LUA) $(BUSTED) --exclude-pattern=sim_spec --exclude-pattern=_nvim_spec spec \
 	  && $(SIM_LUA) $(BUSTED) spec/sim_spec.lua'
+
+# The Neovim specs inside nvim --headless (Debian's neovim, LuaJIT): with the C core built for
+# LuaJIT, with the core hidden (the curl command), with the core and cjson hidden (vim.json).
+NVIM_RUN = nvim --headless -u NONE -i NONE -n -c "luafile spec/nvim/run.lua" </dev/null
+test-nvim:
+	@$(MAKE) --no-print-directory core LUA=luajit
+	@sh scripts/deps.sh luajit $(SIM_LUA) neovim curl
+	sh scripts/with-sim.sh $(SIM_LUA) -- sh -c 'for m in core spawn nocjson; do \
+	  IDCLOUDHOST_NVIM_MODE=$$m $(NVIM_RUN) || exit 1; done'
+
+bench-nvim:
+	@$(MAKE) --no-print-directory core LUA=luajit
+	@sh scripts/deps.sh luajit $(SIM_LUA) neovim curl
+	sh scripts/with-sim.sh $(SIM_LUA) -- sh -c 'for m in core spawn; do \
+	  IDCLOUDHOST_NVIM_MODE=$$m nvim --headless -u NONE -i NONE -n -c "luafile bench/nvim/async.lua" </dev/null || exit 1; done'
 
 # The demo's simulator lets status changes take a second, so the waits have something to show.
 demo: core
@@ -73,7 +90,7 @@ valgrind: core
 	sh scripts/with-sim.sh $(SIM_LUA) -- valgrind --quiet --error-exitcode=99 \
 	  --leak-check=full --errors-for-leak-kinds=definite,indirect \
 	  --suppressions=scripts/valgrind.supp \
-	  $(LUA) $(BUSTED) --exclude-pattern=sim_spec spec
+	  $(LUA) $(BUSTED) --exclude-pattern=sim_spec --exclude-pattern=_nvim_spec spec
 
 clean:
 	rm -rf build
