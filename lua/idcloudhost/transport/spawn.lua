@@ -141,9 +141,10 @@ local function parse(out)
     local status = out:sub(pos, s):match("^HTTP/[%d.]+ +(%d%d%d)[ \r\n]")
     if not status then return nil end
     status = tonumber(status)
+    if status < 100 then return nil end
     local block = out:sub(pos, s - 1)
     pos = e + 1
-    if status >= 200 or status == 101 or status < 100 then
+    if status >= 200 or status == 101 then -- 101: a final answer, if an odd one
       local headers = headers_of(block:match("^[^\r\n]*\r?\n?(.*)$"))
       return { status = status, headers = headers, body = out:sub(pos) }
     end
