@@ -129,7 +129,7 @@ describe("transport.spawn (" .. tools.mode .. " run)", function()
     assert.is_nil(res)
     assert.equal("FILESIZE_EXCEEDED", name, msg)
 
-    helper.fault { path = "/v1/config/locations", kind = "status", status = 200, body = "\31\139junk",
+    helper.fault { path = "/v1/config/locations", kind = "status", status = 200, body = "not gzip at all",
       headers = { ["Content-Encoding"] = "gzip" } }
     res, msg, name = t:request(req())
     assert.is_nil(res)
