@@ -133,19 +133,26 @@ local function headers_of(block)
   return h
 end
 
+local HEADERS_MAX = 300 * 1024 -- bytes of one header block: the core's bound
+
+-- res, or nil, NAME, message: as the core names what libcurl 7.88 lets through.
 local function parse(out)
   local pos = 1
   while true do
-    local s, e = out:find("\r?\n\r?\n", pos)
-    if not s then return nil end
-    local status = out:sub(pos, s):match("^HTTP/[%d.]+ +(%d%d%d)[ \r\n]")
-    if not status then return nil end
+    local status = out:match("^HTTP/[%d.]+ +(%d%d%d)[ \r\n]", pos)
+    if not status or tonumber(status) < 100 then return nil, "WEIRD_SERVER_REPLY", "the answer is not HTTP" end
     status = tonumber(status)
-    if status < 100 then return nil end
+    local s, e = out:find("\r?\n\r?\n", pos)
+    if (s or #out) - pos > HEADERS_MAX then return nil, "RECV_ERROR", "the headers are over 300 KB" end
+    if not s then return nil, "RECV_ERROR", "the connection closed inside the headers" end
     local block = out:sub(pos, s - 1)
     pos = e + 1
     if status >= 200 or status == 101 then -- 101: a final answer, if an odd one
       local headers = headers_of(block:match("^[^\r\n]*\r?\n?(.*)$"))
+      local length = headers["content-length"]
+      if length and not length:find("^%d+$") then
+        return nil, "WEIRD_SERVER_REPLY", "a malformed or two-valued Content-Length: " .. length:sub(1, 40)
+      end
       return { status = status, headers = headers, body = out:sub(pos) }
     end
   end
@@ -177,8 +184,8 @@ local function outcome(self, job)
     local msg = err:match("curl: %(%d+%) ([^\n]*)") or (err ~= "" and err:match("[^\n]*$")) or ("curl exited with " .. job.code)
     return fail(name, msg)
   end
-  local res = parse(table.concat(job.out))
-  if not res then return fail("WEIRD_SERVER_REPLY", "the answer has no HTTP status line and headers") end
+  local res, name, why = parse(table.concat(job.out))
+  if not res then return fail(name, why) end
   if #res.body > self.cfg.max_body then
     return fail("FILESIZE_EXCEEDED", "the answer is larger than max_body (" .. self.cfg.max_body .. " bytes)")
   end
