@@ -23,8 +23,9 @@ local function pack(...) return { n = select("#", ...), ... } end
 M.transport = core and "curl" or "spawn"
 M.core = core
 
+--- Inside Neovim, outside an SDK scheduler's coroutine (runtime.lua asks those first anyway).
 function M.active()
-  return uv ~= nil
+  return uv ~= nil and sched.of() == nil
 end
 
 -- Monotonic seconds.  uv.now() is the loop's cached time: stale inside a long callback.
