@@ -52,7 +52,7 @@ test: core
 
 # The Neovim specs inside nvim --headless (Debian's neovim, LuaJIT): with the C core built for
 # LuaJIT, with the core hidden (the curl command), with the core and cjson hidden (vim.json).
-NVIM_RUN = nvim --headless -u NONE -i NONE -n -c "luafile spec/nvim/run.lua" </dev/null
+NVIM_RUN = nvim --headless -u NONE -i NONE -n -c "luafile spec/nvim/run.lua" -c "cquit 3" </dev/null
 test-nvim:
 	@$(MAKE) --no-print-directory core LUA=luajit
 	@sh scripts/deps.sh luajit $(SIM_LUA) neovim curl
@@ -63,7 +63,7 @@ bench-nvim:
 	@$(MAKE) --no-print-directory core LUA=luajit
 	@sh scripts/deps.sh luajit $(SIM_LUA) neovim curl
 	sh scripts/with-sim.sh $(SIM_LUA) -- sh -c 'for m in core spawn; do \
-	  IDCLOUDHOST_NVIM_MODE=$$m nvim --headless -u NONE -i NONE -n -c "luafile bench/nvim/async.lua" </dev/null || exit 1; done'
+	  IDCLOUDHOST_NVIM_MODE=$$m nvim --headless -u NONE -i NONE -n -c "luafile bench/nvim/async.lua" -c "cquit 3" </dev/null || exit 1; done'
 
 # The demo's simulator lets status changes take a second, so the waits have something to show.
 demo: core
