@@ -204,7 +204,7 @@ local function settle(self, job)
   close(job.proc)
   self.jobs[job.id] = nil
   self.running = self.running - 1
-  self.finished[job.id] = { outcome(self, job) }
+  if not job.abandoned then self.finished[job.id] = { outcome(self, job) } end
   self.fresh = true
   if self.notify then self.notify() end
 end
@@ -231,7 +231,7 @@ end
 
 -- Writes data into a uv stream and closes it once written.
 local function feed(stream, data)
-  stream:write(data, function() close(stream) end)
+  if not stream:write(data, function() close(stream) end) then close(stream) end
 end
 
 --- Starts req in a curl process: its id, or nil, "NAME: message", NAME.
@@ -277,6 +277,7 @@ function Spawn:send(req)
   -- --max-time bounds curl; this bounds a curl that hangs anyway.
   job.timer = uv.new_timer()
   job.timer:start(math.ceil(((req.timeout or self.cfg.timeout) + GRACE) * 1000), 0, function()
+    if job.exited then return end -- ended in time; its output is still being read
     job.killed = true
     if not proc:is_closing() then proc:kill("sigkill") end
   end)
@@ -336,7 +337,10 @@ function Spawn:request(req)
     -- Interrupted (CTRL-C) or past every bound: stop the process, report it as cut off.
     self:cancel(id)
     vim.wait(1000, function() return self.finished[id] ~= nil end, 10, true)
-    if not self.finished[id] then return fail("OPERATION_TIMEDOUT", "the curl command did not end") end
+    if not self.finished[id] then
+      self.jobs[id].abandoned = true -- nobody will take its result
+      return fail("OPERATION_TIMEDOUT", "the curl command did not end")
+    end
   end
   return self:result(id)
 end
