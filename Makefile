@@ -18,7 +18,7 @@ HDR      := $(wildcard src/*.h)
 export LUA_PATH  := $(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/?.lua;;
 export LUA_CPATH := $(CURDIR)/$(BUILD)/?.so;;
 
-.PHONY: all core deps test unit demo examples sim bench lint valgrind hostile asan fuzz clean help test-nginx nginx-deps nginx-core
+.PHONY: all core deps test unit test-nvim demo examples sim bench bench-nvim lint valgrind hostile asan fuzz clean help test-nginx nginx-deps nginx-core
 
 all: core
 
@@ -26,10 +26,12 @@ help:
 	@echo "make            build the C core for LUA=$(LUA)"
 	@echo "make test       run the specs against a simulator started for the run"
 	@echo "make unit       the families' unit specs on a scripted transport (no simulator)"
+	@echo "make test-nvim  the Neovim specs in nvim --headless: with the C core, without it, without cjson"
 	@echo "make demo       run examples/quickstart.lua against a simulator"
 	@echo "make sim        run the simulator in the foreground (PORT=$(PORT) APIKEYS=$(APIKEYS) SIM_EDITION=...)"
 	@echo "make examples   run every example against a simulator"
 	@echo "make bench      benchmarks (batch speedup, request throughput)"
+	@echo "make bench-nvim ticks, batch time and CPU share of idcloudhost.async in Neovim"
 	@echo "make lint       luacheck"
 	@echo "make valgrind   the specs under valgrind (leaks and memory errors are failures)"
 	@echo "make test-nginx the SDK inside a real nginx (ngx_lua), with the C core and without it"
@@ -72,13 +74,28 @@ rock:
 # The SDK specs on $(LUA); the simulator's own specs (spec/sim_*_spec.lua) on $(SIM_LUA), the Lua
 # that lua-http runs on.  The hostile spec runs on its own server, in `make hostile`.
 test: core
-	sh scripts/with-sim.sh $(SIM_LUA) -- sh -c '$(LUA) $(BUSTED) --exclude-pattern=^sim_ --exclude-pattern=hostile_spec spec; \
+	sh scripts/with-sim.sh $(SIM_LUA) -- sh -c '$(LUA) $(BUSTED) --exclude-pattern=^sim_ --exclude-pattern=hostile_spec --exclude-pattern=_nvim_spec spec; \
 	  sdk=$$?; $(SIM_LUA) $(BUSTED) --pattern=^sim_.*spec spec && [ $$sdk = 0 ]'
 
 # The fast specs (spec/unit) on a scripted transport: the core built, no simulator, no lua-http;
 # a few seconds on any $(LUA).
 unit: $(CORE)
 	$(LUA) $(BUSTED) spec/unit
+
+# The Neovim specs inside nvim --headless (Debian's neovim, LuaJIT): with the C core built for
+# LuaJIT, with the core hidden (the curl command), with the core and cjson hidden (vim.json).
+NVIM_RUN = nvim --headless -u NONE -i NONE -n -c "luafile spec/nvim/run.lua" -c "cquit 3" </dev/null
+test-nvim:
+	@$(MAKE) --no-print-directory core LUA=luajit
+	@sh scripts/deps.sh luajit $(SIM_LUA) neovim curl
+	sh scripts/with-sim.sh $(SIM_LUA) -- sh -c 'for m in core spawn nocjson; do \
+	  IDCLOUDHOST_NVIM_MODE=$$m $(NVIM_RUN) || exit 1; done'
+
+bench-nvim:
+	@$(MAKE) --no-print-directory core LUA=luajit
+	@sh scripts/deps.sh luajit $(SIM_LUA) neovim curl
+	sh scripts/with-sim.sh $(SIM_LUA) -- sh -c 'for m in core spawn; do \
+	  IDCLOUDHOST_NVIM_MODE=$$m nvim --headless -u NONE -i NONE -n -c "luafile bench/nvim/async.lua" -c "cquit 3" </dev/null || exit 1; done'
 
 # The demo's simulator lets status changes take a second, so the waits have something to show.
 # Then scripts/billed.lua fails the run if anything billed was left behind in the simulator.
@@ -108,7 +125,7 @@ MEMCHECK := valgrind --quiet --error-exitcode=99 --leak-check=full \
 valgrind: core
 	@sh scripts/deps.sh $(LUA) $(SIM_LUA) valgrind
 	sh scripts/with-sim.sh $(SIM_LUA) -- $(MEMCHECK) \
-	  $(LUA) $(BUSTED) --exclude-pattern=^sim_ --exclude-pattern=hostile_spec spec
+	  $(LUA) $(BUSTED) --exclude-pattern=^sim_ --exclude-pattern=hostile_spec --exclude-pattern=_nvim_spec spec
 
 # The SDK against a hostile server of its own (spec/hostile/), under valgrind; `make hostile
 # VALGRIND=` runs it bare.  HOSTILE_SLACK: seconds a call may take past its deadline (valgrind

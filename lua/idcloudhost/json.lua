@@ -207,7 +207,7 @@ local function walker(is_array, lib_null)
       if tx == "table" then
         walk(x)
       elseif tx == "number" then
-        if x == huge or x == -huge then bad = true
+        if x == huge or x == -huge or x ~= x then bad = true
         elseif tointeger and math_type(x) == "float" then
           local i = tointeger(x)
           if i then t[k] = i end
@@ -222,7 +222,7 @@ local function walker(is_array, lib_null)
   return function(v)
     if type(v) ~= "table" then
       if v == lib_null then return null end
-      if v == huge or v == -huge then return nil, "number out of range" end
+      if v == huge or v == -huge or v ~= v then return nil, "number out of range" end
       if tointeger and math_type(v) == "float" then return tointeger(v) or v end
       return v
     end

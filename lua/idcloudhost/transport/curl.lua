@@ -8,8 +8,22 @@ Curl.__index = Curl
 
 function Curl:request(req) return self.session:request(req) end
 function Curl:send(req) return self.session:send(req) end
-function Curl:poll(wait) return self.session:perform(wait) end
-function Curl:result(id) return self.session:result(id) end
+
+-- Ids that ended and whose result is not taken yet, every time: two schedulers may share this
+-- session (a Neovim task and a batch outside it), each taking only its own ids, and perform
+-- names an id once.  perform still waits for one that ends now, so a poll never spins.
+function Curl:poll(wait)
+  local ended = self.ended
+  for _, id in ipairs(self.session:perform(wait)) do ended[id] = true end
+  local ids = {}
+  for id in pairs(ended) do ids[#ids + 1] = id end
+  return ids
+end
+
+function Curl:result(id)
+  self.ended[id] = nil
+  return self.session:result(id)
+end
 function Curl:close() self.session:close() end
 
 local M = {}
@@ -21,7 +35,7 @@ function M.new(cfg)
     connect_timeout = cfg.connect_timeout, max_body = cfg.max_body,
   })
   if not ok then return nil, session end
-  return setmetatable({ session = session }, Curl)
+  return setmetatable({ session = session, ended = {} }, Curl)
 end
 
 return M

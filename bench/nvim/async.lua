@@ -1,0 +1,79 @@
+-- idcloudhost.async in Neovim, measured (make bench-nvim; one run per mode, like the specs):
+-- how often a 50 ms timer ticks during a 1 s read, inside async and outside it; the wall time of
+-- a batch of ten 1 s writes; the editor's CPU time (getrusage: user + system, this process
+-- only, so curl processes are not counted) as a share of the wall time while it waits on a 2 s
+-- read.  Prints one line per figure; the specs assert the bounds, this reports the numbers.
+local mode = os.getenv("IDCLOUDHOST_NVIM_MODE") or "core"
+local root = vim.fn.getcwd()
+package.path = root .. "/lua/?.lua;" .. root .. "/lua/?/init.lua;" .. root .. "/?.lua;" .. package.path
+if mode == "core" then
+  package.cpath = root .. "/build/luajit/?.so;" .. package.cpath
+else
+  package.preload["idcloudhost.core"] = function() error("hidden", 0) end
+end
+
+local idcloudhost = require "idcloudhost"
+local helper = require "spec.helper"
+local uv = vim.uv or vim.loop
+
+local function say(fmt, ...) io.stdout:write(string.format("nvim %-5s " .. fmt, mode, ...), "\n") end
+
+local function cpu()
+  local r = uv.getrusage()
+  return r.utime.sec + r.utime.usec / 1e6 + r.stime.sec + r.stime.usec / 1e6
+end
+
+-- Runs fn (inside async unless outside is set) with a 50 ms timer ticking; returns the wall
+-- time, the ticks and the CPU seconds.
+local function measure(fn, outside)
+  local ticks, done = 0, false
+  local timer = uv.new_timer()
+  timer:start(50, 50, function() ticks = ticks + 1 end)
+  local t0, c0 = uv.hrtime(), cpu()
+  if outside then
+    fn()
+    done = true
+  else
+    assert(idcloudhost.async(fn, function(ok, err) done = true assert(ok, tostring(err)) end))
+  end
+  -- An idle editor: vim.wait sleeps in the loop until something happens.
+  vim.wait(20000, function() return done end, 1000)
+  local wall, used = (uv.hrtime() - t0) / 1e9, cpu() - c0
+  timer:stop()
+  timer:close()
+  return wall, ticks, used
+end
+
+local ok, err = pcall(function()
+  local client = helper.fresh_client()
+  local LIST = "/v1/user-resource/vm/list"
+  helper.config { latency = 0.01 }
+
+  for _, where in ipairs { "async", "outside" } do
+    helper.fault { path = LIST, method = "GET", kind = "stall", seconds = 1 }
+    local wall, ticks = measure(function() assert(client.vms:list()) end, where == "outside")
+    say("1 s read %-7s: %2d ticks of a 50 ms timer in %.2f s", where, ticks, wall)
+  end
+
+  for _ = 1, 3 do
+    helper.fault { path = LIST, method = "GET", kind = "stall", seconds = 2 }
+    local wall, _, used = measure(function() assert(client.vms:list()) end)
+    say("2 s read async  : CPU %.3f s of %.2f s wall = %.2f %%", used, wall, 100 * used / wall)
+  end
+
+  helper.config { latency = 1 }
+  local items = {}
+  for i = 1, 10 do items[i] = "bench-" .. i end
+  for _ = 1, 3 do
+    local wall, ticks, used = measure(function()
+      local results = client:batch(items, function(name, c) return c.networks:create { name = name } end,
+        { concurrency = 10 })
+      for _, r in ipairs(results) do assert(r.ok, tostring(r.err)) end
+    end)
+    say("batch 10 x 1 s writes: %.2f s, %d ticks, CPU %.2f %%", wall, ticks, 100 * used / wall)
+  end
+  helper.config { latency = 0.01 }
+end)
+if not ok then io.stderr:write("bench failed: ", tostring(err), "\n") end
+io.stdout:flush()
+vim.cmd(ok and "qall!" or "cquit! 1")

@@ -1,0 +1,100 @@
+-- :checkhealth idcloudhost, run for real (Neovim finds lua/idcloudhost/health.lua on the
+-- runtimepath), and the example plugin's :IdchVms.
+local helper = require "spec.helper"
+local tools = require "spec.nvim.tools"
+
+local function checkhealth(options)
+  require("idcloudhost.health").options = options
+  vim.cmd("silent checkhealth idcloudhost")
+  local text = table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), "\n")
+  vim.cmd("bwipeout!")
+  return text
+end
+
+describe(":checkhealth idcloudhost (" .. tools.mode .. " run)", function()
+  before_each(function() helper.reset() end)
+
+  it("reports the SDK, the core or the curl command, the key (never shown) and an answering base URL", function()
+    local key = "health-" .. tostring(vim.loop.hrtime())
+    local saved = helper.sim("GET", "config").apikeys
+    helper.config { apikeys = { key, unpack(saved) } }
+    local text = checkhealth { apikey = key, base_url = helper.URL }
+    helper.config { apikeys = saved }
+    assert.matches("## idcloudhost", text, 1, true)
+    assert.matches("OK: SDK version " .. require "idcloudhost.version", text, 1, true)
+    if tools.mode == "core" then
+      assert.matches("OK: C core loaded for LuaJIT", text, 1, true)
+    else
+      assert.matches("WARNING: C core not loaded", text, 1, true)
+      assert.truthy(text:find("OK: curl command [^\n]*curl %d"), text)
+    end
+    assert.matches("OK: api key configured (in the plugin's options)", text, 1, true)
+    assert.matches("OK: " .. helper.URL .. " answers: 2 locations (cyc01, bus02)", text, 1, true)
+    assert.is_nil(text:find(key, 1, true))
+    assert.is_nil(text:find("ERROR", 1, true))
+  end)
+
+  it("says when no key is configured, and when the base URL does not answer", function()
+    local saved = vim.env.IDCLOUDHOST_API_KEY
+    vim.env.IDCLOUDHOST_API_KEY = nil
+    local text = checkhealth { base_url = helper.URL }
+    vim.env.IDCLOUDHOST_API_KEY = saved
+    assert.matches("WARNING: no api key configured", text, 1, true)
+
+    text = checkhealth { apikey = "some-key", base_url = "http://127.0.0.1:1" }
+    assert.truthy(text:find("ERROR: http://127.0.0.1:1 does not answer GET /v1/config/locations: [^\n]*COULDNT_CONNECT"), text)
+    assert.is_nil(text:find("some-key", 1, true))
+  end)
+end)
+
+describe(":IdchVms, the example plugin (" .. tools.mode .. " run)", function()
+  local plugin
+
+  setup(function()
+    vim.cmd("runtime plugin/idcloudhost_vms.lua")
+    plugin = require "idcloudhost_vms"
+  end)
+
+  before_each(function()
+    helper.reset()
+    helper.config { latency = 0.01 }
+  end)
+
+  it("lists every VM of every location into a scratch buffer, without blocking, with progress", function()
+    local client = helper.client()
+    for i, slug in ipairs { "cyc01", "cyc01", "bus02" } do
+      local at = assert(client:at(slug))
+      assert(at.vms:create(helper.billed_vm_params { name = "vm-" .. i }))
+    end
+    plugin.setup { apikey = helper.KEY, base_url = helper.URL }
+    helper.fault { path = "/v1/user-resource/vm/list", method = "GET", kind = "stall", seconds = 0.5, count = 2 }
+    local echo, echoed = vim.api.nvim_echo, {}
+    vim.api.nvim_echo = function(chunks) echoed[#echoed + 1] = chunks[1][1] end
+    local t0 = tools.now()
+    vim.cmd("IdchVms")
+    local returned = tools.now() - t0
+    local buf
+    vim.wait(5000, function()
+      buf = vim.fn.bufnr("idcloudhost://vms")
+      return buf > 0
+    end, 10)
+    vim.api.nvim_echo = echo
+    assert.is_true(returned < 0.2, ":IdchVms blocked for " .. returned .. " s")
+    assert.is_true(buf > 0, "no buffer idcloudhost://vms")
+    local lines = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
+    assert.matches("^LOCATION", lines[1])
+    local seen = {}
+    for _, l in ipairs(lines) do
+      local loc, name = l:match("^(%S+)%s+%x+%-[%x-]+%s+(vm%-%d)%s")
+      if loc then seen[name] = loc end
+    end
+    assert.same({ ["vm-1"] = "cyc01", ["vm-2"] = "cyc01", ["vm-3"] = "bus02" }, seen)
+    assert.equal("nofile", vim.api.nvim_buf_get_option(buf, "buftype"))
+    assert.is_false(vim.api.nvim_buf_get_option(buf, "modifiable"))
+    assert.matches("listing the VMs", echoed[1], 1, true)
+    assert.truthy(vim.tbl_contains(echoed, "idcloudhost: 2/2 locations (bus02: 1 VMs)")
+      or vim.tbl_contains(echoed, "idcloudhost: 2/2 locations (cyc01: 2 VMs)"))
+    assert.matches("^idcloudhost: 3 VMs in 2 locations", echoed[#echoed])
+    vim.cmd("bwipeout! " .. buf)
+  end)
+end)
