@@ -225,21 +225,7 @@ function M.generate()
 end
 
 if arg and arg[0] and arg[0]:match("endpoints%.lua$") then
-  local text = M.generate()
-  local f = io.open(M.OUT, "rb")
-  local now = f and f:read("*a")
-  if f then f:close() end
-  if arg[1] == "--check" then
-    if now ~= text then
-      io.stderr:write(M.OUT, " is not current: run `make endpoints`\n")
-      os.exit(1)
-    end
-  elseif now ~= text then
-    local w = assert(io.open(M.OUT, "wb"))
-    w:write(text)
-    w:close()
-    print("wrote " .. M.OUT)
-  end
+  dofile("scripts/generated.lua")(M.OUT, M.generate(), arg[1] == "--check", "endpoints")
 end
 
 return M

@@ -209,22 +209,7 @@ end
 
 if arg and arg[0] and arg[0]:match("luacats%.lua$") then
   local dump = assert(arg[1], "usage: luacats.lua DUMP [--check]")
-  local items = dofile(dump)
-  local text = M.generate(items)
-  local f = io.open(M.OUT, "rb")
-  local now = f and f:read("*a")
-  if f then f:close() end
-  if arg[2] == "--check" then
-    if now ~= text then
-      io.stderr:write(M.OUT, " is not current: run `make types`\n")
-      os.exit(1)
-    end
-  elseif now ~= text then
-    local w = assert(io.open(M.OUT, "wb"))
-    w:write(text)
-    w:close()
-    print("wrote " .. M.OUT)
-  end
+  dofile("scripts/generated.lua")(M.OUT, M.generate(dofile(dump)), arg[2] == "--check", "types")
 end
 
 return M
