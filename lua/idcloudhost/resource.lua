@@ -70,6 +70,7 @@ end
 -- table __index chain (model methods, then Base).  The client an object belongs to is kept
 -- aside, so pairs(obj) shows only API data.
 
+local ARRAY = getmetatable(json.array()) -- json.is_array(t): getmetatable(t) == ARRAY
 local owner = setmetatable({}, { __mode = "k" })
 local metas = setmetatable({}, { __mode = "k" }) -- methods table -> metatable
 
@@ -132,7 +133,9 @@ end
 -- status "Deleted", a deleted load balancer with is_deleted = true).
 local function prepare(M, data)
   if M.prepare then M.prepare(data) end
-  for _, k in ipairs(M.names or method_names(M)) do
+  local names = M.names or method_names(M)
+  for i = 1, #names do  -- (not ipairs: a function call per name, per object of a list)
+    local k = names[i]
     if data[k] ~= nil then data[k] = nil end
   end
   local status = data.status
@@ -217,9 +220,22 @@ function resource.wrap_list(methods, client, data, err)
   if type(data) ~= "table" then
     return nil, errors.decode("expected a list, got " .. type(data))
   end
-  local out = json.array()
-  for i, item in ipairs(data) do out[i] = resource.wrap(methods, client, item) end
-  return out
+  if getmetatable(data) ~= ARRAY then
+    local out = json.array()
+    for i, item in ipairs(data) do out[i] = resource.wrap(methods, client, item) end
+    return out
+  end
+  -- A decoded array (no holes: a null item is json.null) becomes the list itself, its objects
+  -- wrapped in place: what wrap does, inlined.
+  local M = metas[methods]
+  for i = 1, #data do
+    local item = data[i]
+    if type(item) == "table" then
+      owner[item] = client
+      setmetatable(prepare(M, item), M)
+    end
+  end
+  return data
 end
 
 --- For calls that answer {"success": true}: true, or nil, err.
