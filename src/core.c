@@ -113,9 +113,11 @@ static size_t checkform(lua_State *L) {
   return n;
 }
 
+#define FORM_STACK	8	/* fields held on the C stack: a call's form, or query */
+
 static int core_form(lua_State *L) {
   size_t n, i = 0;
-  field *f;
+  field *f, small[FORM_STACK];
   luaL_Buffer b;
   luaL_checktype(L, 1, LUA_TTABLE);
   lua_settop(L, 1);
@@ -124,8 +126,8 @@ static int core_form(lua_State *L) {
     return 1;
   }
   if (n > (size_t)-1 / sizeof *f) return luaL_error(L, "form: too many fields");
-  /* a userdata, not malloc: a raise below leaves it to the collector */
-  f = (field *)lua_newuserdata(L, n * sizeof *f);
+  /* more: a userdata, not malloc, so a raise below leaves it to the collector */
+  f = n <= FORM_STACK ? small : (field *)lua_newuserdata(L, n * sizeof *f);
   lua_pushnil(L);
   while (lua_next(L, 1)) {
     field *e = &f[i++];
