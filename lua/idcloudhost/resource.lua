@@ -17,6 +17,7 @@ local check = require "idcloudhost.check"
 local errors = require "idcloudhost.errors"
 local json = require "idcloudhost.json"
 local pipeline = require "idcloudhost.pipeline"
+local secrets = require "idcloudhost.secrets"
 
 local resource = {}
 
@@ -55,6 +56,21 @@ function resource.endpoint(name, decl)
   for part in ep.path:gmatch("{([%w_]+)}") do
     assert(ep.where[part] == "path", name .. ": {" .. part .. "} needs a path parameter")
   end
+  -- Worked out once for the pipeline: a path without parameters, where the parameters left after
+  -- the path's travel when they all go one way ("query" or "body"), those that may hold a secret.
+  ep.templated = ep.path:find("{", 1, true) ~= nil
+  ep.v1_path = "/v1/" .. ep.path
+  local places, secret = {}, {}
+  for k, place in pairs(ep.where) do
+    if place ~= "path" then
+      places[place == "query" and "query" or "body"] = true
+      if secrets.is_secret(k) then secret[#secret + 1] = k end
+    end
+  end
+  table.sort(secret)
+  ep.secret_params = secret
+  -- (a billing_account_id the pipeline adds travels in the body)
+  ep.only = not places.body and not ep.billed and "query" or not places.query and "body" or nil
   return ep
 end
 

@@ -85,13 +85,15 @@ end
 local MAIN = {}
 local scopes = setmetatable({}, { __mode = "k" })
 
+local running = coroutine.running
+
 local function key()
-  return coroutine.running() or MAIN
+  return running() or MAIN
 end
 
 --- The deadline (a time of rt's clock) of the running scope, or nil.
 function runtime.deadline()
-  return scopes[key()]
+  return scopes[running() or MAIN]  -- (key(), inlined: asked by every call)
 end
 
 -- PUC Lua 5.1 cannot yield across pcall, and a wait inside a batch yields: there the scope is
