@@ -2,7 +2,6 @@
 -- clients for other locations share (client:at), and hands out the resource families on first
 -- use (client.vms, ...).  Requests go through idcloudhost.pipeline; batches and walking every
 -- location through idcloudhost.batch.
-local batch = require "idcloudhost.batch"
 local errors = require "idcloudhost.errors"
 local options = require "idcloudhost.options"
 local pipeline = require "idcloudhost.pipeline"
@@ -95,19 +94,19 @@ end
 
 --- Runs fn(item, client) for every item, up to opts.concurrency (8) at once; see batch.run.
 function Client:batch(items, fn, opts)
-  return batch.run(self, items, fn, opts)
+  return require("idcloudhost.batch").run(self, items, fn, opts) -- (loaded when first needed)
 end
 
 --- Runs fn(location_client, location) for every location of the platform, concurrently.
 function Client:each_location(fn, opts)
-  return batch.each_location(self, fn, opts)
+  return require("idcloudhost.batch").each_location(self, fn, opts)
 end
 
 function Client:leftovers(opts) return require("idcloudhost.leftovers").find(self, opts) end -- idcloudhost.leftovers
 
 --- Every location's answer of client.<family>:list(), concatenated, each tagged with `location`.
 function Client:collect_locations(family)
-  return batch.collect(self, family)
+  return require("idcloudhost.batch").collect(self, family)
 end
 
 return Client

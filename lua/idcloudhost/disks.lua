@@ -3,7 +3,6 @@
 local errors = require "idcloudhost.errors"
 local pipeline = require "idcloudhost.pipeline"
 local resource = require "idcloudhost.resource"
-local wait = require "idcloudhost.wait"
 
 local PATH = { disk_uuid = "uuid!" }
 
@@ -31,8 +30,8 @@ local function summary(d)
   return string.format("%s %s GB %s%s", tostring(d.uuid), tostring(d.size_gb), tostring(d.status), src)
 end
 
-local Disk = resource.model { name = "disk", key = "uuid", param = "disk_uuid", get = E.get, summary = summary,
-  statuses = wait.statuses { "active", "creating", "attached", "detached", "resizing", "deleting",
+local Disk = resource.model { name = "disk", key = "uuid", param = "disk_uuid", get = E.get, list = E.list,
+  summary = summary, statuses = resource.statuses { "active", "creating", "attached", "detached", "resizing", "deleting",
     "deleted", "error" } }
 
 ------------------------------------------------------------------------------------------------
@@ -75,7 +74,7 @@ end
 --- Waits for many disks (objects or uuids, any mix of locations) at once, reading each
 -- location's list once per round; as vms:wait_all.
 function Disks:wait_all(items, target, opts)
-  return wait.all(self.client, Disk, items, target, opts)
+  return require("idcloudhost.wait").all(self.client, Disk, items, target, opts) -- (loaded when first needed)
 end
 
 ------------------------------------------------------------------------------------------------
@@ -112,8 +111,7 @@ end
 
 --- disk:wait(status, opts): polls until the disk has the status ("Active"; case-insensitive).
 -- The options and answers of vm:wait.
-Disk.wait = wait.status
-wait.listing(Disk, E.list)
+function Disk:wait(target, opts) return require("idcloudhost.wait").status(self, target, opts) end
 
 return {
   new = resource.collection(Disks, { model = Disk, list = E.list, get = E.get }),

@@ -8,7 +8,6 @@ local check = require "idcloudhost.check"
 local errors = require "idcloudhost.errors"
 local json = require "idcloudhost.json"
 local options = require "idcloudhost.options"
-local wait = require "idcloudhost.wait"
 
 return {
   _VERSION = require "idcloudhost.version",
@@ -18,7 +17,7 @@ return {
   is_uuid = check.is_uuid,
   array = json.array,
   json = json,
-  wait = wait.poll,
+  wait = function(fn, opts) return require("idcloudhost.wait").poll(fn, opts) end, -- (loaded when first needed)
   -- Neovim: runs fn in a task on the editor's event loop (idcloudhost.nvim).
   async = function(fn, on_done) return require("idcloudhost.nvim").async(fn, on_done) end,
 }

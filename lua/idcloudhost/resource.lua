@@ -190,14 +190,15 @@ end
 
 --- A model: the methods of one kind of object.  spec: name, key (the identifying field), param
 -- (the call parameter naming the key; default key), get (the endpoint that fetches one, for
--- reload), summary (tostring text), prepare (a hook run on every answer made into an object),
+-- reload), list (the endpoint listing a location's objects, for waits' shared polls), summary
+-- (tostring text), prepare (a hook run on every answer made into an object),
 -- statuses (the set of statuses it reports, lower case, for waits), computed (name -> function(obj)
 -- for fields derived from others).
 -- Returns the methods table: `function VM:stop() ... end` adds a method.
 function resource.model(spec)
   local methods = setmetatable({}, { __index = Base })
   local M = { __name = "idcloudhost." .. spec.name, __index = methods, methods = methods, kind = spec.name,
-    key = spec.key or "uuid", get = spec.get, summary = spec.summary, prepare = spec.prepare,
+    key = spec.key or "uuid", get = spec.get, list = spec.list, summary = spec.summary, prepare = spec.prepare,
     statuses = spec.statuses }
   M.param = spec.param or M.key
   if spec.computed then
@@ -217,6 +218,13 @@ function resource.model(spec)
   end
   metas[methods] = M
   return methods
+end
+
+--- A set of statuses (lower case) for a model's `statuses`.
+function resource.statuses(list)
+  local set = {}
+  for _, s in ipairs(list) do set[s:lower()] = true end
+  return set
 end
 
 --- The metatable of a model (kind, key, ...).

@@ -4,7 +4,6 @@ local check = require "idcloudhost.check"
 local errors = require "idcloudhost.errors"
 local pipeline = require "idcloudhost.pipeline"
 local resource = require "idcloudhost.resource"
-local wait = require "idcloudhost.wait"
 
 local VM_ANSWER = "object:uuid|success" -- the VM (elastis edition), or {"success": true} (older)
 
@@ -42,8 +41,8 @@ local function summary(vm)
     tostring(vm.status), tostring(vm.vcpu), tostring(vm.memory), disk and (", " .. disk .. " GB") or "")
 end
 
-local VM = resource.model { name = "vm", key = "uuid", get = E.get, summary = summary,
-  statuses = wait.statuses { "running", "stopped", "creating", "starting", "stopping", "reinstalling",
+local VM = resource.model { name = "vm", key = "uuid", get = E.get, list = E.list, summary = summary,
+  statuses = resource.statuses { "running", "stopped", "creating", "starting", "stopping", "reinstalling",
     "rebuilding", "rescue", "cloning", "resizing", "migrating", "paused", "suspended", "pending",
     "deleting", "deleted", "error" } }
 
@@ -96,7 +95,7 @@ end
 -- read once per round for all of them.  target and opts as for vm:wait; returns the results in
 -- item order, each {ok = true, value = vm} or {ok = false, err =} (see wait.all).
 function VMs:wait_all(items, target, opts)
-  return wait.all(self.client, VM, items, target, opts)
+  return require("idcloudhost.wait").all(self.client, VM, items, target, opts) -- (loaded when first needed)
 end
 
 --- The host pools (server classes) a VM can be placed in (elastis edition).
@@ -194,8 +193,7 @@ end
 --- vm:wait(target, opts): polls until the VM's status is target ("running", a list of statuses,
 -- or a function of the VM).  opts: timeout (600 s), interval (first delay, grows to max_interval),
 -- on_progress(vm, elapsed), fail_on.  Returns the VM, or nil, err (kind "timeout", last_status).
-VM.wait = wait.status
-wait.listing(VM, E.list)
+function VM:wait(target, opts) return require("idcloudhost.wait").status(self, target, opts) end
 
 require("idcloudhost.vm_storage").attach(VM)
 
