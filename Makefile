@@ -29,7 +29,7 @@ help:
 	@echo "make demo       run examples/quickstart.lua against a simulator"
 	@echo "make sim        run the simulator in the foreground (PORT=$(PORT) APIKEYS=$(APIKEYS) SIM_EDITION=...)"
 	@echo "make examples   run every example against a simulator"
-	@echo "make bench      benchmarks: calls against their limit (nginx), JSON, batches, waits (BENCH_ROUNDS=7)"
+	@echo "make bench      benchmarks: calls against their limit (nginx), JSON, batches, waits (BENCH_ROUNDS=7, BENCH_INSTR=1)"
 	@echo "make lint       luacheck"
 	@echo "make valgrind   the specs under valgrind (leaks and memory errors are failures)"
 	@echo "make test-nginx the SDK inside a real nginx (ngx_lua), with the C core and without it"
@@ -77,10 +77,11 @@ examples: core
 
 # bench/limit.sh: the SDK's calls against one reused libcurl handle + cjson.decode, on a local
 # nginx (nginx-light) serving static JSON; then the decoder, and the simulator's benches.
+# BENCH_INSTR=1 adds callgrind's instruction counts of the calls (steady on a busy machine).
 BENCH_ROUNDS ?= 7
 bench: core
-	@sh scripts/deps.sh $(LUA) $(SIM_LUA) nginx-light curl iproute2
-	sh bench/limit.sh $(LUA) $(BENCH_ROUNDS)
+	@sh scripts/deps.sh $(LUA) $(SIM_LUA) nginx-light curl iproute2 $(if $(BENCH_INSTR),valgrind)
+	BENCH_INSTR=$(BENCH_INSTR) sh bench/limit.sh $(LUA) $(BENCH_ROUNDS)
 	$(LUA) bench/json.lua $(BENCH_ROUNDS)
 	sh scripts/with-sim.sh $(SIM_LUA) --client-env -- sh -c 'for b in requests batch waits; do $(LUA) bench/$$b.lua || exit 1; done'
 

@@ -52,5 +52,25 @@ echo "core_bench: GET $base/v1/vms.json (1024 bytes), $rounds rounds of 10000 re
 
 mod=$PWD/build/$lua/bench_limit.so
 cc -O2 -Wall -Wextra -fPIC -shared $(pkg-config --cflags "$lua") -o "$mod" bench/limit.c $cflags
-LUA_PATH="$PWD/lua/?.lua;$PWD/lua/?/init.lua;;" LUA_CPATH="$PWD/build/$lua/?.so;;" \
-  "$lua" bench/call.lua "$base" "$rounds"
+export LUA_PATH="$PWD/lua/?.lua;$PWD/lua/?/init.lua;;" LUA_CPATH="$PWD/build/$lua/?.so;;"
+"$lua" bench/call.lua "$base" "$rounds"
+
+# BENCH_INSTR=1: the same calls counted by callgrind (instructions, steady on a busy machine):
+# each variant run n and 3n times, the difference over 2n.
+[ -n "$BENCH_INSTR" ] || exit 0
+command -v valgrind >/dev/null 2>&1 || { echo "BENCH_INSTR: needs valgrind"; exit 1; }
+count() {
+  valgrind --tool=callgrind --callgrind-out-file=/dev/null "$lua" bench/instr.lua "$base" "$@" 2>&1 |
+    sed -n 's/.*Collected : *//p'
+}
+for case in "vms:get 500" "vms:list-2500 4"; do
+  set -- $case
+  size=${1#vms:list-}; [ "$size" = "$1" ] && size=
+  out=
+  for v in limit core sdk; do
+    a=$(count $v "$2" $size); b=$(count $v $(($2 * 3)) $size)
+    out="$out $(( (b - a) / ($2 * 2) ))"
+  done
+  echo $1 $out | awk '{ printf "  instructions per call, %s: limit %d, core %d (%.2fx), sdk %d (%.2fx)\n",
+    $1, $2, $3, $3 / $2, $4, $4 / $2 }'
+done
