@@ -50,6 +50,7 @@ cc -O2 -o "$dir/core_bench" bench/core_bench.c $cflags
 echo "core_bench: GET $base/v1/vms.json (1024 bytes), $rounds rounds of 10000 requests"
 "$dir/core_bench" "$base/v1/vms.json" 10000 "$rounds"
 
+make -s core LUA="$lua" >/dev/null
 mod=$PWD/build/$lua/bench_limit.so
 cc -O2 -Wall -Wextra -fPIC -shared $(pkg-config --cflags "$lua") -o "$mod" bench/limit.c $cflags
 export LUA_PATH="$PWD/lua/?.lua;$PWD/lua/?/init.lua;;" LUA_CPATH="$PWD/build/$lua/?.so;;"
