@@ -2,7 +2,7 @@
 ** core_bench.c: what a GET costs on one reused libcurl easy handle, and on
 ** a duplicate of a template handle per request (what idcloudhost.core
 ** does, to be safe from libcurl 7.88's reused-handle state), against a
-** local keep-alive server.  Run by bench/core_bench.sh.
+** local keep-alive server.  Run by bench/limit.sh.
 **
 **   core_bench URL [N [ROUNDS]]
 **

@@ -53,6 +53,13 @@
 #define UV_MT		lua_upvalueindex(1)
 #define UV_NULL		lua_upvalueindex(2)
 #define UV_DEPTH	lua_upvalueindex(3)
+#define UV_HINT		lua_upvalueindex(4)	/* decode: sizes of earlier texts' objects */
+
+/* Depths whose object sizes a decode leaves to the next one: an API answers
+   alike texts (an object, a list of alike objects), so the next text's
+   first objects are made as big as the last ones, instead of growing into
+   their size one rehash at a time. */
+#define HINTS	4
 
 /* Stack slots of a decode or encode call: values go above S_LVL. */
 #define S_ARG	1	/* the text, or the value */
@@ -202,6 +209,7 @@ typedef struct dec {
   const char *s, *e;	/* the text */
   const char *err, *at;	/* what went wrong, where */
   int maxdepth, hasmt;
+  jint *hint;		/* [HINTS]: the last object's size at each depth */
   jbuf b;
   lstack lv;
 } dec;
@@ -479,11 +487,14 @@ static int decode(dec *d) {
         } else {
           /* Lists hold alike items: a table as big as the last two at this
              depth saves the rehashes of growing it (and never costs more
-             memory than those two took text). */
+             memory than those two took text).  An earlier text's size, for
+             the first objects of this one, is held to what the rest of this
+             text can fill (a member takes 4 bytes at least). */
           jint n;
           lv = ls_at(L, &d->lv, depth);
           n = lv->size[obj][0] < lv->size[obj][1] ? lv->size[obj][0] : lv->size[obj][1];
           if (n > 1 << 20) n = 1 << 20;
+          if (obj && n > (e - p) / 4) n = (jint)((e - p) / 4);
           lua_createtable(L, obj ? 0 : (int)n, obj ? (int)n : 0);
         }
         if (!obj && d->hasmt) {
@@ -557,6 +568,7 @@ static int decode(dec *d) {
       if (p < e && *p == (lv->obj ? '}' : ']')) {
         lv->size[lv->obj][1] = lv->size[lv->obj][0];
         lv->size[lv->obj][0] = lv->n;
+        if (lv->obj && depth <= HINTS) d->hint[depth - 1] = lv->n;
         p++;
         depth--;
         continue;
@@ -570,6 +582,7 @@ static int decode(dec *d) {
 static int json_decode(lua_State *L) {
   dec d;
   size_t len;
+  int i;
   if (lua_type(L, 1) != LUA_TSTRING) {
     lua_pushnil(L);
     lua_pushfstring(L, "expected a JSON text (string), got %s", luaL_typename(L, 1));
@@ -583,7 +596,13 @@ static int json_decode(lua_State *L) {
   d.hasmt = !lua_isnil(L, UV_MT);
   d.b.p = NULL;
   d.b.n = d.b.cap = 0;
+  d.hint = (jint *)lua_touserdata(L, UV_HINT);
   ls_init(&d.lv);
+  for (i = 0; i < HINTS; i++) {  /* the levels ls_at would zero, seeded */
+    memset(&d.lv.v[i], 0, sizeof d.lv.v[i]);
+    d.lv.v[i].size[1][0] = d.lv.v[i].size[1][1] = d.hint[i];
+  }
+  d.lv.used = HINTS;
   lua_settop(L, S_LVL);
   if (decode(&d) != 0) {
     lua_settop(L, S_LVL);
@@ -936,7 +955,8 @@ int json_new(lua_State *L) {
     lua_pushvalue(L, 2);
     lua_pushvalue(L, 3);
     lua_pushinteger(L, (lua_Integer)depth);
-    lua_pushcclosure(L, i == 0 ? json_decode : json_encode, 3);
+    if (i == 0) memset(lua_newuserdata(L, HINTS * sizeof(jint)), 0, HINTS * sizeof(jint));
+    lua_pushcclosure(L, i == 0 ? json_decode : json_encode, i == 0 ? 4 : 3);
   }
   lua_pushvalue(L, 3);
   return 3;

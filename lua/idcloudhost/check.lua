@@ -9,8 +9,18 @@ local check = {}
 
 local UUID = "^%x%x%x%x%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%x%x%x%x%x%x%x%x$"
 
+-- s in lower case when it is a UUID, else nil: the C core's core.uuid where it is built (a Lua
+-- pattern costs more than all the rest of a call's parameter checks), this one elsewhere.
+local function lua_uuid(s)
+  if type(s) == "string" and s:find(UUID) then return s:lower() end
+end
+check.lua_uuid = lua_uuid -- (spec/unit/uuid_spec.lua holds both to the same answers)
+local uuid_of = lua_uuid
+local has_core, core = pcall(require, "idcloudhost.core")
+if has_core and type(core) == "table" and core.uuid then uuid_of = core.uuid end
+
 function check.is_uuid(s)
-  return type(s) == "string" and s:find(UUID) ~= nil
+  return uuid_of(s) ~= nil
 end
 
 --- true when s is an IPv4 address in dotted decimal (no leading zeros).
@@ -89,7 +99,8 @@ local convert = {
     return nil, "a string"
   end,
   uuid = function(v)
-    if check.is_uuid(v) then return v:lower() end
+    local u = uuid_of(v)
+    if u then return u end
     return nil, "a UUID like 5aea1842-895f-4bd3-8bd6-e37b2282fb46"
   end,
   integer = function(v)
@@ -151,30 +162,48 @@ local function parse(spec)
   return p[1], p[2]
 end
 
+-- specs (name -> spec string) as a list of {name, converter, required}, in pairs() order, made
+-- once per specs table (every endpoint's are made once and kept).
+local compiled = setmetatable({}, { __mode = "k" })
+local function compile(specs)
+  local list = {}
+  for k, spec in pairs(specs) do
+    local tname, required = parse(spec)
+    list[#list + 1] = { k, convert[tname], required }
+  end
+  compiled[specs] = list
+  return list
+end
+
 --- Checks params against specs (name -> spec string).  `what` names the call in messages.
 -- Returns a new table of converted values, or nil and an "invalid" error.
 function check.params(what, specs, params)
   if params ~= nil and type(params) ~= "table" then
     return nil, errors.invalid(what .. ": expected a table of parameters, got " .. type(params))
   end
-  params = params or {}
-  for k in pairs(params) do
-    if type(k) ~= "string" then
-      return nil, errors.invalid(what .. ": expected named parameters, like {name = value}")
-    elseif specs[k] == nil then
-      return nil, errors.invalid(what .. ": unknown parameter '" .. tostring(k) .. "'", k)
-    end
-  end
   local out = {}
-  for k, spec in pairs(specs) do
-    local tname, required = parse(spec)
+  if params ~= nil then
+    for k in pairs(params) do
+      if type(k) ~= "string" then
+        return nil, errors.invalid(what .. ": expected named parameters, like {name = value}")
+      elseif specs[k] == nil then
+        return nil, errors.invalid(what .. ": unknown parameter '" .. tostring(k) .. "'", k)
+      end
+    end
+  else
+    params = out  -- (empty)
+  end
+  local list = compiled[specs] or compile(specs)
+  for i = 1, #list do
+    local c = list[i]
+    local k, required = c[1], c[3]
     local v = params[k]
     if v == nil or (required and v == "") then
       if required then
         return nil, errors.invalid(what .. ": " .. (v == "" and "empty" or "missing") .. " required parameter '" .. k .. "'", k)
       end
     else
-      local cv, expected = convert[tname](v)
+      local cv, expected = c[2](v)
       if cv == nil then
         return nil, errors.invalid(string.format("%s: parameter '%s' must be %s, got %s",
           what, k, expected, describe(v)), k)

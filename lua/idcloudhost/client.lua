@@ -3,7 +3,6 @@
 -- use (client.vms, ...).  Requests go through idcloudhost.pipeline; batches and walking every
 -- location through idcloudhost.batch.  docs/endpoints.md maps every endpoint to its method.
 -- @module idcloudhost.client
-local batch = require "idcloudhost.batch"
 local errors = require "idcloudhost.errors"
 local options = require "idcloudhost.options"
 local pipeline = require "idcloudhost.pipeline"
@@ -157,7 +156,7 @@ end
 -- a Lua error in an item is `err.kind == "error"`
 -- @errors invalid
 function Client:batch(items, fn, opts)
-  return batch.run(self, items, fn, opts)
+  return require("idcloudhost.batch").run(self, items, fn, opts) -- (loaded when first needed)
 end
 
 --- Runs fn(location_client, location) for every location of the platform, concurrently.
@@ -167,7 +166,7 @@ end
 -- @treturn {table,...} results in the order of the locations, as client:batch's, each with `location` (the slug)
 -- @errors invalid, or the error of listing the locations
 function Client:each_location(fn, opts)
-  return batch.each_location(self, fn, opts)
+  return require("idcloudhost.batch").each_location(self, fn, opts)
 end
 
 --- What is billed and serves nothing, in every location (idcloudhost.leftovers).
@@ -189,7 +188,7 @@ end
 -- @treturn {table,...} the objects of every location, each with `location` (its slug)
 -- @errors invalid, api, network, timeout, decode
 function Client:collect_locations(family)
-  return batch.collect(self, family)
+  return require("idcloudhost.batch").collect(self, family)
 end
 
 return Client

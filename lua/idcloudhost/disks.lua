@@ -5,7 +5,6 @@
 local errors = require "idcloudhost.errors"
 local pipeline = require "idcloudhost.pipeline"
 local resource = require "idcloudhost.resource"
-local wait = require "idcloudhost.wait"
 
 local PATH = { disk_uuid = "uuid!" }
 
@@ -33,8 +32,8 @@ local function summary(d)
   return string.format("%s %s GB %s%s", tostring(d.uuid), tostring(d.size_gb), tostring(d.status), src)
 end
 
-local Disk = resource.model { name = "disk", key = "uuid", param = "disk_uuid", get = E.get, summary = summary,
-  statuses = wait.statuses { "active", "creating", "attached", "detached", "resizing", "deleting",
+local Disk = resource.model { name = "disk", key = "uuid", param = "disk_uuid", get = E.get, list = E.list,
+  summary = summary, statuses = resource.statuses { "active", "creating", "attached", "detached", "resizing", "deleting",
     "deleted", "error" } }
 
 -- ---------------------------------------------------------------------------------------------
@@ -95,7 +94,7 @@ end
 -- @treturn {table,...} results in item order, each `{ok = true, value = disk}` or `{ok = false, err = error}`
 -- @errors invalid
 function Disks:wait_all(items, target, opts)
-  return wait.all(self.client, Disk, items, target, opts)
+  return require("idcloudhost.wait").all(self.client, Disk, items, target, opts) -- (loaded when first needed)
 end
 
 -- ---------------------------------------------------------------------------------------------
@@ -187,8 +186,7 @@ end
 -- @tparam[opt] table opts those of vm:wait
 -- @treturn disk the disk, updated
 -- @errors invalid, timeout (err.last_status), api (not_found), network, decode
-Disk.wait = wait.status
-wait.listing(Disk, E.list)
+function Disk:wait(target, opts) return require("idcloudhost.wait").status(self, target, opts) end
 
 return {
   new = resource.collection(Disks, { model = Disk, list = E.list, get = E.get }),

@@ -11,7 +11,6 @@ local check = require "idcloudhost.check"
 local errors = require "idcloudhost.errors"
 local json = require "idcloudhost.json"
 local options = require "idcloudhost.options"
-local wait = require "idcloudhost.wait"
 
 --- The SDK's version, "0.2.0" (lua/idcloudhost/version.lua).
 -- @tfield string _VERSION
@@ -126,7 +125,7 @@ return {
   is_uuid = check.is_uuid,
   array = json.array,
   json = json,
-  wait = wait.poll,
+  wait = function(fn, opts) return require("idcloudhost.wait").poll(fn, opts) end, -- (loaded when first needed)
   -- Neovim: runs fn in a task on the editor's event loop (idcloudhost.nvim).
   async = function(fn, on_done) return require("idcloudhost.nvim").async(fn, on_done) end,
 }

@@ -17,6 +17,7 @@ local check = require "idcloudhost.check"
 local errors = require "idcloudhost.errors"
 local json = require "idcloudhost.json"
 local pipeline = require "idcloudhost.pipeline"
+local secrets = require "idcloudhost.secrets"
 
 local resource = {}
 
@@ -55,6 +56,21 @@ function resource.endpoint(name, decl)
   for part in ep.path:gmatch("{([%w_]+)}") do
     assert(ep.where[part] == "path", name .. ": {" .. part .. "} needs a path parameter")
   end
+  -- Worked out once for the pipeline: a path without parameters, where the parameters left after
+  -- the path's travel when they all go one way ("query" or "body"), those that may hold a secret.
+  ep.templated = ep.path:find("{", 1, true) ~= nil
+  ep.v1_path = "/v1/" .. ep.path
+  local places, secret = {}, {}
+  for k, place in pairs(ep.where) do
+    if place ~= "path" then
+      places[place == "query" and "query" or "body"] = true
+      if secrets.is_secret(k) then secret[#secret + 1] = k end
+    end
+  end
+  table.sort(secret)
+  ep.secret_params = secret
+  -- (a billing_account_id the pipeline adds travels in the body)
+  ep.only = not places.body and not ep.billed and "query" or not places.query and "body" or nil
   return ep
 end
 
@@ -70,6 +86,7 @@ end
 -- table __index chain (model methods, then Base).  The client an object belongs to is kept
 -- aside, so pairs(obj) shows only API data.
 
+local ARRAY = getmetatable(json.array()) -- json.is_array(t): getmetatable(t) == ARRAY
 local owner = setmetatable({}, { __mode = "k" })
 local metas = setmetatable({}, { __mode = "k" }) -- methods table -> metatable
 
@@ -114,17 +131,23 @@ function Base:_call(ep, opts, fixed)
 end
 
 -- A name that holds a method is never a data field: the method stays reachable (a billing
--- account's unpaid_amount field gives way to ba:unpaid_amount(), which fetches it).  The names
--- are gathered once, at the first answer (every method is defined when its module loads).
-local function method_names(M)
-  local names = {}
+-- account's unpaid_amount field gives way to ba:unpaid_amount(), which fetches it).  strip(data)
+-- drops such fields: made once, at the first answer (every method is defined when its module
+-- loads), as straight-line code, one constant-key test per name (a loop over the names cost
+-- twice as much, for every object of a list).
+local load_text = rawget(_G, "loadstring") or load
+
+local function stripper(M)
+  local src = { "local d = ...\n" }
   for _, t in ipairs { M.methods, Base } do
     for k, v in pairs(t) do
-      if type(v) == "function" then names[#names + 1] = k end
+      if type(v) == "function" and type(k) == "string" then
+        src[#src + 1] = string.format("if d[%q] ~= nil then d[%q] = nil end\n", k, k)
+      end
     end
   end
-  M.names = names
-  return names
+  M.strip = assert(load_text(table.concat(src), "=idcloudhost.resource.strip"))
+  return M.strip
 end
 
 -- Data made ready to be an object of M: the model's prepare hook, fields that would hide a
@@ -132,9 +155,8 @@ end
 -- status "Deleted", a deleted load balancer with is_deleted = true).
 local function prepare(M, data)
   if M.prepare then M.prepare(data) end
-  for _, k in ipairs(M.names or method_names(M)) do
-    if data[k] ~= nil then data[k] = nil end
-  end
+  local strip = M.strip or stripper(M)
+  strip(data)
   local status = data.status
   if data.is_deleted == true or status == "Deleted" or status == "deleted" then
     data.deleted = true
@@ -172,14 +194,15 @@ end
 
 --- A model: the methods of one kind of object.  spec: name, key (the identifying field), param
 -- (the call parameter naming the key; default key), get (the endpoint that fetches one, for
--- reload), summary (tostring text), prepare (a hook run on every answer made into an object),
+-- reload), list (the endpoint listing a location's objects, for waits' shared polls), summary
+-- (tostring text), prepare (a hook run on every answer made into an object),
 -- statuses (the set of statuses it reports, lower case, for waits), computed (name -> function(obj)
 -- for fields derived from others).
 -- Returns the methods table: `function VM:stop() ... end` adds a method.
 function resource.model(spec)
   local methods = setmetatable({}, { __index = Base })
   local M = { __name = "idcloudhost." .. spec.name, __index = methods, methods = methods, kind = spec.name,
-    key = spec.key or "uuid", get = spec.get, summary = spec.summary, prepare = spec.prepare,
+    key = spec.key or "uuid", get = spec.get, list = spec.list, summary = spec.summary, prepare = spec.prepare,
     statuses = spec.statuses }
   M.param = spec.param or M.key
   if spec.computed then
@@ -199,6 +222,13 @@ function resource.model(spec)
   end
   metas[methods] = M
   return methods
+end
+
+--- A set of statuses (lower case) for a model's `statuses`.
+function resource.statuses(list)
+  local set = {}
+  for _, s in ipairs(list) do set[s:lower()] = true end
+  return set
 end
 
 --- The metatable of a model (kind, key, ...).
@@ -221,9 +251,22 @@ function resource.wrap_list(methods, client, data, err)
   if type(data) ~= "table" then
     return nil, errors.decode("expected a list, got " .. type(data))
   end
-  local out = json.array()
-  for i, item in ipairs(data) do out[i] = resource.wrap(methods, client, item) end
-  return out
+  if getmetatable(data) ~= ARRAY then
+    local out = json.array()
+    for i, item in ipairs(data) do out[i] = resource.wrap(methods, client, item) end
+    return out
+  end
+  -- A decoded array (no holes: a null item is json.null) becomes the list itself, its objects
+  -- wrapped in place: what wrap does, inlined.
+  local M = metas[methods]
+  for i = 1, #data do
+    local item = data[i]
+    if type(item) == "table" then
+      owner[item] = client
+      setmetatable(prepare(M, item), M)
+    end
+  end
+  return data
 end
 
 --- For calls that answer {"success": true}: true, or nil, err.

@@ -43,29 +43,34 @@ end
 
 runtime.plain = plain
 
--- Hosts other than plain Lua, asked in this order; a module that does not load is skipped.
--- Each has active(): false outside that host; true when the running code is in it (the module
--- is then the runtime, with the runtime methods); or the runtime to use there, for a host whose
--- parts differ (nginx: cosockets in a request handler, none in init_by_lua).
-local HOSTS = { "idcloudhost.runtime.ngx", "idcloudhost.runtime.nvim" }
-local hosts
+-- Hosts other than plain Lua, asked in this order, each with the global its host defines: the
+-- module is loaded when that global is first seen (never in plain Lua); a module that does not
+-- load is skipped.  Each has active(): false outside that host; true when the running code is in
+-- it (the module is then the runtime, with the runtime methods); or the runtime to use there,
+-- for a host whose parts differ (nginx: cosockets in a request handler, none in init_by_lua).
+local HOSTS = { { "idcloudhost.runtime.ngx", "ngx" }, { "idcloudhost.runtime.nvim", "vim" } }
+local hosts = {} -- index in HOSTS -> the module, or false
 
-local function load_hosts()
-  hosts = {}
-  for _, name in ipairs(HOSTS) do
-    local ok, host = pcall(require, name)
-    if ok and type(host) == "table" then hosts[#hosts + 1] = host end
+local function host(i)
+  local h = hosts[i]
+  if h == nil then
+    local ok, mod = pcall(require, HOSTS[i][1])
+    h = ok and type(mod) == "table" and mod
+    hosts[i] = h
   end
+  return h
 end
 
 --- The runtime of the running code.
 function runtime.current()
   local s = sched.of()
   if s then return s end
-  if not hosts then load_hosts() end
-  for _, h in ipairs(hosts) do
-    local rt = h.active()
-    if rt then return rt == true and h or rt end
+  for i = 1, #HOSTS do
+    local h = rawget(_G, HOSTS[i][2]) ~= nil and host(i)
+    if h then
+      local rt = h.active()
+      if rt then return rt == true and h or rt end
+    end
   end
   return plain
 end
@@ -85,13 +90,15 @@ end
 local MAIN = {}
 local scopes = setmetatable({}, { __mode = "k" })
 
+local running = coroutine.running
+
 local function key()
-  return coroutine.running() or MAIN
+  return running() or MAIN
 end
 
 --- The deadline (a time of rt's clock) of the running scope, or nil.
 function runtime.deadline()
-  return scopes[key()]
+  return scopes[running() or MAIN]  -- (key(), inlined: asked by every call)
 end
 
 -- PUC Lua 5.1 cannot yield across pcall, and a wait inside a batch yields: there the scope is

@@ -5,7 +5,6 @@ local check = require "idcloudhost.check"
 local errors = require "idcloudhost.errors"
 local pipeline = require "idcloudhost.pipeline"
 local resource = require "idcloudhost.resource"
-local wait = require "idcloudhost.wait"
 
 local VM_ANSWER = "object:uuid|success" -- the VM (elastis edition), or {"success": true} (older)
 
@@ -43,8 +42,8 @@ local function summary(vm)
     tostring(vm.status), tostring(vm.vcpu), tostring(vm.memory), disk and (", " .. disk .. " GB") or "")
 end
 
-local VM = resource.model { name = "vm", key = "uuid", get = E.get, summary = summary,
-  statuses = wait.statuses { "running", "stopped", "creating", "starting", "stopping", "reinstalling",
+local VM = resource.model { name = "vm", key = "uuid", get = E.get, list = E.list, summary = summary,
+  statuses = resource.statuses { "running", "stopped", "creating", "starting", "stopping", "reinstalling",
     "rebuilding", "rescue", "cloning", "resizing", "migrating", "paused", "suspended", "pending",
     "deleting", "deleted", "error" } }
 
@@ -137,7 +136,7 @@ end
 -- @treturn {table,...} results in item order, each `{ok = true, value = vm}` or `{ok = false, err = error}`
 -- @errors invalid
 function VMs:wait_all(items, target, opts)
-  return wait.all(self.client, VM, items, target, opts)
+  return require("idcloudhost.wait").all(self.client, VM, items, target, opts) -- (loaded when first needed)
 end
 
 --- The host pools (server classes) a VM can be placed in (elastis edition): a list of
@@ -350,8 +349,7 @@ end
 -- @tparam[opt] function opts.on_progress `function(vm, elapsed)` after each poll
 -- @treturn vm the VM, updated
 -- @errors invalid (an unknown status), timeout (err.last_status), api (not_found; or a fail_on status), network, decode
-VM.wait = wait.status
-wait.listing(VM, E.list)
+function VM:wait(target, opts) return require("idcloudhost.wait").status(self, target, opts) end
 
 require("idcloudhost.vm_storage").attach(VM)
 

@@ -318,7 +318,7 @@ local function watch(client, M, entries, g, o)
   local t0 = rt:now()
   local deadline = t0 + o.timeout
   local interval = o.interval
-  local ep = o.coalesce ~= false and listings[M] or nil
+  local ep = o.coalesce ~= false and (listings[M] or M.list) or nil
   local b = ep and board_of(client._shared, rt, client.location, M)
   local where = "location " .. (client.location or "(the account's default)")
   local fetch = function() return fetch_list(client, ep, M) end
@@ -430,10 +430,6 @@ function wait.all(client, methods, items, target, opts)
 end
 
 --- A set of statuses (lower case) for a model's `statuses`.
-function wait.statuses(list)
-  local set = {}
-  for _, s in ipairs(list) do set[s:lower()] = true end
-  return set
-end
+wait.statuses = resource.statuses
 
 return wait
