@@ -277,7 +277,7 @@ endpoints:
 # make rockspecs  writes the release rockspecs (version.lua's version) from the scm ones
 .PHONY: rocks rockspecs
 rocks: core
-	@sh scripts/deps.sh $(LUA) $(SIM_LUA) luarocks
+	@sh scripts/deps.sh $(LUA) $(SIM_LUA) luarocks lib$(SIM_LUA)-dev
 	PACKAGING_LUA=$(LUA) $(LUA) $(BUSTED) spec/rockspec_spec.lua spec/packaging_rocks_spec.lua
 
 rockspecs:
