@@ -5,9 +5,11 @@
 --   find     the exact text (found exactly once in file, or the run fails: keep it in step)
 --   replace  what it becomes
 --   bug      the real bug it imitates
---   level    what runs it: "unit" (spec/unit, seconds: the default for Lua), "test" (every spec
+--   level    what runs it: "unit" (spec/unit, seconds: the default for Lua), "wire" (the core's
+--            specs and spec/mut_wire_spec.lua: the SDK over libcurl, seconds), "test" (every spec
 --            against the simulator, ~35 s), "hostile" (the hostile server), "c" (the default for
---            src/: the core's specs and spec/unit, then the core's specs under valgrind)
+--            src/: the core is built, the wire specs and spec/unit run, then the wire specs
+--            under valgrind)
 --   subset   true: also in `make mutate-ci`
 -- A new behaviour comes with a mutant here that its spec kills (README, "Contributing").
 -- Mutants taken out as equivalent (no spec could tell them from the code) are in
@@ -151,7 +153,7 @@ return {
   { id = "sched-nap-long", file = "lua/idcloudhost/sched.lua",
     find = "if nw and nw < w then w = nw end",
     replace = "",
-    bug = "the scheduler naps a whole second instead of until the next sleeper is due" },
+    bug = "step(wait) waits on transfers for the whole wait although a sleeper is due sooner" },
   { id = "sched-concurrency", file = "lua/idcloudhost/sched.lua",
     find = "for _ = 1, math.min(n, concurrency) do start() end",
     replace = "for _ = 1, n do start() end",
@@ -168,7 +170,7 @@ return {
     find = "local r = { ok = v ~= nil and v ~= false, value = v, err = e }",
     replace = "local r = { ok = v ~= nil, value = v, err = e }",
     bug = "an item that returned false counts as a success" },
-  { id = "batch-concurrency", file = "lua/idcloudhost/batch.lua", level = "test",
+  { id = "batch-concurrency", file = "lua/idcloudhost/batch.lua",
     find = "o.concurrency or 8",
     replace = "o.concurrency or 1",
     bug = "batches run one item at a time by default" },
@@ -248,11 +250,11 @@ return {
     find = "v ~= v or v <= 0 or v == math.huge then return \"a number of seconds > 0\"",
     replace = "v ~= v or v < 0 or v == math.huge then return \"a number of seconds > 0\"",
     bug = "timeout = 0 is taken (libcurl reads 0 as no timeout)" },
-  { id = "curl-connect-timeout", file = "lua/idcloudhost/transport/curl.lua", subset = true,
+  { id = "curl-connect-timeout", file = "lua/idcloudhost/transport/curl.lua", subset = true, level = "wire",
     find = "connect_timeout = cfg.connect_timeout, max_body = cfg.max_body,",
     replace = "max_body = cfg.max_body,",
     bug = "connect_timeout never reaches libcurl" },
-  { id = "curl-insecure", file = "lua/idcloudhost/transport/curl.lua",
+  { id = "curl-insecure", file = "lua/idcloudhost/transport/curl.lua", level = "wire",
     find = "ca_file = cfg.ca_file, insecure = cfg.insecure, proxy = cfg.proxy,",
     replace = "ca_file = cfg.ca_file, insecure = true, proxy = cfg.proxy,",
     bug = "TLS verification is off for every client" },
@@ -316,6 +318,10 @@ return {
     find = "if name:find(\"^%d+%.%d+%.%d+%.%d+$\") then return \"must not look like an IP address\" end",
     replace = "",
     bug = "a bucket named like an IP address is sent" },
+  { id = "check-array-mark", file = "lua/idcloudhost/check.lua", subset = true,
+    find = "if type(v) == \"table\" and (next(v) == nil or #v > 0) then return json.array(v) end",
+    replace = "if type(v) == \"table\" and (next(v) == nil or #v > 0) then return v end",
+    bug = "an empty list parameter (targets = {}) travels as {}, not [] (the platform answers 500)" },
   { id = "check-json-string", file = "lua/idcloudhost/check.lua",
     find = "if type(v) == \"string\" and json.decode(v) ~= nil then return v end",
     replace = "if type(v) == \"string\" then return v end",
@@ -384,10 +390,6 @@ return {
     find = "if k == M.param or (fixed and fixed[k] ~= nil) then",
     replace = "if fixed and fixed[k] ~= nil then",
     bug = "a caller's option names the object's key: vm:stop{uuid = other} is not refused" },
-  { id = "res-key-last", file = "lua/idcloudhost/resource.lua",
-    find = "  if ep.specs[M.param] then p[M.param] = self[M.key] end\n",
-    replace = "  if ep.specs[M.param] and p[M.param] == nil then p[M.param] = self[M.key] end\n",
-    bug = "(with the refusal) the object's key could be overridden by an option" },
   { id = "res-method-fields", file = "lua/idcloudhost/resource.lua",
     find = "    if data[k] ~= nil then data[k] = nil end\n",
     replace = "",
@@ -484,10 +486,6 @@ return {
     find = "if v < 1 or v > 65535 then",
     replace = "if v < 1 or v > 65536 then",
     bug = "a forwarding rule to port 65536 is sent" },
-  { id = "lb-empty-targets", file = "lua/idcloudhost/load_balancers.lua", subset = true,
-    find = "  local out = json.array()\n  for i, item in ipairs(list) do",
-    replace = "  local out = {}\n  for i, item in ipairs(list) do",
-    bug = "an empty targets list travels as {} (the platform answers 500), not []" },
   { id = "lb-rule-uncertain", file = "lua/idcloudhost/load_balancers.lua",
     find = "  return rule, err\nend",
     replace = "  return nil, err\nend",

@@ -6,8 +6,8 @@
 --   lua5.4 scripts/mutate.lua [--subset] [--only ID,...] [--level LEVEL] [--list] [--keep]
 --
 --   --subset   only the mutants marked subset = true (make mutate-ci)
+--   --level    only the mutants of that level (unit, test, hostile, wire, c)
 --   --only     these mutants (comma-separated ids)
---   --level    only the mutants run at that level
 --   --at       run the selected mutants at that level instead of their own (to find where a
 --              mutant is seen)
 --   --list     print the mutants, run nothing
@@ -24,7 +24,7 @@ local LUA = "lua5.4"
 local BUSTED = "/usr/bin/busted -o TAP"
 local MEMCHECK = "valgrind --quiet --error-exitcode=99 --leak-check=full "
   .. "--errors-for-leak-kinds=definite,indirect --suppressions=scripts/valgrind.supp"
-local CORE_SPECS = "spec/core_spec.lua spec/core_tls_spec.lua"
+local CORE_SPECS = "spec/core_spec.lua spec/core_tls_spec.lua spec/mut_wire_spec.lua"
 
 ------------------------------------------------------------------------------------------------
 -- Arguments
@@ -115,6 +115,9 @@ local LEVELS = {
   hostile = { { name = "hostile", cmd = function()
     return "make -s hostile LUA=" .. LUA .. " VALGRIND= BUSTED=" .. quote(BUSTED)
   end } },
+  -- The C core's specs and the SDK over it on the core's throwaway server (seconds): for Lua
+  -- mutants seen only through libcurl (a setting that must reach it).
+  wire = { { name = "wire", cmd = function(d) return env(d) .. " " .. LUA .. " " .. BUSTED .. " " .. CORE_SPECS end } },
   -- The C core: its specs and the unit specs (which use core.escape/core.form), then the core's
   -- specs under valgrind for what only valgrind sees (a leak, a missing free).
   c = {

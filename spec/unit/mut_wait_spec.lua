@@ -143,6 +143,21 @@ describe("a wait bounds what runs inside it", function()
   end)
 end)
 
+describe("runtime.within", function()
+  it("bounds calls by the earlier of its deadline and the outer one, and restores the outer after", function()
+    -- rt-within-outer, rt-within-restore
+    local seen
+    runtime.within(1005, function()
+      runtime.within(1600, function() seen = runtime.deadline() end)
+      assert.equal(1005, runtime.deadline())
+    end)
+    assert.equal(1005, seen)
+    assert.is_nil(runtime.deadline())
+    runtime.within(1600, function() runtime.within(1005, function() seen = runtime.deadline() end) end)
+    assert.equal(1005, seen)
+  end)
+end)
+
 describe("the scheduler's step(wait)", function()
   it("waits on transfers no longer than until the next sleeper is due", function() -- sched-nap-long
     local c = { t = 0 }
