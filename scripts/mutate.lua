@@ -20,7 +20,7 @@
 -- The run fails when a mutant's text is not found exactly once (the list must follow the code),
 -- when a C mutant does not compile, or when the score is under MUTATE_MIN percent (90).
 local MUTANTS = "mutate/mutants.lua"
-local LUA = "lua5.4"
+local LUA = os.getenv("MUTATE_LUA") or "lua5.4" -- the interpreter the specs run on
 local BUSTED = "/usr/bin/busted -o TAP"
 local MEMCHECK = "valgrind --quiet --error-exitcode=99 --leak-check=full "
   .. "--errors-for-leak-kinds=definite,indirect --suppressions=scripts/valgrind.supp"

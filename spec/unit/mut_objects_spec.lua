@@ -162,6 +162,14 @@ describe("error values", function()
     assert.matches("base URL", err.message, 1, true)
   end)
 
+  it("idcloudhost.is_error knows an error value from any other value", function() -- init-is-error
+    assert.is_true(idcloudhost.is_error(error_of(404, "")))
+    for _, v in ipairs { {}, { kind = "api", message = "x" }, "error", false } do
+      assert.is_false(idcloudhost.is_error(v))
+    end
+    assert.is_false(idcloudhost.is_error(nil))
+  end)
+
   it("a validation error names its field", function() -- err-validation
     local err = error_of(400, '{"errors":{"vcpu":"must be between 1 and 16"}}')
     assert.equal("vcpu: must be between 1 and 16", err.message)

@@ -174,6 +174,25 @@ describe("secrets", function()
     assert.not_matches("Pass-word-1", mh.strings(s.records), 1, true)
   end)
 
+  it("the key in a network or timeout message leaves in neither the error nor the hook record", function()
+    -- pipe-hook-error
+    for _, failure in ipairs {
+      { error = "OPERATION_TIMEDOUT: no answer to GET /?apikey=" .. mh.KEY, code = "OPERATION_TIMEDOUT" },
+      { error = "RECV_ERROR: " .. mh.KEY .. " reset " .. mh.KEY, code = "RECV_ERROR" },
+      { error = "connection to " .. mh.KEY .. " timed out" },
+    } do
+      local s = scripted { failure }
+      local _, err = s.client { retries = 0 }.vms:get(UUID)
+      assert.is_table(err)
+      assert.is_truthy(err.kind == "timeout" or err.kind == "network", err.kind)
+      assert.not_matches(mh.KEY, mh.strings(err), 1, true)
+      assert.not_matches(mh.KEY, tostring(err), 1, true)
+      assert.equal(1, #s.records)
+      assert.not_matches(mh.KEY, mh.strings(s.records), 1, true)
+      assert.matches("[redacted]", s.records[1].error, 1, true)
+    end
+  end)
+
   it("a password field is masked in hook records whatever its length", function()
     -- pipe-hook-mask, sec-form-mask: a short password is not redacted as a string, only by its field
     local s = scripted { { status = 200, body = '{"success":true}' }, { status = 200, body = '{"ok":1}' } }

@@ -182,13 +182,17 @@ describe("the scheduler's step(wait)", function()
 end)
 
 describe("batches", function()
-  it("results come in item order whatever order the items end in", function() -- batch-order
+  it("results come in item order whatever order the items end in; sleeping items wake on time", function()
+    -- batch-order, sched-wake-late
     local s = scripted {}
-    local res = assert(s.client():batch({ 3, 1, 2 }, function(d)
+    local woke = {}
+    local res = assert(s.client():batch({ 3, 1, 2.5 }, function(d)
       runtime.current():sleep(d)
+      woke[d] = clock.t - 1000
       return d * 10
     end))
-    assert.same({ 30, 10, 20 }, { res[1].value, res[2].value, res[3].value })
+    assert.same({ 30, 10, 25 }, { res[1].value, res[2].value, res[3].value })
+    assert.same({ [3] = 3, [1] = 1, [2.5] = 2.5 }, woke) -- each at its own time, not later
     assert.equal(3, clock.t - 1000) -- concurrently: the longest, not the sum
   end)
 
