@@ -12,8 +12,7 @@
 --            under valgrind)
 --   subset   true: also in `make mutate-ci`
 -- A new behaviour comes with a mutant here that its spec kills (README, "Contributing").
--- Mutants taken out as equivalent (no spec could tell them from the code) are in
--- mutate/equivalent.md, with why.
+-- Mutants kept out as equivalent (no spec could tell them from the code), and why: mutate/NOTES.md.
 return {
   ----------------------------------------------------------------------------------------------
   -- pipeline.lua: timeouts, deadlines, retries, answers, redaction
@@ -284,7 +283,8 @@ return {
     bug = "a custom transport's headers differing only in case overwrite each other" },
   { id = "client-at-shares", file = "lua/idcloudhost/client.lua",
     find = "  return make(self._shared, slug)\n",
-    replace = "  local copy = {}\n  for k, v in pairs(self._shared) do copy[k] = v end\n  copy.transports = {}\n  return make(copy, slug)\n",
+    replace = "  local copy = {}\n  for k, v in pairs(self._shared) do copy[k] = v end\n"
+      .. "  copy.transports = {}\n  return make(copy, slug)\n",
     bug = "client:at opens a new connection pool (and a closed client's at() still works)" },
   { id = "client-accept", file = "lua/idcloudhost/client.lua",
     find = "sets[kind] = { apikey = apikey, Accept = \"application/json\",",

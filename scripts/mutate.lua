@@ -61,7 +61,9 @@ local function quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
 -- Runs cmd; true on exit status 0, and the status.
 local function sh(cmd)
   local ok, how, code = os.execute(cmd)
-  if type(ok) == "number" then return ok == 0, ok end -- Lua 5.1
+  if type(ok) == "number" then -- Lua 5.1, LuaJIT: system()'s wait status
+    return ok == 0, ok % 256 == 0 and math.floor(ok / 256) or 128 + ok % 128
+  end
   if how == "signal" then return false, 128 + code end
   return ok == true, code
 end
