@@ -19,7 +19,7 @@
 -- time limit), or by valgrind.  A spec failing in the baseline is reported and kills nothing.
 -- The run fails when a mutant's text is not found exactly once (the list must follow the code),
 -- when a C mutant does not compile, or when the score is under MUTATE_MIN percent (90).
-local MUTANTS = "mutate/mutants.lua"
+local MUTANTS = os.getenv("MUTATE_LIST") or "mutate/mutants.lua"
 local LUA = os.getenv("MUTATE_LUA") or "lua5.4" -- the interpreter the specs run on
 local BUSTED = "/usr/bin/busted -o TAP"
 local MEMCHECK = "valgrind --quiet --error-exitcode=99 --leak-check=full "
@@ -296,39 +296,39 @@ end
 
 local killed, survived, stillborn = 0, 0, 0
 local survivors, broken = {}, {}
+
+-- Runs mutant m on a fresh copy: "killed" and why, "SURVIVED", or "STILLBORN" and why.
+local function try(m, lv)
+  fresh()
+  local src = read(base .. "/" .. m.file)
+  local a = src:find(m.find, 1, true)
+  write(work .. "/" .. m.file, src:sub(1, a - 1) .. m.replace .. src:sub(a + #m.find))
+  if m.file:find("^src/") and not sh("cd " .. quote(work) .. " && make -s core LUA=" .. LUA .. " >"
+    .. quote(work .. ".log") .. " 2>&1") then
+    return "STILLBORN", "does not compile"
+  end
+  for i, step in ipairs(LEVELS[lv]) do
+    local b = baselines[lv][i]
+    local why = verdict(step, b, run_step(step, work, math.max(60, 4 * b.secs)))
+    if why then return "killed", step.name .. ": " .. why end
+  end
+  return "SURVIVED"
+end
+
 for _, m in ipairs(selected) do
-  local src = read(m.file)
   local lv = level_of(m)
-  local status, why
   local t0 = now()
-  do
-    fresh()
-    local a = src:find(m.find, 1, true)
-    write(work .. "/" .. m.file, src:sub(1, a - 1) .. m.replace .. src:sub(a + #m.find))
-    if lv == "c" and not sh("cd " .. quote(work) .. " && make -s core LUA=" .. LUA .. " >" .. quote(work .. ".log") .. " 2>&1") then
-      status, why = "STILLBORN", "does not compile"
-      stillborn = stillborn + 1
-      broken[#broken + 1] = m
-    else
-      for i, step in ipairs(LEVELS[lv]) do
-        local b = baselines[lv][i]
-        local r = run_step(step, work, math.max(60, 4 * b.secs))
-        why = verdict(step, b, r)
-        if why then
-          status = "killed"
-          why = step.name .. ": " .. why
-          break
-        end
-      end
-      if status then killed = killed + 1 else
-        status, why = "SURVIVED", nil
-        survived = survived + 1
-        survivors[#survivors + 1] = m
-      end
-    end
+  local status, why = try(m, lv)
+  if status == "killed" then killed = killed + 1
+  elseif status == "SURVIVED" then
+    survived = survived + 1
+    survivors[#survivors + 1] = m
+  else
+    stillborn = stillborn + 1
+    broken[#broken + 1] = m
   end
   print(string.format("%-24s %-9s %-8s %4.0fs  %s%s", m.id, status, lv, now() - t0, m.bug,
-    why and ("\n" .. string.rep(" ", 24) .. "  by " .. why) or ""))
+    why and ("\n" .. string.rep(" ", 26) .. (status == "killed" and "by " or "") .. why) or ""))
   io.stdout:flush()
 end
 cleanup()
