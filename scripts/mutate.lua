@@ -327,8 +327,8 @@ for _, m in ipairs(selected) do
     stillborn = stillborn + 1
     broken[#broken + 1] = m
   end
-  print(string.format("%-24s %-9s %-8s %4.0fs  %s%s", m.id, status, lv, now() - t0, m.bug,
-    why and ("\n" .. string.rep(" ", 26) .. (status == "killed" and "by " or "") .. why) or ""))
+  print(string.format("%-24s %-9s %-7s %4.0fs  %s%s", m.id, status, lv, now() - t0, m.bug,
+    why and ("  <- " .. why) or ""))
   io.stdout:flush()
 end
 cleanup()
