@@ -18,7 +18,7 @@ HDR      := $(wildcard src/*.h)
 export LUA_PATH  := $(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/?.lua;;
 export LUA_CPATH := $(CURDIR)/$(BUILD)/?.so;;
 
-.PHONY: all core deps test unit test-nvim demo examples sim bench bench-nvim lint valgrind hostile asan fuzz clean help test-nginx nginx-deps nginx-core
+.PHONY: all core deps test unit test-nvim demo examples sim bench bench-nvim lint valgrind hostile asan fuzz clean help test-nginx nginx-deps nginx-core mutate mutate-ci
 
 all: core
 
@@ -45,6 +45,8 @@ help:
 	@echo "make endpoints  docs/endpoints.md from the endpoint declarations"
 	@echo "make doc        the HTML reference (LDoc) in build/doc, and its coverage spec"
 	@echo "make types      types/idcloudhost.lua (LuaCATS) from the doc comments"
+	@echo "make mutate     mutation testing: every mutant of mutate/mutants.lua must be caught (MUTATE_MIN=90 %)"
+	@echo "make mutate-ci  the mutants marked for CI (a few minutes)"
 	@echo "LUA=lua5.4 (default), lua5.1, lua5.3 or luajit selects the interpreter"
 
 deps:
@@ -124,7 +126,7 @@ bench: core
 	sh scripts/with-sim.sh $(SIM_LUA) --client-env -- sh -c 'for b in requests batch waits; do $(LUA) bench/$$b.lua || exit 1; done'
 
 lint: deps
-	luacheck lua spec bin/idcloudhost-sim examples bench scripts/billed.lua
+	luacheck lua spec bin/idcloudhost-sim examples bench scripts/billed.lua scripts/mutate.lua mutate
 
 # The specs under valgrind: a leak or memory error in the C core fails the run.
 MEMCHECK := valgrind --quiet --error-exitcode=99 --leak-check=full \
@@ -289,6 +291,15 @@ check-install: core
 # Where make install puts things (for scripts/check-install.sh).
 install-dirs:
 	@echo "LMOD=$(LMOD)"; echo "CMOD=$(CMOD)"; echo "SIM_LMOD=$(SIM_LMOD)"; echo "PREFIX=$(PREFIX)"
+
+# Mutation testing (scripts/mutate.lua): each mutant of mutate/mutants.lua is a small change that
+# looks like a real bug; it is applied to a scratch copy of the tree and the specs that should
+# catch it run there, one mutant at a time (timed specs give false kills side by side).  The run
+# fails under MUTATE_MIN percent killed, or when a mutant's text no longer matches the code.
+# mutate-ci: the mutants marked subset = true.  ARGS: more options (--only ID,..., --list, ...).
+mutate mutate-ci: deps
+	@sh scripts/deps.sh $(LUA) $(SIM_LUA) valgrind lua-posix
+	MUTATE_LUA=$(LUA) $(LUA) scripts/mutate.lua $(if $(filter mutate-ci,$@),--subset) $(ARGS)
 
 clean:
 	rm -rf build

@@ -35,6 +35,8 @@
 --   /badchunk        a chunk size that is not hex;  /cutchunk: closes inside a chunk
 --   /many-headers    430 KB of header lines
 --   /empty           closes without a byte;  /garbage: answers without HTTP
+--   /cl-twice        Content-Length: 5 and Content-Length: 2;  /cl-same: 2 twice
+--   /gzip-twice      Content-Encoding: gzip in two header lines (of a single gzip)
 --   /quit            exits
 
 local cqueues = require "cqueues"
@@ -247,6 +249,12 @@ local function answer(con, method, target, head, body, cid)
     raw(con, "Content-Length: 2\r\n\r\nok")
   elseif target == "/empty" then
     return false
+  elseif target == "/cl-twice" or target == "/cl-same" then
+    raw(con, "HTTP/1.1 200 OK\r\n" .. xconn .. "\r\nContent-Length: " .. (target == "/cl-twice" and 5 or 2)
+      .. "\r\nContent-Length: 2\r\n\r\nok")
+    return false
+  elseif target == "/gzip-twice" then
+    respond(con, method, 200, {xconn, "Content-Encoding: gzip", "Content-Encoding: gzip"}, GZIP)
   elseif target == "/garbage" then
     raw(con, "hello there\r\n\r\n")
     return false

@@ -132,7 +132,11 @@ function options.read(opts)
     end
   end
   local url, why = options.base_url(base)
-  if not url then return invalid("base_url", "base_url " .. why .. ", got " .. string.format("%q", base)) end
+  if not url then
+    -- A user:password in the URL is a secret: the message shows the URL without it.
+    local shown = base:gsub("^([%w+.-]*://)[^/?#]*@", "%1[redacted]@"):gsub("^[^/?#:]*:[^/?#]*@", "[redacted]@")
+    return invalid("base_url", "base_url " .. why .. ", got " .. string.format("%q", shown))
+  end
   local location = opts.location or getenv("IDCLOUDHOST_LOCATION")
   if location ~= nil then
     local ok, err = options.slug(location)

@@ -51,10 +51,18 @@ local function guarded(fn, ...)
   return nil, errors.new { kind = "error", message = tostring(a) }
 end
 
+-- The deadline of a wait starting at t0: its timeout, or an outer wait's deadline if that comes
+-- first (a wait inside another wait's function ends with it, sleeps included).
+local function deadline_of(t0, o)
+  local deadline, outer = t0 + o.timeout, runtime.deadline()
+  if outer and outer < deadline then return outer end
+  return deadline
+end
+
 local function run(o, cfg, fn)
   local rt = runtime.current()
   local t0 = rt:now()
-  local deadline = t0 + o.timeout
+  local deadline = deadline_of(t0, o)
   local interval = o.interval
   local sleeper = { sleep = o.sleep or (cfg and cfg.sleep) }
   while true do
@@ -316,7 +324,7 @@ local function watch(client, M, entries, g, o)
   local cfg = client._shared.cfg
   local sleeper = { sleep = o.sleep or cfg.sleep }
   local t0 = rt:now()
-  local deadline = t0 + o.timeout
+  local deadline = deadline_of(t0, o)
   local interval = o.interval
   local ep = o.coalesce ~= false and (listings[M] or M.list) or nil
   local b = ep and board_of(client._shared, rt, client.location, M)
