@@ -126,7 +126,7 @@ bench: core
 	sh scripts/with-sim.sh $(SIM_LUA) --client-env -- sh -c 'for b in requests batch waits; do $(LUA) bench/$$b.lua || exit 1; done'
 
 lint: deps
-	luacheck lua spec bin/idcloudhost-sim examples bench scripts/billed.lua scripts/mutate.lua mutate
+	luacheck lua spec bin/idcloudhost-sim examples bench scripts mutate fuzz
 
 # The specs under valgrind: a leak or memory error in the C core fails the run.
 MEMCHECK := valgrind --quiet --error-exitcode=99 --leak-check=full \
