@@ -120,11 +120,12 @@ local LEVELS = {
   -- The C core's specs and the SDK over it on the core's throwaway server (seconds): for Lua
   -- mutants seen only through libcurl (a setting that must reach it).
   wire = { { name = "wire", cmd = function(d) return env(d) .. " " .. LUA .. " " .. BUSTED .. " " .. CORE_SPECS end } },
-  -- The C core: its specs and the unit specs (which use core.escape/core.form), then the core's
+  -- The C core: its specs, the JSON specs and the unit specs (which use core.escape/core.form,
+  -- core.json), then the core's
   -- specs under valgrind for what only valgrind sees (a leak, a missing free).
   c = {
     { name = "core", cmd = function(d)
-      return env(d) .. " " .. LUA .. " " .. BUSTED .. " " .. CORE_SPECS .. " spec/unit"
+      return env(d) .. " " .. LUA .. " " .. BUSTED .. " " .. CORE_SPECS .. " spec/json_spec.lua spec/unit"
     end },
     { name = "valgrind", valgrind = true, cmd = function(d)
       return env(d) .. " " .. MEMCHECK .. " " .. LUA .. " " .. BUSTED .. " " .. CORE_SPECS
