@@ -60,6 +60,7 @@ build = {
       ["idcloudhost.health"] = "lua/idcloudhost/health.lua",
       ["idcloudhost.invoices"] = "lua/idcloudhost/invoices.lua",
       ["idcloudhost.json"] = "lua/idcloudhost/json.lua",
+      ["idcloudhost.lazy"] = "lua/idcloudhost/lazy.lua",
       ["idcloudhost.leftovers"] = "lua/idcloudhost/leftovers.lua",
       ["idcloudhost.load_balancers"] = "lua/idcloudhost/load_balancers.lua",
       ["idcloudhost.locations"] = "lua/idcloudhost/locations.lua",

@@ -63,10 +63,10 @@ end
 function M.walk()
   local out = {}
   local idcloudhost = require "idcloudhost"
+  local json = idcloudhost.json -- (a field set when first read: json loads when it is needed)
   for _, k in ipairs(sorted_keys(idcloudhost)) do
     add(out, "idcloudhost", ".", k, type(idcloudhost[k]) == "function" and "function" or "field")
   end
-  local json = idcloudhost.json
   for _, k in ipairs(sorted_keys(json)) do
     add(out, "idcloudhost.json", ".", k, type(json[k]) == "function" and "function" or "field")
   end
@@ -95,6 +95,7 @@ function M.walk()
   local kinds = sorted_keys(models)
   for _, kind in ipairs(kinds) do
     local methods, seen = models[kind], {}
+    local _ = methods[" "] -- (a model whose methods another module adds loads them at a lookup that misses)
     local t = methods
     while t do -- the model's methods, then what every object inherits (resource.lua's Base)
       for _, k in ipairs(sorted_keys(t)) do

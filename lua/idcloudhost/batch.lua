@@ -2,9 +2,10 @@
 -- whatever the running code allows (runtime.lua): coroutines over the C core's multi interface
 -- in plain Lua or inside another scheduler, light threads inside nginx.  A wait, a backoff or a
 -- Retry-After inside an item yields to the others.
-local check = require "idcloudhost.check"
-local errors = require "idcloudhost.errors"
-local json = require "idcloudhost.json"
+local lazy = require "idcloudhost.lazy"
+local check = lazy "idcloudhost.check"
+local errors = lazy "idcloudhost.errors"
+local json = lazy "idcloudhost.json"
 local resource = require "idcloudhost.resource"
 local runtime = require "idcloudhost.runtime"
 

@@ -2,12 +2,13 @@
 -- hangs off one account: its resources, cards, credit, invoices, payments and this month's usage.
 -- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.billing_accounts
+local lazy = require "idcloudhost.lazy"
 local cards = require "idcloudhost.cards"
-local check = require "idcloudhost.check"
-local errors = require "idcloudhost.errors"
+local check = lazy "idcloudhost.check"
+local errors = lazy "idcloudhost.errors"
 local invoices = require "idcloudhost.invoices"
 local nested = require "idcloudhost.nested"
-local pipeline = require "idcloudhost.pipeline"
+local pipeline = lazy "idcloudhost.pipeline"
 local resource = require "idcloudhost.resource"
 local vms = require "idcloudhost.vms"
 

@@ -3,8 +3,9 @@
 -- anything is sent).
 -- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.buckets
-local errors = require "idcloudhost.errors"
-local pipeline = require "idcloudhost.pipeline"
+local lazy = require "idcloudhost.lazy"
+local errors = lazy "idcloudhost.errors"
+local pipeline = lazy "idcloudhost.pipeline"
 local resource = require "idcloudhost.resource"
 
 -- Names are checked against the S3 rules when a bucket is made; a bucket made elsewhere under

@@ -1,7 +1,8 @@
 --- What can be created: client.catalog.  Plain tables.
 -- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.catalog
-local pipeline = require "idcloudhost.pipeline"
+local lazy = require "idcloudhost.lazy"
+local pipeline = lazy "idcloudhost.pipeline"
 local resource = require "idcloudhost.resource"
 
 local E = resource.endpoints("catalog", {

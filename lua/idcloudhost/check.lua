@@ -2,8 +2,9 @@
 -- optional "!" for required: "uuid!", "string", "integer", "number", "boolean", "json", "array",
 -- "table", "ip" (an IPv4 or IPv6 address), "bucket" (an S3 bucket name).  Path parameters are
 -- checked by kind like the rest, so "." or ".." can never reach a URL.
-local errors = require "idcloudhost.errors"
-local json = require "idcloudhost.json"
+local lazy = require "idcloudhost.lazy"
+local errors = lazy "idcloudhost.errors"
+local json = lazy "idcloudhost.json"
 
 local check = {}
 

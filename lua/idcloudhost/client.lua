@@ -3,11 +3,12 @@
 -- use (client.vms, ...).  Requests go through idcloudhost.pipeline; batches and walking every
 -- location through idcloudhost.batch.  docs/endpoints.md maps every endpoint to its method.
 -- @module idcloudhost.client
-local errors = require "idcloudhost.errors"
+local lazy = require "idcloudhost.lazy"
+local errors = lazy "idcloudhost.errors"
 local options = require "idcloudhost.options"
-local pipeline = require "idcloudhost.pipeline"
+local pipeline = lazy "idcloudhost.pipeline"
 local secrets = require "idcloudhost.secrets"
-local transport = require "idcloudhost.transport"
+local transport = lazy "idcloudhost.transport"
 
 local Client = {}
 local mt = { __name = "idcloudhost.client" }

@@ -2,8 +2,9 @@
 -- disks: vm:add_disk() and friends live in idcloudhost.vm_storage.
 -- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.disks
-local errors = require "idcloudhost.errors"
-local pipeline = require "idcloudhost.pipeline"
+local lazy = require "idcloudhost.lazy"
+local errors = lazy "idcloudhost.errors"
+local pipeline = lazy "idcloudhost.pipeline"
 local resource = require "idcloudhost.resource"
 
 local PATH = { disk_uuid = "uuid!" }

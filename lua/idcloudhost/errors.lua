@@ -3,7 +3,8 @@
 -- an error, or a redirect), "network", "timeout", "decode" (a 2xx that is not what the endpoint
 -- answers), "error" (a Lua error caught in a batch item).
 -- @module idcloudhost.errors
-local json = require "idcloudhost.json"
+local lazy = require "idcloudhost.lazy"
+local json = lazy "idcloudhost.json"
 
 local errors = {}
 

@@ -3,8 +3,9 @@
 -- becomes a path segment.
 -- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.floating_ips
-local errors = require "idcloudhost.errors"
-local pipeline = require "idcloudhost.pipeline"
+local lazy = require "idcloudhost.lazy"
+local errors = lazy "idcloudhost.errors"
+local pipeline = lazy "idcloudhost.pipeline"
 local resource = require "idcloudhost.resource"
 
 local A = { address = "ip!" }

@@ -7,10 +7,11 @@
 -- Every call returns its result, or `nil, err` with err an @{idcloudhost.errors.error|error value}.
 -- @module idcloudhost
 local Client = require "idcloudhost.client"
-local check = require "idcloudhost.check"
-local errors = require "idcloudhost.errors"
-local json = require "idcloudhost.json"
+local lazy = require "idcloudhost.lazy"
 local options = require "idcloudhost.options"
+
+local check = lazy "idcloudhost.check"
+local errors = lazy "idcloudhost.errors"
 
 --- The SDK's version, "0.2.0" (lua/idcloudhost/version.lua).
 -- @tfield string _VERSION
@@ -117,15 +118,23 @@ local options = require "idcloudhost.options"
 -- @tparam table t
 -- @treturn boolean
 
-return {
+-- (json is loaded when first read: idcloudhost.json is the module itself)
+local M = {
   _VERSION = require "idcloudhost.version",
   new = Client.new,
   providers = options.PROVIDERS,
-  is_error = errors.is,
-  is_uuid = check.is_uuid,
-  array = json.array,
-  json = json,
+  is_error = function(v) return errors.is(v) end,
+  is_uuid = function(s) return check.is_uuid(s) end,
+  array = function(t) return require("idcloudhost.json").array(t) end,
   wait = function(fn, opts) return require("idcloudhost.wait").poll(fn, opts) end, -- (loaded when first needed)
   -- Neovim: runs fn in a task on the editor's event loop (idcloudhost.nvim).
   async = function(fn, on_done) return require("idcloudhost.nvim").async(fn, on_done) end,
 }
+
+return setmetatable(M, { __index = function(m, k)
+  if k == "json" then
+    local json = require "idcloudhost.json"
+    rawset(m, "json", json)
+    return json
+  end
+end })

@@ -17,9 +17,10 @@
 -- are unpriced (monthly = nil, counted apart in the totals) unless opts.prices gives their
 -- monthly price ({floating_ip = 4.5, load_balancer = 12}).  Backups of a stopped VM, taxes,
 -- credits and discounts are not counted.
-local check = require "idcloudhost.check"
-local errors = require "idcloudhost.errors"
-local json = require "idcloudhost.json"
+local lazy = require "idcloudhost.lazy"
+local check = lazy "idcloudhost.check"
+local errors = lazy "idcloudhost.errors"
+local json = lazy "idcloudhost.json"
 
 local leftovers = {}
 

@@ -2,10 +2,11 @@
 -- body is JSON.
 -- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.load_balancers
-local check = require "idcloudhost.check"
-local errors = require "idcloudhost.errors"
-local json = require "idcloudhost.json"
-local pipeline = require "idcloudhost.pipeline"
+local lazy = require "idcloudhost.lazy"
+local check = lazy "idcloudhost.check"
+local errors = lazy "idcloudhost.errors"
+local json = lazy "idcloudhost.json"
+local pipeline = lazy "idcloudhost.pipeline"
 local resource = require "idcloudhost.resource"
 
 local U = { uuid = "uuid!" }

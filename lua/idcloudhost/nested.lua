@@ -1,7 +1,8 @@
 -- Strings the platform nests as JSON inside its JSON answers (a card's additional_data, an
 -- invoice's account_snapshot...): decoded into tables where they parse, kept as strings where
 -- they do not (some are Python reprs, like "{'type': 'paying_by_invoice'}").
-local json = require "idcloudhost.json"
+local lazy = require "idcloudhost.lazy"
+local json = lazy "idcloudhost.json"
 
 local nested = {}
 

@@ -1,8 +1,9 @@
 --- Private networks: client.networks and network objects.
 -- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.networks
-local json = require "idcloudhost.json"
-local pipeline = require "idcloudhost.pipeline"
+local lazy = require "idcloudhost.lazy"
+local json = lazy "idcloudhost.json"
+local pipeline = lazy "idcloudhost.pipeline"
 local resource = require "idcloudhost.resource"
 
 local U = { uuid = "uuid!" }

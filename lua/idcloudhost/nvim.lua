@@ -19,7 +19,8 @@
 -- When nothing is alive the timer is stopped.  Calls outside async keep blocking
 -- (runtime/nvim.lua).  Coroutines of other libraries (plenary.async, nio) are not the SDK's:
 -- call the SDK from them through async and a callback.
-local errors = require "idcloudhost.errors"
+local lazy = require "idcloudhost.lazy"
+local errors = lazy "idcloudhost.errors"
 local host = require "idcloudhost.runtime.nvim"
 
 local vim = rawget(_G, "vim")

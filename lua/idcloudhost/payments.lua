@@ -2,7 +2,8 @@
 -- pay_amount...) are methods of billing account objects.
 -- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.payments
-local pipeline = require "idcloudhost.pipeline"
+local lazy = require "idcloudhost.lazy"
+local pipeline = lazy "idcloudhost.pipeline"
 local resource = require "idcloudhost.resource"
 
 -- {"success": false} here means "no campaign", not a failure: an object, not a success answer.

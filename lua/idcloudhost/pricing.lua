@@ -1,9 +1,10 @@
 --- Prices: client.pricing.
 -- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.pricing
-local errors = require "idcloudhost.errors"
-local json = require "idcloudhost.json"
-local pipeline = require "idcloudhost.pipeline"
+local lazy = require "idcloudhost.lazy"
+local errors = lazy "idcloudhost.errors"
+local json = lazy "idcloudhost.json"
+local pipeline = lazy "idcloudhost.pipeline"
 local resource = require "idcloudhost.resource"
 
 local E = resource.endpoints("pricing", {

@@ -3,8 +3,9 @@
 -- by a timestamp, "5aea1842-...-e37b2282fb462018-12-21-14-05-33".
 -- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.replicas
-local check = require "idcloudhost.check"
-local errors = require "idcloudhost.errors"
+local lazy = require "idcloudhost.lazy"
+local check = lazy "idcloudhost.check"
+local errors = lazy "idcloudhost.errors"
 local resource = require "idcloudhost.resource"
 
 local E = resource.endpoints("replica", {

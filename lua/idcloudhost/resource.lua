@@ -13,10 +13,11 @@
 -- an omitted billing_account_id means the account's default one (billed), and what it answers:
 -- "object[:key]", "list[:key]" (of objects with that key), "success" ({"success": true}, true or
 -- an empty body), "any", or alternatives joined by "|".  docs/endpoints.md lists all of them.
-local check = require "idcloudhost.check"
-local errors = require "idcloudhost.errors"
-local json = require "idcloudhost.json"
-local pipeline = require "idcloudhost.pipeline"
+local lazy = require "idcloudhost.lazy"
+local check = lazy "idcloudhost.check"
+local errors = lazy "idcloudhost.errors"
+local json = lazy "idcloudhost.json"
+local pipeline = lazy "idcloudhost.pipeline"
 local secrets = require "idcloudhost.secrets"
 
 local resource = {}
@@ -86,7 +87,7 @@ end
 -- table __index chain (model methods, then Base).  The client an object belongs to is kept
 -- aside, so pairs(obj) shows only API data.
 
-local ARRAY = getmetatable(json.array()) -- json.is_array(t): getmetatable(t) == ARRAY
+local ARRAY -- json.is_array(t): getmetatable(t) == ARRAY (set at the first list: json loads then)
 local owner = setmetatable({}, { __mode = "k" })
 local metas = setmetatable({}, { __mode = "k" }) -- methods table -> metatable
 
@@ -137,7 +138,18 @@ end
 -- twice as much, for every object of a list).
 local load_text = rawget(_G, "loadstring") or load
 
+-- The methods another module adds to a model (spec.extend: a VM's storage), loaded at their
+-- first use: a method lookup that misses, or the first answer (strip must know every method).
+local function extended(M)
+  local ext = M.extend
+  if not ext then return end
+  M.extend = nil
+  setmetatable(M.methods, { __index = Base })
+  require(ext).attach(M.methods)
+end
+
 local function stripper(M)
+  extended(M)
   local src = { "local d = ...\n" }
   for _, t in ipairs { M.methods, Base } do
     for k, v in pairs(t) do
@@ -197,14 +209,21 @@ end
 -- reload), list (the endpoint listing a location's objects, for waits' shared polls), summary
 -- (tostring text), prepare (a hook run on every answer made into an object),
 -- statuses (the set of statuses it reports, lower case, for waits), computed (name -> function(obj)
--- for fields derived from others).
+-- for fields derived from others), extend (a module whose attach(methods) adds more methods: loaded
+-- at their first use).
 -- Returns the methods table: `function VM:stop() ... end` adds a method.
 function resource.model(spec)
   local methods = setmetatable({}, { __index = Base })
   local M = { __name = "idcloudhost." .. spec.name, __index = methods, methods = methods, kind = spec.name,
     key = spec.key or "uuid", get = spec.get, list = spec.list, summary = spec.summary, prepare = spec.prepare,
-    statuses = spec.statuses }
+    statuses = spec.statuses, extend = spec.extend }
   M.param = spec.param or M.key
+  if spec.extend then
+    setmetatable(methods, { __index = function(t, k)
+      extended(M)
+      return t[k]
+    end })
+  end
   if spec.computed then
     -- Fields read from others at every access (an invoice's paid, from its status): the only
     -- models whose lookups go through a function.
@@ -251,6 +270,7 @@ function resource.wrap_list(methods, client, data, err)
   if type(data) ~= "table" then
     return nil, errors.decode("expected a list, got " .. type(data))
   end
+  ARRAY = ARRAY or getmetatable(json.array())
   if getmetatable(data) ~= ARRAY then
     local out = json.array()
     for i, item in ipairs(data) do out[i] = resource.wrap(methods, client, item) end

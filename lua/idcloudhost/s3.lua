@@ -2,7 +2,8 @@
 -- themselves live behind the S3 API, not this one; buckets are client.buckets.
 -- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.s3
-local pipeline = require "idcloudhost.pipeline"
+local lazy = require "idcloudhost.lazy"
+local pipeline = lazy "idcloudhost.pipeline"
 local resource = require "idcloudhost.resource"
 
 local E = resource.endpoints("s3", {

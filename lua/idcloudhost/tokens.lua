@@ -2,9 +2,10 @@
 -- never part of tostring(token), and hook records and the debug log mask it.
 -- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.tokens
-local check = require "idcloudhost.check"
-local errors = require "idcloudhost.errors"
-local pipeline = require "idcloudhost.pipeline"
+local lazy = require "idcloudhost.lazy"
+local check = lazy "idcloudhost.check"
+local errors = lazy "idcloudhost.errors"
+local pipeline = lazy "idcloudhost.pipeline"
 local resource = require "idcloudhost.resource"
 
 local OPTIONS = { description = "string", restricted = "boolean", billing_account_id = "integer" }

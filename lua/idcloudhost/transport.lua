@@ -4,7 +4,8 @@
 --   a function(req): the user's, held to the same contract.
 -- Transports are made on first use and kept with the client's shared state, so a client made
 -- where the C core cannot run (nginx's init phase) still works later where it can.
-local errors = require "idcloudhost.errors"
+local lazy = require "idcloudhost.lazy"
+local errors = lazy "idcloudhost.errors"
 
 local transport = {}
 

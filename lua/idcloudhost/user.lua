@@ -1,8 +1,9 @@
 --- The account's user: client.user.
 -- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.user
-local errors = require "idcloudhost.errors"
-local pipeline = require "idcloudhost.pipeline"
+local lazy = require "idcloudhost.lazy"
+local errors = lazy "idcloudhost.errors"
+local pipeline = lazy "idcloudhost.pipeline"
 local resource = require "idcloudhost.resource"
 
 local E = resource.endpoints("user", {

@@ -3,8 +3,9 @@
 -- The disks themselves are idcloudhost.disks; replicas are idcloudhost.replicas.
 -- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.vm_storage
+local lazy = require "idcloudhost.lazy"
 local disks = require "idcloudhost.disks"
-local errors = require "idcloudhost.errors"
+local errors = lazy "idcloudhost.errors"
 local replicas = require "idcloudhost.replicas"
 local resource = require "idcloudhost.resource"
 

@@ -1,9 +1,10 @@
 --- Virtual machines: client.vms and VM objects.  The VM's storage (replicas, disks, the deprecated
 -- public IP calls) is idcloudhost.vm_storage; docs/endpoints.md maps every endpoint.
 -- @module idcloudhost.vms
-local check = require "idcloudhost.check"
-local errors = require "idcloudhost.errors"
-local pipeline = require "idcloudhost.pipeline"
+local lazy = require "idcloudhost.lazy"
+local check = lazy "idcloudhost.check"
+local errors = lazy "idcloudhost.errors"
+local pipeline = lazy "idcloudhost.pipeline"
 local resource = require "idcloudhost.resource"
 
 local VM_ANSWER = "object:uuid|success" -- the VM (elastis edition), or {"success": true} (older)
@@ -42,7 +43,9 @@ local function summary(vm)
     tostring(vm.status), tostring(vm.vcpu), tostring(vm.memory), disk and (", " .. disk .. " GB") or "")
 end
 
+-- (the storage methods, idcloudhost.vm_storage, load at the first VM method or answer)
 local VM = resource.model { name = "vm", key = "uuid", get = E.get, list = E.list, summary = summary,
+  extend = "idcloudhost.vm_storage",
   statuses = resource.statuses { "running", "stopped", "creating", "starting", "stopping", "reinstalling",
     "rebuilding", "rescue", "cloning", "resizing", "migrating", "paused", "suspended", "pending",
     "deleting", "deleted", "error" } }
@@ -350,8 +353,6 @@ end
 -- @treturn vm the VM, updated
 -- @errors invalid (an unknown status), timeout (err.last_status), api (not_found; or a fail_on status), network, decode
 function VM:wait(target, opts) return require("idcloudhost.wait").status(self, target, opts) end
-
-require("idcloudhost.vm_storage").attach(VM)
 
 return {
   new = resource.collection(VMs, { model = VM, get = E.get }),

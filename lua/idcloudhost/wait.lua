@@ -9,9 +9,10 @@
 -- take it, and every wait takes any list fetched after its own previous look.  A wait that is
 -- alone on its board reloads its object instead (a list can be megabytes).  Only runtime sleeps,
 -- so it works wherever waits yield: batches, nginx light threads, Neovim tasks.
-local check = require "idcloudhost.check"
-local errors = require "idcloudhost.errors"
-local pipeline = require "idcloudhost.pipeline"
+local lazy = require "idcloudhost.lazy"
+local check = lazy "idcloudhost.check"
+local errors = lazy "idcloudhost.errors"
+local pipeline = lazy "idcloudhost.pipeline"
 local resource = require "idcloudhost.resource"
 local runtime = require "idcloudhost.runtime"
 

@@ -1,0 +1,14 @@
+--- A module loaded where it is first used: `local pipeline = lazy "idcloudhost.pipeline"` reads
+-- like a require, but the module is parsed when one of its fields is first read.  A process's
+-- start-up is parsing Lua (125 KB for the whole SDK): a script that makes a client pays for the
+-- request path at its first call, and for the families and helpers it never calls not at all.
+-- After that first read the proxy's __index is the module itself, a table: no function call per
+-- lookup, and a field set on the module later is seen through it.
+-- @module idcloudhost.lazy
+return function(name)
+  return setmetatable({}, { __index = function(proxy, k)
+    local mod = require(name)
+    setmetatable(proxy, { __index = mod, __name = name })
+    return mod[k]
+  end, __name = name })
+end
