@@ -762,7 +762,8 @@ return {
   { id = "res-extend-strip", file = "lua/idcloudhost/resource.lua",
     find = "local function stripper(M)\n  extended(M)\n",
     replace = "local function stripper(M)\n",
-    bug = "the VM's storage methods, loaded on first use, are not yet known when the first answer is stripped: a field named add_disk hides vm:add_disk()" },
+    bug = "the VM's storage methods (loaded on first use) are unknown to the first answer's strip:"
+      .. " a field named add_disk hides vm:add_disk()" },
   { id = "lazy-eager-vms", file = "lua/idcloudhost/vms.lua",
     find = "local pipeline = lazy \"idcloudhost.pipeline\"",
     replace = "local pipeline = require \"idcloudhost.pipeline\"",

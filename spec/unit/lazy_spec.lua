@@ -25,7 +25,7 @@ insulate("idcloudhost, loaded afresh", function()
   end)
 
   it("loads them at the first call, and a VM has every method from its first answer on", function()
-    local idcloudhost = fresh()
+    fresh()
     local helper = require "spec.helper"
     -- The first VM answer ever builds the strip of fields named like methods: the storage
     -- methods (add_disk, replicas) must be known by then, or these fields would hide them.
