@@ -132,6 +132,12 @@ end
 local cjson = require "cjson"
 local FAKE_KEY = "secret-key-123" -- the api key of helper.fake's clients
 
+--- A helper.fake scripted with these answers, and its client on location cyc01: f, client.
+function helper.scripted(...)
+  local f = helper.fake { ... }
+  return f, f.client { location = "cyc01" }
+end
+
 --- A scripted JSON answer for helper.fake: helper.answer(docs.vm_get) or helper.answer(text, 201).
 function helper.answer(body, status)
   return { status = status or 200, body = body, headers = { ["content-type"] = "application/json" } }

@@ -8,10 +8,7 @@ local docs = require "spec.fixtures.unit_docs"
 local BA = "/v1/payment/billing_account"
 local VM_UUID = "e624e5cb-e0f9-4b59-8686-0a4c829027c6"   -- the first VM of docs.ba_resources
 
-local function client(...)
-  local f = helper.fake { ... }
-  return f, f.client { location = "cyc01" }
-end
+local client = helper.scripted -- (f, a client on cyc01)
 
 -- A fake whose first answer is docs.ba_get (account 6), and the account.
 local function with_ba(...)

@@ -5,10 +5,7 @@ local docs = require "spec.fixtures.unit_docs"
 
 local BUCKET = "/v1/storage/bucket"
 
-local function client(...)
-  local f = helper.fake { ... }
-  return f, f.client { location = "cyc01" }
-end
+local client = helper.scripted -- (f, a client on cyc01)
 
 -- A fake whose first answer is docs.bucket_get (bucket "pang1"), and the bucket.
 local function with_bucket(...)

@@ -5,10 +5,7 @@ local docs = require "spec.fixtures.unit_docs"
 
 local CARD = "/v1/payment/card"
 
-local function client(...)
-  local f = helper.fake { ... }
-  return f, f.client { location = "cyc01" }
-end
+local client = helper.scripted -- (f, a client on cyc01)
 
 local function with_card(first, ...)
   local f, c = client(helper.answer(first), ...)

@@ -3,10 +3,7 @@
 local helper = require "spec.helper"
 local docs = require "spec.fixtures.unit_docs"
 
-local function client(...)
-  local f = helper.fake { ... }
-  return f, f.client { location = "cyc01" }
-end
+local client = helper.scripted -- (f, a client on cyc01)
 
 describe("client.catalog", function()
   it("vm_parameters sends GET /v1/api/parameters/vm and answers the constraints", function()

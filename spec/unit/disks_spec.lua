@@ -11,10 +11,7 @@ local OTHER = "aaaaaaaa-0000-bbbb-1111-cccccccccccc"
 local DISKS = "/v1/cyc01/storage/disks"
 local STORAGE = "/v1/cyc01/user-resource/vm/storage"
 
-local function client(...)
-  local f = helper.fake { ... }
-  return f, f.client { location = "cyc01" }
-end
+local client = helper.scripted -- (f, a client on cyc01)
 
 -- A fake whose first answer is docs.disk_get, and the disk it gave.
 local function with_disk(...)

@@ -6,10 +6,7 @@ local docs = require "spec.fixtures.unit_docs"
 local IPS = "/v1/cyc01/network/ip_addresses"
 local VM_UUID = "88e5a11b-9c89-4986-99c7-90d43499317c"   -- the VM of the docs' assign call
 
-local function client(...)
-  local f = helper.fake { ... }
-  return f, f.client { location = "cyc01" }
-end
+local client = helper.scripted -- (f, a client on cyc01)
 
 -- A fake whose first answer is `first` (the address 1.1.1.1), and the floating IP it gave.
 local function with_ip(first, ...)

@@ -4,10 +4,7 @@
 local helper = require "spec.helper"
 local docs = require "spec.fixtures.unit_docs"
 
-local function client(...)
-  local f = helper.fake { ... }
-  return f, f.client { location = "cyc01" }
-end
+local client = helper.scripted -- (f, a client on cyc01)
 
 local UNPAID = (docs.invoice_get:gsub('"status": 10', '"status": 5'))
 

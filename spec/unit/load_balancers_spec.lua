@@ -12,10 +12,7 @@ local NET = "438ac62f-e97b-4ef0-8940-507b9e94af43"      -- the docs use the LB's
 local NEW_RULE = "6f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f"
 local BASE = "/v1/cyc01/network/load_balancers"
 
-local function client(...)
-  local f = helper.fake { ... }
-  return f, f.client { location = "cyc01" }
-end
+local client = helper.scripted -- (f, a client on cyc01)
 
 -- A fake whose first answer is docs.lb_create (the balancer with its display_name), and it.
 local function with_lb(...)

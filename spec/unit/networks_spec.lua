@@ -10,10 +10,7 @@ local NET3 = "4e5eadd3-8b11-4c34-812a-2cf97120b628"     -- the network of the do
 local OTHER = "aaaaaaaa-0000-bbbb-1111-cccccccccccc"
 local BASE = "/v1/cyc01/network/network"
 
-local function client(...)
-  local f = helper.fake { ... }
-  return f, f.client { location = "cyc01" }
-end
+local client = helper.scripted -- (f, a client on cyc01)
 
 local function with_net(first, ...)
   local f, c = client(helper.answer(first), ...)

@@ -3,10 +3,7 @@
 local helper = require "spec.helper"
 local docs = require "spec.fixtures.unit_docs"
 
-local function client(...)
-  local f = helper.fake { ... }
-  return f, f.client { location = "cyc01" }
-end
+local client = helper.scripted -- (f, a client on cyc01)
 
 describe("client.s3", function()
   it("info sends GET /v1/storage/api/s3 and answers the address", function()

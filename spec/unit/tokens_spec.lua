@@ -5,10 +5,7 @@ local docs = require "spec.fixtures.unit_docs"
 
 local TOKEN = "/v1/user-resource/token"
 
-local function client(...)
-  local f = helper.fake { ... }
-  return f, f.client { location = "cyc01" }
-end
+local client = helper.scripted -- (f, a client on cyc01)
 
 -- A fake whose first answer is the docs' token list, and its tokens: 2 (unrestricted), 7
 -- (restricted to billing account 6).

@@ -3,10 +3,7 @@
 local helper = require "spec.helper"
 local docs = require "spec.fixtures.unit_docs"
 
-local function client(...)
-  local f = helper.fake { ... }
-  return f, f.client { location = "cyc01" }
-end
+local client = helper.scripted -- (f, a client on cyc01)
 
 describe("client.user", function()
   it("get sends GET /v1/user-resource/user and answers the user", function()
