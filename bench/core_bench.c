@@ -108,6 +108,32 @@ static double reuse(const char *url, int n, struct curl_slist *h) {
   return t0 / n;
 }
 
+/* what the core shares between transfers: DNS, TLS sessions, connections */
+static void shareall(CURLSH *sh) {
+  curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+  curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+  curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+}
+
+/* a duplicate of template t with the per-transfer options the core sets */
+static CURL *duplicate(CURL *t, sink *body, sink *head, char *err, CURLSH *sh, const char *url,
+                       struct curl_slist *h) {
+  CURL *e = curl_easy_duphandle(t);
+  if (e == NULL) {
+    fprintf(stderr, "core_bench: curl_easy_duphandle failed\n");
+    exit(1);
+  }
+  curl_easy_setopt(e, CURLOPT_PRIVATE, (void *)body);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, body);
+  curl_easy_setopt(e, CURLOPT_HEADERDATA, head);
+  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, err);
+  curl_easy_setopt(e, CURLOPT_SHARE, sh);
+  curl_easy_setopt(e, CURLOPT_URL, url);
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 10000L);
+  curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
+  return e;
+}
+
 /* a template set once; per request: duplicate, per-transfer options, clean up */
 static double dup(const char *url, int n, struct curl_slist *h) {
   sink body = {0}, head = {0};
@@ -116,23 +142,13 @@ static double dup(const char *url, int n, struct curl_slist *h) {
   CURLSH *sh = curl_share_init();
   double t0 = 0;
   int i;
-  curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-  curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-  curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+  shareall(sh);
   common(t);
   for (i = -1; i < n; i++) {  /* i = -1 connects outside the clock */
     CURL *e;
     if (i == 0) t0 = now(), lastcpu = cpu();
     body.len = head.len = 0;
-    e = curl_easy_duphandle(t);
-    curl_easy_setopt(e, CURLOPT_PRIVATE, (void *)&body);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, &body);
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, &head);
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, err);
-    curl_easy_setopt(e, CURLOPT_SHARE, sh);
-    curl_easy_setopt(e, CURLOPT_URL, url);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 10000L);
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
+    e = duplicate(t, &body, &head, err, sh, url, h);
     check(curl_easy_perform(e), e);
     curl_easy_cleanup(e);
   }
@@ -154,9 +170,7 @@ static double dupmulti(const char *url, int n, struct curl_slist *h) {
   CURLM *m = curl_multi_init();
   double t0 = 0;
   int i;
-  curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-  curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-  curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+  shareall(sh);
   common(t);
   for (i = -1; i < n; i++) {
     CURL *e;
@@ -165,15 +179,7 @@ static double dupmulti(const char *url, int n, struct curl_slist *h) {
     int running = 1, left;
     if (i == 0) t0 = now(), lastcpu = cpu();
     body.len = head.len = 0;
-    e = curl_easy_duphandle(t);
-    curl_easy_setopt(e, CURLOPT_PRIVATE, (void *)&body);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, &body);
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, &head);
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, err);
-    curl_easy_setopt(e, CURLOPT_SHARE, sh);
-    curl_easy_setopt(e, CURLOPT_URL, url);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 10000L);
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
+    e = duplicate(t, &body, &head, err, sh, url, h);
     curl_multi_add_handle(m, e);
     for (;;) {
       curl_multi_perform(m, &running);
