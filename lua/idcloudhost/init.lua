@@ -12,6 +12,7 @@ local options = require "idcloudhost.options"
 
 local check = lazy "idcloudhost.check"
 local errors = lazy "idcloudhost.errors"
+local json = lazy "idcloudhost.json"
 
 --- The SDK's version, "0.2.0" (lua/idcloudhost/version.lua).
 -- @tfield string _VERSION
@@ -118,23 +119,22 @@ local errors = lazy "idcloudhost.errors"
 -- @tparam table t
 -- @treturn boolean
 
--- (json is loaded when first read: idcloudhost.json is the module itself)
 local M = {
   _VERSION = require "idcloudhost.version",
   new = Client.new,
   providers = options.PROVIDERS,
   is_error = function(v) return errors.is(v) end,
   is_uuid = function(s) return check.is_uuid(s) end,
-  array = function(t) return require("idcloudhost.json").array(t) end,
+  array = function(t) return json.array(t) end,
   wait = function(fn, opts) return require("idcloudhost.wait").poll(fn, opts) end, -- (loaded when first needed)
   -- Neovim: runs fn in a task on the editor's event loop (idcloudhost.nvim).
   async = function(fn, on_done) return require("idcloudhost.nvim").async(fn, on_done) end,
 }
 
+-- idcloudhost.json is the module itself (not a proxy), set when first read.
 return setmetatable(M, { __index = function(m, k)
   if k == "json" then
-    local json = require "idcloudhost.json"
-    rawset(m, "json", json)
-    return json
+    rawset(m, "json", require "idcloudhost.json")
+    return m.json
   end
 end })

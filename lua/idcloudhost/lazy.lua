@@ -1,6 +1,6 @@
 --- A module loaded where it is first used: `local pipeline = lazy "idcloudhost.pipeline"` reads
 -- like a require, but the module is parsed when one of its fields is first read.  A process's
--- start-up is parsing Lua (125 KB for the whole SDK): a script that makes a client pays for the
+-- start-up is parsing Lua (the SDK is 330 KB of it): a script that makes a client pays for the
 -- request path at its first call, and for the families and helpers it never calls not at all.
 -- After that first read the proxy's __index is the module itself, a table: no function call per
 -- lookup, and a field set on the module later is seen through it.
