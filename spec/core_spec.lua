@@ -429,14 +429,21 @@ describe("idcloudhost.core", function()
     end
 
     describe("answers", function()
-      it("returns {status, body, headers} with lowercased header names", function()
+      it("returns {status, body, head}, and headers with lowercased names on first read", function()
         local res = get("/echo", {headers = {["X-Test"] = "yes"}})
-        assert.same({"body", "headers", "status"}, (function()
+        local function keys()
           local k = {}
           for name in pairs(res) do k[#k + 1] = name end
           table.sort(k)
           return k
-        end)())
+        end
+        -- (the table is built when read: a call that reads no header pays for none)
+        assert.same({"body", "head", "status"}, keys())
+        assert.matches("\ncontent%-type: text/plain\n", "\n" .. res.head)
+        local h = res.headers
+        assert.same({"body", "head", "headers", "status"}, keys())
+        assert.equal(h, res.headers)
+        assert.is_nil(res.other)
         assert.equal(200, res.status)
         assert.equal(math.type and "integer" or "number",
                      math.type and math.type(res.status) or type(res.status))

@@ -555,21 +555,45 @@ void xfer_free(xfer *x) {
 
 /* ---- results ---- */
 
-/* The collected "name: value\n" lines as {lowercased name = value, ...}. */
-static void pushheaders(lua_State *L, buffer *b) {
-  char *p = b->data, *end = p, *c;
-  int n = 0;
+/*
+** The answer's headers reach Lua as the block of collected lines, `head`;
+** the table `headers` is built from it on first read (RESULT_MT's
+** __index).  A call that succeeds reads no header: it pays one string, not
+** a table and two interned strings per header.
+*/
+
+/* Lowercase each line's name in place: `head` holds them so. */
+static void lowernames(buffer *b) {
+  char *p = b->data, *end = p, *colon;
   if (b->len > 0) end = p + b->len;  /* data may be NULL */
-  for (c = p; c < end; c++) n += *c == '\n';
-  lua_createtable(L, 0, n);
   while (p < end) {
-    char *nl = (char *)memchr(p, '\n', (size_t)(end - p)), *ne, *v, *ve;
+    char *nl = (char *)memchr(p, '\n', (size_t)(end - p));
+    if (nl == NULL) nl = end;
+    if ((colon = (char *)memchr(p, ':', (size_t)(nl - p))) != NULL)
+      for (; p < colon; p++) *p = (char)lower((unsigned char)*p);
+    p = nl + 1;
+  }
+}
+
+/* res.headers: {name = value, ...} from res.head, stored in res. */
+static int result_index(lua_State *L) {
+  size_t len;
+  const char *k = lua_tostring(L, 2), *s;
+  char *p, *end, *ne, *v, *ve;
+  if (k == NULL || strcmp(k, "headers") != 0) return 0;
+  lua_settop(L, 2);
+  lua_getfield(L, 1, "head");	/* 3 */
+  s = lua_tolstring(L, 3, &len);
+  if (s == NULL) s = "", len = 0;
+  p = (char *)s, end = p + len;	/* read only: splitline writes nothing */
+  lua_newtable(L);		/* 4 */
+  while (p < end) {
+    char *nl = (char *)memchr(p, '\n', (size_t)(end - p));
     if (nl == NULL) nl = end;
     if (splitline(p, nl, &ne, &v, &ve) && ne > p) {
-      for (c = p; c < ne; c++) *c = (char)lower((unsigned char)*c);
       lua_pushlstring(L, p, (size_t)(ne - p));
       lua_pushvalue(L, -1);
-      lua_rawget(L, -3);
+      lua_rawget(L, 4);
       if (lua_isnil(L, -1)) {
         lua_pop(L, 1);
         lua_pushlstring(L, v, (size_t)(ve - v));
@@ -579,15 +603,27 @@ static void pushheaders(lua_State *L, buffer *b) {
         lua_pushlstring(L, v, (size_t)(ve - v));
         lua_concat(L, 3);
       }
-      lua_rawset(L, -3);
+      lua_rawset(L, 4);
     }
     p = nl + 1;
   }
+  lua_pushvalue(L, 2);
+  lua_pushvalue(L, 4);
+  lua_rawset(L, 1);
+  return 1;
+}
+
+void xfer_register(lua_State *L) {
+  luaL_newmetatable(L, RESULT_MT);
+  lua_pushcfunction(L, result_index);
+  lua_setfield(L, -2, "__index");
+  lua_pop(L, 1);
 }
 
 /*
-** The outcome of an ended transfer: {status=, body=, headers=}, or nil,
-** "NAME: message", "NAME".  Returns the number of values pushed.
+** The outcome of an ended transfer: {status=, body=, head=} (and headers
+** on demand), or nil, "NAME: message", "NAME".  Returns the number of
+** values pushed.
 */
 int xfer_push(lua_State *L, xfer *x) {
   if (x->rc == CURLE_FILESIZE_EXCEEDED) {  /* ours, or libcurl's (Content-Length) */
@@ -599,13 +635,16 @@ int xfer_push(lua_State *L, xfer *x) {
   if (x->rc != CURLE_OK)
     return xfer_pusherr(L, x->rc, x->failmsg ? x->failmsg
                         : x->err[0] ? x->err : curl_easy_strerror(x->rc));
-  lua_createtable(L, 0, 3);
+  lua_createtable(L, 0, 4);
   lua_pushinteger(L, (lua_Integer)x->status);
   lua_setfield(L, -2, "status");
   lua_pushlstring(L, x->body.data ? x->body.data : "", x->body.len);
   lua_setfield(L, -2, "body");
-  pushheaders(L, &x->head);
-  lua_setfield(L, -2, "headers");
+  lowernames(&x->head);
+  lua_pushlstring(L, x->head.data ? x->head.data : "", x->head.len);
+  lua_setfield(L, -2, "head");
+  luaL_getmetatable(L, RESULT_MT);
+  lua_setmetatable(L, -2);
   return 1;
 }
 

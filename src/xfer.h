@@ -12,6 +12,8 @@
 #include "compat.h"
 #include "buffer.h"
 
+#define RESULT_MT	"idcloudhost.result"
+
 /* Fixed for the life of a session. */
 typedef struct xfer_conf {
   CURL *tmpl;			/* configured once, duplicated per transfer */
@@ -64,6 +66,7 @@ IDC_HIDDEN CURLcode xfer_start(lua_State *L, xfer *x, const xfer_conf *c,
                                const xfer_req *r);
 IDC_HIDDEN void xfer_end(xfer *x, CURLcode rc, int keep);
 IDC_HIDDEN int xfer_push(lua_State *L, xfer *x);
+IDC_HIDDEN void xfer_register(lua_State *L);
 IDC_HIDDEN int xfer_pusherr(lua_State *L, CURLcode rc, const char *msg);
 IDC_HIDDEN CURLcode xfer_template(CURL *t);
 IDC_HIDDEN void xfer_reset(xfer *x);

@@ -138,6 +138,12 @@ local function shape(answer, data)
   return nil, key and key ~= true and ("an object without " .. key) or describe(data)
 end
 
+-- The platform's id of a request, for support tickets: read when an error or an observer needs
+-- it (a transport's headers may be built on first read, see src/xfer.c).
+local function request_id(res)
+  return res and res.headers["x-warren-correlation-id"] or nil
+end
+
 -- The value of a 2xx answer, or nil and an error value.
 local function read(answer, res, ctx, write)
   local text = res.body
@@ -157,6 +163,7 @@ local function read(answer, res, ctx, write)
     data, why, refused = shape(answer, data)
     if data ~= nil then return data end
   end
+  ctx.request_id = request_id(res)
   if refused then
     return nil, errors.new { kind = "api", status = res.status, message = "the platform answered " .. why,
       method = ctx.method, path = ctx.path, request_id = ctx.request_id, attempts = ctx.attempts }
@@ -180,7 +187,15 @@ end
 
 local function outcome(redact, answer, res, msg, name, ctx, write)
   local err
-  if not res then
+  local status = res and res.status
+  if status and status >= 200 and status < 300 then
+    local data
+    data, err = read(answer, res, ctx, write)
+    if data ~= nil then return data end
+  end
+  ctx.request_id = ctx.request_id or request_id(res)
+  if err then  -- (read's)
+  elseif not res then
     local kind = name == "OPERATION_TIMEDOUT" and "timeout" or name == "FILESIZE_EXCEEDED" and "decode" or "network"
     err = errors.new { kind = kind, code = name, message = tostring(msg),
       method = ctx.method, path = ctx.path, attempts = ctx.attempts,
@@ -190,13 +205,9 @@ local function outcome(redact, answer, res, msg, name, ctx, write)
     if write and res.status >= 500 then err.uncertain = true end
   elseif res.status >= 300 then
     err = redirect(res, ctx, redact)
-  elseif res.status < 200 then
+  else
     err = errors.new { kind = "network", code = "WEIRD_SERVER_REPLY", message = "a final answer with status "
       .. res.status, method = ctx.method, path = ctx.path, attempts = ctx.attempts }
-  else
-    local data
-    data, err = read(answer, res, ctx, write)
-    if data ~= nil then return data end
   end
   -- Whatever the server echoed, the key (and the call's passwords) leave in no field; the SDK's
   -- own words stay as they are.
@@ -321,8 +332,11 @@ local function send(client, method, path, query, body, headers, answer, timeout,
     local req = { method = method, url = url, headers = headers, body = body, timeout = timeout, fresh = write }
     local res, msg, name = rt:request(t, req)
     if res and #res.body > cfg.max_body then res, msg, name = too_large(cfg) end
-    ctx.request_id = res and res.headers["x-warren-correlation-id"] or nil
-    if watch then observe(cfg, redact, rt, req, res, msg, ctx, rt:now() - now, path .. query) end
+    ctx.request_id = nil
+    if watch then
+      ctx.request_id = request_id(res)
+      observe(cfg, redact, rt, req, res, msg, ctx, rt:now() - now, path .. query)
+    end
     local data, err = outcome(redact, answer, res, msg, name, ctx, write)
     if data ~= nil then return data end
     last = err
