@@ -23,14 +23,15 @@ static int isunreserved(unsigned char c) {
          c == '~';
 }
 
+/* Runs of unreserved characters go in at once: a uuid is one run. */
 static void addescaped(luaL_Buffer *b, const char *s, size_t len) {
   static const char hex[] = "0123456789ABCDEF";
-  size_t i;
-  for (i = 0; i < len; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (isunreserved(c))
-      luaL_addchar(b, (char)c);
-    else {
+  size_t i = 0, run;
+  while (i < len) {
+    for (run = i; i < len && isunreserved((unsigned char)s[i]); i++) ;
+    if (i > run) luaL_addlstring(b, s + run, i - run);
+    for (; i < len && !isunreserved((unsigned char)s[i]); i++) {
+      unsigned char c = (unsigned char)s[i];
       luaL_addchar(b, '%');
       luaL_addchar(b, hex[c >> 4]);
       luaL_addchar(b, hex[c & 15]);

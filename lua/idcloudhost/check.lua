@@ -177,12 +177,13 @@ local function compile(specs)
 end
 
 --- Checks params against specs (name -> spec string).  `what` names the call in messages.
--- Returns a new table of converted values, or nil and an "invalid" error.
-function check.params(what, specs, params)
+-- Returns a new table of converted values (or `into` with them: params itself, converted in
+-- place, when the caller made it), or nil and an "invalid" error.
+function check.params(what, specs, params, into)
   if params ~= nil and type(params) ~= "table" then
     return nil, errors.invalid(what .. ": expected a table of parameters, got " .. type(params))
   end
-  local out = {}
+  local out = into or {}
   if params ~= nil then
     for k in pairs(params) do
       if type(k) ~= "string" then

@@ -144,12 +144,11 @@ local function request_id(res)
   return res and res.headers["x-warren-correlation-id"] or nil
 end
 
--- The value of a 2xx answer, or nil and an error value.
-local function read(answer, res, ctx, write)
+-- The value of a 2xx answer, or nil and what is wrong with it (and true: the platform refused).
+local function read(answer, res)
   local text = res.body
   -- The decoder raises only when memory runs out: an answer, not a crash, all the same.
   local ok, data, why = pcall(json.decode, text)
-  local refused
   if not ok then data, why = nil, data end
   if data == nil and why then
     -- (blank text is no JSON: asked for only when the decoder refused it)
@@ -160,15 +159,18 @@ local function read(answer, res, ctx, write)
       why = text:find("^%s*<") and "an HTML page instead of JSON" or ("malformed JSON (" .. tostring(why) .. ")")
     end
   else
-    data, why, refused = shape(answer, data)
-    if data ~= nil then return data end
+    return shape(answer, data)
   end
-  ctx.request_id = request_id(res)
+  return nil, why
+end
+
+-- The error value of a 2xx answer that read() found wrong.
+local function misread(answer, res, ctx, write, why, refused)
   if refused then
-    return nil, errors.new { kind = "api", status = res.status, message = "the platform answered " .. why,
+    return errors.new { kind = "api", status = res.status, message = "the platform answered " .. why,
       method = ctx.method, path = ctx.path, request_id = ctx.request_id, attempts = ctx.attempts }
   end
-  return nil, errors.decode("the answer is " .. why .. ", not " .. answer.text
+  return errors.decode("the answer is " .. why .. ", not " .. answer.text
     .. (write and ": the request was accepted, check its effect before sending it again" or ""),
     { status = res.status, method = ctx.method, path = ctx.path, request_id = ctx.request_id,
       attempts = ctx.attempts, uncertain = write or nil })
@@ -185,16 +187,20 @@ local function redirect(res, ctx, redact)
     method = ctx.method, path = ctx.path, request_id = ctx.request_id, attempts = ctx.attempts }
 end
 
-local function outcome(redact, answer, res, msg, name, ctx, write)
-  local err
+-- ctx: {method, path, attempts}, made here only when the attempt failed: a call that succeeds
+-- builds no error context.
+local function outcome(redact, answer, res, msg, name, write, method, path, attempts)
   local status = res and res.status
+  local why, refused
   if status and status >= 200 and status < 300 then
     local data
-    data, err = read(answer, res, ctx, write)
+    data, why, refused = read(answer, res)
     if data ~= nil then return data end
   end
-  ctx.request_id = ctx.request_id or request_id(res)
-  if err then  -- (read's)
+  local ctx = { method = method, path = path, attempts = attempts, request_id = request_id(res) }
+  local err
+  if why then
+    err = misread(answer, res, ctx, write, why, refused)
   elseif not res then
     local kind = name == "OPERATION_TIMEDOUT" and "timeout" or name == "FILESIZE_EXCEEDED" and "decode" or "network"
     err = errors.new { kind = kind, code = name, message = tostring(msg),
@@ -270,14 +276,14 @@ local function debug_lines(cfg, rt, rec, path)
   end
 end
 
-local function observe(cfg, redact, rt, req, res, msg, ctx, duration, path)
+local function observe(cfg, redact, rt, req, res, msg, attempt, duration, path)
   local rec = {
     method = req.method, url = redact(mask_query(req.url)), headers = copy_headers(req.headers, redact),
     body = redact(secrets.mask(req.body)), status = res and res.status,
     response_headers = res and copy_headers(res.headers, redact),
     response_body = res and redact(secrets.mask(res.body)),
-    error = not res and redact(tostring(msg)) or nil, attempt = ctx.attempts, duration = duration,
-    request_id = redact(ctx.request_id),
+    error = not res and redact(tostring(msg)) or nil, attempt = attempt, duration = duration,
+    request_id = redact(request_id(res)),
   }
   if cfg.debug then debug_lines(cfg, rt, rec, redact(mask_query(path))) end
   -- A failing hook must not break the call it observes.
@@ -291,17 +297,17 @@ local function too_large(cfg)
   return nil, "FILESIZE_EXCEEDED: the answer is larger than max_body (" .. cfg.max_body .. " bytes)", "FILESIZE_EXCEEDED"
 end
 
-local function deadline_error(ctx, last, cfg)
-  local e = last or errors.new { kind = "timeout", method = ctx.method, path = ctx.path, message = "" }
+local function deadline_error(method, path, attempts, last, cfg)
+  local e = last or errors.new { kind = "timeout", method = method, path = path, message = "" }
   e.kind = "timeout"
   e.message = "the call's deadline passed" .. (cfg.deadline and (" (deadline " .. cfg.deadline .. " s)") or "")
     .. (last and ("; last: " .. tostring(last.message)) or "")
-  e.attempts = ctx.attempts - 1
+  e.attempts = attempts - 1
   return nil, e
 end
 
--- method, path (after the base URL, without the query), query ("" or "?..."), body, headers,
--- answer, timeout (per attempt, overriding the client's), redact (the call's redactor).
+-- method, path (after the base URL, without the query), query ("" or the encoded fields), body,
+-- headers, answer, timeout (per attempt, overriding the client's), redact (the call's redactor).
 local function send(client, method, path, query, body, headers, answer, timeout, redact)
   local shared = client._shared
   if shared.closed then return nil, errors.invalid("the client is closed (client:close())") end
@@ -317,31 +323,28 @@ local function send(client, method, path, query, body, headers, answer, timeout,
   -- The clock is read when something needs it: a deadline, an observer's durations, a retry.
   local now = (deadline or cfg.deadline or watch) and rt:now()
   if cfg.deadline and (not deadline or now + cfg.deadline < deadline) then deadline = now + cfg.deadline end
-  local url = cfg.base_url .. path .. query
-  local ctx = { method = method, path = path, attempts = 0 }
-  local last
+  local url = cfg.base_url .. path .. (query == "" and "" or "?") .. query  -- (one new string)
+  local attempts, last = 0, nil
   while true do
-    ctx.attempts = ctx.attempts + 1
+    attempts = attempts + 1
     timeout = per_attempt
     if deadline then
       local left = deadline - now
-      if left <= 0 then return deadline_error(ctx, last, cfg) end
+      if left <= 0 then return deadline_error(method, path, attempts, last, cfg) end
       if left < timeout then timeout = left end
     end
     -- A table per attempt: a transport may keep what it was given.
     local req = { method = method, url = url, headers = headers, body = body, timeout = timeout, fresh = write }
     local res, msg, name = rt:request(t, req)
     if res and #res.body > cfg.max_body then res, msg, name = too_large(cfg) end
-    ctx.request_id = nil
     if watch then
-      ctx.request_id = request_id(res)
-      observe(cfg, redact, rt, req, res, msg, ctx, rt:now() - now, path .. query)
+      observe(cfg, redact, rt, req, res, msg, attempts, rt:now() - now, path .. (query == "" and "" or "?") .. query)
     end
-    local data, err = outcome(redact, answer, res, msg, name, ctx, write)
+    local data, err = outcome(redact, answer, res, msg, name, write, method, path, attempts)
     if data ~= nil then return data end
     last = err
-    if not retry_policy(write, res, name) or ctx.attempts > cfg.retries then return nil, err end
-    local delay = res and retry_after(res) or backoff(cfg, ctx.attempts)
+    if not retry_policy(write, res, name) or attempts > cfg.retries then return nil, err end
+    local delay = res and retry_after(res) or backoff(cfg, attempts)
     if delay > cfg.max_retry_wait then return nil, err end
     now = rt:now()
     if deadline and now + delay >= deadline then
@@ -394,7 +397,7 @@ local function query_of(what, values)
   if next(values) == nil then return "" end
   local ok, text = pcall(encode.form, values)
   if not ok then return nil, errors.invalid(what .. ": " .. tostring(text)) end
-  return "?" .. text
+  return text
 end
 
 -- The client's redactor, or one that also hides this call's passwords (a server may echo the
@@ -423,9 +426,10 @@ local function redactor(client, values, names)
 end
 
 --- Runs a declared endpoint (see resource.endpoint) with the caller's params.
--- opts.timeout: seconds per attempt instead of the client's.
-function pipeline.call(client, ep, params, opts)
-  local values, err = check.params(ep.name, ep.specs, params)
+-- opts.timeout: seconds per attempt instead of the client's.  owned: params is a table the SDK
+-- made for this call, checked and converted in place (no copy).
+function pipeline.call(client, ep, params, opts, owned)
+  local values, err = check.params(ep.name, ep.specs, params, owned and params or nil)
   if not values then return nil, err end
   local billing
   if ep.billed and values.billing_account_id == nil then

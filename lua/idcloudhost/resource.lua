@@ -128,7 +128,7 @@ end
 function Base:_call(ep, opts, fixed)
   local p, err = self:_params(ep, opts, fixed)
   if not p then return nil, err end
-  return pipeline.call(owner[self], ep, p)
+  return pipeline.call(owner[self], ep, p, nil, true)
 end
 
 -- A name that holds a method is never a data field: the method stays reachable (a billing
@@ -329,7 +329,7 @@ function resource.collection(methods, spec)
   if M and spec.get and methods.get == nil then
     local param = metas[M].param
     methods.get = function(self, id)
-      return resource.wrap(M, self.client, pipeline.call(self.client, spec.get, { [param] = id }))
+      return resource.wrap(M, self.client, pipeline.call(self.client, spec.get, { [param] = id }, nil, true))
     end
   end
   local mt = { __index = methods }

@@ -18,8 +18,10 @@ local unpack = table.unpack or unpack
 local function pack(...) return { n = select("#", ...), ... } end
 
 --- The scheduler whose coroutine is running (or co), or nil.
+local running = coroutine.running
+
 function sched.of(co)
-  co = co or coroutine.running()
+  co = co or running()
   local slot = co and slots[co]
   return slot and slot.sched
 end

@@ -73,6 +73,7 @@ local MODULES = { curl = "idcloudhost.transport.curl", ngx = "idcloudhost.transp
 
 --- The transport for a call in runtime rt, made on first use; or nil, an invalid error.
 function transport.pick(shared, rt)
+  if shared.picked_rt == rt then return shared.picked end  -- (the last answer, asked per call)
   local want = shared.cfg.transport or "auto"
   local cache = shared.transports
   if type(want) == "function" then
@@ -84,24 +85,29 @@ function transport.pick(shared, rt)
   local why = rt.refuse and rt:refuse(want)
   if why then return nil, errors.invalid(why) end
   local t = cache[want]
-  if t then return t end
-  local ok, mod = pcall(require, MODULES[want])
-  local err
-  if ok then
-    t, err = mod.new(shared.cfg, rt)
-  else
-    err = mod
-  end
   if not t then
-    return nil, errors.invalid("transport " .. want .. " is not available here: " .. tostring(err)
-      .. (want == "curl" and " (build the C core with `make`, or pass transport = function(req))" or ""))
+    local ok, mod = pcall(require, MODULES[want])
+    local err
+    if ok then
+      t, err = mod.new(shared.cfg, rt)
+    else
+      err = mod
+    end
+    if not t then
+      return nil, errors.invalid("transport " .. want .. " is not available here: " .. tostring(err)
+        .. (want == "curl" and " (build the C core with `make`, or pass transport = function(req))" or ""))
+    end
+    cache[want] = t
   end
-  cache[want] = t
+  -- (what a runtime accepts depends on the runtime and the client's setting only: a refusal is
+  -- never remembered, so it is said again each time)
+  shared.picked_rt, shared.picked = rt, t
   return t
 end
 
 --- Closes every transport the shared state made (connection pools).
 function transport.close(shared)
+  shared.picked_rt, shared.picked = nil, nil
   for _, t in pairs(shared.transports) do
     if t.close then t:close() end
   end
