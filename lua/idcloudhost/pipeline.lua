@@ -213,7 +213,7 @@ local function outcome(redact, answer, res, msg, name, write, method, path, atte
     err = redirect(res, ctx, redact)
   else
     err = errors.new { kind = "network", code = "WEIRD_SERVER_REPLY", message = "a final answer with status "
-      .. res.status, method = ctx.method, path = ctx.path, attempts = ctx.attempts }
+      .. res.status, method = ctx.method, path = ctx.path, request_id = ctx.request_id, attempts = ctx.attempts }
   end
   -- Whatever the server echoed, the key (and the call's passwords) leave in no field; the SDK's
   -- own words stay as they are.

@@ -351,6 +351,42 @@ describe("values, never throws", function()
     assert.equal("rid-1", err.request_id)
   end)
 
+  it("every failed attempt's error carries its own request id; a success's hook record too", function()
+    local function rid(id) return { ["x-warren-correlation-id"] = id } end
+    for _, case in ipairs {
+      { { status = 404, body = '{"message":"gone"}', headers = rid("r-404") }, "api", "r-404" },
+      { { status = 302, body = "", headers = { location = "/x", ["x-warren-correlation-id"] = "r-302" } }, "api", "r-302" },
+      { { status = 200, body = '{"name":"web-1"}', headers = rid("r-shape") }, "decode", "r-shape" },
+      { { status = 200, body = "<html>", headers = rid("r-html") }, "decode", "r-html" },
+      { { status = 200, body = '{"success":false}', headers = rid("r-refused") }, "api", "r-refused",
+        function(c) return vm_of(c):start() end },
+      { { status = 101, body = "", headers = rid("r-101") }, "network", "r-101" },
+      { { error = "COULDNT_CONNECT: refused", code = "COULDNT_CONNECT" }, "network", nil },
+    } do
+      local s = scripted { case[1] }
+      local c = s.client { retries = 0 }
+      local _, err
+      if case[4] then _, err = case[4](c) else _, err = c.vms:get(UUID) end
+      assert.equal(case[2], err.kind)
+      assert.equal(case[3], err.request_id)
+    end
+    -- a retried read: the error is the last attempt's, with the last attempt's id
+    local s = scripted { { status = 503, body = "", headers = rid("r-1") }, { status = 503, body = "", headers = rid("r-2") } }
+    local _, err = s.client { retries = 1 }.vms:get(UUID)
+    assert.equal(2, err.attempts)
+    assert.equal("r-2", err.request_id)
+    -- an attempt that failed leaves nothing on the next one's record
+    local recs = {}
+    s = scripted { { status = 503, body = "", headers = rid("r-a") }, { status = 200, body = VM } }
+    assert(s.client { retries = 1, on_request = function(r) recs[#recs + 1] = r end }.vms:get(UUID))
+    assert.equal("r-a", recs[1].request_id)
+    assert.is_nil(recs[2].request_id)
+    s = scripted { { status = 200, body = VM, headers = rid("r-ok") } }
+    recs = {}
+    assert(s.client { on_request = function(r) recs[#recs + 1] = r end }.vms:get(UUID))
+    assert.equal("r-ok", recs[1].request_id)
+  end)
+
   it("errors concatenate like strings", function()
     local s = scripted { { status = 404, body = '{"message":"gone"}' } }
     local _, err = s.client().vms:get(UUID)
