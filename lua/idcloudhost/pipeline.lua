@@ -217,9 +217,9 @@ local function outcome(redact, answer, res, msg, name, write, method, path, atte
   end
   -- Whatever the server echoed, the key (and the call's passwords) leave in no field; the SDK's
   -- own words stay as they are.
-  local kind, method = err.kind, err.method
+  local kind, verb = err.kind, err.method
   secrets.deep(err, redact)
-  err.kind, err.method = kind, method
+  err.kind, err.method = kind, verb
   return nil, err
 end
 
