@@ -167,7 +167,8 @@ static int encoding(const buffer *b) {
   while (p < end) {
     char *nl = (char *)memchr(p, '\n', (size_t)(end - p));
     if (nl == NULL) nl = end;
-    if (splitline(p, nl, &ne, &v, &ve) &&
+    if ((*p == 'c' || *p == 'C') &&  /* (a name starts its line: most lines end here) */
+        splitline(p, nl, &ne, &v, &ve) &&
         ieq(p, (size_t)(ne - p), "content-encoding")) {
       size_t l = (size_t)(ve - v);
       n++;
@@ -191,6 +192,7 @@ static int encoding(const buffer *b) {
 static int contentlength(xfer *x, char *p, char *nl) {
   char *ne, *v, *ve, *c;
   curl_off_t n = 0;
+  if (p == nl || (*p != 'c' && *p != 'C')) return 1;  /* another name */
   if (!splitline(p, nl, &ne, &v, &ve) ||
       !ieq(p, (size_t)(ne - p), "content-length"))
     return 1;
@@ -215,6 +217,8 @@ static int contentlength(xfer *x, char *p, char *nl) {
 static size_t on_header(char *p, size_t size, size_t n, void *ud) {
   xfer *x = (xfer *)ud;
   size_t len = size * n, l = len;
+  int folded = 0;
+  char *d, *colon;
   if (x->state != S_HEAD) {
     if (len >= 5 && memcmp(p, "HTTP/", 5) == 0) {
       x->head.len = 0;
@@ -236,9 +240,15 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud) {
     if (x->head.len == 0) return fail(x, CURLE_WEIRD_SERVER_REPLY, FOLDED);
     while (l > 0 && (*p == ' ' || *p == '\t')) p++, l--;
     x->head.data[x->head.len - 1] = ' ';  /* was the previous '\n' */
+    folded = 1;
   }
-  if (buffer_add(&x->head, p, l) != 0 || buffer_add(&x->head, "\n", 1) != 0)
-    return oom(x);
+  if (buffer_reserve(&x->head, l + 1, 0) != 0) return oom(x);
+  d = x->head.data + x->head.len;
+  memcpy(d, p, l);
+  if (!folded && (colon = (char *)memchr(d, ':', l)) != NULL)
+    for (; d < colon; d++) *d = (char)lower((unsigned char)*d);  /* head's names are lowercase */
+  x->head.data[x->head.len + l] = '\n';
+  x->head.len += l + 1;
   if (!contentlength(x, p, p + l)) return fail(x, CURLE_WEIRD_SERVER_REPLY, BADLEN);
   return len;
 }
@@ -562,19 +572,6 @@ void xfer_free(xfer *x) {
 ** a table and two interned strings per header.
 */
 
-/* Lowercase each line's name in place: `head` holds them so. */
-static void lowernames(buffer *b) {
-  char *p = b->data, *end = p, *colon;
-  if (b->len > 0) end = p + b->len;  /* data may be NULL */
-  while (p < end) {
-    char *nl = (char *)memchr(p, '\n', (size_t)(end - p));
-    if (nl == NULL) nl = end;
-    if ((colon = (char *)memchr(p, ':', (size_t)(nl - p))) != NULL)
-      for (; p < colon; p++) *p = (char)lower((unsigned char)*p);
-    p = nl + 1;
-  }
-}
-
 /* res.headers: {name = value, ...} from res.head, stored in res. */
 static int result_index(lua_State *L) {
   size_t len;
@@ -640,7 +637,6 @@ int xfer_push(lua_State *L, xfer *x) {
   lua_setfield(L, -2, "status");
   lua_pushlstring(L, x->body.data ? x->body.data : "", x->body.len);
   lua_setfield(L, -2, "body");
-  lowernames(&x->head);
   lua_pushlstring(L, x->head.data ? x->head.data : "", x->head.len);
   lua_setfield(L, -2, "head");
   luaL_getmetatable(L, RESULT_MT);
