@@ -16,8 +16,10 @@ trap 'kill $(cat "$dir/nginx.pid" 2>/dev/null) 2>/dev/null || true' EXIT INT TER
 "$lua" bench/fixtures.lua "$dir/www" 100 2500 10000
 "$lua" -e 'local t = {} for i = 1, 15 do t[#t + 1] = ("{\"id\":%d,\"name\":\"vm-%04d\",\"status\":\"running\"}"):format(i, i) end
   local s = "[" .. table.concat(t, ",") .. "]" io.write(s .. (" "):rep(1024 - #s))' > "$dir/www/vms.json"
-port=$((20000 + $$ % 30000))
-while ss -ltn 2>/dev/null | grep -q ":$port "; do port=$((port + 1)); done
+# (below the kernel's ephemeral range: a port there may be a client connection's, which bind refuses)
+lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+port=$((10000 + $$ % (lo - 10100)))
+while ss -tan 2>/dev/null | grep -q ":$port "; do port=$((port + 1)); done
 cat > "$dir/nginx.conf" <<CONF
 worker_processes 1;
 pid $dir/nginx.pid;

@@ -22,8 +22,10 @@ ln -s "$repo/examples" "$run/examples"
 ln -s "$repo/spec" "$run/spec"
 [ -n "$core" ] && ln -s "$core" "$run/build/nginx/idcloudhost"
 
-# Free ports: the first ones of a random stretch that nothing listens on.
-ports=$(ss -Htln | awk '{ n = split($4, a, ":"); print a[n] }' | sort -u | awk -v base=$(( $(od -An -N2 -tu2 /dev/urandom) % 20000 + 30000 )) '
+# Free ports: the first ones of a random stretch below the kernel's ephemeral range (a port there
+# may be the local end of any client connection, which bind() refuses) that no socket uses.
+lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+ports=$(ss -Htan | awk '{ n = split($4, a, ":"); print a[n] }' | sort -u | awk -v base=$(( $(od -An -N2 -tu2 /dev/urandom) % (lo - 10100) + 10000 )) '
   { used[$1] = 1 } END { for (p = base; n < 4; p++) if (!(p in used)) { printf "%d ", p; n++ } }')
 set -- $ports
 app_port=$1 count_port=$2 tls_port=$3 wrong_port=$4
