@@ -45,6 +45,24 @@ describe("client:batch", function()
     end
   end)
 
+  it("looks the default billing account up once for creates that need it together", function()
+    helper.config { latency = 0.2 }
+    local results = client:batch({ 1, 2, 3, 4, 5, 6 }, function(i)
+      return assert(client.vms:create(helper.vm_params { name = string.format("billing-%02d", i) }))
+    end, { concurrency = 6 })
+    local lookups, creates = 0, 0
+    for _, r in ipairs(helper.log()) do
+      if r.path:find("/billing_account/list$") then lookups = lookups + 1 end
+      if r.method == "POST" and r.path:find("/user%-resource/vm$") then creates = creates + 1 end
+    end
+    assert.equal(1, lookups)
+    assert.equal(6, creates)
+    for _, r in ipairs(results) do
+      assert.is_true(r.ok, tostring(r.err))
+      assert.truthy(r.value.billing_account)
+    end
+  end)
+
   it("never has more calls in flight than the concurrency", function()
     local vms = make_vms(client, 12)
     helper.config { latency = 0.1 }

@@ -10,6 +10,7 @@ local invoices = require "idcloudhost.invoices"
 local nested = require "idcloudhost.nested"
 local pipeline = lazy "idcloudhost.pipeline"
 local resource = require "idcloudhost.resource"
+local runtime = lazy "idcloudhost.runtime"
 local vms = require "idcloudhost.vms"
 
 local ID = { billing_account_id = "integer!" }
@@ -86,12 +87,41 @@ end
 
 local billing_accounts = {}
 
+-- Lookups in flight: client._shared -> {by = the coroutine making it}.  The items of a batch that
+-- create together wait for the first one's answer instead of each asking the same.
+local lookups = setmetatable({}, { __mode = "k" })
+local MAIN = {}
+
+-- Waits while another coroutine looks the default up, where waiting yields to it (a scheduler:
+-- a batch, idcloudhost.async; an nginx request handler): never in plain Lua, never for a lookup
+-- of the running coroutine (a hook calling back), never past the client's timeout or the call's
+-- deadline (a lookup whose coroutine was dropped ends nothing).
+local function await_lookup(shared)
+  local flight = lookups[shared]
+  if not flight or flight.by == (coroutine.running() or MAIN) then return end
+  local rt = runtime.current()
+  if not rt.concurrent then return end
+  local now = rt:now()
+  local limit = now + shared.cfg.timeout
+  local deadline = runtime.deadline()
+  if deadline and deadline < limit then limit = deadline end
+  while lookups[shared] == flight and defaults[shared] == nil and now < limit do
+    rt:sleep(0.01)
+    now = rt:now()
+  end
+end
+
 --- The id of the default billing account of client's api key (nil when there is none), or nil, err.
 -- @local
 function billing_accounts.default_id(client)
-  local cached = defaults[client._shared]
+  local shared = client._shared
+  if defaults[shared] == nil then await_lookup(shared) end
+  local cached = defaults[shared]
   if cached ~= nil then return cached or nil end
+  local me = coroutine.running() or MAIN
+  lookups[shared] = { by = me }
   local list, err = pipeline.call(client, E.list)
+  if lookups[shared] and lookups[shared].by == me then lookups[shared] = nil end
   if list == nil then return nil, err end
   local id = pick_default(list)
   defaults[client._shared] = id or false

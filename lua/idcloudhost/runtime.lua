@@ -3,8 +3,9 @@
 -- later inside a request handler, a batch or a Neovim task.
 --
 -- A runtime has the methods now(), sleep(seconds), request(transport, req), map(n, concurrency,
--- fn, on_result), an optional log(line) for the debug log, and `transport`: the transport
--- "auto" means there (nil: the C core).
+-- fn, on_result), an optional log(line) for the debug log, `transport`: the transport "auto"
+-- means there (nil: the C core), and `concurrent`: true where a waiting call lets other calls of
+-- the process run (a scheduler's coroutines, nginx's request handlers).
 --   * a scheduler (sched.lua), inside one of its coroutines: everything yields to it;
 --   * a host (runtime/<host>.lua, e.g. ngx) when host.active() says the running code is there;
 --   * plain Lua: blocking calls on the C core, batches on a scheduler of their own.

@@ -8,7 +8,8 @@
 --   * an event loop: a timer calls sched:step(0), and sched:next_wait() says when to call again.
 local sched = {}
 
-local Sched = { scheduled = true }
+-- (concurrent: while one coroutine waits, the others run)
+local Sched = { scheduled = true, concurrent = true }
 Sched.__index = Sched
 
 local slots = setmetatable({}, { __mode = "k" }) -- coroutine -> its slot {co, sched, on_done}

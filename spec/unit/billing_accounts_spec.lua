@@ -344,3 +344,49 @@ describe("billing account objects", function()
     assert.is_nil(usage[1].configurations[2].os_name)
   end)
 end)
+
+describe("the default billing account, looked up inside a scheduler", function()
+  local idcloudhost = require "idcloudhost"
+  local runtime = require "idcloudhost.runtime"
+  local sched = require "idcloudhost.sched"
+  local LIST = '[{"id":6,"is_default":true}]'
+
+  -- A client whose lookups (GET .../billing_account/list) last `takes[n]` seconds of s's clock,
+  -- slept in the scheduler; every other request answers {} at once.
+  local function setup(takes)
+    local c = { t = 0 }
+    local s = sched.new { now = function() return c.t end, sleep = function(d) c.t = c.t + d end }
+    local lookups = 0
+    local cl = assert(idcloudhost.new { apikey = "k", base_url = "https://x.test", timeout = 5,
+      transport = function(req)
+        if req.url:find("billing_account/list", 1, true) then
+          lookups = lookups + 1
+          s:sleep(takes[lookups] or 0)
+          return { status = 200, body = LIST }
+        end
+        return { status = 200, body = "{}" }
+      end })
+    return s, cl, c, function() return lookups end
+  end
+
+  it("is asked once by the coroutines that need it together", function()
+    if not runtime.yieldable_pcall then pending("PUC Lua 5.1 cannot yield across pcall") end
+    local s, cl, _, lookups = setup { 1 }
+    local ids = {}
+    s:map(4, 4, function() return require("idcloudhost.billing_accounts").default_id(cl) end,
+      function(i, out) ids[i] = out[2] end)
+    assert.same({ 6, 6, 6, 6 }, ids)
+    assert.equal(1, lookups())
+  end)
+
+  it("is not waited for past the client's timeout: a lookup that never ends holds nobody", function()
+    if not runtime.yieldable_pcall then pending("PUC Lua 5.1 cannot yield across pcall") end
+    local s, cl, c, lookups = setup { 1000 }
+    local done = {}
+    s:map(2, 2, function() return require("idcloudhost.billing_accounts").default_id(cl) end,
+      function(i, out) done[i] = { id = out[2], at = c.t } end)
+    assert.equal(6, done[2].id)
+    assert.is_true(done[2].at >= 5 and done[2].at < 6, "the second waited until " .. done[2].at)
+    assert.equal(2, lookups())
+  end)
+end)

@@ -23,7 +23,7 @@ end
 ------------------------------------------------------------------------------------------------
 -- Where cosockets work
 
-local yielding = { name = "ngx", transport = "ngx", log = log }
+local yielding = { name = "ngx", transport = "ngx", log = log, concurrent = true }
 
 function yielding.now()
   ngx.update_time()
