@@ -188,11 +188,22 @@ local function bench_start()
   while arg[i - 1] do i = i - 1 end
   lua = arg[i]
   local RUNS = 40
+  -- The files of the modules that step loads (a child's package.loaded, before and after): their
+  -- parse alone (loadfile, nothing run) is what no lazier loading can take off that step.
+  local SDK = 'local c = require("idcloudhost").new { apikey = "k" } local _ = c.vms'
+  local files = {}
+  local p = assert(io.popen(("%q -e %q"):format(lua, 'require "idcloudhost.core" local before = {} '
+    .. 'for k in pairs(package.loaded) do before[k] = true end ' .. SDK
+    .. ' for k in pairs(package.loaded) do if not before[k] then '
+    .. 'local f = package.searchpath(k, package.path) if f then print(f) end end end')))
+  for f in p:read("a"):gmatch("[^\n]+") do files[#files + 1] = ("assert(loadfile(%q))"):format(f) end
+  p:close()
   local starts = {
     { "bare", { lua, "-e", "" } },
     { "core", { lua, "-e", 'require "idcloudhost.core"' } },
     -- (the SDK loads libcurl at its first call: loaded here first, so what is left is the SDK's own)
-    { "sdk", { lua, "-e", 'require "idcloudhost.core" local c = require("idcloudhost").new { apikey = "k" } local _ = c.vms' } },
+    { "sdk", { lua, "-e", 'require "idcloudhost.core" ' .. SDK } },
+    { "parse", { lua, "-e", 'require "idcloudhost.core" ' .. table.concat(files, " ") } },
     -- the first call loads the request path (idcloudhost.lazy): what a one-call script pays
     { "call", { lua, "-e", ('require "idcloudhost.core" local c = require("idcloudhost").new { apikey = "k", base_url = %q } '
       .. 'assert(c.vms:get(%q))'):format(BASE, UUID) } },
@@ -215,10 +226,12 @@ local function bench_start()
   local cw, cc = median(sw.core), median(sc.core)
   local fw, fc = median(sw.sdk), median(sc.sdk)
   local pw, pc = median(sw.call), median(sc.call)
+  local xw, xc = median(sw.parse), median(sc.parse)
   print(string.format("  start-up, ms per process wall / CPU: lua %.2f / %.2f; require \"idcloudhost.core\" "
-    .. "(libcurl) %+.2f / %+.2f; then require \"idcloudhost\" + new + client.vms %+.2f / %+.2f (target < +1 ms); "
-    .. "then a first vms:get (connection, transfer, the request path loaded) %+.2f / %+.2f",
-    bw, bc, cw - bw, cc - bc, fw - cw, fc - cc, pw - fw, pc - fc))
+    .. "(libcurl) %+.2f / %+.2f; then require \"idcloudhost\" + new + client.vms %+.2f / %+.2f (target < +1 ms), "
+    .. "of which parsing its %d modules %+.2f / %+.2f; then a first vms:get (connection, transfer, the request "
+    .. "path loaded) %+.2f / %+.2f",
+    bw, bc, cw - bw, cc - bc, fw - cw, fc - cc, #files, xw - cw, xc - cc, pw - fw, pc - fc))
 end
 
 -- The core's transfer alone (what bench/core_bench.c measures in C), blocking and queued, on a
