@@ -26,12 +26,6 @@ int buffer_reserve(buffer *b, size_t n, size_t max) {
   return 0;
 }
 
-int buffer_add(buffer *b, const void *p, size_t n) {
-  if (buffer_reserve(b, n, 0) != 0) return -1;
-  if (n > 0) memcpy(b->data + b->len, p, n);
-  b->len += n;
-  return 0;
-}
 
 void buffer_reset(buffer *b, size_t keep) {
   if (b->cap > keep) buffer_free(b);

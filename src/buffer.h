@@ -21,8 +21,6 @@ typedef struct buffer {
    bound) unless len + n needs it; 0 on success, -1 when out of memory
    (b is unchanged). */
 IDC_HIDDEN int buffer_reserve(buffer *b, size_t n, size_t max);
-/* Append n bytes; 0 on success, -1 when out of memory (b is unchanged). */
-IDC_HIDDEN int buffer_add(buffer *b, const void *p, size_t n);
 /* Empty b for reuse, keeping its memory only up to keep bytes. */
 IDC_HIDDEN void buffer_reset(buffer *b, size_t keep);
 /* Release the memory; b is empty and reusable afterwards. */

@@ -28,7 +28,7 @@
 
 /* Functions shared between the C files stay out of core.so's dynamic
    symbol table: they can neither clash with nor be interposed by another
-   library's buffer_add or session_new. */
+   library's buffer_reserve or session_new. */
 #if defined(__GNUC__) && !defined(_WIN32)
 #define IDC_HIDDEN	__attribute__((visibility("hidden")))
 #else

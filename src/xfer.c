@@ -167,7 +167,7 @@ static int encoding(const buffer *b) {
   while (p < end) {
     char *nl = (char *)memchr(p, '\n', (size_t)(end - p));
     if (nl == NULL) nl = end;
-    if ((*p == 'c' || *p == 'C') &&  /* (a name starts its line: most lines end here) */
+    if (*p == 'c' &&  /* (names are lowercase in head: most lines end here) */
         splitline(p, nl, &ne, &v, &ve) &&
         ieq(p, (size_t)(ne - p), "content-encoding")) {
       size_t l = (size_t)(ve - v);

@@ -118,13 +118,13 @@ function billing_accounts.default_id(client)
   if defaults[shared] == nil then await_lookup(shared) end
   local cached = defaults[shared]
   if cached ~= nil then return cached or nil end
-  local me = coroutine.running() or MAIN
-  lookups[shared] = { by = me }
+  local flight = { by = coroutine.running() or MAIN }
+  lookups[shared] = flight
   local list, err = pipeline.call(client, E.list)
-  if lookups[shared] and lookups[shared].by == me then lookups[shared] = nil end
+  if lookups[shared] == flight then lookups[shared] = nil end
   if list == nil then return nil, err end
   local id = pick_default(list)
-  defaults[client._shared] = id or false
+  defaults[shared] = id or false
   return id
 end
 

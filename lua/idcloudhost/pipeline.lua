@@ -338,7 +338,7 @@ local function send(client, method, path, query, body, headers, answer, timeout,
     local res, msg, name = rt:request(t, req)
     if res and #res.body > cfg.max_body then res, msg, name = too_large(cfg) end
     if watch then
-      observe(cfg, redact, rt, req, res, msg, attempts, rt:now() - now, path .. (query == "" and "" or "?") .. query)
+      observe(cfg, redact, rt, req, res, msg, attempts, rt:now() - now, url:sub(#cfg.base_url + 1))
     end
     local data, err = outcome(redact, answer, res, msg, name, write, method, path, attempts)
     if data ~= nil then return data end

@@ -62,16 +62,14 @@ local function host(i)
   return h
 end
 
-local GLOBALS = {} -- index in HOSTS -> the global that host defines
-for i, h in ipairs(HOSTS) do GLOBALS[i] = h[2] end
 local of = sched.of
 
 --- The runtime of the running code.
 function runtime.current()
   local s = of()
   if s then return s end
-  for i = 1, #GLOBALS do
-    if rawget(_G, GLOBALS[i]) ~= nil then
+  for i = 1, #HOSTS do
+    if rawget(_G, HOSTS[i][2]) ~= nil then
       local h = host(i)
       local rt = h and h.active()
       if rt then return rt == true and h or rt end

@@ -18,9 +18,9 @@ local unpack = table.unpack or unpack
 
 local function pack(...) return { n = select("#", ...), ... } end
 
---- The scheduler whose coroutine is running (or co), or nil.
 local running = coroutine.running
 
+--- The scheduler whose coroutine is running (or co), or nil.
 function sched.of(co)
   co = co or running()
   local slot = co and slots[co]
