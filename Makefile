@@ -15,7 +15,8 @@ CORE     := $(BUILD)/idcloudhost/core.so
 SRC      := $(wildcard src/*.c)
 HDR      := $(wildcard src/*.h)
 
-export LUA_PATH  := $(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/?.lua;;
+# lua/ is the SDK, sim/lua/ the simulator (its own rock), ?.lua the specs' helpers (spec.helper).
+export LUA_PATH  := $(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/sim/lua/?.lua;$(CURDIR)/sim/lua/?/init.lua;$(CURDIR)/?.lua;;
 export LUA_CPATH := $(CURDIR)/$(BUILD)/?.so;;
 
 .PHONY: all core deps test unit test-nvim demo examples sim bench bench-nvim lint valgrind hostile asan fuzz clean help test-nginx nginx-deps nginx-core mutate mutate-ci
@@ -73,11 +74,12 @@ rock:
 	$(CC) $(CFLAGS) $(LIBFLAG) -I$(LUA_INCDIR) -I$(CURL_INCDIR) -o build/rock/idcloudhost/core.so $(SRC) \
 	  -L$(CURL_LIBDIR) -L$(ZLIB_LIBDIR) -lcurl -lz
 
-# The SDK specs on $(LUA); the simulator's own specs (spec/sim_*_spec.lua) on $(SIM_LUA), the Lua
-# that lua-http runs on.  The hostile spec runs on its own server, in `make hostile`.
+# The SDK specs on $(LUA): every folder of spec/ but the simulator's own (spec/sim, on $(SIM_LUA),
+# the Lua that lua-http runs on), the hostile server's (`make hostile`) and the hosts' (nvim, nginx).
+SDK_SPECS := $(filter-out spec/sim/ spec/hostile/ spec/nvim/ spec/nginx/ spec/fixtures/,$(wildcard spec/*_spec.lua spec/*/))
 test: core
-	sh scripts/with-sim.sh $(SIM_LUA) -- sh -c '$(LUA) $(BUSTED) --exclude-pattern=^sim_ --exclude-pattern=hostile_spec --exclude-pattern=_nvim_spec spec; \
-	  sdk=$$?; $(SIM_LUA) $(BUSTED) --pattern=^sim_.*spec spec && [ $$sdk = 0 ]'
+	sh scripts/with-sim.sh $(SIM_LUA) -- sh -c '$(LUA) $(BUSTED) $(SDK_SPECS); \
+	  sdk=$$?; $(SIM_LUA) $(BUSTED) spec/sim && [ $$sdk = 0 ]'
 
 # The fast specs (spec/unit) on a scripted transport: the core built, no simulator, no lua-http;
 # a few seconds on any $(LUA).
@@ -134,7 +136,7 @@ MEMCHECK := valgrind --quiet --error-exitcode=99 --leak-check=full \
 valgrind: core
 	@sh scripts/deps.sh $(LUA) $(SIM_LUA) valgrind
 	sh scripts/with-sim.sh $(SIM_LUA) -- $(MEMCHECK) \
-	  $(LUA) $(BUSTED) --exclude-pattern=^sim_ --exclude-pattern=hostile_spec --exclude-pattern=_nvim_spec spec
+	  $(LUA) $(BUSTED) $(SDK_SPECS)
 
 # The SDK against a hostile server of its own (spec/hostile/), under valgrind; `make hostile
 # VALGRIND=` runs it bare.  HOSTILE_SLACK: seconds a call may take past its deadline (valgrind
@@ -143,7 +145,7 @@ VALGRIND ?= $(MEMCHECK)
 hostile: core
 	@sh scripts/deps.sh $(LUA) $(SIM_LUA) lua-posix $(if $(VALGRIND),valgrind)
 	HOSTILE_SLACK=$${HOSTILE_SLACK:-$(if $(VALGRIND),4,1.5)} SIM_LUA=$(SIM_LUA) \
-	  $(VALGRIND) $(LUA) $(BUSTED) spec/hostile_spec.lua
+	  $(VALGRIND) $(LUA) $(BUSTED) spec/hostile/hostile_spec.lua
 
 # Inside nginx: Debian's ngx_lua runs on libluajit2, which conflicts with the luajit package of
 # `make test LUA=luajit`, so its packages are unpacked under build/nginx/root (scripts/deps.sh),
@@ -177,7 +179,7 @@ asan: deps
 	  -o $(ASAN_CORE) $(SRC) $$(pkg-config --libs libcurl zlib)
 	LD_PRELOAD=$$(clang -print-file-name=libclang_rt.asan-x86_64.so) \
 	  LUA_CPATH='$(CURDIR)/build/asan-$(LUA)/?.so;;' UBSAN_OPTIONS=print_stacktrace=1 \
-	  $(LUA) $(BUSTED) spec/core_spec.lua spec/core_tls_spec.lua
+	  $(LUA) $(BUSTED) spec/core/core_spec.lua spec/core/tls_spec.lua
 
 # libFuzzer, with ASan and UBSan, on what parses untrusted bytes, FUZZ_SECONDS for each target:
 #   answer_fuzz (src/fuzz/answer_fuzz.c): the core's reading of a server's answer;
@@ -224,8 +226,8 @@ cmod      = $(or $(and $(filter $(PREFIX),$(call pcvar,$(1),prefix)),$(call pcva
 LMOD     ?= $(call lmod,$(LUA))
 CMOD     ?= $(call cmod,$(LUA))
 SIM_LMOD ?= $(call lmod,$(SIM_LUA))
-SIM_LUA_FILES := $(wildcard lua/idcloudhost/sim/*.lua) lua/idcloudhost/simulator.lua
-SDK_LUA_FILES := $(filter-out $(SIM_LUA_FILES),$(wildcard lua/idcloudhost/*.lua lua/idcloudhost/*/*.lua))
+SIM_LUA_FILES := $(shell find sim/lua -name '*.lua' | sort)
+SDK_LUA_FILES := $(shell find lua -name '*.lua' | sort)
 TYPES_DIR = $(PREFIX)/share/idcloudhost/types
 
 .PHONY: install uninstall install-sim uninstall-sim install-dirs check-install
@@ -238,15 +240,15 @@ install: $(CORE)
 uninstall:
 	rm -f $(addprefix "$(DESTDIR)$(LMOD)/,$(addsuffix ",$(patsubst lua/%,%,$(SDK_LUA_FILES))))
 	rm -f "$(DESTDIR)$(CMOD)/idcloudhost/core.so" "$(DESTDIR)$(TYPES_DIR)/idcloudhost.lua"
-	@for d in $(sort $(dir $(patsubst lua/%,$(DESTDIR)$(LMOD)/%,$(SDK_LUA_FILES)))) "$(DESTDIR)$(CMOD)/idcloudhost" \
+	@for d in $$(printf '%s\n' $(sort $(dir $(patsubst lua/%,$(DESTDIR)$(LMOD)/%,$(SDK_LUA_FILES)))) | sort -r) "$(DESTDIR)$(CMOD)/idcloudhost" \
 	  "$(DESTDIR)$(TYPES_DIR)" "$(DESTDIR)$(PREFIX)/share/idcloudhost"; do rmdir "$$d" 2>/dev/null || true; done
 
 install-sim:
-	@set -e; for f in $(SIM_LUA_FILES); do install -D -m 644 "$$f" "$(DESTDIR)$(SIM_LMOD)/$${f#lua/}"; done
+	@set -e; for f in $(SIM_LUA_FILES); do install -D -m 644 "$$f" "$(DESTDIR)$(SIM_LMOD)/$${f#sim/lua/}"; done
 	install -D -m 755 bin/idcloudhost-sim "$(DESTDIR)$(PREFIX)/bin/idcloudhost-sim"
 
 uninstall-sim:
-	rm -f $(addprefix "$(DESTDIR)$(SIM_LMOD)/,$(addsuffix ",$(patsubst lua/%,%,$(SIM_LUA_FILES))))
+	rm -f $(addprefix "$(DESTDIR)$(SIM_LMOD)/,$(addsuffix ",$(patsubst sim/lua/%,%,$(SIM_LUA_FILES))))
 	rm -f "$(DESTDIR)$(PREFIX)/bin/idcloudhost-sim"
 	@for d in "$(DESTDIR)$(SIM_LMOD)/idcloudhost/sim" "$(DESTDIR)$(SIM_LMOD)/idcloudhost"; do rmdir "$$d" 2>/dev/null || true; done
 
@@ -257,7 +259,7 @@ uninstall-sim:
 doc: deps
 	@sh scripts/deps.sh $(LUA) $(SIM_LUA) lua-ldoc lua-discount
 	ldoc --fatalwarnings .
-	$(LUA) $(BUSTED) spec/packaging_doc_spec.lua spec/packaging_types_spec.lua
+	$(LUA) $(BUSTED) spec/packaging/doc_spec.lua spec/packaging/types_spec.lua
 
 # types/idcloudhost.lua (LuaCATS, for lua-language-server) from the same doc comments.
 .PHONY: types
@@ -268,7 +270,7 @@ types: deps
 	$(LUA) scripts/luacats.lua build/ldoc_dump.lua
 
 # docs/endpoints.md from the modules' endpoint declarations (scripts/endpoints.lua);
-# spec/packaging_endpoints_spec.lua fails when it is not current.
+# spec/packaging/endpoints_spec.lua fails when it is not current.
 .PHONY: endpoints
 endpoints:
 	$(LUA) scripts/endpoints.lua
@@ -280,13 +282,13 @@ endpoints:
 .PHONY: rocks rockspecs
 rocks: core
 	@sh scripts/deps.sh $(LUA) $(SIM_LUA) luarocks lib$(SIM_LUA)-dev
-	PACKAGING_LUA=$(LUA) $(LUA) $(BUSTED) spec/rockspec_spec.lua spec/packaging_rocks_spec.lua
+	PACKAGING_LUA=$(LUA) $(LUA) $(BUSTED) spec/packaging/rockspec_spec.lua spec/packaging/rocks_spec.lua
 
 rockspecs:
 	$(LUA) scripts/rockspecs.lua
 
 check-install: core
-	PACKAGING_LUA=$(LUA) $(LUA) $(BUSTED) spec/packaging_install_spec.lua
+	PACKAGING_LUA=$(LUA) $(LUA) $(BUSTED) spec/packaging/install_spec.lua
 
 # Where make install puts things (for scripts/check-install.sh).
 install-dirs:

@@ -30,15 +30,15 @@ function M.families()
   return out
 end
 
---- The models of the SDK: {kind = methods table}, every top-level module's `model`.
+--- The models of the SDK: {kind = methods table}, every family module's `model`.
 function M.models()
-  local resource = require "idcloudhost.resource"
+  local resource = require "idcloudhost.families.kit.resource"
   local out = {}
-  local p = assert(io.popen("ls lua/idcloudhost/*.lua"))
+  local p = assert(io.popen("ls lua/idcloudhost/families/*.lua"))
   for file in p:lines() do
-    local name = file:match("^lua/idcloudhost/([%w_]+)%.lua$")
-    if name and name ~= "simulator" then
-      local m = require(name == "init" and "idcloudhost" or "idcloudhost." .. name)
+    local name = file:match("^lua/idcloudhost/families/([%w_]+)%.lua$")
+    if name then
+      local m = require("idcloudhost.families." .. name)
       if type(m) == "table" and type(m.model) == "table" then
         out[resource.meta(m.model).kind] = m.model
       end

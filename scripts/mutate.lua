@@ -24,7 +24,7 @@ local LUA = os.getenv("MUTATE_LUA") or "lua5.4" -- the interpreter the specs run
 local BUSTED = "/usr/bin/busted -o TAP"
 local MEMCHECK = "valgrind --quiet --error-exitcode=99 --leak-check=full "
   .. "--errors-for-leak-kinds=definite,indirect --suppressions=scripts/valgrind.supp"
-local CORE_SPECS = "spec/core_spec.lua spec/core_tls_spec.lua spec/mut_wire_spec.lua"
+local CORE_SPECS = "spec/core/core_spec.lua spec/core/tls_spec.lua spec/mutate/wire_spec.lua"
 
 ------------------------------------------------------------------------------------------------
 -- Arguments
@@ -125,7 +125,7 @@ local LEVELS = {
   -- specs under valgrind for what only valgrind sees (a leak, a missing free).
   c = {
     { name = "core", cmd = function(d)
-      return env(d) .. " " .. LUA .. " " .. BUSTED .. " " .. CORE_SPECS .. " spec/json_spec.lua spec/unit"
+      return env(d) .. " " .. LUA .. " " .. BUSTED .. " " .. CORE_SPECS .. " spec/core/json_spec.lua spec/unit"
     end },
     { name = "valgrind", valgrind = true, cmd = function(d)
       return env(d) .. " " .. MEMCHECK .. " " .. LUA .. " " .. BUSTED .. " " .. CORE_SPECS

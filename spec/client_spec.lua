@@ -123,11 +123,11 @@ describe("bad input", function()
     { "a missing UUID", function(c) return c.vms:get() end, "missing required parameter 'uuid'" },
     { "an unknown parameter", function(c) return c.vms:create(helper.vm_params { colour = "red" }) end, "unknown parameter 'colour'" },
     { "a typo in an option", function(c)
-        local vm = require("idcloudhost.resource").wrap(require("idcloudhost.vms").model, c, { uuid = UUID })
+        local vm = require("idcloudhost.families.kit.resource").wrap(require("idcloudhost.families.vms").model, c, { uuid = UUID })
         return vm:stop { forse = true }
       end, "unknown parameter 'forse'" },
     { "a non-table option", function(c)
-        local vm = require("idcloudhost.resource").wrap(require("idcloudhost.vms").model, c, { uuid = UUID })
+        local vm = require("idcloudhost.families.kit.resource").wrap(require("idcloudhost.families.vms").model, c, { uuid = UUID })
         return vm:stop(true)
       end, "expected named parameters" },
     { "cloud_init that is not JSON", function(c) return c.vms:create(helper.vm_params { cloud_init = "{oops" }) end,

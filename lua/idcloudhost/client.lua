@@ -4,10 +4,10 @@
 -- location through idcloudhost.batch.  docs/endpoints.md maps every endpoint to its method.
 -- @module idcloudhost.client
 local lazy = require "idcloudhost.lazy"
-local errors = lazy "idcloudhost.errors"
+local errors = lazy "idcloudhost.call.errors"
 local options = require "idcloudhost.options"
-local pipeline = lazy "idcloudhost.pipeline"
-local secrets = require "idcloudhost.secrets"
+local pipeline = lazy "idcloudhost.call.pipeline"
+local secrets = require "idcloudhost.call.secrets"
 local transport = lazy "idcloudhost.transport"
 
 local Client = {}
@@ -41,14 +41,14 @@ local mt = { __name = "idcloudhost.client" }
 
 -- client.<name> -> the module of that family (each returns {new = fn(client)}).
 local FAMILIES = {
-  vms = "idcloudhost.vms",
-  disks = "idcloudhost.disks", s3 = "idcloudhost.s3", buckets = "idcloudhost.buckets",
-  networks = "idcloudhost.networks", floating_ips = "idcloudhost.floating_ips",
-  load_balancers = "idcloudhost.load_balancers",
-  user = "idcloudhost.user", tokens = "idcloudhost.tokens", locations = "idcloudhost.locations",
-  catalog = "idcloudhost.catalog", billing_accounts = "idcloudhost.billing_accounts",
-  cards = "idcloudhost.cards", invoices = "idcloudhost.invoices", pricing = "idcloudhost.pricing",
-  payments = "idcloudhost.payments",
+  vms = "idcloudhost.families.vms",
+  disks = "idcloudhost.families.disks", s3 = "idcloudhost.families.s3", buckets = "idcloudhost.families.buckets",
+  networks = "idcloudhost.families.networks", floating_ips = "idcloudhost.families.floating_ips",
+  load_balancers = "idcloudhost.families.load_balancers",
+  user = "idcloudhost.families.user", tokens = "idcloudhost.families.tokens", locations = "idcloudhost.families.locations",
+  catalog = "idcloudhost.families.catalog", billing_accounts = "idcloudhost.families.billing_accounts",
+  cards = "idcloudhost.families.cards", invoices = "idcloudhost.families.invoices", pricing = "idcloudhost.families.pricing",
+  payments = "idcloudhost.families.payments",
 }
 
 function mt.__index(self, k)
@@ -157,7 +157,7 @@ end
 -- a Lua error in an item is `err.kind == "error"`
 -- @errors invalid
 function Client:batch(items, fn, opts)
-  return require("idcloudhost.batch").run(self, items, fn, opts) -- (loaded when first needed)
+  return require("idcloudhost.ops.batch").run(self, items, fn, opts) -- (loaded when first needed)
 end
 
 --- Runs fn(location_client, location) for every location of the platform, concurrently.
@@ -167,7 +167,7 @@ end
 -- @treturn {table,...} results in the order of the locations, as client:batch's, each with `location` (the slug)
 -- @errors invalid, or the error of listing the locations
 function Client:each_location(fn, opts)
-  return require("idcloudhost.batch").each_location(self, fn, opts)
+  return require("idcloudhost.ops.batch").each_location(self, fn, opts)
 end
 
 --- What is billed and serves nothing, in every location (idcloudhost.leftovers).
@@ -179,7 +179,7 @@ end
 -- @treturn table `{items, totals, rates, hours_per_month, errors, complete}`
 -- @errors invalid, or the error of listing the locations
 function Client:leftovers(opts)
-  return require("idcloudhost.leftovers").find(self, opts)
+  return require("idcloudhost.ops.leftovers").find(self, opts)
 end
 
 --- Every location's answer of client.<family>:list(), concatenated, each tagged with `location`.
@@ -189,7 +189,7 @@ end
 -- @treturn {table,...} the objects of every location, each with `location` (its slug)
 -- @errors invalid, api, network, timeout, decode
 function Client:collect_locations(family)
-  return require("idcloudhost.batch").collect(self, family)
+  return require("idcloudhost.ops.batch").collect(self, family)
 end
 
 return Client

@@ -10,8 +10,8 @@ local Client = require "idcloudhost.client"
 local lazy = require "idcloudhost.lazy"
 local options = require "idcloudhost.options"
 
-local check = lazy "idcloudhost.check"
-local errors = lazy "idcloudhost.errors"
+local check = lazy "idcloudhost.call.check"
+local errors = lazy "idcloudhost.call.errors"
 local json = lazy "idcloudhost.json"
 
 --- The SDK's version, "0.2.0" (lua/idcloudhost/version.lua).
@@ -126,9 +126,9 @@ local M = {
   is_error = function(v) return errors.is(v) end,
   is_uuid = function(s) return check.is_uuid(s) end,
   array = function(t) return json.array(t) end,
-  wait = function(fn, opts) return require("idcloudhost.wait").poll(fn, opts) end, -- (loaded when first needed)
+  wait = function(fn, opts) return require("idcloudhost.ops.wait").poll(fn, opts) end, -- (loaded when first needed)
   -- Neovim: runs fn in a task on the editor's event loop (idcloudhost.nvim).
-  async = function(fn, on_done) return require("idcloudhost.nvim").async(fn, on_done) end,
+  async = function(fn, on_done) return require("idcloudhost.runtime.nvim.async").async(fn, on_done) end,
 }
 
 -- idcloudhost.json is the module itself (not a proxy), set when first read.

@@ -1,4 +1,4 @@
---- A module loaded where it is first used: `local pipeline = lazy "idcloudhost.pipeline"` reads
+--- A module loaded where it is first used: `local pipeline = lazy "idcloudhost.call.pipeline"` reads
 -- like a require, but the module is parsed when one of its fields is first read.  A process's
 -- start-up is parsing Lua (the SDK is 330 KB of it): a script that makes a client pays for the
 -- request path at its first call, and for the families and helpers it never calls not at all.

@@ -1,7 +1,7 @@
 -- Client options: every default in one place, every check done at idcloudhost.new, so that a
 -- call never fails for a setting that new() could have refused.
 local lazy = require "idcloudhost.lazy"
-local errors = lazy "idcloudhost.errors"
+local errors = lazy "idcloudhost.call.errors"
 local VERSION = require "idcloudhost.version"
 
 local options = {}

@@ -1,5 +1,5 @@
 -- The hostile cases: how the server misbehaves, which SDK call meets it, and the error value the
--- call must return.  Loaded by the server (serve) and by spec/hostile_spec.lua (call, want), so
+-- call must return.  Loaded by the server (serve) and by spec/hostile/hostile_spec.lua (call, want), so
 -- adding a case is one entry here.  Plain Lua that runs on 5.1 to 5.4 and LuaJIT.
 --
 -- An entry:

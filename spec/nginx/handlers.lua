@@ -65,7 +65,7 @@ H["tls/default"] = H.tls
 
 -- Encoding without (or with) the C core: a form, and a query the simulator must read back.
 function H.encode()
-  local encode = require "idcloudhost.encode"
+  local encode = require "idcloudhost.call.encode"
   local has_core, core = pcall(require, "idcloudhost.core")
   has_core = has_core and type(core) == "table"
   local form = encode.form { name = "a b+c/\195\164", n = 2048, f = 0.5, yes = true, ["k y"] = "~-._" }

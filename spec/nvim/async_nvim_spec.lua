@@ -196,7 +196,7 @@ describe("idcloudhost.async (" .. tools.mode .. ")", function()
     local client = helper.client()
     local done = tools.run(function() return client.locations:list() end)
     assert.is_true(done[1])
-    local status = require("idcloudhost.nvim").status()
+    local status = require("idcloudhost.runtime.nvim.async").status()
     assert.equal(0, status.live)
     assert.equal(0, status.flying)
     assert.is_false(status.timer)
@@ -227,7 +227,7 @@ describe("idcloudhost.async (" .. tools.mode .. ")", function()
     local seen, timed = 0, 0
     assert(idcloudhost.async(function() return client.vms:list() end))
     vim.wait(3000, function()
-      local s = require("idcloudhost.nvim").status()
+      local s = require("idcloudhost.runtime.nvim.async").status()
       if s.flying > 0 then
         seen = seen + 1
         if s.timer then timed = timed + 1 end
@@ -269,7 +269,7 @@ describe("idcloudhost.async (" .. tools.mode .. ")", function()
     local task
     assert(idcloudhost.async(function() return client.vms:list() end, function(ok, vms) task = ok and vms ~= nil end))
     -- Let the task send its request, then block on a batch whose items end after the task's.
-    vim.wait(200, function() return require("idcloudhost.nvim").status().flying > 0 end, 5)
+    vim.wait(200, function() return require("idcloudhost.runtime.nvim.async").status().flying > 0 end, 5)
     helper.fault { path = "/v1/config/locations", method = "GET", kind = "stall", seconds = 1, count = 2 }
     local results = client:batch({ 1, 2 }, function(_, c) return c.locations:list() end)
     assert.is_true(results[1].ok and results[2].ok)

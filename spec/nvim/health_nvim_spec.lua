@@ -1,10 +1,10 @@
--- :checkhealth idcloudhost, run for real (Neovim finds lua/idcloudhost/health.lua on the
+-- :checkhealth idcloudhost, run for real (Neovim finds lua/idcloudhost/runtime/nvim/health.lua on the
 -- runtimepath), and the example plugin's :IdchVms.
 local helper = require "spec.helper"
 local tools = require "spec.nvim.tools"
 
 local function checkhealth(options)
-  require("idcloudhost.health").options = options
+  require("idcloudhost.runtime.nvim.health").options = options
   vim.cmd("silent checkhealth idcloudhost")
   local text = table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), "\n")
   vim.cmd("bwipeout!")

@@ -31,7 +31,7 @@ if mode == "nocjson" then
   hide("cjson.safe")
 end
 
--- :checkhealth finds lua/idcloudhost/health.lua here; the example plugin is a plugin directory.
+-- :checkhealth finds lua/idcloudhost/runtime/nvim/health.lua here; the example plugin is a plugin directory.
 vim.opt.runtimepath:append(root)
 vim.opt.runtimepath:append(root .. "/examples/nvim")
 

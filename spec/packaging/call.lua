@@ -22,7 +22,7 @@ end
 
 local idcloudhost = require "idcloudhost"
 from_tree("idcloudhost", package.path)
-from_tree("idcloudhost.vms", package.path)
+from_tree("idcloudhost.families.vms", package.path)
 from_tree("idcloudhost.core", package.cpath)
 assert(not search("idcloudhost.sim.server", package.path), "the SDK's tree holds the simulator")
 

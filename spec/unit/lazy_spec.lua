@@ -12,9 +12,9 @@ local function fresh()
   return require "idcloudhost"
 end
 
-local LATER = { "idcloudhost.pipeline", "idcloudhost.json", "idcloudhost.errors", "idcloudhost.check",
-  "idcloudhost.transport", "idcloudhost.runtime", "idcloudhost.sched", "idcloudhost.encode",
-  "idcloudhost.vm_storage", "idcloudhost.disks", "idcloudhost.replicas" }
+local LATER = { "idcloudhost.call.pipeline", "idcloudhost.json", "idcloudhost.call.errors", "idcloudhost.call.check",
+  "idcloudhost.transport", "idcloudhost.runtime", "idcloudhost.runtime.sched", "idcloudhost.call.encode",
+  "idcloudhost.families.vm_storage", "idcloudhost.families.disks", "idcloudhost.families.replicas" }
 
 insulate("idcloudhost, loaded afresh", function()
   it("makes a client and its vms without the request path, JSON or the VM's storage", function()
@@ -35,7 +35,7 @@ insulate("idcloudhost, loaded afresh", function()
     assert.equal("function", type(vm.replicas))
     assert.is_nil(rawget(vm, "add_disk"))
     assert.equal("running", vm.status)
-    assert.is_table(package.loaded["idcloudhost.pipeline"])
+    assert.is_table(package.loaded["idcloudhost.call.pipeline"])
   end)
 
   it("keeps idcloudhost.json the module itself, and its helpers working before it loads", function()

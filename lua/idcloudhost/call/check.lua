@@ -1,0 +1,226 @@
+-- Parameter checks, run before anything is sent.  A parameter spec is a type name with an
+-- optional "!" for required: "uuid!", "string", "integer", "number", "boolean", "json", "array",
+-- "table", "ip" (an IPv4 or IPv6 address), "bucket" (an S3 bucket name).  Path parameters are
+-- checked by kind like the rest, so "." or ".." can never reach a URL.
+local lazy = require "idcloudhost.lazy"
+local errors = lazy "idcloudhost.call.errors"
+local json = lazy "idcloudhost.json"
+
+local check = {}
+
+local UUID = "^%x%x%x%x%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%x%x%x%x%x%x%x%x$"
+
+-- s in lower case when it is a UUID, else nil: the C core's core.uuid where it is built (a Lua
+-- pattern costs more than all the rest of a call's parameter checks), this one elsewhere.
+local function lua_uuid(s)
+  if type(s) == "string" and s:find(UUID) then return s:lower() end
+end
+check.lua_uuid = lua_uuid -- (spec/unit/call/uuid_spec.lua holds both to the same answers)
+local uuid_of = lua_uuid
+local has_core, core = pcall(require, "idcloudhost.core")
+if has_core and type(core) == "table" and core.uuid then uuid_of = core.uuid end
+
+function check.is_uuid(s)
+  return uuid_of(s) ~= nil
+end
+
+--- true when s is an IPv4 address in dotted decimal (no leading zeros).
+function check.is_ipv4(s)
+  if type(s) ~= "string" then return false end
+  local n = 0
+  for part in (s .. "."):gmatch("([^.]*)%.") do
+    n = n + 1
+    if not part:find("^%d%d?%d?$") or (#part > 1 and part:sub(1, 1) == "0") or tonumber(part) > 255 then
+      return false
+    end
+  end
+  return n == 4
+end
+
+-- The ":"-separated groups of s (all of them hex groups of 1-4 digits), or nil.
+local function hex_groups(s)
+  local groups = {}
+  if s == "" then return groups end
+  for g in (s .. ":"):gmatch("([^:]*):") do
+    if not g:find("^%x%x?%x?%x?$") then return nil end
+    groups[#groups + 1] = g
+  end
+  return groups
+end
+
+--- true when s is an IPv6 address (RFC 4291 text forms, an IPv4 tail allowed, no zone).
+function check.is_ipv6(s)
+  if type(s) ~= "string" or not s:find(":", 1, true) then return false end
+  local head, v4 = s, 0
+  local last = s:match("([^:]*)$")
+  if last:find(".", 1, true) then
+    if not check.is_ipv4(last) then return false end
+    v4 = 2
+    head = s:sub(1, #s - #last)
+    if head:sub(-2) ~= "::" then head = head:sub(1, -2) end -- the ":" before the IPv4 part
+  end
+  local a, b = head:match("^(.-)::(.*)$")
+  if a then
+    if b:find("::", 1, true) then return false end
+    local ga, gb = hex_groups(a), hex_groups(b)
+    return ga ~= nil and gb ~= nil and #ga + #gb + v4 < 8
+  end
+  local g = hex_groups(head)
+  return g ~= nil and #g + v4 == 8
+end
+
+--- nil when name follows the S3 bucket naming rules, else what is wrong with it.
+function check.bucket_problem(name)
+  if type(name) ~= "string" then return "must be a string, got " .. type(name) end
+  if #name < 3 or #name > 63 then return "must be 3 to 63 characters long" end
+  if name:find("[^a-z0-9.-]") then return "may hold only lowercase letters, digits, '.' and '-'" end
+  for label in (name .. "."):gmatch("([^.]*)%.") do
+    if not label:find("^[a-z0-9]") or not label:find("[a-z0-9]$") then
+      return "must start and end with a letter or digit, also around each '.' (no '..')"
+    end
+  end
+  if name:find("^%d+%.%d+%.%d+%.%d+$") then return "must not look like an IP address" end
+  if name:find("^xn%-%-") then return "must not start with 'xn--'" end
+  if name:find("%-s3alias$") or name:find("%-%-ol%-s3$") then return "must not end with '-s3alias' or '--ol-s3'" end
+end
+
+local function is_integer(v)
+  return type(v) == "number" and v == math.floor(v) and v > -2^53 and v < 2^53
+end
+
+local function integer(v)
+  return math.tointeger and math.tointeger(v) or v
+end
+
+-- Each converter returns the value as it travels, or nil and what was expected.
+local convert = {
+  string = function(v)
+    if type(v) == "string" then return v end
+    if type(v) == "number" then return tostring(integer(v)) end
+    return nil, "a string"
+  end,
+  uuid = function(v)
+    local u = uuid_of(v)
+    if u then return u end
+    return nil, "a UUID like 5aea1842-895f-4bd3-8bd6-e37b2282fb46"
+  end,
+  integer = function(v)
+    if is_integer(v) then return integer(v) end
+    return nil, "a whole number"
+  end,
+  number = function(v)
+    if type(v) == "number" and v == v then return integer(v) or v end
+    return nil, "a number"
+  end,
+  boolean = function(v)
+    if type(v) == "boolean" then return v end
+    return nil, "true or false"
+  end,
+  -- Sent as JSON text: a table is encoded, a string must already be JSON.
+  json = function(v)
+    if type(v) == "table" then return json.encode(v) end
+    if type(v) == "string" and json.decode(v) ~= nil then return v end
+    return nil, "a table or a JSON string"
+  end,
+  array = function(v)
+    if type(v) == "table" and (next(v) == nil or #v > 0) then return json.array(v) end
+    return nil, "a list"
+  end,
+  table = function(v)
+    if type(v) == "table" then return v end
+    return nil, "a table"
+  end,
+  ["function"] = function(v)
+    if type(v) == "function" then return v end
+    return nil, "a function"
+  end,
+  ip = function(v)
+    if check.is_ipv4(v) or check.is_ipv6(v) then return v end
+    return nil, "an IP address like 103.151.0.2"
+  end,
+  bucket = function(v)
+    local problem = check.bucket_problem(v)
+    if not problem then return v end
+    return nil, "a bucket name (3 to 63 of a-z 0-9 . -): it " .. problem
+  end,
+}
+
+local function describe(v)
+  if type(v) == "string" then return string.format("%q", #v > 40 and v:sub(1, 40) .. "..." or v) end
+  return type(v)
+end
+
+-- Parses "uuid!" into "uuid", true.  Cached per spec string.
+local parsed = {}
+local function parse(spec)
+  local p = parsed[spec]
+  if not p then
+    local name, bang = spec:match("^(%a+)(!?)$")
+    assert(name and convert[name], "unknown parameter type: " .. spec)
+    p = { name, bang == "!" }
+    parsed[spec] = p
+  end
+  return p[1], p[2]
+end
+
+-- specs (name -> spec string) as a list of {name, converter, required}, in pairs() order, made
+-- once per specs table (every endpoint's are made once and kept).
+local compiled = setmetatable({}, { __mode = "k" })
+local function compile(specs)
+  local list = {}
+  for k, spec in pairs(specs) do
+    local tname, required = parse(spec)
+    list[#list + 1] = { k, convert[tname], required }
+  end
+  compiled[specs] = list
+  return list
+end
+
+--- Checks params against specs (name -> spec string).  `what` names the call in messages.
+-- Returns a new table of converted values (or `into` with them: params itself, converted in
+-- place, when the caller made it), or nil and an "invalid" error.
+function check.params(what, specs, params, into)
+  if params ~= nil and type(params) ~= "table" then
+    return nil, errors.invalid(what .. ": expected a table of parameters, got " .. type(params))
+  end
+  local out = into or {}
+  if params ~= nil then
+    for k in pairs(params) do
+      if type(k) ~= "string" then
+        return nil, errors.invalid(what .. ": expected named parameters, like {name = value}")
+      elseif specs[k] == nil then
+        return nil, errors.invalid(what .. ": unknown parameter '" .. tostring(k) .. "'", k)
+      end
+    end
+  else
+    params = out  -- (empty)
+  end
+  local list = compiled[specs] or compile(specs)
+  for i = 1, #list do
+    local c = list[i]
+    local k, required = c[1], c[3]
+    local v = params[k]
+    if v == nil or (required and v == "") then
+      if required then
+        return nil, errors.invalid(what .. ": " .. (v == "" and "empty" or "missing") .. " required parameter '" .. k .. "'", k)
+      end
+    else
+      local cv, expected = c[2](v)
+      if cv == nil then
+        return nil, errors.invalid(string.format("%s: parameter '%s' must be %s, got %s",
+          what, k, expected, describe(v)), k)
+      end
+      out[k] = cv
+    end
+  end
+  return out
+end
+
+--- Checks one value against a spec; returns the converted value or nil, err.
+function check.value(what, name, spec, v)
+  local out, err = check.params(what, { [name] = spec }, { [name] = v })
+  if not out then return nil, err end
+  return out[name]
+end
+
+return check

@@ -1,0 +1,55 @@
+--- What can be created: client.catalog.  Plain tables.
+-- docs/endpoints.md maps its endpoints to these methods.
+-- @module idcloudhost.families.catalog
+local lazy = require "idcloudhost.lazy"
+local pipeline = lazy "idcloudhost.call.pipeline"
+local resource = require "idcloudhost.families.kit.resource"
+
+local E = resource.endpoints("catalog", {
+  vm_parameters = { "GET", "api/parameters/vm", answer = "list" },
+  images        = { "GET", "config/vm_images", answer = "list" },
+  plain_os      = { "GET", "config/vm_images/plain_os", answer = "list" },
+  app_catalog   = { "GET", "config/vm_images/app_catalog", answer = "list" },
+})
+
+--- client.catalog: what can be created.  Answers are plain tables.
+-- @type client.catalog
+
+local Catalog = {}
+
+--- The VM creation parameters with their constraints (range, regexp, enum, limits per os_name).
+-- @function client.catalog:vm_parameters
+-- @treturn {table,...} one entry per parameter
+-- @errors invalid, api, network, timeout, decode
+function Catalog:vm_parameters()
+  return pipeline.call(self.client, E.vm_parameters)
+end
+
+--- Every VM image (os_name, display_name, is_app_catalog, versions...) (elastis edition).
+-- @function client.catalog:images
+-- @treturn {table,...} the images
+-- @errors invalid, api, network, timeout, decode
+function Catalog:images()
+  return pipeline.call(self.client, E.images)
+end
+
+--- The plain OS images (elastis edition).
+-- @function client.catalog:plain_os_images
+-- @treturn {table,...} the images
+-- @errors invalid, api, network, timeout, decode
+function Catalog:plain_os_images()
+  return pipeline.call(self.client, E.plain_os)
+end
+
+--- The App Catalog images: OS images with applications installed (elastis edition).
+-- @function client.catalog:app_catalog_images
+-- @treturn {table,...} the images
+-- @errors invalid, api, network, timeout, decode
+function Catalog:app_catalog_images()
+  return pipeline.call(self.client, E.app_catalog)
+end
+
+return {
+  new = resource.collection(Catalog),
+  endpoints = E,
+}

@@ -1,0 +1,196 @@
+--- Block storage: client.disks and Disk objects (elastis edition).  The disks of a VM are the same
+-- disks: vm:add_disk() and friends live in idcloudhost.vm_storage.
+-- docs/endpoints.md maps its endpoints to these methods.
+-- @module idcloudhost.families.disks
+local lazy = require "idcloudhost.lazy"
+local errors = lazy "idcloudhost.call.errors"
+local pipeline = lazy "idcloudhost.call.pipeline"
+local resource = require "idcloudhost.families.kit.resource"
+
+local PATH = { disk_uuid = "uuid!" }
+
+local E = resource.endpoints("disk", {
+  list   = { "GET",    "storage/disks", loc = true, answer = "list:uuid" },
+  get    = { "GET",    "storage/disks/{disk_uuid}", loc = true, path = PATH, answer = "object:uuid" },
+  -- A form body: the platform ignores a JSON one here and fails the call.
+  create = { "POST",   "storage/disks", loc = true, billed = true, answer = "object:uuid", form = {
+    size_gb = "integer", billing_account_id = "integer", source_image_type = "string", source_image = "string",
+  } },
+  update = { "PATCH",  "storage/disks/{disk_uuid}", loc = true, path = PATH, answer = "object:uuid",
+    form = { billing_account_id = "integer!" } },
+  delete = { "DELETE", "storage/disks/{disk_uuid}", loc = true, path = PATH, answer = "success" },
+  attach = { "POST",   "user-resource/vm/storage/attach", loc = true, answer = "object:uuid",
+    form = { uuid = "uuid!", storage_uuid = "uuid!" } },
+  detach = { "POST",   "user-resource/vm/storage/detach", loc = true, answer = "success",
+    form = { uuid = "uuid!", storage_uuid = "uuid!" } },
+})
+
+-- source_image_type values; source_image is required for all but EMPTY.
+local IMAGE_TYPES = { EMPTY = true, OS_BASE = true, DISK = true, SNAPSHOT = true }
+
+local function summary(d)
+  local src = d.source_image and (" from " .. tostring(d.source_image_type) .. " " .. tostring(d.source_image)) or ""
+  return string.format("%s %s GB %s%s", tostring(d.uuid), tostring(d.size_gb), tostring(d.status), src)
+end
+
+local Disk = resource.model { name = "disk", key = "uuid", param = "disk_uuid", get = E.get, list = E.list,
+  summary = summary, statuses = resource.statuses { "active", "creating", "attached", "detached", "resizing", "deleting",
+    "deleted", "error" } }
+
+-- ---------------------------------------------------------------------------------------------
+-- client.disks
+
+--- client.disks: the block storage disks of the client's location, VMs' disks included
+-- (elastis edition).
+-- @type client.disks
+
+local Disks = {}
+
+-- What the docs ask of a new disk's source.
+local function check_create(p)
+  if type(p) ~= "table" then return nil, errors.invalid("disk:create: expected a table of parameters") end
+  local kind = p.source_image_type
+  if kind == nil then kind = "EMPTY" end
+  if not IMAGE_TYPES[kind] then
+    return nil, errors.invalid("disk:create: source_image_type must be one of OS_BASE, DISK, SNAPSHOT or EMPTY, got "
+      .. tostring(kind), "source_image_type")
+  end
+  if kind == "EMPTY" then
+    if p.size_gb == nil then
+      return nil, errors.invalid("disk:create: an EMPTY disk needs size_gb", "size_gb")
+    end
+  elseif p.source_image == nil or p.source_image == "" then
+    return nil, errors.invalid("disk:create: source_image is required for source_image_type " .. kind
+      .. (kind == "OS_BASE" and ' (like "ubuntu_20.04")' or " (the uuid of the source)"), "source_image")
+  elseif kind == "DISK" then
+    local ok, err = resource.uuid_of("disk:create", "source_image", p.source_image)
+    if not ok then return nil, err end
+  end
+  return true
+end
+
+--- Creates a disk: {size_gb=, billing_account_id= (default: the default account),
+-- source_image_type = "EMPTY" (default), "OS_BASE", "DISK" or "SNAPSHOT",
+-- source_image = "ubuntu_20.04" or a disk's/snapshot's uuid}.
+-- @function client.disks:create
+-- @tparam table params
+-- @tparam[opt] integer params.size_gb size in GB (required for an EMPTY disk)
+-- @tparam[opt] integer params.billing_account_id default: the account's default billing account
+-- @tparam[opt="EMPTY"] string params.source_image_type "EMPTY", "OS_BASE", "DISK" or "SNAPSHOT"
+-- @tparam[opt] string params.source_image "ubuntu_20.04" (OS_BASE), a disk's uuid (DISK) or a snapshot's (SNAPSHOT)
+-- @treturn disk the new disk
+-- @errors invalid, api, network, timeout (err.uncertain), decode
+function Disks:create(params)
+  local ok, err = check_create(params)
+  if not ok then return nil, err end
+  return resource.wrap(Disk, self.client, pipeline.call(self.client, E.create, params))
+end
+
+--- Waits for many disks (objects or uuids, any mix of locations) at once, reading each
+-- location's list once per round; as vms:wait_all.
+-- @function client.disks:wait_all
+-- @tparam table items disks or their uuids
+-- @tparam string|table|function target as for disk:wait
+-- @tparam[opt] table opts as for disk:wait
+-- @treturn {table,...} results in item order, each `{ok = true, value = disk}` or `{ok = false, err = error}`
+-- @errors invalid
+function Disks:wait_all(items, target, opts)
+  return require("idcloudhost.ops.wait").all(self.client, Disk, items, target, opts) -- (loaded when first needed)
+end
+
+-- ---------------------------------------------------------------------------------------------
+-- Disk objects
+
+--- All disks of the client's location.
+-- @function client.disks:list
+-- @treturn {disk,...} the disks
+-- @errors invalid, api, network, timeout, decode
+
+--- One disk by uuid.
+-- @function client.disks:get
+-- @tparam string uuid the disk's uuid
+-- @treturn disk the disk
+-- @errors invalid, api (not_found), network, timeout, decode
+
+--- A block storage disk (elastis edition).  `tostring(disk)` is `disk 05a61876-... 50 GB Active`.
+-- @type disk
+
+--- A disk's fields, as the platform sends them (GET storage/disks/{uuid}).
+-- @table fields
+-- @tfield string uuid the disk's id
+-- @tfield integer size_gb size in GB
+-- @tfield string status "Active", "Creating", "Attached", "Detached", "Resizing", "Deleting", "Deleted", "Error"
+-- @tfield string source_image_type "EMPTY", "OS_BASE", "DISK" or "SNAPSHOT"
+-- @tfield[opt] string source_image what it was made from: "ubuntu_20.04", or a disk's or snapshot's uuid
+-- @tfield integer billing_account_id the billing account it is billed to
+-- @tfield table snapshots its snapshots: a list of `{uuid, disk_uuid, sizeGb, created_at}`
+-- @tfield integer user_id the owner's user id
+-- @tfield string created_at "2022-08-25T09:26:21.171+0000"
+-- @tfield string updated_at
+-- @tfield[opt] string display_name its name, where the platform sends one
+-- @tfield[opt] boolean deleted set by the SDK: the disk reads back deleted (a tombstone)
+
+--- Fetches the disk again and updates this object in place.
+-- @function disk:reload
+-- @treturn disk the disk
+-- @errors invalid, api (not_found), network, timeout, decode
+
+--- Moves the disk to another billing account: {billing_account_id = 7}.  Returns the disk, updated.
+-- @function disk:update
+-- @tparam table opts
+-- @tparam integer opts.billing_account_id the new billing account
+-- @treturn disk the disk, updated in place
+-- @errors invalid, api, network, timeout, decode
+function Disk:update(opts)
+  local data, err = self:_call(E.update, opts)
+  if data == nil then return nil, err end
+  -- The answer leaves out the snapshots: keep the ones we know.
+  if data.snapshots == nil then data.snapshots = self.snapshots end
+  return self:_apply(data)
+end
+
+--- Deletes the disk and all its snapshots (it must not be attached).  Returns true.
+-- @function disk:delete
+-- @treturn boolean true
+-- @errors invalid, api, network, timeout, decode
+function Disk:delete(opts)
+  return resource.success(self:_call(E.delete, opts))
+end
+
+--- Attaches the disk to a VM (a VM object or its uuid).  Returns the disk as the VM shows it
+-- ({name = "vdb", size =, uuid =, ...}).
+-- @function disk:attach
+-- @tparam vm|string vm a VM or its uuid
+-- @treturn table the disk as vm.storage shows it
+-- @errors invalid, api, network, timeout, decode
+function Disk:attach(vm)
+  local vm_uuid, err = resource.uuid_of("disk:attach", "vm", vm)
+  if not vm_uuid then return nil, err end
+  return self:_call(E.attach, nil, { uuid = vm_uuid, storage_uuid = self.uuid })
+end
+
+--- Detaches the disk from a VM (a VM object or its uuid).  Returns true.
+-- @function disk:detach
+-- @tparam vm|string vm the VM it is attached to, or its uuid
+-- @treturn boolean true
+-- @errors invalid, api, network, timeout, decode
+function Disk:detach(vm)
+  local vm_uuid, err = resource.uuid_of("disk:detach", "vm", vm)
+  if not vm_uuid then return nil, err end
+  return resource.success(self:_call(E.detach, nil, { uuid = vm_uuid, storage_uuid = self.uuid }))
+end
+
+--- disk:wait(status, opts): polls until the disk has the status ("Active"; case-insensitive).
+-- The options and answers of vm:wait.
+-- @function disk:wait
+-- @tparam string|table|function target a status, a list of them, or `function(disk)`
+-- @tparam[opt] table opts those of vm:wait
+-- @treturn disk the disk, updated
+-- @errors invalid, timeout (err.last_status), api (not_found), network, decode
+function Disk:wait(target, opts) return require("idcloudhost.ops.wait").status(self, target, opts) end
+
+return {
+  new = resource.collection(Disks, { model = Disk, list = E.list, get = E.get }),
+  model = Disk,
+  endpoints = E,
+}

@@ -1,0 +1,341 @@
+-- The one way to declare endpoints, resource objects and the collections that hand them out.
+--
+--   local E = resource.endpoints("vm", {
+--     get  = { "GET",  "user-resource/vm", loc = true, query = { uuid = "uuid!" }, answer = "object:uuid" },
+--     stop = { "POST", "user-resource/vm/stop", loc = true, form = { uuid = "uuid!", force = "boolean" },
+--              answer = "object:uuid" },
+--   })
+--   local VM = resource.model { name = "vm", key = "uuid", get = E.get }
+--   function VM:stop(opts) return self:_apply(self:_call(E.stop, opts)) end
+--
+-- An endpoint names its method, its path after /v1/ ({name} parts come from parameters), whether
+-- it lives in a location (loc), where each parameter travels (path, query, form or json), whether
+-- an omitted billing_account_id means the account's default one (billed), and what it answers:
+-- "object[:key]", "list[:key]" (of objects with that key), "success" ({"success": true}, true or
+-- an empty body), "any", or alternatives joined by "|".  docs/endpoints.md lists all of them.
+local lazy = require "idcloudhost.lazy"
+local check = lazy "idcloudhost.call.check"
+local errors = lazy "idcloudhost.call.errors"
+local json = lazy "idcloudhost.json"
+local pipeline = lazy "idcloudhost.call.pipeline"
+local secrets = require "idcloudhost.call.secrets"
+
+local resource = {}
+
+local PLACES = { "path", "query", "form", "json" }
+
+local function answer_of(name, text)
+  assert(type(text) == "string", name .. ": every endpoint declares its answer")
+  local a, words = {}, {}
+  for part in text:gmatch("[^|]+") do
+    local kind, key = part:match("^(%a+):?([%w_]*)$")
+    if kind == "object" or kind == "list" then
+      a[kind] = key ~= "" and key or true
+      words[#words + 1] = (kind == "object" and "an object" or "a list of objects") .. (key ~= "" and (" with " .. key) or "")
+    elseif kind == "success" or kind == "any" then
+      a[kind] = true
+      words[#words + 1] = kind == "success" and '{"success": true}' or "any value"
+    else
+      error(name .. ": unknown answer '" .. part .. "'")
+    end
+  end
+  a.text = table.concat(words, " or ")
+  return a
+end
+
+--- Builds one endpoint description from its declaration.
+function resource.endpoint(name, decl)
+  local ep = { name = name, method = decl[1], path = decl[2], loc = decl.loc or false,
+    billed = decl.billed or false, specs = {}, where = {}, answer = answer_of(name, decl.answer) }
+  for _, place in ipairs(PLACES) do
+    for k, spec in pairs(decl[place] or {}) do
+      assert(not ep.specs[k], name .. ": parameter declared twice: " .. k)
+      ep.specs[k], ep.where[k] = spec, place
+    end
+    if (place == "form" or place == "json") and decl[place] then ep.body = place end
+  end
+  for part in ep.path:gmatch("{([%w_]+)}") do
+    assert(ep.where[part] == "path", name .. ": {" .. part .. "} needs a path parameter")
+  end
+  -- Worked out once for the pipeline: a path without parameters, where the parameters left after
+  -- the path's travel when they all go one way ("query" or "body"), those that may hold a secret.
+  ep.templated = ep.path:find("{", 1, true) ~= nil
+  ep.v1_path = "/v1/" .. ep.path
+  local places, secret = {}, {}
+  for k, place in pairs(ep.where) do
+    if place ~= "path" then
+      places[place == "query" and "query" or "body"] = true
+      if secrets.is_secret(k) then secret[#secret + 1] = k end
+    end
+  end
+  table.sort(secret)
+  ep.secret_params = secret
+  -- (a billing_account_id the pipeline adds travels in the body)
+  ep.only = not places.body and not ep.billed and "query" or not places.query and "body" or nil
+  return ep
+end
+
+--- Declares a family's endpoints; each is named "<prefix>:<key>" in error messages.
+function resource.endpoints(prefix, decls)
+  local out = {}
+  for key, decl in pairs(decls) do out[key] = resource.endpoint(prefix .. ":" .. key, decl) end
+  return out
+end
+
+------------------------------------------------------------------------------------------------
+-- Objects: plain tables holding the API's fields; methods come from their model through a
+-- table __index chain (model methods, then Base).  The client an object belongs to is kept
+-- aside, so pairs(obj) shows only API data.
+
+local ARRAY -- json.is_array(t): getmetatable(t) == ARRAY (set at the first list: json loads then)
+local owner = setmetatable({}, { __mode = "k" })
+local metas = setmetatable({}, { __mode = "k" }) -- methods table -> metatable
+
+local Base = {}
+
+local function meta_of(obj)
+  return getmetatable(obj)
+end
+
+--- The client this object came from.
+function Base:_client()
+  return owner[self]
+end
+
+--- The parameters of a call on this object: a copy of the caller's options, the object's key
+-- (under the model's parameter name, when the endpoint takes it) and the fixed values.  The
+-- caller may not name what the object or the method sets: `vm:stop{uuid = other}` is refused,
+-- never sent for another VM.  Unknown options are refused by the endpoint's checks.
+function Base:_params(ep, opts, fixed)
+  local M = meta_of(self)
+  local what = ep.name
+  if opts ~= nil and type(opts) ~= "table" then
+    return nil, errors.invalid(what .. ": expected named parameters, like {name = value}, got " .. type(opts))
+  end
+  local p = {}
+  for k, v in pairs(opts or {}) do
+    if k == M.param or (fixed and fixed[k] ~= nil) then
+      return nil, errors.invalid(what .. ": '" .. tostring(k) .. "' is set by the object, not an option", k)
+    end
+    p[k] = v
+  end
+  if ep.specs[M.param] then p[M.param] = self[M.key] end
+  for k, v in pairs(fixed or {}) do p[k] = v end
+  return p
+end
+
+--- Runs endpoint ep for this object: params as for _params.
+function Base:_call(ep, opts, fixed)
+  local p, err = self:_params(ep, opts, fixed)
+  if not p then return nil, err end
+  return pipeline.call(owner[self], ep, p, nil, true)
+end
+
+-- A name that holds a method is never a data field: the method stays reachable (a billing
+-- account's unpaid_amount field gives way to ba:unpaid_amount(), which fetches it).  strip(data)
+-- drops such fields: made once, at the first answer (every method is defined when its module
+-- loads), as straight-line code, one constant-key test per name (a loop over the names cost
+-- twice as much, for every object of a list).
+local load_text = rawget(_G, "loadstring") or load
+
+-- The methods another module adds to a model (spec.extend: a VM's storage), loaded at their
+-- first use: a method lookup that misses, or the first answer (strip must know every method).
+local function extended(M)
+  local ext = M.extend
+  if not ext then return end
+  M.extend = nil
+  setmetatable(M.methods, { __index = Base })
+  require(ext).attach(M.methods)
+end
+
+local function stripper(M)
+  extended(M)
+  local src = { "local d = ...\n" }
+  for _, t in ipairs { M.methods, Base } do
+    for k, v in pairs(t) do
+      if type(v) == "function" and type(k) == "string" then
+        src[#src + 1] = string.format("if d[%q] ~= nil then d[%q] = nil end\n", k, k)
+      end
+    end
+  end
+  M.strip = assert(load_text(table.concat(src), "=idcloudhost.resource.strip"))
+  return M.strip
+end
+
+-- Data made ready to be an object of M: the model's prepare hook, fields that would hide a
+-- method left out, and a tombstone marked (the platform reads back a deleted VM or disk with
+-- status "Deleted", a deleted load balancer with is_deleted = true).
+local function prepare(M, data)
+  if M.prepare then M.prepare(data) end
+  local strip = M.strip or stripper(M)
+  strip(data)
+  local status = data.status
+  if data.is_deleted == true or status == "Deleted" or status == "deleted" then
+    data.deleted = true
+  end
+  return data
+end
+
+--- Replaces the object's fields with data (in place: references to it stay valid).
+function Base:_update(data)
+  local location = rawget(self, "location") -- our tag (see batch.collect), not API data
+  prepare(meta_of(self), data)
+  for k in pairs(self) do self[k] = nil end
+  for k, v in pairs(data) do self[k] = v end
+  if self.location == nil then self.location = location end
+  return self
+end
+
+--- For calls that answer with this object (or {"success": true}): updates in place and returns
+-- self, or passes nil, err on.
+function Base:_apply(data, err)
+  if data == nil then return nil, err end
+  if type(data) == "table" then self:_update(data) end
+  return self
+end
+
+--- Fetches the object again and updates it in place (models declared with a `get` endpoint).
+function Base:reload(opts)
+  local M = meta_of(self)
+  if not M.get then
+    return nil, errors.invalid(M.kind .. ":reload: the platform has no call that fetches one " .. M.kind
+      .. "; list them again instead")
+  end
+  return self:_apply(self:_call(M.get, opts))
+end
+
+--- A model: the methods of one kind of object.  spec: name, key (the identifying field), param
+-- (the call parameter naming the key; default key), get (the endpoint that fetches one, for
+-- reload), list (the endpoint listing a location's objects, for waits' shared polls), summary
+-- (tostring text), prepare (a hook run on every answer made into an object),
+-- statuses (the set of statuses it reports, lower case, for waits), computed (name -> function(obj)
+-- for fields derived from others), extend (a module whose attach(methods) adds more methods: loaded
+-- at their first use).
+-- Returns the methods table: `function VM:stop() ... end` adds a method.
+function resource.model(spec)
+  local methods = setmetatable({}, { __index = Base })
+  local M = { __name = "idcloudhost." .. spec.name, __index = methods, methods = methods, kind = spec.name,
+    key = spec.key or "uuid", get = spec.get, list = spec.list, summary = spec.summary, prepare = spec.prepare,
+    statuses = spec.statuses, extend = spec.extend }
+  M.param = spec.param or M.key
+  if spec.extend then
+    setmetatable(methods, { __index = function(t, k)
+      extended(M)
+      return t[k]
+    end })
+  end
+  if spec.computed then
+    -- Fields read from others at every access (an invoice's paid, from its status): the only
+    -- models whose lookups go through a function.
+    local computed = spec.computed
+    M.__index = function(self, k)
+      local m = methods[k]
+      if m ~= nil then return m end
+      local f = computed[k]
+      if f then return f(self) end
+    end
+  end
+  M.__tostring = function(self)
+    local s = M.summary and M.summary(self) or tostring(self[M.key])
+    return M.kind .. " " .. s
+  end
+  metas[methods] = M
+  return methods
+end
+
+--- A set of statuses (lower case) for a model's `statuses`.
+function resource.statuses(list)
+  local set = {}
+  for _, s in ipairs(list) do set[s:lower()] = true end
+  return set
+end
+
+--- The metatable of a model (kind, key, ...).
+function resource.meta(methods)
+  return metas[methods]
+end
+
+--- Wraps decoded data as an object of model `methods` owned by client; nil, err passes through.
+function resource.wrap(methods, client, data, err)
+  if data == nil then return nil, err end
+  if type(data) ~= "table" then return data end
+  local M = metas[methods]
+  owner[data] = client
+  return setmetatable(prepare(M, data), M)
+end
+
+--- Wraps a list answer (nil, err passes through): an array of objects.
+function resource.wrap_list(methods, client, data, err)
+  if data == nil then return nil, err end
+  if type(data) ~= "table" then
+    return nil, errors.decode("expected a list, got " .. type(data))
+  end
+  ARRAY = ARRAY or getmetatable(json.array())
+  if getmetatable(data) ~= ARRAY then
+    local out = json.array()
+    for i, item in ipairs(data) do out[i] = resource.wrap(methods, client, item) end
+    return out
+  end
+  -- A decoded array (no holes: a null item is json.null) becomes the list itself, its objects
+  -- wrapped in place: what wrap does, inlined.
+  local M = metas[methods]
+  for i = 1, #data do
+    local item = data[i]
+    if type(item) == "table" then
+      owner[item] = client
+      setmetatable(prepare(M, item), M)
+    end
+  end
+  return data
+end
+
+--- For calls that answer {"success": true}: true, or nil, err.
+function resource.success(data, err)
+  if data == nil then return nil, err end
+  return true
+end
+
+--- The item of a list with the highest numeric `id` (what a call just made, on the platform).
+function resource.newest(list)
+  local best
+  for _, item in ipairs(type(list) == "table" and list or {}) do
+    if type(item) == "table" and (best == nil or (tonumber(item.id) or 0) > (tonumber(best.id) or 0)) then
+      best = item
+    end
+  end
+  return best
+end
+
+--- The uuid of an object or a uuid string, checked; for "a VM or its uuid" arguments.
+function resource.uuid_of(what, name, v)
+  if type(v) == "table" then v = v.uuid end
+  return check.value(what, name, "uuid!", v)
+end
+
+------------------------------------------------------------------------------------------------
+-- Collections: client.vms and friends
+
+--- A collection: a function(client) giving a table with `client` and the methods.  With spec.model
+-- and spec.list / spec.get endpoints, list() and get(id) come ready-made (the methods table may
+-- still define its own).
+function resource.collection(methods, spec)
+  spec = spec or {}
+  local M = spec.model
+  if M and spec.list and methods.list == nil then
+    methods.list = function(self, opts)
+      return resource.wrap_list(M, self.client, pipeline.call(self.client, spec.list, opts))
+    end
+  end
+  if M and spec.get and methods.get == nil then
+    local param = metas[M].param
+    methods.get = function(self, id)
+      return resource.wrap(M, self.client, pipeline.call(self.client, spec.get, { [param] = id }, nil, true))
+    end
+  end
+  local mt = { __index = methods }
+  return function(client)
+    return setmetatable({ client = client }, mt)
+  end
+end
+
+return resource

@@ -1,0 +1,361 @@
+--- Virtual machines: client.vms and VM objects.  The VM's storage (replicas, disks, the deprecated
+-- public IP calls) is idcloudhost.vm_storage; docs/endpoints.md maps every endpoint.
+-- @module idcloudhost.families.vms
+local lazy = require "idcloudhost.lazy"
+local check = lazy "idcloudhost.call.check"
+local errors = lazy "idcloudhost.call.errors"
+local pipeline = lazy "idcloudhost.call.pipeline"
+local resource = require "idcloudhost.families.kit.resource"
+
+local VM_ANSWER = "object:uuid|success" -- the VM (elastis edition), or {"success": true} (older)
+
+local E = resource.endpoints("vm", {
+  list     = { "GET",    "user-resource/vm/list", loc = true, answer = "list:uuid" },
+  get      = { "GET",    "user-resource/vm", loc = true, query = { uuid = "uuid!" }, answer = "object:uuid" },
+  create   = { "POST",   "user-resource/vm", loc = true, billed = true, answer = "object:uuid", form = {
+    name = "string!", os_name = "string", os_version = "string", disks = "integer",
+    vcpu = "integer!", ram = "integer!", username = "string", password = "string",
+    public_key = "string", description = "string", backup = "boolean",
+    billing_account_id = "integer", reserve_public_ip = "boolean", network_uuid = "uuid",
+    cloud_init = "json", designated_pool_uuid = "uuid", disk_uuid = "uuid",
+    source_uuid = "uuid", source_replica = "string",
+  } },
+  update   = { "PATCH",  "user-resource/vm", loc = true, answer = VM_ANSWER,
+    form = { uuid = "uuid!", name = "string", vcpu = "integer", ram = "integer" } },
+  delete   = { "DELETE", "user-resource/vm", loc = true, form = { uuid = "uuid!" }, answer = VM_ANSWER },
+  start    = { "POST",   "user-resource/vm/start", loc = true, form = { uuid = "uuid!" }, answer = VM_ANSWER },
+  stop     = { "POST",   "user-resource/vm/stop", loc = true, form = { uuid = "uuid!", force = "boolean" },
+    answer = VM_ANSWER },
+  rescue   = { "POST",   "user-resource/vm/rescue_start", loc = true, form = { uuid = "uuid!" }, answer = VM_ANSWER },
+  clone    = { "POST",   "user-resource/vm/clone", loc = true, form = { uuid = "uuid!", name = "string!" },
+    answer = "object:uuid" },
+  reinstall = { "POST",  "user-resource/vm/reinstall", loc = true, answer = VM_ANSWER,
+    form = { uuid = "uuid!", os_name = "string", os_version = "string" } },
+  backup   = { "POST",   "user-resource/vm/backup", loc = true, form = { uuid = "uuid!" }, answer = VM_ANSWER },
+  password = { "PATCH",  "user-resource/vm/user", loc = true, answer = "success",
+    form = { uuid = "uuid!", username = "string!", password = "string!" } },
+  pools    = { "GET",    "user-resource/host_pool/list", loc = true, answer = "list:uuid" },
+})
+
+local function summary(vm)
+  local disk = type(vm.storage) == "table" and type(vm.storage[1]) == "table" and vm.storage[1].size
+  return string.format("%s %q %s (%s vcpu, %s MB%s)", tostring(vm.uuid), tostring(vm.name),
+    tostring(vm.status), tostring(vm.vcpu), tostring(vm.memory), disk and (", " .. disk .. " GB") or "")
+end
+
+-- (the storage methods, idcloudhost.vm_storage, load at the first VM method or answer)
+local VM = resource.model { name = "vm", key = "uuid", get = E.get, list = E.list, summary = summary,
+  extend = "idcloudhost.families.vm_storage",
+  statuses = resource.statuses { "running", "stopped", "creating", "starting", "stopping", "reinstalling",
+    "rebuilding", "rescue", "cloning", "resizing", "migrating", "paused", "suspended", "pending",
+    "deleting", "deleted", "error" } }
+
+-- ---------------------------------------------------------------------------------------------
+-- client.vms
+
+--- client.vms: the virtual machines of the client's location.
+-- @type client.vms
+
+local VMs = {}
+
+--- All VMs of the client's location; with {all_locations = true}, every VM of the account, each
+-- tagged with its `location` slug (the platform has no call for that: each location is asked).
+-- @function client.vms:list
+-- @tparam[opt] table opts
+-- @tparam[opt] boolean opts.all_locations every location's VMs, not only the client's
+-- @treturn {vm,...} the VMs
+-- @errors invalid, api, network, timeout, decode
+function VMs:list(opts)
+  if opts ~= nil and (type(opts) ~= "table" or next(opts) ~= nil and opts.all_locations == nil) then
+    return nil, errors.invalid("vm:list: the only option is all_locations")
+  end
+  if opts and opts.all_locations then return self.client:collect_locations("vms") end
+  return resource.wrap_list(VM, self.client, pipeline.call(self.client, E.list))
+end
+
+-- What create needs besides name, vcpu and ram: a source for its disk, and a login.
+local function check_create(p)
+  if type(p) ~= "table" then return nil, errors.invalid("vm:create: expected a table of parameters") end
+  local from_copy = p.source_uuid ~= nil or p.source_replica ~= nil
+  if (p.source_uuid == nil) ~= (p.source_replica == nil) then
+    return nil, errors.invalid("vm:create: source_uuid and source_replica go together", "source_replica")
+  end
+  if not from_copy then
+    for _, k in ipairs { "os_name", "os_version", "username" } do
+      if p[k] == nil then return nil, errors.invalid("vm:create: missing required parameter '" .. k .. "'", k) end
+    end
+    if p.disk_uuid == nil and p.disks == nil then
+      return nil, errors.invalid("vm:create: missing required parameter 'disks' (size in GB, or give disk_uuid)", "disks")
+    end
+    if p.password == nil and p.public_key == nil then
+      return nil, errors.invalid("vm:create: missing required parameter 'password' (or public_key)", "password")
+    end
+  end
+  return true
+end
+
+--- Creates a VM.  Every parameter of the docs; cloud_init may be a Lua table (sent as JSON text).
+-- reserve_public_ip defaults to true on the platform: the VM gets a floating IP, billed until
+-- released (vm:delete{release_ips = true} releases it with the VM).  A new VM needs a disk
+-- source (os_name, os_version and disks; or disk_uuid; or source_uuid with source_replica) and a
+-- login (username with password or public_key).  Never retried once sent: a replayed create is
+-- a second VM.
+-- @function client.vms:create
+-- @tparam table params
+-- @tparam string params.name the VM's name
+-- @tparam integer params.vcpu virtual CPUs
+-- @tparam integer params.ram RAM in MB (it reads back as vm.memory)
+-- @tparam[opt] string params.os_name "ubuntu", "debian", ... (client.catalog:images())
+-- @tparam[opt] string params.os_version "22.04", ...
+-- @tparam[opt] integer params.disks size of the boot disk in GB
+-- @tparam[opt] string params.username the login
+-- @tparam[opt] string params.password its password
+-- @tparam[opt] string params.public_key an SSH public key
+-- @tparam[opt] string params.description
+-- @tparam[opt] boolean params.backup automatic backups
+-- @tparam[opt] integer params.billing_account_id default: the account's default billing account
+-- @tparam[opt=true] boolean params.reserve_public_ip give the VM a floating IP (billed)
+-- @tparam[opt] string params.network_uuid the private network (default: the location's default)
+-- @tparam[opt] table|string params.cloud_init cloud-init user data (a table is sent as JSON text)
+-- @tparam[opt] string params.designated_pool_uuid the host pool (client.vms:pools(), elastis edition)
+-- @tparam[opt] string params.disk_uuid boot from this unattached disk (client.disks)
+-- @tparam[opt] string params.source_uuid the VM whose replica to copy (with source_replica)
+-- @tparam[opt] string params.source_replica the replica's uuid (with source_uuid)
+-- @treturn vm the new VM
+-- @errors invalid, api, network, timeout (err.uncertain: the VM may exist), decode
+function VMs:create(params)
+  local ok, err = check_create(params)
+  if not ok then return nil, err end
+  return resource.wrap(VM, self.client, pipeline.call(self.client, E.create, params))
+end
+
+--- Waits for many VMs (objects or uuids, any mix of locations) at once: each location's list is
+-- read once per round for all of them.  target and opts as for vm:wait; returns the results in
+-- item order, each {ok = true, value = vm} or {ok = false, err =} (see wait.all).
+-- @function client.vms:wait_all
+-- @tparam table items VMs or their uuids
+-- @tparam string|table|function target as for vm:wait
+-- @tparam[opt] table opts as for vm:wait
+-- @treturn {table,...} results in item order, each `{ok = true, value = vm}` or `{ok = false, err = error}`
+-- @errors invalid
+function VMs:wait_all(items, target, opts)
+  return require("idcloudhost.ops.wait").all(self.client, VM, items, target, opts) -- (loaded when first needed)
+end
+
+--- The host pools (server classes) a VM can be placed in (elastis edition): a list of
+-- `{uuid, name, description, is_default_designated, created_at, updated_at}`.
+-- @function client.vms:pools
+-- @treturn {table,...} the pools
+-- @errors invalid, api, network, timeout, decode
+function VMs:pools()
+  return pipeline.call(self.client, E.pools)
+end
+
+--- One VM by uuid.
+-- @function client.vms:get
+-- @tparam string uuid the VM's uuid
+-- @treturn vm the VM
+-- @errors invalid, api (not_found: no such VM), network, timeout, decode
+
+-- ---------------------------------------------------------------------------------------------
+-- VM objects
+
+--- A virtual machine: the platform's fields (below) and methods; the storage methods
+-- (replicas, disks, public IP) are idcloudhost.vm_storage's.  `tostring(vm)` is
+-- `vm 5aea1842-... "web-1" running (2 vcpu, 2048 MB, 20 GB)`.
+-- @type vm
+
+--- A VM's fields, as the platform sends them (GET user-resource/vm).  Both editions but where
+-- marked; the field shows some the docs do not, and leaves out some they show.
+-- @table fields
+-- @tfield string uuid the VM's id, the key of every call
+-- @tfield string name its name
+-- @tfield string hostname
+-- @tfield string status "running", "stopped", "creating", "starting", "stopping", "reinstalling",
+-- "rebuilding", "rescue", ... "error"; "deleted" (or "Deleted") for a tombstone
+-- @tfield integer vcpu virtual CPUs
+-- @tfield integer memory RAM in MB (the parameter is `ram` in create and update)
+-- @tfield string os_name "ubuntu", ...
+-- @tfield string os_version "22.04", ...
+-- @tfield string username the login made at creation
+-- @tfield string description
+-- @tfield boolean backup automatic backups on
+-- @tfield integer billing_account the billing account's id (other objects call it billing_account_id)
+-- @tfield string mac the MAC address
+-- @tfield string private_ipv4 the address in its private network ("" while it has none)
+-- @tfield[opt] string public_ipv4 its floating IP address, in billing_account:resources() (null when none)
+-- @tfield[opt] string public_ipv6 its IPv6 address (elastis edition; only a VM made with a public address)
+-- @tfield[opt] string designated_pool_uuid its host pool (elastis edition)
+-- @tfield[opt] string designated_pool_name the pool's name (elastis edition)
+-- @tfield table storage its disks, the boot disk first: a list of `{uuid, name ("sda", "vdb"),
+-- size (GB), primary, type ("block"), pool, shared, replica (list of replicas), user_id, id,
+-- created_at, updated_at}`
+-- @tfield integer user_id the owner's user id
+-- @tfield string created_at "2018-02-22 11:10:17"
+-- @tfield string updated_at
+-- @tfield[opt] integer id the platform's numeric id (the docs show it; not every deployment sends it)
+-- @tfield[opt] table tags (docs only)
+-- @tfield[opt] integer hypervisor_id (docs only)
+-- @tfield[opt] string location set by the SDK: the location slug, on VMs of vms:list{all_locations = true}
+-- @tfield[opt] boolean deleted set by the SDK: the VM reads back deleted (a tombstone), or vm:delete() succeeded
+
+--- Fetches the VM again and updates this object in place.
+-- @function vm:reload
+-- @treturn vm the VM
+-- @errors invalid, api (not_found: the VM is gone), network, timeout, decode
+
+--- Changes name, vcpu and/or ram (vcpu and ram only while stopped).  Returns true.
+-- @function vm:update
+-- @tparam table params at least one of:
+-- @tparam[opt] string params.name
+-- @tparam[opt] integer params.vcpu
+-- @tparam[opt] integer params.ram RAM in MB
+-- @treturn boolean true; the object shows the new values
+-- @errors invalid, api, network, timeout, decode
+function VM:update(params)
+  if type(params) ~= "table" or next(params) == nil then
+    return nil, errors.invalid("vm:update: give at least one of name, vcpu, ram")
+  end
+  local data, err = self:_call(E.update, params)
+  if data == nil then return nil, err end
+  if type(data) == "table" then
+    self:_update(data) -- the newer edition answers the VM
+  else
+    -- the older answers {"success": true}: keep the object true to what was set
+    self.name = params.name or self.name
+    self.vcpu = params.vcpu or self.vcpu
+    self.memory = params.ram or self.memory
+  end
+  return true
+end
+
+local DELETE_OPTS = { release_ips = "boolean" }
+
+--- Deletes the VM.  Returns true.  {release_ips = true} also deletes the floating IPs assigned
+-- to it (otherwise they stay reserved, and billed, after the VM is gone).
+-- @function vm:delete
+-- @tparam[opt] table opts
+-- @tparam[opt] boolean opts.release_ips also delete its floating IPs
+-- @treturn boolean true; vm.deleted is then true
+-- @errors invalid, api (not_found), network, timeout, decode; a failed release says the VM is deleted
+function VM:delete(opts)
+  local o, err = check.params("vm:delete", DELETE_OPTS, opts)
+  if not o then return nil, err end
+  local ips
+  if o.release_ips then
+    ips, err = self:floating_ips()
+    if not ips then return nil, err end
+  end
+  local ok
+  ok, err = resource.success(self:_call(E.delete))
+  if not ok then return nil, err end
+  self.deleted = true
+  for _, ip in ipairs(ips or {}) do
+    ok, err = ip:delete()
+    if not ok then
+      err.message = "the VM is deleted, but releasing floating IP " .. tostring(ip.address) .. " failed: " .. tostring(err.message)
+      return nil, err
+    end
+  end
+  return true
+end
+
+--- Starts the VM; answers the VM.
+-- @function vm:start
+-- @treturn vm the VM, updated in place
+-- @errors invalid, api, network, timeout, decode
+function VM:start(opts)
+  return self:_apply(self:_call(E.start, opts))
+end
+
+--- Stops the VM: gracefully through ACPI, or at once with {force = true}.
+-- @function vm:stop
+-- @tparam[opt] table opts
+-- @tparam[opt] boolean opts.force stop at once, not through ACPI
+-- @treturn vm the VM, updated in place
+-- @errors invalid, api, network, timeout, decode
+function VM:stop(opts)
+  return self:_apply(self:_call(E.stop, opts))
+end
+
+--- Boots the VM once from a rescue image.
+-- @function vm:rescue
+-- @treturn vm the VM, updated in place
+-- @errors invalid, api, network, timeout, decode
+function VM:rescue(opts)
+  return self:_apply(self:_call(E.rescue, opts))
+end
+
+--- Clones the VM; returns the NEW VM.
+-- @function vm:clone
+-- @tparam table opts
+-- @tparam string opts.name the new VM's name
+-- @treturn vm the new VM
+-- @errors invalid, api, network, timeout (err.uncertain: the clone may exist), decode
+function VM:clone(opts)
+  return resource.wrap(VM, self:_client(), self:_call(E.clone, opts))
+end
+
+--- Reinstalls the OS (same one unless os_name/os_version are given).  Data on the disk is lost.
+-- (elastis edition)
+-- @function vm:reinstall
+-- @tparam[opt] table opts
+-- @tparam[opt] string opts.os_name
+-- @tparam[opt] string opts.os_version
+-- @treturn vm the VM, updated in place
+-- @errors invalid, api, network, timeout, decode
+function VM:reinstall(opts)
+  return self:_apply(self:_call(E.reinstall, opts))
+end
+
+--- Turns automatic backups on or off (whichever they are not).
+-- @function vm:toggle_backup
+-- @treturn vm the VM, updated in place (vm.backup)
+-- @errors invalid, api, network, timeout, decode
+function VM:toggle_backup(opts)
+  return self:_apply(self:_call(E.backup, opts))
+end
+
+--- Sets a user's password (the VM must be running).  Returns true.
+-- @function vm:set_password
+-- @tparam table opts
+-- @tparam string opts.username
+-- @tparam string opts.password
+-- @treturn boolean true
+-- @errors invalid, api, network, timeout, decode
+function VM:set_password(opts)
+  return resource.success(self:_call(E.password, opts))
+end
+
+--- The floating IPs assigned to this VM (floating IP objects, see client.floating_ips).
+-- @function vm:floating_ips
+-- @treturn {floating_ip,...} the VM's floating IPs
+-- @errors invalid, api, network, timeout, decode
+function VM:floating_ips()
+  return self:_client().floating_ips:list { vm_uuid = self.uuid }
+end
+
+--- vm:wait(target, opts): polls until the VM's status is target ("running", a list of statuses,
+-- or a function of the VM).  opts: timeout (600 s), interval (first delay, grows to max_interval),
+-- on_progress(vm, elapsed), fail_on.  Returns the VM, or nil, err (kind "timeout", last_status).
+-- Errors while polling (network, timeout, 5xx, 429) are polled through; a VM that disappears
+-- ends the wait with not_found, unless "deleted" is awaited.
+-- @function vm:wait
+-- @tparam string|table|function target a status, a list of them, or `function(vm)` returning true when done
+-- @tparam[opt] table opts
+-- @tparam[opt=600] number opts.timeout seconds in all
+-- @tparam[opt=2] number opts.interval first delay in seconds
+-- @tparam[opt=30] number opts.max_interval longest delay
+-- @tparam[opt=1.5] number opts.backoff growth of the delay
+-- @tparam[opt] string|table opts.fail_on statuses that end the wait at once, as an error
+-- @tparam[opt] function opts.sleep `function(seconds)`
+-- @tparam[opt] function opts.on_progress `function(vm, elapsed)` after each poll
+-- @treturn vm the VM, updated
+-- @errors invalid (an unknown status), timeout (err.last_status), api (not_found; or a fail_on status), network, decode
+function VM:wait(target, opts) return require("idcloudhost.ops.wait").status(self, target, opts) end
+
+return {
+  new = resource.collection(VMs, { model = VM, get = E.get }),
+  model = VM,
+  endpoints = E,
+}

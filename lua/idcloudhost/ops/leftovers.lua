@@ -1,0 +1,319 @@
+-- The bill of leftovers: what is billed and serves nothing, in every location, with its monthly
+-- price and a total per billing account.  client:leftovers(opts).
+--
+-- Leftovers: floating IPs assigned to nothing, disks attached to no VM, load balancers without
+-- targets, empty buckets (buckets are global) and, with opts.stopped_for, VMs stopped for at
+-- least that many seconds.
+--
+-- Prices come from GET /v1/pricing/policy, whose prices are per hour: a month is 730 hours
+-- (8760 / 12).  The policy prices by resource type:
+--   disk          size_gb x STORAGE "main" (per GB), plus each snapshot's sizeGb x STORAGE "snapshot"
+--   stopped VM    the size of its disks x STORAGE "main" (a stopped VM bills its storage only),
+--                 plus its floating IPs
+--   load balancer an entry whose resourceType names load balancers, plus its floating IPs
+--   floating IP   an entry whose resourceType names IP addresses
+--   bucket        size_bytes / 2^30 x OBJECT_STORAGE (per GB): 0 for an empty one
+-- The platform's policy (as documented) has no entry for floating IPs or load balancers: those
+-- are unpriced (monthly = nil, counted apart in the totals) unless opts.prices gives their
+-- monthly price ({floating_ip = 4.5, load_balancer = 12}).  Backups of a stopped VM, taxes,
+-- credits and discounts are not counted.
+local lazy = require "idcloudhost.lazy"
+local check = lazy "idcloudhost.call.check"
+local errors = lazy "idcloudhost.call.errors"
+local json = lazy "idcloudhost.json"
+
+local leftovers = {}
+
+leftovers.HOURS_PER_MONTH = 730
+
+local OPTS = { stopped_for = "number", prices = "table", now = "number", concurrency = "integer" }
+local PRICES = { floating_ip = true, load_balancer = true }
+
+local function null(v)
+  return v == nil or v == json.null or v == ""
+end
+
+------------------------------------------------------------------------------------------------
+-- Prices
+
+-- Does a resourceType name IP addresses (IP, IP_ADDRESS, FLOATING_IP, PUBLIC_IPV4, ...)?
+local function names_ip(rt)
+  local t = "_" .. rt .. "_"
+  return t:find("_IP_", 1, true) or t:find("_IPV4_", 1, true) or t:find("IP_ADDRESS", 1, true)
+    or t:find("FLOATING", 1, true) or t:find("PUBLIC_IP", 1, true)
+end
+
+local function names_lb(rt)
+  return rt:find("LOAD_?BALANCER") ~= nil or rt == "LB" or rt == "NLB"
+end
+
+--- The hourly rates a policy gives: storage_gb, snapshot_gb, backup_gb, object_gb,
+-- floating_ip, load_balancer (each absent when the policy has no entry for it).
+function leftovers.rates(policy)
+  local r = {}
+  for _, p in ipairs(type(policy) == "table" and policy or {}) do
+    local price = type(p) == "table" and tonumber(p.price)
+    if price and price >= 0 then
+      local rt = tostring(p.resourceType or ""):upper()
+      local svc = tostring(p.serviceNameInUptime or p.serviceNameUserFriendly or ""):lower()
+      if rt == "STORAGE" then
+        if svc == "main" or svc == "storage" then r.storage_gb = price
+        elseif svc == "snapshot" then r.snapshot_gb = price
+        elseif svc == "backup" then r.backup_gb = price end
+      elseif rt == "OBJECT_STORAGE" then
+        r.object_gb = price
+      elseif names_lb(rt) then
+        r.load_balancer = price
+      elseif names_ip(rt) then
+        r.floating_ip = price
+      end
+    end
+  end
+  return r
+end
+
+-- Monthly price of an item's units ({storage_gb = 20, floating_ip = 1, ...}), or nil when a
+-- unit it has is unpriced.  prices (monthly, the caller's) come before the policy's rates.
+local function price(units, rates, prices)
+  local total = 0
+  for unit, n in pairs(units) do
+    if n > 0 then
+      local m
+      if prices[unit] then m = prices[unit] * n
+      elseif rates[unit] then m = rates[unit] * n * leftovers.HOURS_PER_MONTH end
+      if m == nil then return nil end
+      total = total + m
+    end
+  end
+  return total
+end
+
+-- The addresses assigned to uuid.
+local function addresses_of(ips, uuid)
+  local list = {}
+  for _, ip in ipairs(ips or {}) do
+    if ip.assigned_to == uuid then list[#list + 1] = ip.address end
+  end
+  return list
+end
+
+------------------------------------------------------------------------------------------------
+-- Time: the platform's "YYYY-mm-dd HH:MM:SS" (UTC) as seconds since the epoch
+
+-- Days since 1970-01-01 of a civil date (H. Hinnant's algorithm): no os.time, no local zone.
+local function days_from_civil(y, m, d)
+  local floor = math.floor
+  y = m <= 2 and y - 1 or y
+  local era = floor(y / 400)
+  local yoe = y - era * 400
+  local doy = floor((153 * (m + (m > 2 and -3 or 9)) + 2) / 5) + d - 1
+  local doe = yoe * 365 + floor(yoe / 4) - floor(yoe / 100) + doy
+  return era * 146097 + doe - 719468
+end
+
+--- Seconds since the epoch of a platform time ("2023-02-21 08:17:13", UTC), or nil.
+function leftovers.epoch(s)
+  local y, mo, d, h, mi, sec = tostring(s):match("^(%d%d%d%d)%-(%d%d)%-(%d%d)[ T](%d%d):(%d%d):(%d%d)")
+  if not y then return nil end
+  return days_from_civil(tonumber(y), tonumber(mo), tonumber(d)) * 86400 + tonumber(h) * 3600 + tonumber(mi) * 60
+    + tonumber(sec)
+end
+
+------------------------------------------------------------------------------------------------
+-- One location
+
+local FAMILIES = { "vms", "disks", "floating_ips", "load_balancers" }
+
+local function item(p, fields)
+  fields.location = p.location
+  p.items[#p.items + 1] = fields
+end
+
+local function unassigned_ips(p, ips)
+  for _, ip in ipairs(ips) do
+    if null(ip.assigned_to) and not ip.is_deleted then
+      item(p, { kind = "floating_ip", id = ip.address, name = ip.name, billing_account_id = ip.billing_account_id,
+        why = "assigned to nothing", units = { floating_ip = 1 }, object = ip })
+    end
+  end
+end
+
+local function detached_disks(p, disks, vms)
+  local attached = {}
+  for _, vm in ipairs(vms) do
+    for _, d in ipairs(type(vm.storage) == "table" and vm.storage or {}) do
+      if type(d) == "table" and d.uuid then attached[tostring(d.uuid):lower()] = true end
+    end
+  end
+  for _, d in ipairs(disks) do
+    if not attached[tostring(d.uuid):lower()] and not d.deleted then
+      local snaps = 0
+      for _, s in ipairs(type(d.snapshots) == "table" and d.snapshots or {}) do
+        snaps = snaps + (tonumber(type(s) == "table" and s.sizeGb) or 0)
+      end
+      item(p, { kind = "disk", id = d.uuid, name = tostring(d.size_gb) .. " GB", billing_account_id = d.billing_account_id,
+        why = "attached to no VM", units = { storage_gb = tonumber(d.size_gb) or 0, snapshot_gb = snaps }, object = d })
+    end
+  end
+end
+
+local function idle_lbs(p, lbs, ips)
+  for _, lb in ipairs(lbs) do
+    if not lb.deleted and (type(lb.targets) ~= "table" or #lb.targets == 0) then
+      local addrs = addresses_of(ips, lb.uuid)
+      item(p, { kind = "load_balancer", id = lb.uuid, name = lb.display_name, billing_account_id = lb.billing_account_id,
+        why = "no targets", units = { load_balancer = 1, floating_ip = #addrs }, addresses = addrs, object = lb })
+    end
+  end
+end
+
+local function stopped_vms(p, vms, ips)
+  local o = p.opts
+  if not o.stopped_for then return end
+  for _, vm in ipairs(vms) do
+    local since = leftovers.epoch(vm.updated_at) or leftovers.epoch(vm.created_at)
+    if tostring(vm.status):lower() == "stopped" and since and o.now - since >= o.stopped_for then
+      local gb = 0
+      for _, d in ipairs(type(vm.storage) == "table" and vm.storage or {}) do
+        gb = gb + (tonumber(type(d) == "table" and d.size) or 0)
+      end
+      local addrs = addresses_of(ips, vm.uuid)
+      item(p, { kind = "vm", id = vm.uuid, name = vm.name, billing_account_id = vm.billing_account,
+        why = string.format("stopped for %.1f days", (o.now - since) / 86400),
+        units = { storage_gb = gb, floating_ip = #addrs }, addresses = addrs, object = vm })
+    end
+  end
+end
+
+-- Lists the families of one location concurrently and finds its leftovers.
+local function walk(c, loc, opts)
+  local p = { location = loc.slug, opts = opts, items = {}, errors = {} }
+  local got = {}
+  local results = c:batch(FAMILIES, function(family, cc) return cc[family]:list() end, { concurrency = #FAMILIES })
+  for i, r in ipairs(results) do
+    if r.ok then
+      got[FAMILIES[i]] = r.value
+    else
+      p.errors[#p.errors + 1] = { location = loc.slug, what = FAMILIES[i], err = r.err }
+    end
+  end
+  local vms, ips = got.vms, got.floating_ips
+  if ips then unassigned_ips(p, ips) end
+  if got.disks and vms then detached_disks(p, got.disks, vms) end
+  if got.disks and not vms then
+    p.errors[#p.errors + 1] = { location = loc.slug, what = "disks",
+      err = errors.new { kind = "error", message = "disks not judged: which are attached needs the list of VMs" } }
+  end
+  if got.load_balancers then idle_lbs(p, got.load_balancers, ips) end
+  if vms then stopped_vms(p, vms, ips) end
+  return p
+end
+
+------------------------------------------------------------------------------------------------
+-- The bill
+
+local KIND_ORDER = { vm = 1, disk = 2, floating_ip = 3, load_balancer = 4, bucket = 5 }
+
+local function by_account_then_place(a, b)
+  local ba, bb = tonumber(a.billing_account_id) or math.huge, tonumber(b.billing_account_id) or math.huge
+  if ba ~= bb then return ba < bb end
+  local la, lb = a.location or "\255", b.location or "\255" -- global ones (buckets) last
+  if la ~= lb then return la < lb end
+  if a.kind ~= b.kind then return KIND_ORDER[a.kind] < KIND_ORDER[b.kind] end
+  return tostring(a.id) < tostring(b.id)
+end
+
+local function totals_of(items)
+  local by, list = {}, {}
+  for _, it in ipairs(items) do
+    local key = it.billing_account_id == nil and "none" or tostring(it.billing_account_id)
+    local t = by[key]
+    if not t then
+      t = { billing_account_id = it.billing_account_id, monthly = 0, items = 0, unpriced = 0 }
+      by[key] = t
+      list[#list + 1] = t
+    end
+    t.items = t.items + 1
+    if it.monthly then t.monthly = t.monthly + it.monthly else t.unpriced = t.unpriced + 1 end
+  end
+  table.sort(list, function(a, b)
+    return (tonumber(a.billing_account_id) or math.huge) < (tonumber(b.billing_account_id) or math.huge)
+  end)
+  return list
+end
+
+local function check_opts(opts)
+  local o, err = check.params("client:leftovers", OPTS, opts)
+  if not o then return nil, err end
+  if o.stopped_for and (o.stopped_for < 0 or o.stopped_for ~= o.stopped_for) then
+    return nil, errors.invalid("client:leftovers: stopped_for must be a number of seconds >= 0", "stopped_for")
+  end
+  for k, v in pairs(o.prices or {}) do
+    if not PRICES[k] then
+      return nil, errors.invalid("client:leftovers: prices takes floating_ip and load_balancer, not '" .. tostring(k) .. "'", "prices")
+    end
+    if type(v) ~= "number" or v < 0 or v ~= v then
+      return nil, errors.invalid("client:leftovers: prices." .. k .. " must be a monthly price >= 0", "prices")
+    end
+  end
+  o.prices = o.prices or {}
+  o.now = o.now or os.time()
+  return o
+end
+
+--- client:leftovers(opts): what is billed and serves nothing, in every location.  opts:
+-- stopped_for (seconds: also VMs stopped that long), prices ({floating_ip =, load_balancer =}:
+-- monthly prices the policy lacks), now (seconds since the epoch the ages count from).
+-- Returns {items = {...}, totals = {...}, rates =, hours_per_month =, errors = {...},
+-- complete = bool}, or nil, err when the locations cannot be listed.  Each item: kind ("vm",
+-- "disk", "floating_ip", "load_balancer", "bucket"), id, name, location (nil for buckets),
+-- billing_account_id, why, monthly (nil: unpriced), addresses (IPs it holds), object (the
+-- resource, for leftovers.delete).  Each total: billing_account_id, monthly, items, unpriced.
+function leftovers.find(client, opts)
+  local o, err = check_opts(opts)
+  if not o then return nil, err end
+  local report = { items = {}, errors = {}, hours_per_month = leftovers.HOURS_PER_MONTH }
+  -- The pricing policy, the buckets (global) and the walk over the locations, all at once.
+  local steps = {
+    function() return client.pricing:policy() end,
+    function() return client.buckets:list() end,
+    function() return client:each_location(function(c, loc) return walk(c, loc, o) end, { concurrency = o.concurrency }) end,
+  }
+  local got = client:batch(steps, function(fn) return fn() end, { concurrency = #steps })
+  if not got[3].ok then return nil, got[3].err end
+  if not got[1].ok then report.errors[#report.errors + 1] = { what = "pricing", err = got[1].err } end
+  if not got[2].ok then report.errors[#report.errors + 1] = { what = "buckets", err = got[2].err } end
+  for _, r in ipairs(got[3].value) do
+    if r.ok then
+      for _, it in ipairs(r.value.items) do report.items[#report.items + 1] = it end
+      for _, e in ipairs(r.value.errors) do report.errors[#report.errors + 1] = e end
+    else
+      report.errors[#report.errors + 1] = { location = r.location, what = "location", err = r.err }
+    end
+  end
+  for _, b in ipairs(got[2].value or {}) do
+    if tonumber(b.num_objects) == 0 and (tonumber(b.size_bytes) or 0) == 0 then
+      report.items[#report.items + 1] = { kind = "bucket", id = b.name, name = b.name,
+        billing_account_id = b.billing_account_id, why = "empty", units = { object_gb = 0 }, object = b }
+    end
+  end
+  report.rates = leftovers.rates(got[1].value)
+  for _, it in ipairs(report.items) do it.monthly = price(it.units, report.rates, o.prices) end
+  table.sort(report.items, by_account_then_place)
+  report.totals = totals_of(report.items)
+  report.complete = #report.errors == 0
+  return report
+end
+
+--- Deletes a leftover: a load balancer or a VM with its floating IPs (release_ips), the rest
+-- alone.  Returns true, or nil, err.
+function leftovers.delete(it)
+  local obj = type(it) == "table" and it.object
+  if type(obj) ~= "table" or type(obj.delete) ~= "function" then
+    return nil, errors.invalid("leftovers.delete: expected an item of client:leftovers()")
+  end
+  if it.kind == "load_balancer" or it.kind == "vm" then return obj:delete { release_ips = true } end
+  return obj:delete()
+end
+
+return leftovers

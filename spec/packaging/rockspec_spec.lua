@@ -1,0 +1,110 @@
+-- The rockspecs install what the repository has: every module and every C source in exactly one
+-- of the two rocks (the SDK, the simulator), and agree with version.lua and LICENSE.
+local rockspecs = dofile("scripts/rockspecs.lua")
+
+local function listing(cmd)
+  local out = {}
+  local p = assert(io.popen(cmd))
+  for line in p:lines() do out[#out + 1] = line end
+  p:close()
+  return out
+end
+
+local function read(path)
+  local f = assert(io.open(path, "rb"))
+  local s = f:read("*a")
+  f:close()
+  return s
+end
+
+local function load_rockspec(path)
+  local env = {}
+  local chunk = assert(loadfile(path, "t", env))
+  if setfenv then setfenv(chunk, env) end -- luacheck: ignore 113 (Lua 5.1)
+  chunk()
+  return env
+end
+
+-- file -> module name, for every Lua module a rockspec installs (both rocks install lists:
+-- LuaRocks' builtin type would copy all of lua/ into each).  The SDK's C core is built by the
+-- Makefile (target rock) from every src/*.c.
+local function modules_of(spec)
+  assert.is_not.equal("builtin", spec.build.type)
+  local listed = {}
+  for name, file in pairs(spec.build.install.lua) do listed[file] = name end
+  return listed
+end
+
+local VERSION = dofile("lua/idcloudhost/version.lua")
+local SDK = "rockspec/idcloudhost-scm-1.rockspec"
+local SIM = "rockspec/idcloudhost-sim-scm-1.rockspec"
+
+describe("rockspecs", function()
+  it("list every Lua module, each in one rock, and build the C core from every C source", function()
+    local sdk, sim = modules_of(load_rockspec(SDK)), modules_of(load_rockspec(SIM))
+    local files = listing("find lua sim/lua -name '*.lua' | sort")
+    assert.is_true(#files > 40)
+    for _, f in ipairs(files) do
+      -- The SDK's folder whole in its rock, the simulator's in the other.
+      if f:match("^sim/") then assert.is_truthy(sim[f], f .. " is not in the simulator's rockspec")
+      else assert.is_truthy(sdk[f], f .. " is not in the SDK's rockspec") end
+      assert.is_falsy(sdk[f] and sim[f], f .. " is in both rockspecs")
+      local want = f:match("^lua/(.*)%.lua$") or f:match("^sim/lua/(.*)%.lua$")
+      if want then
+        want = want:gsub("/init$", ""):gsub("/", ".")
+        assert.equal(want, sdk[f] or sim[f], f .. " is listed under another module name")
+      end
+    end
+    for f in pairs(sdk) do assert.is_truthy(io.open(f), f .. " is listed but missing") end
+    for f in pairs(sim) do assert.is_truthy(io.open(f), f .. " is listed but missing") end
+    assert.equal("idcloudhost", sdk["lua/idcloudhost/init.lua"])
+    local build = load_rockspec(SDK).build
+    assert.equal("make", build.type)
+    assert.equal("build/rock/idcloudhost/core.so", build.install.lib["idcloudhost.core"])
+    local makefile = read("Makefile")
+    assert.is_truthy(makefile:find("\nSRC +:= %$%(wildcard src/%*%.c%)\n"), "the Makefile compiles every src/*.c")
+    assert.is_truthy(makefile:find("\n" .. build.build_target .. ":\n[^\n]*\n\t[^\n]*-o build/rock/idcloudhost/core%.so %$%(SRC%)"),
+      "the Makefile's target " .. build.build_target .. " builds the core the rockspec installs")
+  end)
+
+  it("keep the simulator and its control client out of the SDK rock", function()
+    local sdk = modules_of(load_rockspec(SDK))
+    for f, name in pairs(sdk) do
+      assert.is_nil(name:match("^idcloudhost%.sim"), f)
+      assert.is_not.equal("idcloudhost.simulator", name)
+    end
+    local sim = load_rockspec(SIM)
+    assert.equal("bin/idcloudhost-sim", sim.build.install.bin["idcloudhost-sim"])
+    local deps = table.concat(sim.dependencies, ",")
+    assert.is_truthy(deps:find('idcloudhost,', 1, true) or deps:find("idcloudhost$"))
+    assert.is_truthy(deps:find("http", 1, true))
+  end)
+
+  it("have a current release rockspec of version.lua's version", function()
+    assert.is_truthy(VERSION:match("^%d+%.%d+%.%d+$"), VERSION)
+    for path, text in pairs(rockspecs.expected()) do
+      assert.is_truthy(path:find(VERSION .. "-1.rockspec", 1, true), path)
+      assert.equal(text, read(path), path .. " is not current: run `make rockspecs`")
+      local spec = load_rockspec(path)
+      assert.equal(VERSION .. "-1", spec.version)
+      assert.equal("v" .. VERSION, spec.source.tag)
+    end
+    local files = listing("ls rockspec")
+    table.sort(files)
+    assert.same({ "idcloudhost-" .. VERSION .. "-1.rockspec", "idcloudhost-scm-1.rockspec",
+      "idcloudhost-sim-" .. VERSION .. "-1.rockspec", "idcloudhost-sim-scm-1.rockspec" }, files)
+  end)
+
+  it("follow LuaRocks' conventions: license as in LICENSE, homepage, description, tests", function()
+    assert.is_truthy(read("LICENSE"):match("^MIT License\n"))
+    for _, path in ipairs { SDK, SIM } do
+      local spec = load_rockspec(path)
+      assert.equal("3.0", spec.rockspec_format)
+      assert.equal("MIT", spec.description.license)
+      assert.is_truthy(spec.description.homepage:match("^https://"))
+      assert.is_truthy(#spec.description.summary > 20 and #spec.description.summary < 100)
+      assert.is_truthy(#spec.description.detailed > 100)
+    end
+    assert.equal("busted", load_rockspec(SDK).test.type)
+  end)
+end)
