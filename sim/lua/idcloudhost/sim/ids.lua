@@ -1,4 +1,6 @@
 -- Random identifiers: UUIDs (version 4), hex strings and MAC addresses.
+local unpack = require("idcloudhost.sim.compat").unpack
+
 local ids = {}
 
 local urandom = io.open("/dev/urandom", "rb")
@@ -17,7 +19,7 @@ function ids.uuid4()
   b[7] = b[7] % 16 + 0x40 -- version 4
   b[9] = b[9] % 64 + 0x80 -- RFC 4122 variant
   return string.format("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-    table.unpack(b))
+    unpack(b))
 end
 
 -- n (up to 64) random hex digits, for the identifiers of payments and cards.
