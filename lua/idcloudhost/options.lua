@@ -62,6 +62,11 @@ local CHECKS = {
     end
   end,
   on_request = typed("function"), sleep = typed("function"),
+  clock = function(v)
+    if type(v) ~= "table" or type(v.now) ~= "function" or type(v.sleep) ~= "function" then
+      return "a table {now = function, sleep = function(seconds)}"
+    end
+  end,
   debug = function(v)
     if type(v) ~= "boolean" and type(v) ~= "function" and v ~= 1 and v ~= 2 then
       return "true, 1, 2 or a function(line)"

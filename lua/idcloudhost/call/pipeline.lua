@@ -313,7 +313,7 @@ local function send(client, method, path, query, body, headers, answer, timeout,
   if shared.closed then return nil, errors.invalid("the client is closed (client:close())") end
   local cfg = shared.cfg
   redact = redact or shared.redact
-  local rt = runtime.current()
+  local rt = runtime.current(cfg)
   local t, terr = transport.pick(shared, rt)
   if not t then return nil, terr end
   local write = method ~= "GET" and method ~= "HEAD"

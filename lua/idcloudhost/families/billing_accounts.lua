@@ -99,7 +99,7 @@ local MAIN = {}
 local function await_lookup(shared)
   local flight = lookups[shared]
   if not flight or flight.by == (coroutine.running() or MAIN) then return end
-  local rt = runtime.current()
+  local rt = runtime.current(shared.cfg)
   if not rt.concurrent then return end
   local now = rt:now()
   local limit = now + shared.cfg.timeout

@@ -40,7 +40,7 @@ function batch.run(client, items, fn, opts)
     return nil, errors.invalid("client:batch: concurrency must be 1 or more", "concurrency")
   end
   local total, done, results = #items, 0, {}
-  runtime.current():map(total, o.concurrency or 8, function(i) return fn(items[i], client) end, function(i, out)
+  runtime.current(client._shared.cfg):map(total, o.concurrency or 8, function(i) return fn(items[i], client) end, function(i, out)
     local r = result_of(out)
     results[i] = r
     done = done + 1

@@ -61,7 +61,7 @@ local function deadline_of(t0, o)
 end
 
 local function run(o, cfg, fn)
-  local rt = runtime.current()
+  local rt = runtime.current(cfg)
   local t0 = rt:now()
   local deadline = deadline_of(t0, o)
   local interval = o.interval
@@ -250,7 +250,7 @@ end
 
 --- The board of a client's location for a model, in the running runtime (for tests, benches).
 function wait.board(client, methods)
-  return board_of(client._shared, runtime.current(), client.location, resource.meta(methods))
+  return board_of(client._shared, runtime.current(client._shared.cfg), client.location, resource.meta(methods))
 end
 
 local WEAK = { __mode = "v" }
@@ -321,8 +321,8 @@ end
 -- Waits for every entry (objects of model M behind one client and location) until each is done,
 -- failed or out of time; one look per round serves them all.  Sets e.value or e.err.
 local function watch(client, M, entries, g, o)
-  local rt = runtime.current()
   local cfg = client._shared.cfg
+  local rt = runtime.current(cfg)
   local sleeper = { sleep = o.sleep or cfg.sleep }
   local t0 = rt:now()
   local deadline = deadline_of(t0, o)
@@ -420,7 +420,7 @@ function wait.all(client, methods, items, target, opts)
     grp.entries[#grp.entries + 1] = entries[i]
   end
   if #groups == 0 then return {} end
-  local rt = runtime.current()
+  local rt = runtime.current(groups[1].client._shared.cfg)
   rt:map(#groups, #groups, function(i)
     watch(groups[i].client, M, groups[i].entries, g, o)
   end, function(i, out)
