@@ -19,7 +19,7 @@ HDR      := $(wildcard src/*.h)
 export LUA_PATH  := $(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/sim/lua/?.lua;$(CURDIR)/sim/lua/?/init.lua;$(CURDIR)/?.lua;;
 export LUA_CPATH := $(CURDIR)/$(BUILD)/?.so;;
 
-.PHONY: all core deps test unit test-nvim demo examples sim bench bench-nvim lint valgrind hostile asan fuzz clean help test-nginx nginx-deps nginx-core mutate mutate-ci
+.PHONY: all core deps test unit test-fake test-nvim demo examples sim bench bench-nvim lint valgrind hostile asan fuzz clean help test-nginx nginx-deps nginx-core mutate mutate-ci
 
 all: core
 
@@ -27,6 +27,7 @@ help:
 	@echo "make            build the C core for LUA=$(LUA)"
 	@echo "make test       run the specs against a simulator started for the run"
 	@echo "make unit       the families' unit specs on a scripted transport (no simulator)"
+	@echo "make test-fake  idcloudhost.fake and the shared scenario on every Lua (FAKE_LUAS), fake and simulator"
 	@echo "make test-nvim  the Neovim specs in nvim --headless: with the C core, without it, without cjson"
 	@echo "make demo       run examples/quickstart.lua against a simulator"
 	@echo "make sim        run the simulator in the foreground (PORT=$(PORT) APIKEYS=$(APIKEYS) SIM_EDITION=...)"
@@ -85,6 +86,16 @@ test: core
 # a few seconds on any $(LUA).
 unit: $(CORE)
 	$(LUA) $(BUSTED) spec/unit
+
+# idcloudhost.fake on every Lua of FAKE_LUAS (the C core built for each): its specs, the clock
+# option's, and the shared scenario (spec/fixtures/scenario.lua) against the fake and against a
+# simulator started for the run.
+FAKE_LUAS ?= lua5.1 lua5.2 lua5.3 lua5.4 luajit
+FAKE_SPECS := spec/unit/fake spec/unit/runtime/clock_spec.lua spec/fake
+test-fake:
+	@for l in $(FAKE_LUAS); do $(MAKE) --no-print-directory core LUA=$$l || exit 1; done
+	sh scripts/with-sim.sh $(SIM_LUA) -- sh -c 'for l in $(FAKE_LUAS); do echo "== $$l"; \
+	  LUA_CPATH="$(CURDIR)/build/$$l/?.so;;" $$l $(BUSTED) $(FAKE_SPECS) || exit 1; done'
 
 # The Neovim specs inside nvim --headless (Debian's neovim, LuaJIT): with the C core built for
 # LuaJIT, with the core hidden (the curl command), with the core and cjson hidden (vim.json).

@@ -73,7 +73,7 @@ local function new_engine()
     return v
   end
   env.require = req
-  return req("idcloudhost.sim.engine"), req
+  return req
 end
 
 ------------------------------------------------------------------------------------------------
@@ -207,8 +207,8 @@ end
 -- ("demo-key"), base_url ("http://idcloudhost.fake").
 function fake.new(opts)
   opts = opts or {}
-  local engine, req = new_engine()
-  local self = setmetatable({ engine = engine, _require = req, _expects = {}, _calls = {},
+  local req = new_engine()
+  local self = setmetatable({ _require = req, _expects = {}, _calls = {},
     apikey = opts.apikey or DEFAULT_KEY, base_url = opts.base_url or DEFAULT_URL }, Fake)
   local clk = opts.clock or "real"
   local sim_clock = req "idcloudhost.sim.clock"
@@ -235,7 +235,9 @@ function fake.new(opts)
     if seconds > 0 then base.sleep(seconds) end
   end }
   self._start = base.now()
+  -- (the clock and the seed before the engine loads: the account's starting data has times and ids)
   if opts.seed ~= nil then req("idcloudhost.sim.ids").seed(opts.seed) end
+  self.engine = req "idcloudhost.sim.engine"
   self:config {
     latency = opts.latency or 0, create_latency = opts.create_latency, settle = opts.settle,
     tombstone = opts.tombstone, edition = opts.edition, apikeys = { self.apikey },

@@ -109,6 +109,35 @@ describe("idcloudhost.fake", function()
       assert.equal(0, #b:log())
     end)
 
+    it("needs no lua-cjson: the SDK's JSON serves the engine alike", function()
+      local saved, pre = package.loaded["cjson.safe"], package.preload["cjson.safe"]
+      package.loaded["cjson.safe"] = nil
+      package.preload["cjson.safe"] = function() error("lua-cjson is hidden here", 0) end
+      -- (one still clock for both: the same timestamps)
+      local still = { now = function() return 5 end, sleep = function() end, wall = function() return 1.5e9 end }
+      local ok, f = pcall(fake.new, { seed = 3, clock = still })
+      package.loaded["cjson.safe"], package.preload["cjson.safe"] = saved, pre
+      assert(ok, f)
+      assert.equal("idcloudhost", f._require("idcloudhost.sim.json").backend)
+      local with = fake.new { seed = 3, clock = still }
+      assert.equal("cjson", with._require("idcloudhost.sim.json").backend)
+      -- the same answers, byte for byte (the correlation id aside), escapes and numbers included
+      for _, g in ipairs { f, with } do
+        local c = assert(g:client { location = "cyc01" })
+        g.vm = assert(c.vms:create(vm_params { name = "w\"e/b \1\127", description = "caf\195\169" }))
+        assert(c.networks:create { name = "n-1" })
+      end
+      assert.equal("w\"e/b \1\127", f.vm.name)
+      local t = f:transport()
+      for _, path in ipairs { "/v1/user-resource/vm/list", "/v1/network/networks", "/v1/config/locations",
+        "/v1/payment/billing_account/list" } do
+        local req = { method = "GET", url = f.base_url .. path, headers = { apikey = "demo-key" } }
+        local a, b = t(req), with:transport()(req)
+        assert.equal(b.status, a.status)
+        assert.equal(b.body, a.body)
+      end
+    end)
+
     it("seed makes the ids repeatable", function()
       local function first_uuid(seed)
         local f = fake.new { seed = seed }
@@ -216,7 +245,8 @@ describe("idcloudhost.fake", function()
       assert.equal(200, calls[3].status)
       assert.equal(1, #f:assert_called("vms.stop", { uuid = vm.uuid }))
       f:assert_called("vms.create", { name = "web-1", vcpu = 1 }, 1)
-      raises("expected vms.create{name=web-2} to be called at least once, it was 0 time(s); calls: billing_accounts.list, vms.create, vms.stop",
+      raises("expected vms.create{name=web-2} to be called at least once, it was 0 time(s); calls: "
+        .. "billing_accounts.list, vms.create, vms.stop",
         f.assert_called, f, "vms.create", { name = "web-2" })
       raises("to be called 2 time(s), it was 1", f.assert_called, f, "vms.stop", nil, 2)
       f:expect("vms.delete")
