@@ -6,7 +6,8 @@
 -- Modes:
 --   core     the C core of build/luajit (make LUA=luajit): transfers on its multi interface;
 --   spawn    the core hidden: every request is a curl process (transport/spawn.lua);
---   nocjson  the core and lua-cjson hidden: spec/nvim/json_nvim_spec.lua (vim.json) and the fake (its engine on vim.json).
+--   nocjson  the core and lua-cjson hidden: spec/nvim/json_nvim_spec.lua (vim.json), and the fake
+--            (its engine on vim.json).
 -- Exits 0 when every spec passed, 1 otherwise (3: this file did not run; make adds -c "cquit 3").
 local mode = os.getenv("IDCLOUDHOST_NVIM_MODE") or "core"
 local root = vim.fn.getcwd()
