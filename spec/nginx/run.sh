@@ -20,6 +20,7 @@ mkdir -p "$run/logs" "$run/tls" "$run/conf/conf.d" "$run/build/nginx" "$run/fron
 ln -s "$repo/lua" "$run/lua"
 ln -s "$repo/examples" "$run/examples"
 ln -s "$repo/spec" "$run/spec"
+ln -s "$repo/sim" "$run/sim"
 [ -n "$core" ] && ln -s "$core" "$run/build/nginx/idcloudhost"
 
 # Free ports: the first ones of a random stretch below the kernel's ephemeral range (a port there
