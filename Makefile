@@ -91,7 +91,7 @@ unit: $(CORE)
 # option's, and the shared scenario (spec/fixtures/scenario.lua) against the fake and against a
 # simulator started for the run.
 FAKE_LUAS ?= lua5.1 lua5.2 lua5.3 lua5.4 luajit
-FAKE_SPECS := spec/unit/fake spec/unit/runtime/clock_spec.lua spec/fake
+FAKE_SPECS := spec/unit/fake spec/unit/runtime/clock_spec.lua spec/fake spec/examples
 test-fake:
 	@for l in $(FAKE_LUAS); do $(MAKE) --no-print-directory core LUA=$$l || exit 1; done
 	sh scripts/with-sim.sh $(SIM_LUA) -- sh -c 'for l in $(FAKE_LUAS); do echo "== $$l"; \

@@ -265,6 +265,22 @@ function Fake:client(opts)
   return require("idcloudhost").new(o)
 end
 
+--- For scripts that make their own client (examples/quickstart.lua): until the returned
+-- function is called, idcloudhost.new makes clients of this fake (its transport, api key and
+-- base URL; its clock unless the script names one), whatever the script or the environment says.
+function Fake:install()
+  local idcloudhost = require "idcloudhost"
+  local new = idcloudhost.new
+  idcloudhost.new = function(opts)
+    local o = {}
+    for k, v in pairs(opts or {}) do o[k] = v end
+    o.apikey, o.base_url, o.provider, o.transport = self.apikey, self.base_url, nil, self:transport()
+    if o.clock == nil then o.clock = self.clock end
+    return new(o)
+  end
+  return function() idcloudhost.new = new end
+end
+
 ------------------------------------------------------------------------------------------------
 -- The transport
 
