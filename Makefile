@@ -32,7 +32,7 @@ help:
 	@echo "make demo       run examples/quickstart.lua against a simulator"
 	@echo "make sim        run the simulator in the foreground (PORT=$(PORT) APIKEYS=$(APIKEYS) SIM_EDITION=...)"
 	@echo "make examples   run every example against a simulator"
-	@echo "make bench      benchmarks: calls against their limit (nginx), JSON, batches, waits (BENCH_ROUNDS=7, BENCH_INSTR=1)"
+	@echo "make bench      benchmarks: calls against their limit (nginx), JSON, the fake's virtual clock, batches, waits (BENCH_ROUNDS=7, BENCH_INSTR=1)"
 	@echo "make bench-nvim ticks, batch time and CPU share of idcloudhost.async in Neovim"
 	@echo "make lint       luacheck"
 	@echo "make valgrind   the specs under valgrind (leaks and memory errors are failures)"
@@ -136,6 +136,7 @@ bench: core
 	@sh scripts/deps.sh $(LUA) $(SIM_LUA) nginx-light curl iproute2 $(if $(BENCH_INSTR),valgrind)
 	BENCH_INSTR=$(BENCH_INSTR) sh bench/limit.sh $(LUA) $(BENCH_ROUNDS)
 	$(LUA) bench/json.lua $(BENCH_ROUNDS)
+	$(LUA) bench/fake.lua $(BENCH_ROUNDS)
 	sh scripts/with-sim.sh $(SIM_LUA) --client-env -- sh -c 'for b in requests batch waits; do $(LUA) bench/$$b.lua || exit 1; done'
 
 lint: deps
