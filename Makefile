@@ -41,8 +41,9 @@ help:
 	@echo "make asan       the core's specs on an ASan + UBSan build of the core (clang)"
 	@echo "make fuzz       libFuzzer on what parses untrusted bytes: answers, JSON, encoders (FUZZ_SECONDS each)"
 	@echo "make install    the SDK for LUA without LuaRocks (PREFIX=/usr/local DESTDIR=; make uninstall)"
-	@echo "make install-sim the simulator for SIM_LUA and bin/idcloudhost-sim (make uninstall-sim)"
-	@echo "make rocks      luarocks make of both rocks, checked from a clean shell; make check-install likewise"
+	@echo "make install-fake idcloudhost.fake and its engine for LUA (make uninstall-fake)"
+	@echo "make install-sim the simulator for SIM_LUA (with the engine) and bin/idcloudhost-sim (make uninstall-sim)"
+	@echo "make rocks      luarocks make of the three rocks, checked from a clean shell; make check-install likewise"
 	@echo "make rockspecs  the release rockspecs from the scm ones"
 	@echo "make endpoints  docs/endpoints.md from the endpoint declarations"
 	@echo "make doc        the HTML reference (LDoc) in build/doc, and its coverage spec"
@@ -227,8 +228,9 @@ build/fuzz/json_fuzz: fuzz/json_fuzz.c $(SRC) $(HDR)
 # with PREFIX the prefix of the Lua package (/usr on Debian), pkg-config's INSTALL_LMOD and
 # INSTALL_CMOD; otherwise (PREFIX=/usr/local, the default) PREFIX/share/lua/V and PREFIX/lib/lua/V.
 # LMOD= and CMOD= override them; DESTDIR= stages the whole tree elsewhere.  The LuaCATS
-# definitions go to PREFIX/share/idcloudhost/types.  make install-sim: the simulator's modules
-# for $(SIM_LUA) and the idcloudhost-sim command in PREFIX/bin.  The file sets match the rocks'.
+# definitions go to PREFIX/share/idcloudhost/types.  make install-fake: idcloudhost.fake and the
+# engine for $(LUA); make install-sim: the simulator's modules and the engine for $(SIM_LUA) and
+# the idcloudhost-sim command in PREFIX/bin.  The file sets match the rocks'.
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 luaver    = $(shell $(1) -e 'io.write((_VERSION:gsub("^Lua ", "")))')
@@ -238,11 +240,15 @@ cmod      = $(or $(and $(filter $(PREFIX),$(call pcvar,$(1),prefix)),$(call pcva
 LMOD     ?= $(call lmod,$(LUA))
 CMOD     ?= $(call cmod,$(LUA))
 SIM_LMOD ?= $(call lmod,$(SIM_LUA))
-SIM_LUA_FILES := $(shell find sim/lua -name '*.lua' | sort)
+# sim/lua/ holds two rocks: the simulator's (the HTTP shell, the control client) and the fake's
+# (the engine, idcloudhost.fake: all the rest).
+SIM_LUA_FILES := sim/lua/idcloudhost/sim/client.lua sim/lua/idcloudhost/sim/server.lua sim/lua/idcloudhost/simulator.lua
+FAKE_LUA_FILES := $(filter-out $(SIM_LUA_FILES),$(shell find sim/lua -name '*.lua' | sort))
+FAKE_LMOD ?= $(LMOD)
 SDK_LUA_FILES := $(shell find lua -name '*.lua' | sort)
 TYPES_DIR = $(PREFIX)/share/idcloudhost/types
 
-.PHONY: install uninstall install-sim uninstall-sim install-dirs check-install
+.PHONY: install uninstall install-fake uninstall-fake install-sim uninstall-sim install-dirs check-install
 install: $(CORE)
 	@set -e; for f in $(SDK_LUA_FILES); do install -D -m 644 "$$f" "$(DESTDIR)$(LMOD)/$${f#lua/}"; done
 	install -D -m 755 $(CORE) "$(DESTDIR)$(CMOD)/idcloudhost/core.so"
@@ -255,12 +261,23 @@ uninstall:
 	@for d in $$(printf '%s\n' $(sort $(dir $(patsubst lua/%,$(DESTDIR)$(LMOD)/%,$(SDK_LUA_FILES)))) | sort -r) "$(DESTDIR)$(CMOD)/idcloudhost" \
 	  "$(DESTDIR)$(TYPES_DIR)" "$(DESTDIR)$(PREFIX)/share/idcloudhost"; do rmdir "$$d" 2>/dev/null || true; done
 
+# The fake for $(LUA): idcloudhost.fake and the engine (make install first: it needs the SDK).
+install-fake:
+	@set -e; for f in $(FAKE_LUA_FILES); do install -D -m 644 "$$f" "$(DESTDIR)$(FAKE_LMOD)/$${f#sim/lua/}"; done
+
+uninstall-fake:
+	rm -f $(addprefix "$(DESTDIR)$(FAKE_LMOD)/,$(addsuffix ",$(patsubst sim/lua/%,%,$(FAKE_LUA_FILES))))
+	@for d in "$(DESTDIR)$(FAKE_LMOD)/idcloudhost/sim" "$(DESTDIR)$(FAKE_LMOD)/idcloudhost"; do rmdir "$$d" 2>/dev/null || true; done
+
+# The simulator for $(SIM_LUA): its files and the engine it serves (the fake's files, which
+# LuaRocks would install as its dependency), and the command.
 install-sim:
+	@set -e; for f in $(FAKE_LUA_FILES); do install -D -m 644 "$$f" "$(DESTDIR)$(SIM_LMOD)/$${f#sim/lua/}"; done
 	@set -e; for f in $(SIM_LUA_FILES); do install -D -m 644 "$$f" "$(DESTDIR)$(SIM_LMOD)/$${f#sim/lua/}"; done
 	install -D -m 755 bin/idcloudhost-sim "$(DESTDIR)$(PREFIX)/bin/idcloudhost-sim"
 
 uninstall-sim:
-	rm -f $(addprefix "$(DESTDIR)$(SIM_LMOD)/,$(addsuffix ",$(patsubst sim/lua/%,%,$(SIM_LUA_FILES))))
+	rm -f $(addprefix "$(DESTDIR)$(SIM_LMOD)/,$(addsuffix ",$(patsubst sim/lua/%,%,$(FAKE_LUA_FILES) $(SIM_LUA_FILES))))
 	rm -f "$(DESTDIR)$(PREFIX)/bin/idcloudhost-sim"
 	@for d in "$(DESTDIR)$(SIM_LMOD)/idcloudhost/sim" "$(DESTDIR)$(SIM_LMOD)/idcloudhost"; do rmdir "$$d" 2>/dev/null || true; done
 
@@ -288,8 +305,8 @@ endpoints:
 	$(LUA) scripts/endpoints.lua
 
 # The rocks and make install from a user's side, each checked from clean shells (see the scripts):
-# make rocks      luarocks make of both rocks (offline: --deps-mode=none on Debian's packages)
-# make check-install  make install + install-sim into a DESTDIR, used, then uninstalled
+# make rocks      luarocks make of the three rocks (offline: --deps-mode=none on Debian's packages)
+# make check-install  make install + install-fake + install-sim into a DESTDIR, used, then uninstalled
 # make rockspecs  writes the release rockspecs (version.lua's version) from the scm ones
 .PHONY: rocks rockspecs
 rocks: core
@@ -304,7 +321,7 @@ check-install: core
 
 # Where make install puts things (for scripts/check-install.sh).
 install-dirs:
-	@echo "LMOD=$(LMOD)"; echo "CMOD=$(CMOD)"; echo "SIM_LMOD=$(SIM_LMOD)"; echo "PREFIX=$(PREFIX)"
+	@echo "LMOD=$(LMOD)"; echo "CMOD=$(CMOD)"; echo "FAKE_LMOD=$(FAKE_LMOD)"; echo "SIM_LMOD=$(SIM_LMOD)"; echo "PREFIX=$(PREFIX)"
 
 # Mutation testing (scripts/mutate.lua): each mutant of mutate/mutants.lua is a small change that
 # looks like a real bug; it is applied to a scratch copy of the tree and the specs that should

@@ -1,12 +1,12 @@
 -- Writes the release rockspecs from the scm ones: rockspec/<pkg>-<version>-1.rockspec, where
 -- <version> is lua/idcloudhost/version.lua's.  A release builds from the tag v<version>; the
--- simulator's release needs the SDK of the same version.
+-- fake's and the simulator's releases need the rocks of the same version they depend on.
 --   lua scripts/rockspecs.lua          write them (make rockspecs)
 --   lua scripts/rockspecs.lua --check  exit 1, naming the files, if any is not current
 -- Also a module: require-able from the specs as dofile("scripts/rockspecs.lua").release(...).
 local M = {}
 
-M.PACKAGES = { "idcloudhost", "idcloudhost-sim" }
+M.PACKAGES = { "idcloudhost", "idcloudhost-fake", "idcloudhost-sim" }
 
 local function read(path)
   local f = assert(io.open(path, "rb"))
@@ -34,8 +34,11 @@ function M.release(package, version, scm)
   s = once(s, "%-%- (The [%w ]+)%.  rockspec/[^\n]*\n%-%- [^\n]*\n",
     "-- %1, release " .. version .. ": made from " .. package .. "-scm-1.rockspec by `make rockspecs`.\n",
     package .. ": header")
-  if package == "idcloudhost-sim" then
+  if package ~= "idcloudhost" then
     s = once(s, '\n  "idcloudhost",\n', '\n  "idcloudhost == ' .. version .. '",\n', package .. ": SDK dependency")
+  end
+  if package == "idcloudhost-sim" then
+    s = once(s, '\n  "idcloudhost%-fake",\n', '\n  "idcloudhost-fake == ' .. version .. '",\n', package .. ": fake dependency")
   end
   return s
 end

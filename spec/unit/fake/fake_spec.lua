@@ -256,7 +256,10 @@ describe("idcloudhost.fake", function()
       raises("vms.list was expected 1 more time(s)", f.verify, f)
     end)
 
-    it("knows every family module of the SDK", function()
+    -- (the SDK's source folder: absent where the rock's test section runs on an installed SDK)
+    local has_source = io.open("lua/idcloudhost/families/vms.lua") ~= nil
+    local source_it = has_source and it or pending
+    source_it("knows every family module of the SDK", function()
       local p = assert(io.popen("ls lua/idcloudhost/families/*.lua"))
       local names = {}
       for file in p:lines() do
