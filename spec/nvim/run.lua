@@ -37,7 +37,8 @@ end
 vim.opt.runtimepath:append(root)
 vim.opt.runtimepath:append(root .. "/examples/nvim")
 
-local files = mode == "nocjson" and { "spec/nvim/json_nvim_spec.lua", "spec/nvim/fake_nvim_spec.lua" } or { "--exclude-pattern=json_nvim_spec", "spec/nvim" }
+local files = mode == "nocjson" and { "spec/nvim/json_nvim_spec.lua", "spec/nvim/fake_nvim_spec.lua" }
+  or { "--exclude-pattern=json_nvim_spec", "spec/nvim" }
 _G.arg = { [0] = "busted", "--output=utfTerminal", unpack(files) }
 
 io.stdout:write("== nvim ", tostring(vim.version().major), ".", tostring(vim.version().minor), ".",
