@@ -25,6 +25,7 @@
 ---@field insecure? boolean true turns TLS verification off
 ---@field transport? function|string `function(req) return res end`, or "auto", "curl", "ngx"
 ---@field sleep? function `function(seconds)` for waits and backoffs
+---@field clock? table `{now = function, sleep = function(seconds)}`: the clock of every deadline, backoff, wait and batch (a test's virtual clock)
 ---@field on_request? function `function(record)` after every attempt; the api key redacted
 ---@field debug? boolean|integer|function true, 1 or 2 (or `$IDCLOUDHOST_DEBUG`): a debug log; a function gets its lines
 
