@@ -43,7 +43,8 @@ local json = lazy "idcloudhost.json"
 -- @tparam[opt=false] boolean opts.insecure true turns TLS verification off
 -- @tparam[opt] function|string opts.transport `function(req) return res end`, or "auto", "curl", "ngx"
 -- @tparam[opt] function opts.sleep `function(seconds)` for waits and backoffs
--- @tparam[opt] table opts.clock `{now = function, sleep = function(seconds)}`: the clock of every deadline, backoff, wait and batch (a test's virtual clock)
+-- @tparam[opt] table opts.clock `{now = function, sleep = function(seconds)}`: the clock of every deadline,
+-- backoff, wait and batch (a test's virtual clock)
 -- @tparam[opt] function opts.on_request `function(record)` after every attempt; the api key redacted
 -- @tparam[opt] boolean|integer|function opts.debug true, 1 or 2 (or `$IDCLOUDHOST_DEBUG`): a debug log; a function gets its lines
 -- @treturn client the client
