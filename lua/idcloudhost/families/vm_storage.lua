@@ -73,7 +73,7 @@ end
 
 local storage = {}
 
---- The storage methods of @{idcloudhost.vms.vm|VM objects}.  The disk methods keep vm.storage
+--- The storage methods of @{idcloudhost.families.vms.vm|VM objects}.  The disk methods keep vm.storage
 -- up to date.
 -- @type vm
 
