@@ -800,7 +800,7 @@ return {
     replace = "local function stripper(M)\n",
     bug = "the VM's storage methods (loaded on first use) are unknown to the first answer's strip:"
       .. " a field named add_disk hides vm:add_disk()" },
-  { id = "lazy-eager-vms", file = "lua/idcloudhost/families/vms.lua",
+  { id = "lazy-eager-vms", file = "lua/idcloudhost/families/kit/resource.lua",
     find = "local pipeline = lazy \"idcloudhost.call.pipeline\"",
     replace = "local pipeline = require \"idcloudhost.call.pipeline\"",
     bug = "making a client loads the whole request path: a Neovim plugin's start-up pays for 75 KB of Lua it may never run" },

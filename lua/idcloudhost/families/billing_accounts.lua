@@ -157,7 +157,7 @@ function BillingAccounts:list(opts)
     for k, v in pairs(opts) do p[k] = v end
     p.show_shadow = nil
   end
-  return resource.wrap_list(BillingAccount, self.client, pipeline.call(self.client, E.list, p))
+  return resource.wrap_list(BillingAccount, self.client, self:_call(E.list, p))
 end
 
 --- The default billing account (is_default, or the only one a restricted token sees).
@@ -182,6 +182,7 @@ end
 -- @tparam integer id the account's id
 -- @treturn billing_account the account
 -- @errors invalid, api (not_found), network, timeout, decode
+BillingAccounts.get = resource.getter(BillingAccount, E.get)
 
 --- A billing account.  `tostring(ba)` is `billing_account 6 "konto" default`.  JSON the platform
 -- nests in a string (additional_data) arrives decoded into a table.
@@ -441,7 +442,7 @@ function BillingAccount:usage()
   return self:_call(E.usage)
 end
 
-billing_accounts.new = resource.collection(BillingAccounts, { model = BillingAccount, get = E.get })
+billing_accounts.new = resource.collection(BillingAccounts)
 billing_accounts.model = BillingAccount
 billing_accounts.endpoints = E
 return billing_accounts

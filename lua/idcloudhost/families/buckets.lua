@@ -5,7 +5,6 @@
 -- @module idcloudhost.families.buckets
 local lazy = require "idcloudhost.lazy"
 local errors = lazy "idcloudhost.call.errors"
-local pipeline = lazy "idcloudhost.call.pipeline"
 local resource = require "idcloudhost.families.kit.resource"
 
 -- Names are checked against the S3 rules when a bucket is made; a bucket made elsewhere under
@@ -47,7 +46,7 @@ local Buckets = {}
 -- @treturn bucket the new bucket
 -- @errors invalid, api (409: the name is taken), network, timeout (err.uncertain), decode
 function Buckets:create(params)
-  return resource.wrap(Bucket, self.client, pipeline.call(self.client, E.create, params))
+  return resource.wrap(Bucket, self.client, self:_call(E.create, params))
 end
 
 -- ---------------------------------------------------------------------------------------------
@@ -59,12 +58,14 @@ end
 -- @tparam[opt] integer opts.billing_account_id only those billed to this account
 -- @treturn {bucket,...} the buckets
 -- @errors invalid, api, network, timeout, decode
+Buckets.list = resource.lister(Bucket, E.list)
 
 --- One bucket by name.
 -- @function client.buckets:get
 -- @tparam string name the bucket's name
 -- @treturn bucket the bucket
 -- @errors invalid, api (not_found), network, timeout, decode
+Buckets.get = resource.getter(Bucket, E.get)
 
 --- An object storage bucket; its name is its key.  `tostring(b)` is
 -- `bucket logs (0 objects, 0 bytes, billing account 6)`.
@@ -123,7 +124,7 @@ function Bucket:delete(opts)
 end
 
 return {
-  new = resource.collection(Buckets, { model = Bucket, list = E.list, get = E.get }),
+  new = resource.collection(Buckets),
   model = Bucket,
   endpoints = E,
 }

@@ -33,11 +33,14 @@ local Card = resource.model { name = "card", key = "id", param = "payment_object
 --- client.cards: payment methods by id.  A billing account lists and adds its own.
 -- @type client.cards
 
+local Cards = {}
+
 --- One payment method by its id (payment_object_id).
 -- @function client.cards:get
 -- @tparam integer id
 -- @treturn card the card
 -- @errors invalid, api (not_found), network, timeout, decode
+Cards.get = resource.getter(Card, E.get)
 
 --- A payment method: a credit card, or paying by invoice.  `tostring(card)` is
 -- `card 6 visa ****1111 primary`.
@@ -80,7 +83,7 @@ function Card:set_primary(opts)
 end
 
 return {
-  new = resource.collection({}, { model = Card, get = E.get }),
+  new = resource.collection(Cards),
   model = Card,
   endpoints = E,
 }

@@ -4,7 +4,6 @@
 -- @module idcloudhost.families.disks
 local lazy = require "idcloudhost.lazy"
 local errors = lazy "idcloudhost.call.errors"
-local pipeline = lazy "idcloudhost.call.pipeline"
 local resource = require "idcloudhost.families.kit.resource"
 
 local PATH = { disk_uuid = "uuid!" }
@@ -83,7 +82,7 @@ end
 function Disks:create(params)
   local ok, err = check_create(params)
   if not ok then return nil, err end
-  return resource.wrap(Disk, self.client, pipeline.call(self.client, E.create, params))
+  return resource.wrap(Disk, self.client, self:_call(E.create, params))
 end
 
 --- Waits for many disks (objects or uuids, any mix of locations) at once, reading each
@@ -105,12 +104,14 @@ end
 -- @function client.disks:list
 -- @treturn {disk,...} the disks
 -- @errors invalid, api, network, timeout, decode
+Disks.list = resource.lister(Disk, E.list)
 
 --- One disk by uuid.
 -- @function client.disks:get
 -- @tparam string uuid the disk's uuid
 -- @treturn disk the disk
 -- @errors invalid, api (not_found), network, timeout, decode
+Disks.get = resource.getter(Disk, E.get)
 
 --- A block storage disk (elastis edition).  `tostring(disk)` is `disk 05a61876-... 50 GB Active`.
 -- @type disk
@@ -190,7 +191,7 @@ end
 function Disk:wait(target, opts) return require("idcloudhost.ops.wait").status(self, target, opts) end
 
 return {
-  new = resource.collection(Disks, { model = Disk, list = E.list, get = E.get }),
+  new = resource.collection(Disks),
   model = Disk,
   endpoints = E,
 }

@@ -5,7 +5,6 @@
 -- @module idcloudhost.families.floating_ips
 local lazy = require "idcloudhost.lazy"
 local errors = lazy "idcloudhost.call.errors"
-local pipeline = lazy "idcloudhost.call.pipeline"
 local resource = require "idcloudhost.families.kit.resource"
 
 local A = { address = "ip!" }
@@ -59,7 +58,7 @@ function FloatingIPs:list(opts)
     p.vm_uuid, err = resource.uuid_of("floating_ip:list", "vm_uuid", opts.vm_uuid)
     if not p.vm_uuid then return nil, err end
   end
-  return resource.wrap_list(FloatingIP, self.client, pipeline.call(self.client, E.list, p))
+  return resource.wrap_list(FloatingIP, self.client, self:_call(E.list, p))
 end
 
 --- Reserves a new address {billing_account_id = ..., name = ...}; it starts unassigned.
@@ -70,7 +69,7 @@ end
 -- @treturn floating_ip the new floating IP, unassigned
 -- @errors invalid, api, network, timeout (err.uncertain), decode
 function FloatingIPs:create(params)
-  return resource.wrap(FloatingIP, self.client, pipeline.call(self.client, E.create, params))
+  return resource.wrap(FloatingIP, self.client, self:_call(E.create, params))
 end
 
 -- ---------------------------------------------------------------------------------------------
@@ -81,6 +80,7 @@ end
 -- @tparam string address an IPv4 or IPv6 address
 -- @treturn floating_ip the floating IP
 -- @errors invalid, api (not_found), network, timeout, decode
+FloatingIPs.get = resource.getter(FloatingIP, E.get)
 
 --- A floating IP address; the address is its key.  `tostring(ip)` is
 -- `floating_ip 103.151.0.2 "web" assigned to virtual_machine 5aea1842-...`.
@@ -154,7 +154,7 @@ function FloatingIP:delete(opts)
 end
 
 return {
-  new = resource.collection(FloatingIPs, { model = FloatingIP, get = E.get }),
+  new = resource.collection(FloatingIPs),
   model = FloatingIP,
   endpoints = E,
 }

@@ -37,11 +37,14 @@ local Invoice = resource.model { name = "invoice", key = "id", param = "invoice_
 --- client.invoices: invoices by id.  A billing account lists its own.
 -- @type client.invoices
 
+local Invoices = {}
+
 --- One invoice by id.
 -- @function client.invoices:get
 -- @tparam integer id
 -- @treturn invoice the invoice
 -- @errors invalid, api (not_found), network, timeout, decode
+Invoices.get = resource.getter(Invoice, E.get)
 
 --- An invoice.  `tostring(inv)` is `invoice 2 paid, total 25.76`.
 -- @type invoice
@@ -83,7 +86,7 @@ function Invoice:pay(opts)
 end
 
 return {
-  new = resource.collection({}, { model = Invoice, get = E.get }),
+  new = resource.collection(Invoices),
   model = Invoice,
   endpoints = E,
   PAID = PAID, UNPAID = UNPAID,

@@ -6,7 +6,6 @@ local lazy = require "idcloudhost.lazy"
 local check = lazy "idcloudhost.call.check"
 local errors = lazy "idcloudhost.call.errors"
 local json = lazy "idcloudhost.json"
-local pipeline = lazy "idcloudhost.call.pipeline"
 local resource = require "idcloudhost.families.kit.resource"
 
 local U = { uuid = "uuid!" }
@@ -145,7 +144,7 @@ function LBs:create(params)
   -- Always sent: the platform answers 500 to a create without a targets key.
   p.targets, err = list_of(what, "targets", p.targets or json.array(), target_of)
   if not p.targets then return nil, err end
-  return resource.wrap(LB, self.client, pipeline.call(self.client, E.create, p))
+  return resource.wrap(LB, self.client, self:_call(E.create, p))
 end
 
 -- ---------------------------------------------------------------------------------------------
@@ -155,12 +154,14 @@ end
 -- @function client.load_balancers:list
 -- @treturn {load_balancer,...} the load balancers
 -- @errors invalid, api, network, timeout, decode
+LBs.list = resource.lister(LB, E.list)
 
 --- One load balancer by uuid.
 -- @function client.load_balancers:get
 -- @tparam string uuid the load balancer's uuid
 -- @treturn load_balancer the load balancer
 -- @errors invalid, api (not_found), network, timeout, decode
+LBs.get = resource.getter(LB, E.get)
 
 --- A network load balancer (elastis edition).  `tostring(lb)` is
 -- `load_balancer 438ac62f-... "web" 10.1.104.254 (1 rule, 2 targets)`.
@@ -342,7 +343,7 @@ function LB:remove_rule(v)
 end
 
 return {
-  new = resource.collection(LBs, { model = LB, list = E.list, get = E.get }),
+  new = resource.collection(LBs),
   model = LB,
   endpoints = E,
 }

@@ -22,6 +22,7 @@ local Locations = {}
 -- @function client.locations:list
 -- @treturn {location,...} the locations
 -- @errors invalid, api, network, timeout, decode
+Locations.list = resource.lister(Location, E.list)
 
 --- A location.  `tostring(loc)` is `location cyc01 "Cycletown" (default)`.
 -- @type location
@@ -49,7 +50,7 @@ function Location:client()
 end
 
 return {
-  new = resource.collection(Locations, { model = Location, list = E.list }),
+  new = resource.collection(Locations),
   model = Location,
   endpoints = E,
 }

@@ -3,7 +3,6 @@
 -- @module idcloudhost.families.networks
 local lazy = require "idcloudhost.lazy"
 local json = lazy "idcloudhost.json"
-local pipeline = lazy "idcloudhost.call.pipeline"
 local resource = require "idcloudhost.families.kit.resource"
 
 local U = { uuid = "uuid!" }
@@ -45,7 +44,7 @@ local Networks = {}
 -- @treturn network the new network
 -- @errors invalid, api, network, timeout (err.uncertain), decode
 function Networks:create(params)
-  return resource.wrap(Network, self.client, pipeline.call(self.client, E.create, params))
+  return resource.wrap(Network, self.client, self:_call(E.create, params))
 end
 
 --- The default network, created (as "Default network") when the location has none.
@@ -53,7 +52,7 @@ end
 -- @treturn network the default network
 -- @errors invalid, api, network, timeout, decode
 function Networks:default()
-  return resource.wrap(Network, self.client, pipeline.call(self.client, E.default))
+  return resource.wrap(Network, self.client, self:_call(E.default))
 end
 
 -- ---------------------------------------------------------------------------------------------
@@ -63,12 +62,14 @@ end
 -- @function client.networks:list
 -- @treturn {network,...} the networks
 -- @errors invalid, api, network, timeout, decode
+Networks.list = resource.lister(Network, E.list)
 
 --- One network by uuid.
 -- @function client.networks:get
 -- @tparam string uuid the network's uuid
 -- @treturn network the network
 -- @errors invalid, api (not_found), network, timeout, decode
+Networks.get = resource.getter(Network, E.get)
 
 --- A private network.  `tostring(net)` is `network 2e8cd389-... "backend" 10.1.104.0/24 default (2 VMs)`.
 -- @type network
@@ -135,7 +136,7 @@ function Network:vms()
 end
 
 return {
-  new = resource.collection(Networks, { model = Network, list = E.list, get = E.get }),
+  new = resource.collection(Networks),
   model = Network,
   endpoints = E,
 }

@@ -313,25 +313,37 @@ function resource.uuid_of(what, name, v)
 end
 
 ------------------------------------------------------------------------------------------------
--- Collections: client.vms and friends
+-- Collections: client.vms and friends.  A family writes every public method of its collection
+-- as a line of its own (`function VMs:create`, or `VMs.get = resource.getter(VM, E.get)`), so a
+-- search for the method's name finds where it is defined.
 
---- A collection: a function(client) giving a table with `client` and the methods.  With spec.model
--- and spec.list / spec.get endpoints, list() and get(id) come ready-made (the methods table may
--- still define its own).
-function resource.collection(methods, spec)
-  spec = spec or {}
-  local M = spec.model
-  if M and spec.list and methods.list == nil then
-    methods.list = function(self, opts)
-      return resource.wrap_list(M, self.client, pipeline.call(self.client, spec.list, opts))
-    end
+local Collection = {}
+
+--- Runs endpoint ep with params for this collection's client: the one way a family calls (an
+-- object's is Base:_call above).
+function Collection:_call(ep, params, owned)
+  return pipeline.call(self.client, ep, params, nil, owned)
+end
+
+--- The method `coll:list(opts)`: ep's list answer as objects of model M.
+function resource.lister(M, ep)
+  return function(self, opts)
+    return resource.wrap_list(M, self.client, self:_call(ep, opts))
   end
-  if M and spec.get and methods.get == nil then
-    local param = metas[M].param
-    methods.get = function(self, id)
-      return resource.wrap(M, self.client, pipeline.call(self.client, spec.get, { [param] = id }, nil, true))
-    end
+end
+
+--- The method `coll:get(id)`: the object of model M that ep answers for id (under the model's
+-- parameter name).
+function resource.getter(M, ep)
+  local param = metas[M].param
+  return function(self, id)
+    return resource.wrap(M, self.client, self:_call(ep, { [param] = id }, true))
   end
+end
+
+--- A collection: a function(client) giving a table with `client` and the methods.
+function resource.collection(methods)
+  setmetatable(methods, { __index = Collection })
   local mt = { __index = methods }
   return function(client)
     return setmetatable({ client = client }, mt)
