@@ -347,7 +347,7 @@ end
 -- @treturn boolean true
 -- @errors invalid, api, network, timeout, decode
 function BillingAccount:assign(vm)
-  local uuid, err = resource.uuid_of("billing_account:assign", "uuid", vm)
+  local uuid, err = check.uuid_of("billing_account:assign", "uuid", vm)
   if not uuid then return nil, err end
   local ok
   ok, err = resource.success(self:_call(E.assign, nil, { uuid = uuid, resource_type = "vm" }))

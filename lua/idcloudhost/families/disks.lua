@@ -3,6 +3,7 @@
 -- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.families.disks
 local lazy = require "idcloudhost.lazy"
+local check = lazy "idcloudhost.call.check"
 local errors = lazy "idcloudhost.call.errors"
 local resource = require "idcloudhost.families.kit.resource"
 
@@ -62,7 +63,7 @@ local function check_create(p)
     return nil, errors.invalid("disk:create: source_image is required for source_image_type " .. kind
       .. (kind == "OS_BASE" and ' (like "ubuntu_20.04")' or " (the uuid of the source)"), "source_image")
   elseif kind == "DISK" then
-    local ok, err = resource.uuid_of("disk:create", "source_image", p.source_image)
+    local ok, err = check.uuid_of("disk:create", "source_image", p.source_image)
     if not ok then return nil, err end
   end
   return true
@@ -165,7 +166,7 @@ end
 -- @treturn table the disk as vm.storage shows it
 -- @errors invalid, api, network, timeout, decode
 function Disk:attach(vm)
-  local vm_uuid, err = resource.uuid_of("disk:attach", "vm", vm)
+  local vm_uuid, err = check.uuid_of("disk:attach", "vm", vm)
   if not vm_uuid then return nil, err end
   return self:_call(E.attach, nil, { uuid = vm_uuid, storage_uuid = self.uuid })
 end
@@ -176,7 +177,7 @@ end
 -- @treturn boolean true
 -- @errors invalid, api, network, timeout, decode
 function Disk:detach(vm)
-  local vm_uuid, err = resource.uuid_of("disk:detach", "vm", vm)
+  local vm_uuid, err = check.uuid_of("disk:detach", "vm", vm)
   if not vm_uuid then return nil, err end
   return resource.success(self:_call(E.detach, nil, { uuid = vm_uuid, storage_uuid = self.uuid }))
 end

@@ -4,6 +4,7 @@
 -- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.families.floating_ips
 local lazy = require "idcloudhost.lazy"
+local check = lazy "idcloudhost.call.check"
 local errors = lazy "idcloudhost.call.errors"
 local resource = require "idcloudhost.families.kit.resource"
 
@@ -55,7 +56,7 @@ function FloatingIPs:list(opts)
     p = {}
     for k, v in pairs(opts) do p[k] = v end
     local err
-    p.vm_uuid, err = resource.uuid_of("floating_ip:list", "vm_uuid", opts.vm_uuid)
+    p.vm_uuid, err = check.uuid_of("floating_ip:list", "vm_uuid", opts.vm_uuid)
     if not p.vm_uuid then return nil, err end
   end
   return resource.wrap_list(FloatingIP, self.client, self:_call(E.list, p))
@@ -132,7 +133,7 @@ end
 -- @treturn floating_ip the floating IP, updated in place
 -- @errors invalid, api, network, timeout, decode
 function FloatingIP:assign(vm)
-  local uuid, err = resource.uuid_of("floating_ip:assign", "vm", vm)
+  local uuid, err = check.uuid_of("floating_ip:assign", "vm", vm)
   if not uuid then return nil, err end
   return self:_apply(self:_call(E.assign, nil, { vm_uuid = uuid }))
 end

@@ -78,14 +78,14 @@ local function target_of(what, v)
         return nil, errors.invalid(what .. ": unknown target field '" .. tostring(k) .. "'", tostring(k))
       end
     end
-    local uuid, err = resource.uuid_of(what, "target_uuid", v.target_uuid)
+    local uuid, err = check.uuid_of(what, "target_uuid", v.target_uuid)
     if not uuid then return nil, err end
     local kind
     kind, err = check.value(what, "target_type", "string", v.target_type)
     if err then return nil, err end
     return { target_uuid = uuid, target_type = kind or "vm" }
   end
-  local uuid, err = resource.uuid_of(what, "target", v)
+  local uuid, err = check.uuid_of(what, "target", v)
   if not uuid then return nil, err end
   return { target_uuid = uuid, target_type = "vm" }
 end
@@ -134,7 +134,7 @@ function LBs:create(params)
   for k, v in pairs(params or {}) do p[k] = v end
   local err
   if type(p.network_uuid) == "table" then
-    p.network_uuid, err = resource.uuid_of(what, "network_uuid", p.network_uuid)
+    p.network_uuid, err = check.uuid_of(what, "network_uuid", p.network_uuid)
     if not p.network_uuid then return nil, err end
   end
   if p.rules ~= nil then
@@ -273,7 +273,7 @@ end
 -- @errors invalid, api, network, timeout, decode
 function LB:remove_target(v)
   if type(v) == "table" and v.target_uuid ~= nil then v = v.target_uuid end
-  local uuid, err = resource.uuid_of("load_balancer:remove_target", "target_uuid", v)
+  local uuid, err = check.uuid_of("load_balancer:remove_target", "target_uuid", v)
   if not uuid then return nil, err end
   local ok
   ok, err = resource.success(self:_call(E.remove_target, nil, { target_uuid = uuid }))

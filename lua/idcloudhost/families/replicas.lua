@@ -56,16 +56,6 @@ local function check_opts(what, opts)
   return check_type(what, "r_type", opts.r_type)
 end
 
--- A replica's uuid from a replica object or the uuid itself (replica uuids are not UUIDs).
-local function uuid_of(what, v)
-  if type(v) == "table" then v = v.uuid end
-  if type(v) ~= "string" or not v:find("^[%w-]+$") then
-    return nil, errors.invalid(what .. ": expected a replica or its uuid, got " .. (type(v) == "string"
-      and string.format("%q", v) or type(v)), "replica_uuid")
-  end
-  return v
-end
-
 --- Deletes the replica.  Returns true.
 -- @function replica:delete
 -- @treturn boolean true
@@ -109,5 +99,4 @@ return {
   endpoints = E,
   check_type = check_type,
   check_opts = check_opts,
-  uuid_of = uuid_of,
 }

@@ -14,7 +14,6 @@
 -- "object[:key]", "list[:key]" (of objects with that key), "success" ({"success": true}, true or
 -- an empty body), "any", or alternatives joined by "|".  docs/endpoints.md lists all of them.
 local lazy = require "idcloudhost.lazy"
-local check = lazy "idcloudhost.call.check"
 local errors = lazy "idcloudhost.call.errors"
 local json = lazy "idcloudhost.json"
 local pipeline = lazy "idcloudhost.call.pipeline"
@@ -304,12 +303,6 @@ function resource.newest(list)
     end
   end
   return best
-end
-
---- The uuid of an object or a uuid string, checked; for "a VM or its uuid" arguments.
-function resource.uuid_of(what, name, v)
-  if type(v) == "table" then v = v.uuid end
-  return check.value(what, name, "uuid!", v)
 end
 
 ------------------------------------------------------------------------------------------------

@@ -12,8 +12,7 @@ local sched = require "idcloudhost.runtime.sched"
 local vim = rawget(_G, "vim")
 local uv = vim and (vim.uv or vim.loop)
 
-local has_core, core = pcall(require, "idcloudhost.core")
-if not has_core or type(core) ~= "table" then core = nil end
+local core = require("idcloudhost.native").core
 
 local M = { name = "nvim" }
 
