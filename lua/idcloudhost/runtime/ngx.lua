@@ -110,6 +110,4 @@ function M.active()
   return PHASES[ngx.get_phase()] and yielding or blocking
 end
 
-M.yielding, M.blocking = yielding, blocking
-
 return M

@@ -92,10 +92,6 @@ local metas = setmetatable({}, { __mode = "k" }) -- methods table -> metatable
 
 local Base = {}
 
-local function meta_of(obj)
-  return getmetatable(obj)
-end
-
 --- The client this object came from.
 function Base:_client()
   return owner[self]
@@ -106,7 +102,7 @@ end
 -- caller may not name what the object or the method sets: `vm:stop{uuid = other}` is refused,
 -- never sent for another VM.  Unknown options are refused by the endpoint's checks.
 function Base:_params(ep, opts, fixed)
-  local M = meta_of(self)
+  local M = getmetatable(self)
   local what = ep.name
   if opts ~= nil and type(opts) ~= "table" then
     return nil, errors.invalid(what .. ": expected named parameters, like {name = value}, got " .. type(opts))
@@ -178,7 +174,7 @@ end
 --- Replaces the object's fields with data (in place: references to it stay valid).
 function Base:_update(data)
   local location = rawget(self, "location") -- our tag (see batch.collect), not API data
-  prepare(meta_of(self), data)
+  prepare(getmetatable(self), data)
   for k in pairs(self) do self[k] = nil end
   for k, v in pairs(data) do self[k] = v end
   if self.location == nil then self.location = location end
@@ -195,7 +191,7 @@ end
 
 --- Fetches the object again and updates it in place (models declared with a `get` endpoint).
 function Base:reload(opts)
-  local M = meta_of(self)
+  local M = getmetatable(self)
   if not M.get then
     return nil, errors.invalid(M.kind .. ":reload: the platform has no call that fetches one " .. M.kind
       .. "; list them again instead")

@@ -20,7 +20,6 @@ local function pack(...) return { n = select("#", ...), ... } end
 
 --- The transport "auto" means here: the C core when it loads, else the curl command.
 M.transport = core and "curl" or "spawn"
-M.core = core
 
 --- Inside Neovim, outside an SDK scheduler's coroutine (runtime.lua asks those first anyway).
 function M.active()
@@ -48,7 +47,6 @@ local function sleep(seconds)
 end
 
 M.clock = { now = now, sleep = sleep }
-M.in_fast = in_fast
 
 local DEBUG = vim and vim.log and vim.log.levels.DEBUG or 1
 
