@@ -178,6 +178,7 @@ end
 -- Billing account objects
 
 --- One billing account by id.
+-- Made by `resource.getter` (families/kit/resource.lua) from this family's get endpoint.
 -- @function client.billing_accounts:get
 -- @tparam integer id the account's id
 -- @treturn billing_account the account
@@ -231,6 +232,7 @@ BillingAccounts.get = resource.getter(BillingAccount, E.get)
 -- @tfield nil unpaid_amount the platform's field gives way to the method billing_account:unpaid_amount()
 
 --- Fetches the account again and updates this object in place.
+-- Made by the kit: `Base:reload` in families/kit/resource.lua (the model's `get` endpoint).
 -- @function billing_account:reload
 -- @treturn billing_account the account
 -- @errors invalid, api (not_found), network, timeout, decode

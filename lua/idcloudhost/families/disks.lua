@@ -102,12 +102,14 @@ end
 -- Disk objects
 
 --- All disks of the client's location.
+-- Made by `resource.lister` (families/kit/resource.lua) from this family's list endpoint.
 -- @function client.disks:list
 -- @treturn {disk,...} the disks
 -- @errors invalid, api, network, timeout, decode
 Disks.list = resource.lister(Disk, E.list)
 
 --- One disk by uuid.
+-- Made by `resource.getter` (families/kit/resource.lua) from this family's get endpoint.
 -- @function client.disks:get
 -- @tparam string uuid the disk's uuid
 -- @treturn disk the disk
@@ -133,6 +135,7 @@ Disks.get = resource.getter(Disk, E.get)
 -- @tfield[opt] boolean deleted set by the SDK: the disk reads back deleted (a tombstone)
 
 --- Fetches the disk again and updates this object in place.
+-- Made by the kit: `Base:reload` in families/kit/resource.lua (the model's `get` endpoint).
 -- @function disk:reload
 -- @treturn disk the disk
 -- @errors invalid, api (not_found), network, timeout, decode

@@ -77,6 +77,7 @@ end
 -- Floating IP objects
 
 --- One floating IP by its address.
+-- Made by `resource.getter` (families/kit/resource.lua) from this family's get endpoint.
 -- @function client.floating_ips:get
 -- @tparam string address an IPv4 or IPv6 address
 -- @treturn floating_ip the floating IP
@@ -109,6 +110,7 @@ FloatingIPs.get = resource.getter(FloatingIP, E.get)
 -- @tfield string updated_at
 
 --- Fetches the floating IP again and updates this object in place.
+-- Made by the kit: `Base:reload` in families/kit/resource.lua (the model's `get` endpoint).
 -- @function floating_ip:reload
 -- @treturn floating_ip the floating IP
 -- @errors invalid, api (not_found), network, timeout, decode

@@ -151,12 +151,14 @@ end
 -- Load balancer objects
 
 --- All load balancers of the client's location.
+-- Made by `resource.lister` (families/kit/resource.lua) from this family's list endpoint.
 -- @function client.load_balancers:list
 -- @treturn {load_balancer,...} the load balancers
 -- @errors invalid, api, network, timeout, decode
 LBs.list = resource.lister(LB, E.list)
 
 --- One load balancer by uuid.
+-- Made by `resource.getter` (families/kit/resource.lua) from this family's get endpoint.
 -- @function client.load_balancers:get
 -- @tparam string uuid the load balancer's uuid
 -- @treturn load_balancer the load balancer
@@ -184,6 +186,7 @@ LBs.get = resource.getter(LB, E.get)
 -- @tfield[opt] boolean deleted set by the SDK: it reads back deleted, or lb:delete() succeeded
 
 --- Fetches the load balancer again and updates this object in place.
+-- Made by the kit: `Base:reload` in families/kit/resource.lua (the model's `get` endpoint).
 -- @function load_balancer:reload
 -- @treturn load_balancer the load balancer
 -- @errors invalid, api (not_found), network, timeout, decode

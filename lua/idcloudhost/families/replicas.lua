@@ -41,6 +41,7 @@ local Replica = resource.model { name = "replica", key = "uuid", param = "replic
 
 --- Not available: the platform has no call that fetches one (vm:replicas() lists them).
 -- It returns an `invalid` error, as every object's reload does when its model has none.
+-- Made by the kit: `Base:reload` in families/kit/resource.lua (the model's `get` endpoint).
 -- @function replica:reload
 
 -- nil (the platform's default) or "snapshot" or "backup"; else an "invalid" error.

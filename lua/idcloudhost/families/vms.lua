@@ -151,6 +151,7 @@ function VMs:pools()
 end
 
 --- One VM by uuid.
+-- Made by `resource.getter` (families/kit/resource.lua) from this family's get endpoint.
 -- @function client.vms:get
 -- @tparam string uuid the VM's uuid
 -- @treturn vm the VM
@@ -200,6 +201,7 @@ VMs.get = resource.getter(VM, E.get)
 -- @tfield[opt] boolean deleted set by the SDK: the VM reads back deleted (a tombstone), or vm:delete() succeeded
 
 --- Fetches the VM again and updates this object in place.
+-- Made by the kit: `Base:reload` in families/kit/resource.lua (the model's `get` endpoint).
 -- @function vm:reload
 -- @treturn vm the VM
 -- @errors invalid, api (not_found: the VM is gone), network, timeout, decode
