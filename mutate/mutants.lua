@@ -711,6 +711,14 @@ return {
     find = "      elseif vm_rec.os_name == \"_custom\" then",
     replace = "      elseif false then",
     bug = "an empty-disk VM's boot disk claims an OS image (_custom__)" },
+  { id = "sim-license-type", file = "sim/lua/idcloudhost/sim/machine.lua", level = "test",
+    find = "    license_type = r.os_name == \"windows\" and \"WINDOWS\" or nil,\n",
+    replace = "",
+    bug = "Windows VMs lose the license_type the 2025-12 text shows" },
+  { id = "sim-fip-service-location", file = "sim/lua/idcloudhost/sim/ip_assign.lua", level = "test",
+    find = "if rec and rec.location == slug then",
+    replace = "if rec then",
+    bug = "an address of one location is assigned to a service package of another" },
 
   ----------------------------------------------------------------------------------------------
   -- The C core (src/): every C mutant also runs the core's specs under valgrind
