@@ -39,7 +39,6 @@ build = {
     lua = {
       ["idcloudhost.sim.client"] = "sim/lua/idcloudhost/sim/client.lua",
       ["idcloudhost.sim.server"] = "sim/lua/idcloudhost/sim/server.lua",
-      -- The control client's old name, for scripts written against it.
       ["idcloudhost.simulator"] = "sim/lua/idcloudhost/simulator.lua",
     },
     bin = { ["idcloudhost-sim"] = "bin/idcloudhost-sim" },
