@@ -13,6 +13,10 @@ local function vm_params(over)
   return p
 end
 
+-- The sleep option of the virtual clock's clients: the clock wins over it, so a call here is a
+-- real sleep where a virtual one was due (and fails at once instead of sleeping a minute).
+local function no_real_sleep(s) error("a real sleep of " .. s .. " s on a virtual clock", 0) end
+
 local function raises(pattern, fn, ...)
   local ok, err = pcall(fn, ...)
   assert.is_false(ok)
@@ -151,7 +155,7 @@ describe("idcloudhost.fake", function()
   describe("the virtual clock", function()
     it("a wait for a 60 s settle returns at once, 60 s later for the code under test", function()
       local f = fake.new { clock = "virtual", settle = 60 }
-      local c = assert(f:client { location = "cyc01" })
+      local c = assert(f:client { location = "cyc01", sleep = no_real_sleep })
       local vm = assert(c.vms:create(vm_params()))
       assert.equal("creating", vm.status)
       local t0 = real_now()
@@ -163,7 +167,7 @@ describe("idcloudhost.fake", function()
 
     it("20 VMs stopped and waited for in a batch with a 30 s settle: 30+ s of simulated time", function()
       local f = fake.new { clock = "virtual" }
-      local c = assert(f:client { location = "cyc01" })
+      local c = assert(f:client { location = "cyc01", sleep = no_real_sleep })
       local vms = {}
       for i = 1, 20 do vms[i] = assert(c.vms:create(vm_params { name = "fleet-" .. i })) end
       f:config { settle = 30 }
