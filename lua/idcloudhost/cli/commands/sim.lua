@@ -27,7 +27,8 @@ return { name = "sim", summary = "run the local simulator of the platform (the i
         "sim: idcloudhost-sim is not installed (luarocks install idcloudhost-sim, or make install-sim)")
     end
     local port = a.port or 8090
-    ctx:note("simulator: export IDCLOUDHOST_BASE_URL=http://127.0.0.1:" .. port .. " IDCLOUDHOST_API_KEY=demo-key")
+    ctx:note("simulator: export IDCLOUDHOST_BASE_URL=http://127.0.0.1:" .. (port == 0 and "PORT" or port)
+      .. " IDCLOUDHOST_API_KEY=demo-key" .. (port == 0 and " (PORT: the one it listens on)" or ""))
     local r, _, code = os.execute(quote(cmd) .. " --port " .. port)
     if r == true or r == 0 then return true end
     return tonumber(code) or 1
