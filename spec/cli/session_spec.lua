@@ -95,7 +95,8 @@ profiles = {
       assert.matches("waiting for vm web%-1 to be stopped: 1/1 done", err)
       assert.matches("web%-1: stopped\n$", out)
       vm("web-2")
-      _, err = cli.ok("vm start web-1 web-2")
+      out, err = cli.ok("vm start web-1 web-2")
+      assert.matches("web%-2: running\n$", out)
       assert.matches("starting: 2/2 done", err)
     end)
   end)
@@ -135,7 +136,7 @@ profiles = {
       -- its own process group (setsid), so that stopping it stops the simulator it runs too
       os.execute("sh -c " .. cli.quote("setsid " .. cli.command("sim --port 0") .. " >" .. dir .. "/sim.out 2>&1 & echo $! >"
         .. dir .. "/sim.pid"))
-      local waited, out = 0, ""
+      local waited, out = 0, nil
       repeat
         sleep(0.1)
         waited = waited + 1
