@@ -136,7 +136,7 @@ profiles = {
       -- its own process group (setsid), so that stopping it stops the simulator it runs too
       os.execute("sh -c " .. cli.quote("setsid " .. cli.command("sim --port 0") .. " >" .. dir .. "/sim.out 2>&1 & echo $! >"
         .. dir .. "/sim.pid"))
-      local waited, out = 0, nil
+      local waited, out = 0
       repeat
         sleep(0.1)
         waited = waited + 1

@@ -151,7 +151,7 @@ describe("idcloudhost.cli", function()
       local code, out = run({ "vm", "get", "web", "-q" }, { helper.answer(list_of(named("web", A), named("db", B))) })
       assert.equal(0, code)
       assert.equal(A .. "\n", out)
-      local err, f
+      local _, err, f
       code, _, err, f = run({ "vm", "stop", "web" }, { helper.answer(list_of(named("web", A), named("web", B))) })
       assert.equal(2, code)
       assert.truthy(err:find(A, 1, true) and err:find(B, 1, true))
