@@ -834,7 +834,7 @@ return {
     bug = "a failed update leaves the resized VM stopped" },
   { id = "resize-stop-refused-start", file = "lua/idcloudhost/families/vms.lua",
     find = "      if err.uncertain then return restore_power(self, err) end",
-    replace = "      return restore_power(self, err)",
+    replace = "      if err then return restore_power(self, err) end",
     bug = "a stop the platform refused is followed by a start of a VM that never stopped" },
   { id = "cli-exit-uncertain", file = "lua/idcloudhost/cli/init.lua", subset = true,
     find = "  if err.uncertain then return 5 end\n",

@@ -154,8 +154,9 @@ end
 local function key_from(cmd, name)
   local what = "profile '" .. name .. "': apikey_command"
   if type(cmd) ~= "string" or not cmd:find("%S") then return invalid("apikey_command", what .. " must be a shell command") end
-  -- The exit status comes after the output (Lua 5.1's close does not tell it).
-  local p = io.popen("{\n" .. cmd .. "\n}; printf '\\n%d\\n' $?", "r")
+  -- The exit status comes after the output (Lua 5.1's close does not tell it); a subshell, so
+  -- that an `exit` in the command ends the command only.
+  local p = io.popen("(\n" .. cmd .. "\n); printf '\\n%d\\n' $?", "r")
   if not p then return invalid("apikey_command", what .. " could not be run") end
   local out = p:read("*a") or ""
   p:close()
