@@ -188,6 +188,11 @@ describe("idcloudhost (the command)", function()
       _, err, rc = cli.run("wait vm web-1 stopped --timeout 0.5")
       assert.equal(4, rc)
       assert.matches("gave up", err)
+      helper.config { settle = 30 }
+      _, err, rc = cli.run("vm stop web-1 --wait --timeout 0.5")
+      helper.config { settle = 0 }
+      assert.equal(4, rc)
+      assert.matches("carried out before the wait: vm stop " .. uuid:gsub("%-", "%%-"), err)
       helper.fault { path = "/v1/user-resource/vm/stop", kind = "drop", after = true }
       _, err, rc = cli.run("vm stop " .. uuid)
       assert.equal(5, rc, err)

@@ -182,6 +182,14 @@ function Ctx:wait(fam, objs, target, timeout)
     if not ok then
       p:finish()
       if err and err.kind == "error" and tostring(err.message):find("interrupted!", 1, true) then error("interrupted!", 0) end
+      -- A wait that fails after writes landed must not read as if they had not.
+      local done = {}
+      for _, w in ipairs(self.writes) do
+        if w.state == "done" then done[#done + 1] = w.desc end
+      end
+      if err and #done > 0 then
+        err.message = tostring(err.message) .. " (carried out before the wait: " .. table.concat(done, "; ") .. ")"
+      end
       return nil, err
     end
   end
