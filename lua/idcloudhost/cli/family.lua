@@ -43,17 +43,16 @@ local function standard(fam)
       run = function(ctx, a)
         local objs, err = ctx:resolve_all(fam, a[many.name:lower()])
         if not objs then return nil, err end
+        local gone = {}
         local _, first = ctx:each(objs, "deleting", function(obj)
           local id = tostring(obj[fam.key])
           local ok, derr = ctx:write(fam.kind .. " delete " .. id, obj.delete, obj, fam.delete_opts and fam.delete_opts(a) or nil)
           if not ok then return nil, derr end
-          if ctx.a.quiet or ctx.fmt.kind ~= "table" then
-            ctx:show({ [fam.key] = obj[fam.key], deleted = true }, { key = fam.key, columns = { fam.key } })
-          else
-            ctx:out("deleted " .. fam.kind .. " " .. id)
-          end
+          gone[#gone + 1] = { [fam.key] = obj[fam.key], deleted = true }
+          if not ctx.a.quiet and ctx.fmt.kind == "table" then ctx:out("deleted " .. fam.kind .. " " .. id) end
           return true
         end)
+        ctx:many(gone, { key = fam.key, columns = { fam.key, "deleted" } }, "")
         if first then return nil, first end
         return true
       end },

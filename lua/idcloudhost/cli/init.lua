@@ -86,6 +86,21 @@ function Ctx:done(obj, view, text)
   self:out(text)
 end
 
+--- Shows what a verb did to several objects (json, jsonl, --quiet: one document, a list, the
+-- keys) as done does to one; a table gets each object's line (text(obj)).
+function Ctx:many(objs, view, text)
+  if #objs == 1 and self.fmt.kind == "json" then return self:done(objs[1], view, text) end
+  if self.a.quiet or self.fmt.kind ~= "table" then
+    local v = {}
+    for k, x in pairs(view) do v[k] = x end
+    v.list = true
+    return self:show(objs, v)
+  end
+  if type(text) == "function" then
+    for _, obj in ipairs(objs) do self:out(text(obj)) end
+  end
+end
+
 --- Runs a write, recorded so that an interruption can say which writes may have been sent.
 function Ctx:write(desc, fn, ...)
   local w = { desc = desc, state = "sent" }

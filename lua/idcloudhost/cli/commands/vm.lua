@@ -39,9 +39,7 @@ local function power(verb, target, flags)
         local ok, werr = ctx:wait(fam, vms, target, a.timeout)
         if not ok then return nil, werr end
       end
-      for _, vm in ipairs(vms) do
-        ctx:done(vm, view(false), "vm " .. vm.uuid .. " " .. tostring(vm.name) .. ": " .. tostring(vm.status))
-      end
+      ctx:many(vms, view(false), function(vm) return "vm " .. vm.uuid .. " " .. tostring(vm.name) .. ": " .. tostring(vm.status) end)
       return true
     end }
 end
