@@ -68,7 +68,6 @@ build = {
       ["idcloudhost.sim.vm"] = "sim/lua/idcloudhost/sim/vm.lua",
       ["idcloudhost.sim.vm_action"] = "sim/lua/idcloudhost/sim/vm_action.lua",
       ["idcloudhost.sim.vm_disk"] = "sim/lua/idcloudhost/sim/vm_disk.lua",
-      -- The control client's old name, for scripts written against it.
       ["idcloudhost.simulator"] = "sim/lua/idcloudhost/simulator.lua",
     },
     bin = { ["idcloudhost-sim"] = "bin/idcloudhost-sim" },

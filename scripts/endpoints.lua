@@ -81,18 +81,10 @@ local function scan(mod, fams, eps_of, reach)
     return ep
   end
 
-  -- model { ..., get = E.x }: obj:reload(); collection(T, { list = E.x, get = E.y })
+  -- model { ..., get = E.x }: obj:reload()
   for t, spec in src:gmatch("\nlocal ([%w_]+) = resource%.model (%b{})") do
     local key = own and spec:match("get = " .. own .. "%.([%w_]+)")
     if key then add(reach, ep_of(own, key), tables[t] .. ":reload") end
-  end
-  for t, spec in src:gmatch("resource%.collection%(([%w_{}]+), (%b{})%)") do
-    for what, key in spec:gmatch("(%a+) = " .. (own or "%%") .. "%.([%w_]+)") do
-      if what == "list" or what == "get" then
-        add(reach, ep_of(own, key), "client." .. tostring(fam) .. ":" .. what)
-      end
-    end
-    local _ = t
   end
 
   -- uses inside functions, the model and collection declarations (done above) blanked out
@@ -102,7 +94,12 @@ local function scan(mod, fams, eps_of, reach)
   local current
   for l in (body .. "\n"):gmatch("([^\n]*)\n") do
     local t, sep, name = l:match("^%s*function ([%w_]+)([:.])([%w_]+)%(")
-    if t then
+    -- `Xs.get = resource.getter(X, E.get)`: a method made by the kit, on one line of its own
+    local mt, mname = l:match("^([%w_]+)%.([%w_]+) = resource%.%a+%(")
+    local one_line = mt and tables[mt] and (tables[mt] .. ":" .. mname)
+    if one_line then
+      current = one_line
+    elseif t then
       if tables[t] then current = tables[t] .. ":" .. name
       else current = (t == "M" and mod.name or t) .. sep .. name end
     elseif l:match("^local function ") or l:match("^function ") or l:match("^end%f[%W]") then
@@ -120,6 +117,7 @@ local function scan(mod, fams, eps_of, reach)
         if current then add(reach, ep, current) end
       end
     end
+    if one_line then current = nil end
   end
 end
 

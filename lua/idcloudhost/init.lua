@@ -4,7 +4,7 @@
 --   local client = assert(idcloudhost.new { location = "jkt01" })
 --   for _, vm in ipairs(assert(client.vms:list())) do print(vm) end
 --
--- Every call returns its result, or `nil, err` with err an @{idcloudhost.errors.error|error value}.
+-- Every call returns its result, or `nil, err` with err an @{idcloudhost.call.errors.error|error value}.
 -- @module idcloudhost
 local Client = require "idcloudhost.client"
 local lazy = require "idcloudhost.lazy"
@@ -132,6 +132,12 @@ local M = {
   -- Neovim: runs fn in a task on the editor's event loop (idcloudhost.nvim).
   async = function(fn, on_done) return require("idcloudhost.runtime.nvim.async").async(fn, on_done) end,
 }
+
+-- IDCLOUDHOST_STRICT=1: what the first calls would load, loaded now (idcloudhost.lazy).
+if lazy.strict then
+  for _, name in ipairs { "idcloudhost.json", "idcloudhost.ops.batch", "idcloudhost.ops.wait",
+    "idcloudhost.ops.leftovers", "idcloudhost.runtime.nvim.async" } do require(name) end
+end
 
 -- idcloudhost.json is the module itself (not a proxy), set when first read.
 return setmetatable(M, { __index = function(m, k)

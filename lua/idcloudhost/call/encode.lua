@@ -62,8 +62,8 @@ end
 encode.lua = { escape = encode.escape, form = encode.form }
 
 -- The C core's versions when it is there.
-local ok, core = pcall(require, "idcloudhost.core")
-if ok and type(core) == "table" and core.escape and core.form then
+local core = require("idcloudhost.native").core
+if core and core.escape and core.form then
   encode.escape, encode.form = core.escape, core.form
 end
 

@@ -157,7 +157,7 @@ function BillingAccounts:list(opts)
     for k, v in pairs(opts) do p[k] = v end
     p.show_shadow = nil
   end
-  return resource.wrap_list(BillingAccount, self.client, pipeline.call(self.client, E.list, p))
+  return resource.wrap_list(BillingAccount, self.client, self:_call(E.list, p))
 end
 
 --- The default billing account (is_default, or the only one a restricted token sees).
@@ -178,10 +178,12 @@ end
 -- Billing account objects
 
 --- One billing account by id.
+-- Made by `resource.getter` (families/kit/resource.lua) from this family's get endpoint.
 -- @function client.billing_accounts:get
 -- @tparam integer id the account's id
 -- @treturn billing_account the account
 -- @errors invalid, api (not_found), network, timeout, decode
+BillingAccounts.get = resource.getter(BillingAccount, E.get)
 
 --- A billing account.  `tostring(ba)` is `billing_account 6 "konto" default`.  JSON the platform
 -- nests in a string (additional_data) arrives decoded into a table.
@@ -230,6 +232,7 @@ end
 -- @tfield nil unpaid_amount the platform's field gives way to the method billing_account:unpaid_amount()
 
 --- Fetches the account again and updates this object in place.
+-- Made by the kit: `Base:reload` in families/kit/resource.lua (the model's `get` endpoint).
 -- @function billing_account:reload
 -- @treturn billing_account the account
 -- @errors invalid, api (not_found), network, timeout, decode
@@ -346,7 +349,7 @@ end
 -- @treturn boolean true
 -- @errors invalid, api, network, timeout, decode
 function BillingAccount:assign(vm)
-  local uuid, err = resource.uuid_of("billing_account:assign", "uuid", vm)
+  local uuid, err = check.uuid_of("billing_account:assign", "uuid", vm)
   if not uuid then return nil, err end
   local ok
   ok, err = resource.success(self:_call(E.assign, nil, { uuid = uuid, resource_type = "vm" }))
@@ -441,7 +444,7 @@ function BillingAccount:usage()
   return self:_call(E.usage)
 end
 
-billing_accounts.new = resource.collection(BillingAccounts, { model = BillingAccount, get = E.get })
+billing_accounts.new = resource.collection(BillingAccounts)
 billing_accounts.model = BillingAccount
 billing_accounts.endpoints = E
 return billing_accounts

@@ -5,7 +5,6 @@
 -- @module idcloudhost.families.buckets
 local lazy = require "idcloudhost.lazy"
 local errors = lazy "idcloudhost.call.errors"
-local pipeline = lazy "idcloudhost.call.pipeline"
 local resource = require "idcloudhost.families.kit.resource"
 
 -- Names are checked against the S3 rules when a bucket is made; a bucket made elsewhere under
@@ -47,24 +46,28 @@ local Buckets = {}
 -- @treturn bucket the new bucket
 -- @errors invalid, api (409: the name is taken), network, timeout (err.uncertain), decode
 function Buckets:create(params)
-  return resource.wrap(Bucket, self.client, pipeline.call(self.client, E.create, params))
+  return resource.wrap(Bucket, self.client, self:_call(E.create, params))
 end
 
 -- ---------------------------------------------------------------------------------------------
 -- Bucket objects
 
 --- The buckets of the user.
+-- Made by `resource.lister` (families/kit/resource.lua) from this family's list endpoint.
 -- @function client.buckets:list
 -- @tparam[opt] table opts
 -- @tparam[opt] integer opts.billing_account_id only those billed to this account
 -- @treturn {bucket,...} the buckets
 -- @errors invalid, api, network, timeout, decode
+Buckets.list = resource.lister(Bucket, E.list)
 
 --- One bucket by name.
+-- Made by `resource.getter` (families/kit/resource.lua) from this family's get endpoint.
 -- @function client.buckets:get
 -- @tparam string name the bucket's name
 -- @treturn bucket the bucket
 -- @errors invalid, api (not_found), network, timeout, decode
+Buckets.get = resource.getter(Bucket, E.get)
 
 --- An object storage bucket; its name is its key.  `tostring(b)` is
 -- `bucket logs (0 objects, 0 bytes, billing account 6)`.
@@ -81,6 +84,7 @@ end
 -- @tfield string modified_at
 
 --- Fetches the bucket again and updates this object in place.
+-- Made by the kit: `Base:reload` in families/kit/resource.lua (the model's `get` endpoint).
 -- @function bucket:reload
 -- @treturn bucket the bucket
 -- @errors invalid, api (not_found), network, timeout, decode
@@ -123,7 +127,7 @@ function Bucket:delete(opts)
 end
 
 return {
-  new = resource.collection(Buckets, { model = Bucket, list = E.list, get = E.get }),
+  new = resource.collection(Buckets),
   model = Bucket,
   endpoints = E,
 }

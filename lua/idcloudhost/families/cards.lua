@@ -33,11 +33,15 @@ local Card = resource.model { name = "card", key = "id", param = "payment_object
 --- client.cards: payment methods by id.  A billing account lists and adds its own.
 -- @type client.cards
 
+local Cards = {}
+
 --- One payment method by its id (payment_object_id).
+-- Made by `resource.getter` (families/kit/resource.lua) from this family's get endpoint.
 -- @function client.cards:get
 -- @tparam integer id
 -- @treturn card the card
 -- @errors invalid, api (not_found), network, timeout, decode
+Cards.get = resource.getter(Card, E.get)
 
 --- A payment method: a credit card, or paying by invoice.  `tostring(card)` is
 -- `card 6 visa ****1111 primary`.
@@ -56,6 +60,7 @@ local Card = resource.model { name = "card", key = "id", param = "payment_object
 -- @tfield table additional_data decoded from the JSON text the platform sends: `{card_type, last4, ...}`
 
 --- Fetches the card again and updates this object in place.
+-- Made by the kit: `Base:reload` in families/kit/resource.lua (the model's `get` endpoint).
 -- @function card:reload
 -- @treturn card the card
 -- @errors invalid, api (not_found), network, timeout, decode
@@ -80,7 +85,7 @@ function Card:set_primary(opts)
 end
 
 return {
-  new = resource.collection({}, { model = Card, get = E.get }),
+  new = resource.collection(Cards),
   model = Card,
   endpoints = E,
 }

@@ -1,8 +1,6 @@
 --- What can be created: client.catalog.  Plain tables.
 -- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.families.catalog
-local lazy = require "idcloudhost.lazy"
-local pipeline = lazy "idcloudhost.call.pipeline"
 local resource = require "idcloudhost.families.kit.resource"
 
 local E = resource.endpoints("catalog", {
@@ -22,7 +20,7 @@ local Catalog = {}
 -- @treturn {table,...} one entry per parameter
 -- @errors invalid, api, network, timeout, decode
 function Catalog:vm_parameters()
-  return pipeline.call(self.client, E.vm_parameters)
+  return self:_call(E.vm_parameters)
 end
 
 --- Every VM image (os_name, display_name, is_app_catalog, versions...) (elastis edition).
@@ -30,7 +28,7 @@ end
 -- @treturn {table,...} the images
 -- @errors invalid, api, network, timeout, decode
 function Catalog:images()
-  return pipeline.call(self.client, E.images)
+  return self:_call(E.images)
 end
 
 --- The plain OS images (elastis edition).
@@ -38,7 +36,7 @@ end
 -- @treturn {table,...} the images
 -- @errors invalid, api, network, timeout, decode
 function Catalog:plain_os_images()
-  return pipeline.call(self.client, E.plain_os)
+  return self:_call(E.plain_os)
 end
 
 --- The App Catalog images: OS images with applications installed (elastis edition).
@@ -46,7 +44,7 @@ end
 -- @treturn {table,...} the images
 -- @errors invalid, api, network, timeout, decode
 function Catalog:app_catalog_images()
-  return pipeline.call(self.client, E.app_catalog)
+  return self:_call(E.app_catalog)
 end
 
 return {

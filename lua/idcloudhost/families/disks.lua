@@ -3,8 +3,8 @@
 -- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.families.disks
 local lazy = require "idcloudhost.lazy"
+local check = lazy "idcloudhost.call.check"
 local errors = lazy "idcloudhost.call.errors"
-local pipeline = lazy "idcloudhost.call.pipeline"
 local resource = require "idcloudhost.families.kit.resource"
 
 local PATH = { disk_uuid = "uuid!" }
@@ -63,7 +63,7 @@ local function check_create(p)
     return nil, errors.invalid("disk:create: source_image is required for source_image_type " .. kind
       .. (kind == "OS_BASE" and ' (like "ubuntu_20.04")' or " (the uuid of the source)"), "source_image")
   elseif kind == "DISK" then
-    local ok, err = resource.uuid_of("disk:create", "source_image", p.source_image)
+    local ok, err = check.uuid_of("disk:create", "source_image", p.source_image)
     if not ok then return nil, err end
   end
   return true
@@ -83,7 +83,7 @@ end
 function Disks:create(params)
   local ok, err = check_create(params)
   if not ok then return nil, err end
-  return resource.wrap(Disk, self.client, pipeline.call(self.client, E.create, params))
+  return resource.wrap(Disk, self.client, self:_call(E.create, params))
 end
 
 --- Waits for many disks (objects or uuids, any mix of locations) at once, reading each
@@ -102,15 +102,19 @@ end
 -- Disk objects
 
 --- All disks of the client's location.
+-- Made by `resource.lister` (families/kit/resource.lua) from this family's list endpoint.
 -- @function client.disks:list
 -- @treturn {disk,...} the disks
 -- @errors invalid, api, network, timeout, decode
+Disks.list = resource.lister(Disk, E.list)
 
 --- One disk by uuid.
+-- Made by `resource.getter` (families/kit/resource.lua) from this family's get endpoint.
 -- @function client.disks:get
 -- @tparam string uuid the disk's uuid
 -- @treturn disk the disk
 -- @errors invalid, api (not_found), network, timeout, decode
+Disks.get = resource.getter(Disk, E.get)
 
 --- A block storage disk (elastis edition).  `tostring(disk)` is `disk 05a61876-... 50 GB Active`.
 -- @type disk
@@ -131,6 +135,7 @@ end
 -- @tfield[opt] boolean deleted set by the SDK: the disk reads back deleted (a tombstone)
 
 --- Fetches the disk again and updates this object in place.
+-- Made by the kit: `Base:reload` in families/kit/resource.lua (the model's `get` endpoint).
 -- @function disk:reload
 -- @treturn disk the disk
 -- @errors invalid, api (not_found), network, timeout, decode
@@ -164,7 +169,7 @@ end
 -- @treturn table the disk as vm.storage shows it
 -- @errors invalid, api, network, timeout, decode
 function Disk:attach(vm)
-  local vm_uuid, err = resource.uuid_of("disk:attach", "vm", vm)
+  local vm_uuid, err = check.uuid_of("disk:attach", "vm", vm)
   if not vm_uuid then return nil, err end
   return self:_call(E.attach, nil, { uuid = vm_uuid, storage_uuid = self.uuid })
 end
@@ -175,7 +180,7 @@ end
 -- @treturn boolean true
 -- @errors invalid, api, network, timeout, decode
 function Disk:detach(vm)
-  local vm_uuid, err = resource.uuid_of("disk:detach", "vm", vm)
+  local vm_uuid, err = check.uuid_of("disk:detach", "vm", vm)
   if not vm_uuid then return nil, err end
   return resource.success(self:_call(E.detach, nil, { uuid = vm_uuid, storage_uuid = self.uuid }))
 end
@@ -190,7 +195,7 @@ end
 function Disk:wait(target, opts) return require("idcloudhost.ops.wait").status(self, target, opts) end
 
 return {
-  new = resource.collection(Disks, { model = Disk, list = E.list, get = E.get }),
+  new = resource.collection(Disks),
   model = Disk,
   endpoints = E,
 }

@@ -4,8 +4,8 @@
 -- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.families.floating_ips
 local lazy = require "idcloudhost.lazy"
+local check = lazy "idcloudhost.call.check"
 local errors = lazy "idcloudhost.call.errors"
-local pipeline = lazy "idcloudhost.call.pipeline"
 local resource = require "idcloudhost.families.kit.resource"
 
 local A = { address = "ip!" }
@@ -56,10 +56,10 @@ function FloatingIPs:list(opts)
     p = {}
     for k, v in pairs(opts) do p[k] = v end
     local err
-    p.vm_uuid, err = resource.uuid_of("floating_ip:list", "vm_uuid", opts.vm_uuid)
+    p.vm_uuid, err = check.uuid_of("floating_ip:list", "vm_uuid", opts.vm_uuid)
     if not p.vm_uuid then return nil, err end
   end
-  return resource.wrap_list(FloatingIP, self.client, pipeline.call(self.client, E.list, p))
+  return resource.wrap_list(FloatingIP, self.client, self:_call(E.list, p))
 end
 
 --- Reserves a new address {billing_account_id = ..., name = ...}; it starts unassigned.
@@ -70,17 +70,19 @@ end
 -- @treturn floating_ip the new floating IP, unassigned
 -- @errors invalid, api, network, timeout (err.uncertain), decode
 function FloatingIPs:create(params)
-  return resource.wrap(FloatingIP, self.client, pipeline.call(self.client, E.create, params))
+  return resource.wrap(FloatingIP, self.client, self:_call(E.create, params))
 end
 
 -- ---------------------------------------------------------------------------------------------
 -- Floating IP objects
 
 --- One floating IP by its address.
+-- Made by `resource.getter` (families/kit/resource.lua) from this family's get endpoint.
 -- @function client.floating_ips:get
 -- @tparam string address an IPv4 or IPv6 address
 -- @treturn floating_ip the floating IP
 -- @errors invalid, api (not_found), network, timeout, decode
+FloatingIPs.get = resource.getter(FloatingIP, E.get)
 
 --- A floating IP address; the address is its key.  `tostring(ip)` is
 -- `floating_ip 103.151.0.2 "web" assigned to virtual_machine 5aea1842-...`.
@@ -108,6 +110,7 @@ end
 -- @tfield string updated_at
 
 --- Fetches the floating IP again and updates this object in place.
+-- Made by the kit: `Base:reload` in families/kit/resource.lua (the model's `get` endpoint).
 -- @function floating_ip:reload
 -- @treturn floating_ip the floating IP
 -- @errors invalid, api (not_found), network, timeout, decode
@@ -132,7 +135,7 @@ end
 -- @treturn floating_ip the floating IP, updated in place
 -- @errors invalid, api, network, timeout, decode
 function FloatingIP:assign(vm)
-  local uuid, err = resource.uuid_of("floating_ip:assign", "vm", vm)
+  local uuid, err = check.uuid_of("floating_ip:assign", "vm", vm)
   if not uuid then return nil, err end
   return self:_apply(self:_call(E.assign, nil, { vm_uuid = uuid }))
 end
@@ -154,7 +157,7 @@ function FloatingIP:delete(opts)
 end
 
 return {
-  new = resource.collection(FloatingIPs, { model = FloatingIP, get = E.get }),
+  new = resource.collection(FloatingIPs),
   model = FloatingIP,
   endpoints = E,
 }

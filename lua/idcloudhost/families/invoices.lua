@@ -37,11 +37,15 @@ local Invoice = resource.model { name = "invoice", key = "id", param = "invoice_
 --- client.invoices: invoices by id.  A billing account lists its own.
 -- @type client.invoices
 
+local Invoices = {}
+
 --- One invoice by id.
+-- Made by `resource.getter` (families/kit/resource.lua) from this family's get endpoint.
 -- @function client.invoices:get
 -- @tparam integer id
 -- @treturn invoice the invoice
 -- @errors invalid, api (not_found), network, timeout, decode
+Invoices.get = resource.getter(Invoice, E.get)
 
 --- An invoice.  `tostring(inv)` is `invoice 2 paid, total 25.76`.
 -- @type invoice
@@ -67,6 +71,7 @@ local Invoice = resource.model { name = "invoice", key = "id", param = "invoice_
 -- @tfield integer period_end Unix time
 
 --- Fetches the invoice again and updates this object in place.
+-- Made by the kit: `Base:reload` in families/kit/resource.lua (the model's `get` endpoint).
 -- @function invoice:reload
 -- @treturn invoice the invoice
 -- @errors invalid, api (not_found), network, timeout, decode
@@ -83,7 +88,7 @@ function Invoice:pay(opts)
 end
 
 return {
-  new = resource.collection({}, { model = Invoice, get = E.get }),
+  new = resource.collection(Invoices),
   model = Invoice,
   endpoints = E,
   PAID = PAID, UNPAID = UNPAID,

@@ -3,7 +3,6 @@
 -- @module idcloudhost.families.networks
 local lazy = require "idcloudhost.lazy"
 local json = lazy "idcloudhost.json"
-local pipeline = lazy "idcloudhost.call.pipeline"
 local resource = require "idcloudhost.families.kit.resource"
 
 local U = { uuid = "uuid!" }
@@ -45,7 +44,7 @@ local Networks = {}
 -- @treturn network the new network
 -- @errors invalid, api, network, timeout (err.uncertain), decode
 function Networks:create(params)
-  return resource.wrap(Network, self.client, pipeline.call(self.client, E.create, params))
+  return resource.wrap(Network, self.client, self:_call(E.create, params))
 end
 
 --- The default network, created (as "Default network") when the location has none.
@@ -53,22 +52,26 @@ end
 -- @treturn network the default network
 -- @errors invalid, api, network, timeout, decode
 function Networks:default()
-  return resource.wrap(Network, self.client, pipeline.call(self.client, E.default))
+  return resource.wrap(Network, self.client, self:_call(E.default))
 end
 
 -- ---------------------------------------------------------------------------------------------
 -- Network objects
 
 --- All networks of the client's location.
+-- Made by `resource.lister` (families/kit/resource.lua) from this family's list endpoint.
 -- @function client.networks:list
 -- @treturn {network,...} the networks
 -- @errors invalid, api, network, timeout, decode
+Networks.list = resource.lister(Network, E.list)
 
 --- One network by uuid.
+-- Made by `resource.getter` (families/kit/resource.lua) from this family's get endpoint.
 -- @function client.networks:get
 -- @tparam string uuid the network's uuid
 -- @treturn network the network
 -- @errors invalid, api (not_found), network, timeout, decode
+Networks.get = resource.getter(Network, E.get)
 
 --- A private network.  `tostring(net)` is `network 2e8cd389-... "backend" 10.1.104.0/24 default (2 VMs)`.
 -- @type network
@@ -88,6 +91,7 @@ end
 -- @tfield string updated_at
 
 --- Fetches the network again and updates this object in place.
+-- Made by the kit: `Base:reload` in families/kit/resource.lua (the model's `get` endpoint).
 -- @function network:reload
 -- @treturn network the network
 -- @errors invalid, api (not_found), network, timeout, decode
@@ -135,7 +139,7 @@ function Network:vms()
 end
 
 return {
-  new = resource.collection(Networks, { model = Network, list = E.list, get = E.get }),
+  new = resource.collection(Networks),
   model = Network,
   endpoints = E,
 }

@@ -2,8 +2,6 @@
 -- pay_amount...) are methods of billing account objects.
 -- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.families.payments
-local lazy = require "idcloudhost.lazy"
-local pipeline = lazy "idcloudhost.call.pipeline"
 local resource = require "idcloudhost.families.kit.resource"
 
 -- {"success": false} here means "no campaign", not a failure: an object, not a success answer.
@@ -21,7 +19,7 @@ local Payments = {}
 -- @treturn boolean
 -- @errors invalid, api, network, timeout, decode
 function Payments:has_active_campaigns()
-  local data, err = pipeline.call(self.client, E.campaigns)
+  local data, err = self:_call(E.campaigns)
   if data == nil then return nil, err end
   return data.success == true
 end

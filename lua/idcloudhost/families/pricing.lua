@@ -4,7 +4,6 @@
 local lazy = require "idcloudhost.lazy"
 local errors = lazy "idcloudhost.call.errors"
 local json = lazy "idcloudhost.json"
-local pipeline = lazy "idcloudhost.call.pipeline"
 local resource = require "idcloudhost.families.kit.resource"
 
 local E = resource.endpoints("pricing", {
@@ -21,7 +20,7 @@ local Pricing = {}
 -- @treturn {table,...} the prices
 -- @errors invalid, api, network, timeout, decode
 function Pricing:policy()
-  local data, err = pipeline.call(self.client, E.policy)
+  local data, err = self:_call(E.policy)
   if data == nil then return nil, err end
   if not json.is_array(data.policy) then
     return nil, errors.decode("pricing:policy: the answer's policy is not a list")

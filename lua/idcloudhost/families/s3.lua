@@ -2,8 +2,6 @@
 -- themselves live behind the S3 API, not this one; buckets are client.buckets.
 -- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.families.s3
-local lazy = require "idcloudhost.lazy"
-local pipeline = lazy "idcloudhost.call.pipeline"
 local resource = require "idcloudhost.families.kit.resource"
 
 local E = resource.endpoints("s3", {
@@ -24,7 +22,7 @@ local S3 = {}
 -- @treturn table `{url = "https://..."}`
 -- @errors invalid, api, network, timeout, decode
 function S3:info()
-  return pipeline.call(self.client, E.info)
+  return self:_call(E.info)
 end
 
 --- The S3 user with its credentials (s3Credentials); the platform makes the user and a first
@@ -33,7 +31,7 @@ end
 -- @treturn table the S3 user: `{id, name, s3Credentials = {{accessKey, secretKey, userId}, ...}, ...}`
 -- @errors invalid, api, network, timeout, decode
 function S3:user()
-  return pipeline.call(self.client, E.user)
+  return self:_call(E.user)
 end
 
 --- The S3 keys: a list of {accessKey=, secretKey=, userId=}.
@@ -41,7 +39,7 @@ end
 -- @treturn {table,...} the keys
 -- @errors invalid, api, network, timeout, decode
 function S3:keys()
-  return pipeline.call(self.client, E.keys)
+  return self:_call(E.keys)
 end
 
 --- Makes a new key pair.  Returns the list of all keys, the new one among them.
@@ -49,7 +47,7 @@ end
 -- @treturn {table,...} every key, the new one among them
 -- @errors invalid, api, network, timeout (err.uncertain), decode
 function S3:create_key()
-  return pipeline.call(self.client, E.create_key)
+  return self:_call(E.create_key)
 end
 
 --- Deletes a key by its access key (or a key table from keys()).  Returns true.
@@ -59,7 +57,7 @@ end
 -- @errors invalid, api, network, timeout, decode
 function S3:delete_key(access_key)
   if type(access_key) == "table" then access_key = access_key.accessKey end
-  return resource.success(pipeline.call(self.client, E.delete_key, { access_key = access_key }))
+  return resource.success(self:_call(E.delete_key, { access_key = access_key }))
 end
 
 return {

@@ -5,7 +5,6 @@
 local lazy = require "idcloudhost.lazy"
 local check = lazy "idcloudhost.call.check"
 local errors = lazy "idcloudhost.call.errors"
-local pipeline = lazy "idcloudhost.call.pipeline"
 local resource = require "idcloudhost.families.kit.resource"
 
 local OPTIONS = { description = "string", restricted = "boolean", billing_account_id = "integer" }
@@ -58,7 +57,7 @@ function Tokens:create(params)
   ok, err = check_scope("token:create", p.restricted, p.billing_account_id)
   if not ok then return nil, err end
   local data
-  data, err = pipeline.call(self.client, E.create, params)
+  data, err = self:_call(E.create, params)
   if data == nil then return nil, err end
   -- A list of every token of the user: the new one has the highest id.
   if data.id == nil then data = resource.newest(data) end
@@ -73,9 +72,11 @@ end
 -- Token objects
 
 --- The user's tokens.
+-- Made by `resource.lister` (families/kit/resource.lua) from this family's list endpoint.
 -- @function client.tokens:list
 -- @treturn {token,...} the tokens, secrets included
 -- @errors invalid, api, network, timeout, decode
+Tokens.list = resource.lister(Token, E.list)
 
 --- An API token.  `tostring(t)` is `token 3 "ci runner" restricted to billing account 7`,
 -- never the secret.
@@ -96,6 +97,7 @@ end
 
 --- Not available: the platform has no call that fetches one (tokens are listed with client.tokens:list()).
 -- It returns an `invalid` error, as every object's reload does when its model has none.
+-- Made by the kit: `Base:reload` in families/kit/resource.lua (the model's `get` endpoint).
 -- @function token:reload
 
 --- Changes description, restricted and/or billing_account_id; the rest stays as it is.
@@ -151,7 +153,7 @@ function Token:delete(opts)
 end
 
 return {
-  new = resource.collection(Tokens, { model = Token, list = E.list }),
+  new = resource.collection(Tokens),
   model = Token,
   endpoints = E,
 }

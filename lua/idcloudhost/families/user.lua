@@ -3,7 +3,6 @@
 -- @module idcloudhost.families.user
 local lazy = require "idcloudhost.lazy"
 local errors = lazy "idcloudhost.call.errors"
-local pipeline = lazy "idcloudhost.call.pipeline"
 local resource = require "idcloudhost.families.kit.resource"
 
 local E = resource.endpoints("user", {
@@ -37,6 +36,7 @@ local User = resource.model { name = "user", key = "id", summary = summary }
 
 --- Not available: the platform has no call that fetches one (the user is fetched with client.user:get()).
 -- It returns an `invalid` error, as every object's reload does when its model has none.
+-- Made by the kit: `Base:reload` in families/kit/resource.lua (the model's `get` endpoint).
 -- @function user:reload
 
 --- client.user: the user the api key belongs to.
@@ -49,7 +49,7 @@ local Users = {}
 -- @treturn user the user
 -- @errors invalid, api, network, timeout, decode
 function Users:get()
-  return resource.wrap(User, self.client, pipeline.call(self.client, E.get))
+  return resource.wrap(User, self.client, self:_call(E.get))
 end
 
 --- Changes the profile: first_name, last_name, phone_number, personal_id_number.
@@ -66,7 +66,7 @@ function Users:update(params)
   if type(params) ~= "table" or next(params) == nil then
     return nil, errors.invalid("user:update: give at least one of first_name, last_name, phone_number, personal_id_number")
   end
-  return pipeline.call(self.client, E.update, params)
+  return self:_call(E.update, params)
 end
 
 return {

@@ -4,7 +4,6 @@
 local lazy = require "idcloudhost.lazy"
 local check = lazy "idcloudhost.call.check"
 local errors = lazy "idcloudhost.call.errors"
-local pipeline = lazy "idcloudhost.call.pipeline"
 local resource = require "idcloudhost.families.kit.resource"
 
 local VM_ANSWER = "object:uuid|success" -- the VM (elastis edition), or {"success": true} (older)
@@ -70,7 +69,7 @@ function VMs:list(opts)
     return nil, errors.invalid("vm:list: the only option is all_locations")
   end
   if opts and opts.all_locations then return self.client:collect_locations("vms") end
-  return resource.wrap_list(VM, self.client, pipeline.call(self.client, E.list))
+  return resource.wrap_list(VM, self.client, self:_call(E.list))
 end
 
 -- What create needs besides name, vcpu and ram: a source for its disk, and a login.
@@ -126,7 +125,7 @@ end
 function VMs:create(params)
   local ok, err = check_create(params)
   if not ok then return nil, err end
-  return resource.wrap(VM, self.client, pipeline.call(self.client, E.create, params))
+  return resource.wrap(VM, self.client, self:_call(E.create, params))
 end
 
 --- Waits for many VMs (objects or uuids, any mix of locations) at once: each location's list is
@@ -148,14 +147,16 @@ end
 -- @treturn {table,...} the pools
 -- @errors invalid, api, network, timeout, decode
 function VMs:pools()
-  return pipeline.call(self.client, E.pools)
+  return self:_call(E.pools)
 end
 
 --- One VM by uuid.
+-- Made by `resource.getter` (families/kit/resource.lua) from this family's get endpoint.
 -- @function client.vms:get
 -- @tparam string uuid the VM's uuid
 -- @treturn vm the VM
 -- @errors invalid, api (not_found: no such VM), network, timeout, decode
+VMs.get = resource.getter(VM, E.get)
 
 -- ---------------------------------------------------------------------------------------------
 -- VM objects
@@ -200,6 +201,7 @@ end
 -- @tfield[opt] boolean deleted set by the SDK: the VM reads back deleted (a tombstone), or vm:delete() succeeded
 
 --- Fetches the VM again and updates this object in place.
+-- Made by the kit: `Base:reload` in families/kit/resource.lua (the model's `get` endpoint).
 -- @function vm:reload
 -- @treturn vm the VM
 -- @errors invalid, api (not_found: the VM is gone), network, timeout, decode
@@ -425,7 +427,7 @@ end
 function VM:wait(target, opts) return require("idcloudhost.ops.wait").status(self, target, opts) end
 
 return {
-  new = resource.collection(VMs, { model = VM, get = E.get }),
+  new = resource.collection(VMs),
   model = VM,
   endpoints = E,
 }

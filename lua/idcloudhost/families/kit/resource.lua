@@ -14,7 +14,6 @@
 -- "object[:key]", "list[:key]" (of objects with that key), "success" ({"success": true}, true or
 -- an empty body), "any", or alternatives joined by "|".  docs/endpoints.md lists all of them.
 local lazy = require "idcloudhost.lazy"
-local check = lazy "idcloudhost.call.check"
 local errors = lazy "idcloudhost.call.errors"
 local json = lazy "idcloudhost.json"
 local pipeline = lazy "idcloudhost.call.pipeline"
@@ -93,10 +92,6 @@ local metas = setmetatable({}, { __mode = "k" }) -- methods table -> metatable
 
 local Base = {}
 
-local function meta_of(obj)
-  return getmetatable(obj)
-end
-
 --- The client this object came from.
 function Base:_client()
   return owner[self]
@@ -107,7 +102,7 @@ end
 -- caller may not name what the object or the method sets: `vm:stop{uuid = other}` is refused,
 -- never sent for another VM.  Unknown options are refused by the endpoint's checks.
 function Base:_params(ep, opts, fixed)
-  local M = meta_of(self)
+  local M = getmetatable(self)
   local what = ep.name
   if opts ~= nil and type(opts) ~= "table" then
     return nil, errors.invalid(what .. ": expected named parameters, like {name = value}, got " .. type(opts))
@@ -179,7 +174,7 @@ end
 --- Replaces the object's fields with data (in place: references to it stay valid).
 function Base:_update(data)
   local location = rawget(self, "location") -- our tag (see batch.collect), not API data
-  prepare(meta_of(self), data)
+  prepare(getmetatable(self), data)
   for k in pairs(self) do self[k] = nil end
   for k, v in pairs(data) do self[k] = v end
   if self.location == nil then self.location = location end
@@ -196,7 +191,7 @@ end
 
 --- Fetches the object again and updates it in place (models declared with a `get` endpoint).
 function Base:reload(opts)
-  local M = meta_of(self)
+  local M = getmetatable(self)
   if not M.get then
     return nil, errors.invalid(M.kind .. ":reload: the platform has no call that fetches one " .. M.kind
       .. "; list them again instead")
@@ -306,32 +301,38 @@ function resource.newest(list)
   return best
 end
 
---- The uuid of an object or a uuid string, checked; for "a VM or its uuid" arguments.
-function resource.uuid_of(what, name, v)
-  if type(v) == "table" then v = v.uuid end
-  return check.value(what, name, "uuid!", v)
+------------------------------------------------------------------------------------------------
+-- Collections: client.vms and friends.  A family writes every public method of its collection
+-- as a line of its own (`function VMs:create`, or `VMs.get = resource.getter(VM, E.get)`), so a
+-- search for the method's name finds where it is defined.
+
+local Collection = {}
+
+--- Runs endpoint ep with params for this collection's client: the one way a family calls (an
+-- object's is Base:_call above).
+function Collection:_call(ep, params, owned)
+  return pipeline.call(self.client, ep, params, nil, owned)
 end
 
-------------------------------------------------------------------------------------------------
--- Collections: client.vms and friends
+--- The method `coll:list(opts)`: ep's list answer as objects of model M.
+function resource.lister(M, ep)
+  return function(self, opts)
+    return resource.wrap_list(M, self.client, self:_call(ep, opts))
+  end
+end
 
---- A collection: a function(client) giving a table with `client` and the methods.  With spec.model
--- and spec.list / spec.get endpoints, list() and get(id) come ready-made (the methods table may
--- still define its own).
-function resource.collection(methods, spec)
-  spec = spec or {}
-  local M = spec.model
-  if M and spec.list and methods.list == nil then
-    methods.list = function(self, opts)
-      return resource.wrap_list(M, self.client, pipeline.call(self.client, spec.list, opts))
-    end
+--- The method `coll:get(id)`: the object of model M that ep answers for id (under the model's
+-- parameter name).
+function resource.getter(M, ep)
+  local param = metas[M].param
+  return function(self, id)
+    return resource.wrap(M, self.client, self:_call(ep, { [param] = id }, true))
   end
-  if M and spec.get and methods.get == nil then
-    local param = metas[M].param
-    methods.get = function(self, id)
-      return resource.wrap(M, self.client, pipeline.call(self.client, spec.get, { [param] = id }, nil, true))
-    end
-  end
+end
+
+--- A collection: a function(client) giving a table with `client` and the methods.
+function resource.collection(methods)
+  setmetatable(methods, { __index = Collection })
   local mt = { __index = methods }
   return function(client)
     return setmetatable({ client = client }, mt)
