@@ -81,6 +81,45 @@ describe("idcloudhost (the command)", function()
       assert.equal("0", cli.jq("bucket list", "length"))
     end)
 
+    -- (client.firewalls and client.ssh_keys come with the 2025-12 families: until the SDK has
+    -- them, the commands say so and exit 2)
+    local probe = require("idcloudhost").new { apikey = "k", transport = function() end }
+    local has_fw, has_keys = probe.firewalls ~= nil, probe.ssh_keys ~= nil
+
+    it("fw: create, list, get by name, assign to a VM and unassign, delete (or: not in this SDK, exit 2)", function()
+      if not has_fw then
+        local _, err, rc = cli.run("fw list")
+        assert.equal(2, rc)
+        assert.matches("no client.firewalls", err)
+        return
+      end
+      vm("web-1")
+      local uuid = cli.jq("fw create edge", ".uuid")
+      assert.equal(uuid, cli.jq("fw get edge", ".uuid"))
+      assert.equal(uuid, cli.jq("fw list", ".[0].uuid"))
+      cli.ok("fw assign edge web-1")
+      assert.equal(cli.jq("vm get web-1", ".uuid"), cli.jq("fw get edge", ".resources_assigned[0].resource_uuid"))
+      cli.ok("fw unassign edge web-1")
+      cli.ok("fw delete edge")
+      assert.equal("0", cli.jq("fw list", "length"))
+      cli.ok("vm delete web-1 --release-ips")
+    end)
+
+    it("ssh-key: create, list, get by name, delete (or: not in this SDK, exit 2)", function()
+      if not has_keys then
+        local _, err, rc = cli.run("ssh-key list")
+        assert.equal(2, rc)
+        assert.matches("no client.ssh_keys", err)
+        return
+      end
+      cli.write(cli.TMP .. "/id.pub", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBcliSpecKey spec@host\n")
+      local uuid = cli.jq("ssh-key create laptop --public-key-file " .. cli.TMP .. "/id.pub", ".uuid")
+      assert.equal(uuid, cli.jq("ssh-key get laptop", ".uuid"))
+      assert.equal("laptop", cli.jq("ssh-key list", ".[0].name"))
+      cli.ok("ssh-key delete laptop")
+      assert.equal("0", cli.jq("ssh-key list", "length"))
+    end)
+
     it("account, location, image: list", function()
       assert.equal("6", cli.jq("account list", ".[0].id | tostring"))
       assert.equal("konto", cli.jq("account get 6", ".title"))

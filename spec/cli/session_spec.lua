@@ -20,7 +20,7 @@ describe("idcloudhost (the command)", function()
   describe("help and completion", function()
     it("--help at every level, generated from the commands' tables", function()
       local root = cli.ok("--help")
-      for _, c in ipairs(require("idcloudhost.cli").COMMANDS) do assert.matches("\n  " .. c .. " ", root) end
+      for _, c in ipairs(require("idcloudhost.cli").COMMANDS) do assert.truthy(root:find("\n  " .. c .. " ", 1, true), c) end
       assert.matches("Exit status: 0 ok", root)
       assert.equal(root, cli.ok(""))
       local vm_help = cli.ok("vm --help")

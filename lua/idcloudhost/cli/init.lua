@@ -11,7 +11,7 @@ local progress = require "idcloudhost.cli.progress"
 local cli = {}
 
 -- The commands, in the order help lists them.
-cli.COMMANDS = { "vm", "disk", "ip", "network", "lb", "bucket", "account", "location", "image",
+cli.COMMANDS = { "vm", "disk", "ip", "network", "lb", "fw", "bucket", "ssh-key", "account", "location", "image",
   "wait", "leftovers", "bill", "plan", "apply", "sim", "completion" }
 
 --- The tree of commands: the root node.
@@ -20,7 +20,7 @@ function cli.tree()
     help = "Configuration: IDCLOUDHOST_API_KEY, IDCLOUDHOST_BASE_URL, IDCLOUDHOST_LOCATION, or a profile\n"
       .. "(--profile, IDCLOUDHOST_PROFILE) of ~/.config/idcloudhost/config.lua.", children = {} }
   for _, name in ipairs(cli.COMMANDS) do
-    root.children[#root.children + 1] = require("idcloudhost.cli.commands." .. name)
+    root.children[#root.children + 1] = require("idcloudhost.cli.commands." .. name:gsub("-", "_"))
   end
   return root
 end
@@ -113,12 +113,24 @@ function Ctx:write(desc, fn, ...)
   return res, err
 end
 
---- The objects of a family in the location (or every location with --all-locations).
-function Ctx:list(fam)
+--- client.<fam.collection>, or nil, err (exit 2) when this SDK has no such family yet.
+function Ctx:collection(fam)
   local c, err = self:client()
   if not c then return nil, err end
+  local coll = c[fam.collection]
+  if coll == nil then
+    return nil, cli.error("usage", "this SDK (idcloudhost " .. tostring(self.idcloudhost._VERSION) .. ") has no client."
+      .. fam.collection .. " yet: `idcloudhost " .. fam.name .. "` needs it")
+  end
+  return coll, c
+end
+
+--- The objects of a family in the location (or every location with --all-locations).
+function Ctx:list(fam)
+  local coll, c = self:collection(fam)
+  if not coll then return nil, c end
   if self.a.all_locations and fam.located then return c:collect_locations(fam.collection) end
-  return c[fam.collection]:list()
+  return coll:list()
 end
 
 function Ctx:where()
@@ -130,11 +142,11 @@ end
 --- The one object ref names: its key (a uuid, an address) or its name, or nil, err: not found
 -- (exit 3), or a name that matches several (exit 2, listing them).
 function Ctx:resolve(fam, ref)
-  local c, err = self:client()
-  if not c then return nil, err end
+  local coll, err = self:collection(fam)
+  if not coll then return nil, err end
   local is_key = fam.is_key(ref)
-  if is_key and not self.a.all_locations and c[fam.collection].get then
-    return c[fam.collection]:get(ref)
+  if is_key and not self.a.all_locations and coll.get then
+    return coll:get(ref)
   end
   if not is_key and not fam.name_field then
     return nil, cli.error("invalid", "'" .. ref .. "' is not a " .. fam.kind .. " " .. fam.key, { field = fam.key })
