@@ -22,9 +22,12 @@ cli.read = read
 
 local tmp = os.tmpname()
 os.remove(tmp)
-os.execute("mkdir -p " .. quote(tmp))
 cli.TMP = tmp
 cli.CONFIG = tmp .. "/config.lua" -- absent unless a spec writes it
+
+--- A spec file's scratch directory: made in its setup, removed in its teardown.
+function cli.setup() os.execute("mkdir -p " .. quote(tmp)) end
+function cli.cleanup() os.execute("rm -rf " .. quote(tmp)) end
 
 --- The environment assignments of a run: the simulator and its key unless env says otherwise
 -- (a value false leaves the variable out).

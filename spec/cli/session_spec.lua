@@ -12,6 +12,8 @@ local function vm(name)
 end
 
 describe("idcloudhost (the command)", function()
+  setup(cli.setup)
+  teardown(cli.cleanup)
   before_each(function()
     helper.reset()
     helper.config { tombstone = 0 }
