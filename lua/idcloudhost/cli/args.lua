@@ -17,6 +17,7 @@ args.GLOBAL = {
   { name = "output", short = "o", type = "string", arg = "FORMAT", help = "table (default), json, jsonl or columns=a,b" },
   { name = "quiet", short = "q", type = "boolean", help = "print ids only (for xargs)" },
   { name = "help", short = "h", type = "boolean", help = "this help" },
+  { name = "version", type = "boolean", help = "the SDK's version" },
 }
 
 -- The command's own errors, shaped like the SDK's: kind, message, tostring.

@@ -271,6 +271,10 @@ function cli.main(argv, io_)
     return 2
   end
   ctx.a, ctx.node, ctx.path = a, node, path
+  if a.version and not a.help then
+    ctx:out("idcloudhost " .. tostring(ctx.idcloudhost._VERSION))
+    return 0
+  end
   if a.help or (#path == 0 and #argv == 0) then
     ctx.stdout(args.help(node, path))
     return 0

@@ -81,6 +81,9 @@ describe("idcloudhost.cli", function()
       local code, out = run { "--help" }
       assert.equal(0, code)
       for _, c in ipairs(cli.COMMANDS) do assert.truthy(out:find("\n  " .. c .. " ", 1, true), c) end
+      code, out = run { "--version" }
+      assert.equal(0, code)
+      assert.equal("idcloudhost " .. idcloudhost._VERSION .. "\n", out)
       code, out = run { "vm", "resize", "--help" }
       assert.equal(0, code)
       assert.matches("%-%-restart", out)
