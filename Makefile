@@ -40,7 +40,7 @@ help:
 	@echo "make hostile    the SDK against a hostile server, under valgrind (VALGRIND= without)"
 	@echo "make asan       the core's specs on an ASan + UBSan build of the core (clang)"
 	@echo "make fuzz       libFuzzer on what parses untrusted bytes: answers, JSON, encoders (FUZZ_SECONDS each)"
-	@echo "make install    the SDK for LUA without LuaRocks (PREFIX=/usr/local DESTDIR=; make uninstall)"
+	@echo "make install    the SDK and the idcloudhost command for LUA without LuaRocks (PREFIX=/usr/local DESTDIR=; make uninstall)"
 	@echo "make install-fake idcloudhost.fake and its engine for LUA (make uninstall-fake)"
 	@echo "make install-sim the simulator for SIM_LUA (with the engine) and bin/idcloudhost-sim (make uninstall-sim)"
 	@echo "make rocks      luarocks make of the three rocks, checked from a clean shell; make check-install likewise"
@@ -80,6 +80,7 @@ rock:
 # the Lua that lua-http runs on), the hostile server's (`make hostile`) and the hosts' (nvim, nginx).
 SDK_SPECS := $(filter-out spec/sim/ spec/hostile/ spec/nvim/ spec/nginx/ spec/fixtures/,$(wildcard spec/*_spec.lua spec/*/))
 test: core
+	@sh scripts/deps.sh $(LUA) $(SIM_LUA) jq
 	sh scripts/with-sim.sh $(SIM_LUA) -- sh -c '$(LUA) $(BUSTED) $(SDK_SPECS); \
 	  sdk=$$?; $(SIM_LUA) $(BUSTED) spec/sim && [ $$sdk = 0 ]'
 
@@ -141,7 +142,7 @@ bench: core
 	sh scripts/with-sim.sh $(SIM_LUA) --client-env -- sh -c 'for b in requests batch waits; do $(LUA) bench/$$b.lua || exit 1; done'
 
 lint: core
-	luacheck lua spec bin/idcloudhost-sim examples bench scripts mutate fuzz
+	luacheck lua spec bin/idcloudhost-sim bin/idcloudhost examples bench scripts mutate fuzz
 	$(LUA) scripts/check-load.lua
 
 # Every module parsed, and required once, on Lua 5.1, 5.4 and LuaJIT (scripts/check-load.lua):
@@ -237,9 +238,10 @@ build/fuzz/json_fuzz: fuzz/json_fuzz.c $(SRC) $(HDR)
 # with PREFIX the prefix of the Lua package (/usr on Debian), pkg-config's INSTALL_LMOD and
 # INSTALL_CMOD; otherwise (PREFIX=/usr/local, the default) PREFIX/share/lua/V and PREFIX/lib/lua/V.
 # LMOD= and CMOD= override them; DESTDIR= stages the whole tree elsewhere.  The LuaCATS
-# definitions go to PREFIX/share/idcloudhost/types.  make install-fake: idcloudhost.fake and the
-# engine for $(LUA); make install-sim: the simulator's modules and the engine for $(SIM_LUA) and
-# the idcloudhost-sim command in PREFIX/bin.  The file sets match the rocks'.
+# definitions go to PREFIX/share/idcloudhost/types, the idcloudhost command to PREFIX/bin (run by
+# $(LUA)).  make install-fake: idcloudhost.fake and the engine for $(LUA); make install-sim: the
+# simulator's modules and the engine for $(SIM_LUA) and the idcloudhost-sim command in
+# PREFIX/bin.  The file sets match the rocks'.
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 luaver    = $(shell $(1) -e 'io.write((_VERSION:gsub("^Lua ", "")))')
@@ -262,11 +264,14 @@ install: $(CORE)
 	@set -e; for f in $(SDK_LUA_FILES); do install -D -m 644 "$$f" "$(DESTDIR)$(LMOD)/$${f#lua/}"; done
 	install -D -m 755 $(CORE) "$(DESTDIR)$(CMOD)/idcloudhost/core.so"
 	install -D -m 644 types/idcloudhost.lua "$(DESTDIR)$(TYPES_DIR)/idcloudhost.lua"
-	@echo "installed the SDK for $(LUA): $(DESTDIR)$(LMOD)/idcloudhost, $(DESTDIR)$(CMOD)/idcloudhost/core.so"
+	@mkdir -p "$(DESTDIR)$(PREFIX)/bin"
+	sed '1s|^#!.*|#!/usr/bin/env $(LUA)|' bin/idcloudhost > "$(DESTDIR)$(PREFIX)/bin/idcloudhost"
+	chmod 755 "$(DESTDIR)$(PREFIX)/bin/idcloudhost"
+	@echo "installed the SDK for $(LUA): $(DESTDIR)$(LMOD)/idcloudhost, $(DESTDIR)$(CMOD)/idcloudhost/core.so, $(DESTDIR)$(PREFIX)/bin/idcloudhost"
 
 uninstall:
 	rm -f $(addprefix "$(DESTDIR)$(LMOD)/,$(addsuffix ",$(patsubst lua/%,%,$(SDK_LUA_FILES))))
-	rm -f "$(DESTDIR)$(CMOD)/idcloudhost/core.so" "$(DESTDIR)$(TYPES_DIR)/idcloudhost.lua"
+	rm -f "$(DESTDIR)$(CMOD)/idcloudhost/core.so" "$(DESTDIR)$(TYPES_DIR)/idcloudhost.lua" "$(DESTDIR)$(PREFIX)/bin/idcloudhost"
 	@for d in $$(printf '%s\n' $(sort $(dir $(patsubst lua/%,$(DESTDIR)$(LMOD)/%,$(SDK_LUA_FILES)))) | sort -r) "$(DESTDIR)$(CMOD)/idcloudhost" \
 	  "$(DESTDIR)$(TYPES_DIR)" "$(DESTDIR)$(PREFIX)/share/idcloudhost"; do rmdir "$$d" 2>/dev/null || true; done
 

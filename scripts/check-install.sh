@@ -2,9 +2,10 @@
 # make install as a user without LuaRocks gets it: `make install`, `make install-fake` and `make
 # install-sim` into a staging directory (DESTDIR), then, from clean shells whose Lua paths point
 # only at that tree (plus the system's), the installed simulator command serves and
-# spec/packaging/call.lua talks to it through the installed SDK, and spec/packaging/fake.lua uses
-# the installed fake; the directories are those $(LUA) searches by default (so a
-# real install needs no LUA_PATH); `make uninstall` leaves nothing behind.
+# spec/packaging/call.lua talks to it through the installed SDK, spec/packaging/fake.lua uses
+# the installed fake, and the idcloudhost command runs from PREFIX/bin; the directories are those
+# $(LUA) searches by default (so a real install needs no LUA_PATH); `make uninstall` leaves
+# nothing behind.
 # usage: check-install.sh LUA    (run from the repository; prints "install: ok ..." last)
 set -eu
 lua=${1:?usage: check-install.sh LUA}
@@ -58,6 +59,14 @@ env -i PATH=/usr/bin:/bin IDCLOUDHOST_BASE_URL="http://127.0.0.1:$port" IDCLOUDH
   "$lua" "$OLDPWD/spec/packaging/call.lua" "$root"
 env -i PATH=/usr/bin:/bin "$(paths "$LMOD" "$CMOD" | head -1)" "$(paths "$LMOD" "$CMOD" | tail -1)" \
   "$lua" "$OLDPWD/spec/packaging/fake.lua" "$root"
+# The command, found on the PATH of a clean shell: its help, then a call to the simulator.
+env -i PATH="$root$PREFIX/bin:/usr/bin:/bin" "$(paths "$LMOD" "$CMOD" | head -1)" "$(paths "$LMOD" "$CMOD" | tail -1)" \
+  sh -c 'idcloudhost --help | head -1' >"$tmp/cmd.log" 2>&1 || { cat "$tmp/cmd.log"; echo "install: idcloudhost --help failed"; exit 1; }
+grep -q "^usage: idcloudhost COMMAND" "$tmp/cmd.log" || { cat "$tmp/cmd.log"; echo "install: idcloudhost --help printed no usage"; exit 1; }
+env -i PATH="$root$PREFIX/bin:/usr/bin:/bin" IDCLOUDHOST_BASE_URL="http://127.0.0.1:$port" IDCLOUDHOST_API_KEY=install-key \
+  "$(paths "$LMOD" "$CMOD" | head -1)" "$(paths "$LMOD" "$CMOD" | tail -1)" \
+  idcloudhost location list -q >"$tmp/cmd.log" 2>&1 || { cat "$tmp/cmd.log"; echo "install: idcloudhost location list failed"; exit 1; }
+echo "ok command: idcloudhost --help, location list: $(tr '\n' ' ' <"$tmp/cmd.log")"
 cd "$OLDPWD"
 
 make -s uninstall uninstall-fake uninstall-sim LUA="$lua" SIM_LUA="$sim_lua" DESTDIR="$root" >"$tmp/make.log" 2>&1 \

@@ -3,7 +3,8 @@
 # fresh clone has) into temporary trees, offline (--deps-mode=none: Debian's lua-cjson, lua-http
 # and cqueues stand in for the dependencies), then, from clean shells whose paths come from
 # `luarocks path` alone:
-#   - the SDK rock for LUA: a call against the installed simulator (spec/packaging/call.lua);
+#   - the SDK rock for LUA: a call against the installed simulator (spec/packaging/call.lua), and
+#     the idcloudhost command it installs (--help, a call);
 #   - the fake rock for LUA, beside it: idcloudhost.fake used (spec/packaging/fake.lua);
 #   - the rock's test section (busted spec/unit) on the installed SDK;
 #   - the three release rockspecs (<version>-1) on Lua 5.3: the installed idcloudhost-sim command
@@ -83,6 +84,11 @@ url=http://127.0.0.1:$port key=rocks-key
 
 clean "$v" "$tmp/sdk" "$lua" "$tmp/call.lua" "$tmp/sdk"
 clean "$v" "$tmp/sdk" "$lua" "$tmp/fake.lua" "$tmp/sdk"
+# The command the SDK rock installs, on the PATH luarocks gives: its help, then a call.
+clean "$v" "$tmp/sdk" idcloudhost --help >"$tmp/cmd.log" 2>&1 || { cat "$tmp/cmd.log"; echo "rocks: idcloudhost --help failed"; exit 1; }
+grep -q "^usage: idcloudhost COMMAND" "$tmp/cmd.log" || { cat "$tmp/cmd.log"; echo "rocks: idcloudhost --help printed no usage"; exit 1; }
+clean "$v" "$tmp/sdk" idcloudhost location list -q >"$tmp/cmd.log" 2>&1 || { cat "$tmp/cmd.log"; echo "rocks: idcloudhost location list failed"; exit 1; }
+echo "ok command: idcloudhost --help, location list: $(tr '\n' ' ' <"$tmp/cmd.log")"
 clean 5.3 "$tmp/sim" lua5.3 "$tmp/control.lua" "$tmp/sim"
 # The rockspec's test section: busted on spec/unit, the SDK coming from the tree.
 src=$tmp/src-sdk-idcloudhost-scm-1

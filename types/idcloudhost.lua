@@ -10,6 +10,7 @@
 ---@field provider? string "idcloudhost" (default, `$IDCLOUDHOST_PROVIDER`) or "elastis"
 ---@field base_url? string another host of the platform, or the simulator (default `$IDCLOUDHOST_BASE_URL`)
 ---@field location? string slug put after /v1/ for location calls (default `$IDCLOUDHOST_LOCATION`, else the account's default)
+---@field profile? string a profile of the config file (default `$IDCLOUDHOST_PROFILE`; the file's `default` when nothing gives a key)
 ---@field timeout? number seconds for one attempt of a read
 ---@field write_timeout? number seconds for one attempt of a write
 ---@field connect_timeout? number seconds to connect
@@ -97,6 +98,13 @@
 ---@class idcloudhost.vm.set_password.opts
 ---@field username string
 ---@field password string
+
+---@class idcloudhost.vm.resize.opts
+---@field vcpu? integer virtual CPUs
+---@field ram? integer RAM in MB
+---@field restart? boolean stop a running VM first and start it again after
+---@field force? boolean stop at once, not through ACPI
+---@field timeout? number seconds to wait for the VM to stop
 
 ---@class idcloudhost.vm.wait.opts
 ---@field timeout? number seconds in all
@@ -484,6 +492,12 @@ function vm:toggle_backup() end
 ---@return boolean? result true
 ---@return idcloudhost.error? err invalid, api, network, timeout, decode
 function vm:set_password(opts) end
+
+---Changes vcpu and/or ram.
+---@param opts idcloudhost.vm.resize.opts
+---@return idcloudhost.vm? result the VM, updated in place
+---@return idcloudhost.error? err invalid (no vcpu or ram, a bad value), api, network, timeout, decode; after the stop: err.restarted
+function vm:resize(opts) end
 
 ---The floating IPs assigned to this VM (floating IP objects, see client.floating_ips).
 ---@return idcloudhost.floating_ip[]? result the VM's floating IPs

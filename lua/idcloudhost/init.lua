@@ -28,6 +28,8 @@ local json = lazy "idcloudhost.json"
 -- @tparam[opt] string opts.provider "idcloudhost" (default, `$IDCLOUDHOST_PROVIDER`) or "elastis"
 -- @tparam[opt] string opts.base_url another host of the platform, or the simulator (default `$IDCLOUDHOST_BASE_URL`)
 -- @tparam[opt] string opts.location slug put after /v1/ for location calls (default `$IDCLOUDHOST_LOCATION`, else the account's default)
+-- @tparam[opt] string opts.profile a profile of the config file (default `$IDCLOUDHOST_PROFILE`; the
+-- file's `default` when nothing gives a key)
 -- @tparam[opt=30] number opts.timeout seconds for one attempt of a read
 -- @tparam[opt=180] number opts.write_timeout seconds for one attempt of a write
 -- @tparam[opt=10] number opts.connect_timeout seconds to connect

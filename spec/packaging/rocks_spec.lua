@@ -23,6 +23,8 @@ describe("the rocks, installed with luarocks make", function()
     assert.matches("\nok %d+%.%d+%.%d+ on [^\n]+made and deleted\n", "\n" .. out)
     -- the fake rock, beside the SDK rock, from its tree
     assert.matches("\nok fake: [^\n]+\n", out)
+    -- the idcloudhost command, on the PATH luarocks gives
+    assert.matches("\nok command: idcloudhost %-%-help, location list: cyc01 bus02 \n", out)
     -- the simulator rock's control client, on the SDK installed beside it
     assert.matches("\nok control client: reset, log of 1 call\n", out)
     -- the rockspec's test section (busted spec/unit) passed on the installed SDK

@@ -69,6 +69,7 @@ describe("rockspecs", function()
     for f in pairs(sim) do assert.is_truthy(io.open(f), f .. " is listed but missing") end
     assert.equal("idcloudhost", sdk["lua/idcloudhost/init.lua"])
     local build = load_rockspec(SDK).build
+    assert.equal("bin/idcloudhost", build.install.bin.idcloudhost) -- the command
     assert.equal("make", build.type)
     assert.equal("build/rock/idcloudhost/core.so", build.install.lib["idcloudhost.core"])
     local makefile = read("Makefile")

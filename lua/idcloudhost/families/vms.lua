@@ -329,6 +329,76 @@ function VM:set_password(opts)
   return resource.success(self:_call(E.password, opts))
 end
 
+local RESIZE_OPTS = { vcpu = "integer", ram = "integer", restart = "boolean", force = "boolean", timeout = "number" }
+
+-- After a failed step of a resize that stopped the VM: start it again (its power state before),
+-- and say in err how that went.
+local function restore_power(vm, err)
+  local ok, serr = vm:start()
+  if ok then
+    err.message = tostring(err.message) .. " (the VM was started again)"
+  else
+    err.message = tostring(err.message) .. " (starting the VM again failed too: " .. tostring(serr and serr.message) .. ")"
+  end
+  err.restarted = ok and true or false
+  return nil, err
+end
+
+--- Changes vcpu and/or ram.  The platform resizes a stopped VM only: with {restart = true} a
+-- running VM is stopped, waited for, resized and started again (not waited for); if a step after
+-- the stop fails the VM is started again (err.restarted says whether that worked).  Without
+-- restart it is vm:update{vcpu =, ram =}.  A stopped VM stays stopped.
+-- @function vm:resize
+-- @tparam table opts
+-- @tparam[opt] integer opts.vcpu virtual CPUs
+-- @tparam[opt] integer opts.ram RAM in MB
+-- @tparam[opt=false] boolean opts.restart stop a running VM first and start it again after
+-- @tparam[opt=false] boolean opts.force stop at once, not through ACPI
+-- @tparam[opt=600] number opts.timeout seconds to wait for the VM to stop
+-- @treturn vm the VM, updated in place
+-- @errors invalid (no vcpu or ram, a bad value), api, network, timeout, decode; after the stop: err.restarted
+function VM:resize(opts)
+  local o, err = check.params("vm:resize", RESIZE_OPTS, opts)
+  if not o then return nil, err end
+  if o.vcpu == nil and o.ram == nil then return nil, errors.invalid("vm:resize: give vcpu, ram or both") end
+  for _, k in ipairs { "vcpu", "ram" } do
+    if o[k] ~= nil and o[k] < 1 then return nil, errors.invalid("vm:resize: " .. k .. " must be at least 1", k) end
+  end
+  local change = { vcpu = o.vcpu, ram = o.ram }
+  if not o.restart then
+    local ok, uerr = self:update(change)
+    if not ok then return nil, uerr end
+    return self
+  end
+  local ok
+  ok, err = self:reload()
+  if not ok then return nil, err end
+  local running = tostring(self.status):lower() == "running"
+  if running then
+    ok, err = self:stop { force = o.force }
+    if not ok then
+      if err.uncertain then return restore_power(self, err) end
+      return nil, err
+    end
+    ok, err = self:wait("stopped", { timeout = o.timeout })
+    if not ok then return restore_power(self, err) end
+  end
+  ok, err = self:update(change)
+  if not ok then
+    if running then return restore_power(self, err) end
+    return nil, err
+  end
+  if running then
+    ok, err = self:start()
+    if not ok then
+      err.message = "the VM is resized but did not start again: " .. tostring(err.message)
+      err.resized = true
+      return nil, err
+    end
+  end
+  return self
+end
+
 --- The floating IPs assigned to this VM (floating IP objects, see client.floating_ips).
 -- @function vm:floating_ips
 -- @treturn {floating_ip,...} the VM's floating IPs
