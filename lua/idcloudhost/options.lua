@@ -49,9 +49,11 @@ local CHECKS = {
   provider = typed("string"), base_url = typed("string"), location = typed("string"), profile = typed("string"),
   timeout = positive, write_timeout = positive, connect_timeout = positive, deadline = positive,
   retries = count, retry_base = positive, retry_cap = positive,
-  max_retry_wait = function(v) if type(v) ~= "number" or v < 0 then return "a number of seconds >= 0" end end,
+  max_retry_wait = function(v)
+    if type(v) ~= "number" or v ~= v or v < 0 or v == math.huge then return "a number of seconds >= 0" end
+  end,
   max_body = function(v)
-    if type(v) ~= "number" or v ~= math.floor(v) or v < 1 then return "a whole number of bytes > 0" end
+    if type(v) ~= "number" or v ~= math.floor(v) or v < 1 or v == math.huge then return "a whole number of bytes > 0" end
   end,
   user_agent = string_of("^[\32-\126]+$", "a non-empty string of printable characters"),
   ca_file = string_of("^[^%z]+$", "a file name"), proxy = string_of("^[^%z%c]+$", "a proxy URL"),
@@ -242,7 +244,10 @@ function options.read(opts)
   local url, why = options.base_url(base)
   if not url then
     -- A user:password in the URL is a secret: the message shows the URL without it.
-    local shown = base:gsub("^([%w+.-]*://)[^/?#]*@", "%1[redacted]@"):gsub("^[^/?#:]*:[^/?#]*@", "[redacted]@")
+    -- (whatever comes before the last "@" ahead of any "?" or "#", with or without a scheme:
+    -- "user:pass@host", "//user:pass@host", "http:/user:pass@host")
+    local scheme = base:match("^[%w+.-]*://") or base:match("^/*")
+    local shown = scheme .. base:sub(#scheme + 1):gsub("^[^?#]*@", "[redacted]@")
     return invalid("base_url", "base_url " .. why .. ", got " .. string.format("%q", shown))
   end
   local location = opts.location or getenv("IDCLOUDHOST_LOCATION")

@@ -306,6 +306,17 @@ local function deadline_error(method, path, attempts, last, cfg)
   return nil, e
 end
 
+-- The error of a call that cannot go on because its client was closed: kind "invalid" as for
+-- any call after close(); uncertain when a write was in flight (it may have been carried out).
+-- attempts: how many were sent; write_in_flight: a write was cut.
+local function closed_error(method, path, attempts, last, write_in_flight)
+  local e = errors.invalid("the client is closed (client:close())" .. (write_in_flight
+    and ", the write was in flight" or "")
+    .. (last and ("; last: " .. tostring(last.message)) or ""))
+  e.method, e.path, e.attempts, e.uncertain = method, path, attempts, write_in_flight or nil
+  return nil, e
+end
+
 -- method, path (after the base URL, without the query), query ("" or the encoded fields), body,
 -- headers, answer, timeout (per attempt, overriding the client's), redact (the call's redactor).
 local function send(client, method, path, query, body, headers, answer, timeout, redact)
@@ -326,6 +337,8 @@ local function send(client, method, path, query, body, headers, answer, timeout,
   local url = cfg.base_url .. path .. (query == "" and "" or "?") .. query  -- (one new string)
   local attempts, last = 0, nil
   while true do
+    -- (closed since: by a hook before this retry, or by another item of a batch)
+    if shared.closed then return closed_error(method, path, attempts, last) end
     attempts = attempts + 1
     timeout = per_attempt
     if deadline then
@@ -336,6 +349,8 @@ local function send(client, method, path, query, body, headers, answer, timeout,
     -- A table per attempt: a transport may keep what it was given.
     local req = { method = method, url = url, headers = headers, body = body, timeout = timeout, fresh = write }
     local res, msg, name = rt:request(t, req)
+    -- Closed while in flight: the transfer was cut (a write may have landed all the same).
+    if not res and shared.closed then return closed_error(method, path, attempts, nil, write) end
     if res and #res.body > cfg.max_body then res, msg, name = too_large(cfg) end
     if watch then
       observe(cfg, redact, rt, req, res, msg, attempts, rt:now() - now, url:sub(#cfg.base_url + 1))
@@ -383,7 +398,11 @@ local function encoded(kind, what, values)
   local ok, text
   if kind == "json" then
     text, ok = json.encode(values)
-    if not text then return nil, errors.invalid(what .. ": cannot encode the body as JSON: " .. tostring(ok)) end
+    if not text then
+      -- (the field at fault: the first step of the place the encoder names, "at $.rules[1]")
+      return nil, errors.invalid(what .. ": cannot encode the body as JSON: " .. tostring(ok),
+        tostring(ok):match(" at %$%.([%a_][%w_]*)"))
+    end
     return text
   end
   ok, text = pcall(encode.form, values)
@@ -392,6 +411,7 @@ local function encoded(kind, what, values)
 end
 
 local NONE = {} -- no parameters (never written to)
+local CALL_OPTS = { timeout = "seconds" }
 
 local function query_of(what, values)
   if next(values) == nil then return "" end
@@ -401,24 +421,25 @@ local function query_of(what, values)
 end
 
 -- The client's redactor, or one that also hides this call's passwords (a server may echo the
--- request in an error).  names: the parameters that may hold one (nil: look at every one).
+-- request in an error), as given and as they travel in a query or a form ("hunter 22!" is
+-- "hunter%2022%21" there).  names: the parameters that may hold one (nil: look at every one).
 local function redactor(client, values, names)
   local found
+  local function add(v)
+    found = found or {}
+    found[#found + 1] = v
+    local escaped = encode.escape(v)
+    if escaped ~= v then found[#found + 1] = escaped end
+  end
   if names then
     for i = 1, #names do
       local v = values[names[i]]
-      if type(v) == "string" and #v >= 4 then
-        found = found or {}
-        found[#found + 1] = v
-      end
+      if type(v) == "string" and #v >= 4 then add(v) end
     end
   else
     for k, v in pairs(values) do
       -- (the platform wants 8 characters at least: shorter ones would only mangle messages)
-      if type(v) == "string" and #v >= 4 and secrets.is_secret(k) then
-        found = found or {}
-        found[#found + 1] = v
-      end
+      if type(v) == "string" and #v >= 4 and secrets.is_secret(k) then add(v) end
     end
   end
   local redact = client._shared.redact
@@ -431,6 +452,10 @@ end
 function pipeline.call(client, ep, params, opts, owned)
   local values, err = check.params(ep.name, ep.specs, params, owned and params or nil)
   if not values then return nil, err end
+  if opts ~= nil then
+    opts, err = check.params(ep.name, CALL_OPTS, opts)
+    if not opts then return nil, err end
+  end
   local billing
   if ep.billed and values.billing_account_id == nil then
     -- The platform wants an account for what it bills: the default one, looked up once per client.
@@ -476,7 +501,7 @@ function pipeline.call(client, ep, params, opts, owned)
 end
 
 local ANY = { any = true, text = "any value" }
-local REQUEST_OPTS = { json = "boolean", query = "boolean", location = "boolean", timeout = "number" }
+local REQUEST_OPTS = { json = "boolean", query = "boolean", location = "boolean", timeout = "seconds" }
 
 -- A path of the escape hatch: absolute, no query or fragment (params travel apart), no dot
 -- segments or empty segments (libcurl would remove them and call another route).
@@ -496,8 +521,12 @@ function pipeline.request(client, method, path, params, opts)
   end
   local ok, why = checked_path(path)
   if not ok then return nil, errors.invalid("client:request: " .. why) end
+  local err
   if params ~= nil and type(params) ~= "table" then return nil, errors.invalid("client:request: params must be a table") end
-  local o, err = check.params("client:request", REQUEST_OPTS, opts)
+  params, err = check.plain("client:request", params)
+  if err then return nil, err end
+  local o
+  o, err = check.params("client:request", REQUEST_OPTS, opts)
   if not o then return nil, err end
   if o.location and client.location then path = path:gsub("^/v1/", "/v1/" .. client.location .. "/") end
   params = params or {}

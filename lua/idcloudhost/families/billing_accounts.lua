@@ -91,6 +91,16 @@ local billing_accounts = {}
 -- create together wait for the first one's answer instead of each asking the same.
 local lookups = setmetatable({}, { __mode = "k" })
 local MAIN = {}
+-- (a flight holds its coroutine weakly: that coroutine's stack holds the client, so a strong
+-- reference would keep the key alive on LuaJIT, which has no ephemerons)
+local FLIGHT = { __mode = "v" }
+
+-- A lookup that can still end: its coroutine neither collected nor dead (it raised, or its
+-- batch was abandoned and collected).
+local function flying(flight)
+  local by = flight.by
+  return by == MAIN or (by ~= nil and coroutine.status(by) ~= "dead")
+end
 
 -- Waits while another coroutine looks the default up, where waiting yields to it (a scheduler:
 -- a batch, idcloudhost.async; an nginx request handler): never in plain Lua, never for a lookup
@@ -105,7 +115,7 @@ local function await_lookup(shared)
   local limit = now + shared.cfg.timeout
   local deadline = runtime.deadline()
   if deadline and deadline < limit then limit = deadline end
-  while lookups[shared] == flight and defaults[shared] == nil and now < limit do
+  while lookups[shared] == flight and flying(flight) and defaults[shared] == nil and now < limit do
     rt:sleep(0.01)
     now = rt:now()
   end
@@ -118,7 +128,7 @@ function billing_accounts.default_id(client)
   if defaults[shared] == nil then await_lookup(shared) end
   local cached = defaults[shared]
   if cached ~= nil then return cached or nil end
-  local flight = { by = coroutine.running() or MAIN }
+  local flight = setmetatable({ by = coroutine.running() or MAIN }, FLIGHT)
   lookups[shared] = flight
   local list, err = pipeline.call(client, E.list)
   if lookups[shared] == flight then lookups[shared] = nil end
@@ -150,6 +160,9 @@ local BillingAccounts = {}
 -- @treturn {billing_account,...} the accounts
 -- @errors invalid, api, network, timeout, decode
 function BillingAccounts:list(opts)
+  local perr
+  opts, perr = check.plain("billing_account:list", opts, E.list.specs)
+  if perr then return nil, perr end
   local p = opts
   -- Any value of show_shadow, false included, shows the deleted accounts: send it only for true.
   if type(opts) == "table" and opts.show_shadow == false then

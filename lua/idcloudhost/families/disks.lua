@@ -81,7 +81,10 @@ end
 -- @treturn disk the new disk
 -- @errors invalid, api, network, timeout (err.uncertain), decode
 function Disks:create(params)
-  local ok, err = check_create(params)
+  local ok, err
+  params, err = check.plain("disk:create", params, E.create.specs)
+  if err then return nil, err end
+  ok, err = check_create(params)
   if not ok then return nil, err end
   return resource.wrap(Disk, self.client, self:_call(E.create, params))
 end

@@ -51,6 +51,9 @@ local FloatingIPs = {}
 -- @treturn {floating_ip,...} the floating IPs
 -- @errors invalid, api, network, timeout, decode
 function FloatingIPs:list(opts)
+  local perr
+  opts, perr = check.plain("floating_ip:list", opts, E.list.specs)
+  if perr then return nil, perr end
   local p = opts
   if type(opts) == "table" and type(opts.vm_uuid) == "table" then
     p = {}

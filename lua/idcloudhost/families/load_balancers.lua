@@ -130,9 +130,11 @@ function LBs:create(params)
   if params ~= nil and type(params) ~= "table" then
     return nil, errors.invalid(what .. ": expected a table of parameters")
   end
+  local err
+  params, err = check.plain(what, params, E.create.specs)
+  if err then return nil, err end
   local p = {}
   for k, v in pairs(params or {}) do p[k] = v end
-  local err
   if type(p.network_uuid) == "table" then
     p.network_uuid, err = check.uuid_of(what, "network_uuid", p.network_uuid)
     if not p.network_uuid then return nil, err end

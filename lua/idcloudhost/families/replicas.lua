@@ -54,7 +54,9 @@ end
 -- The r_type option of vm:replicas / vm:snapshot, when opts is a table.
 local function check_opts(what, opts)
   if type(opts) ~= "table" then return true end
-  return check_type(what, "r_type", opts.r_type)
+  local r_type, err = check.field(what, "r_type", opts, "r_type")
+  if err then return nil, err end
+  return check_type(what, "r_type", r_type)
 end
 
 --- Deletes the replica.  Returns true.

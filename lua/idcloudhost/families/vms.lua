@@ -65,6 +65,9 @@ local VMs = {}
 -- @treturn {vm,...} the VMs
 -- @errors invalid, api, network, timeout, decode
 function VMs:list(opts)
+  local err
+  opts, err = check.plain("vm:list", opts)
+  if err then return nil, err end
   if opts ~= nil and (type(opts) ~= "table" or next(opts) ~= nil and opts.all_locations == nil) then
     return nil, errors.invalid("vm:list: the only option is all_locations")
   end
@@ -123,7 +126,10 @@ end
 -- @treturn vm the new VM
 -- @errors invalid, api, network, timeout (err.uncertain: the VM may exist), decode
 function VMs:create(params)
-  local ok, err = check_create(params)
+  local ok, err
+  params, err = check.plain("vm:create", params)
+  if err then return nil, err end
+  ok, err = check_create(params)
   if not ok then return nil, err end
   return resource.wrap(VM, self.client, self:_call(E.create, params))
 end

@@ -19,6 +19,18 @@ local runtime = require "idcloudhost.runtime"
 local wait = {}
 
 wait.DEFAULTS = { timeout = 600, interval = 2, max_interval = 30, backoff = 1.5 }
+-- The floor of interval and max_interval: a wait looks again at most every 10 ms (README,
+-- "Waiting"), whatever it was given (interval = 1e-9 would be thousands of requests a second).
+wait.MIN_INTERVAL = 0.01
+
+-- What each numeric option must be (all finite): the lowest value, whether it may equal it, and
+-- the words of the error.
+local BOUNDS = {
+  timeout = { 0, true, "a number of seconds >= 0" },
+  interval = { 0, false, "a number of seconds > 0" },
+  max_interval = { 0, false, "a number of seconds > 0" },
+  backoff = { 1, true, "a number >= 1 (the factor of each next interval)" },
+}
 
 local POLL_OPTS = { timeout = "number", interval = "number", max_interval = "number", backoff = "number",
   sleep = "function", on_progress = "function" }
@@ -26,6 +38,9 @@ local STATUS_OPTS = { fail_on = "table", timeout = "number", interval = "number"
   backoff = "number", sleep = "function", on_progress = "function", coalesce = "boolean" }
 
 local function check_opts(what, specs, opts)
+  local perr
+  opts, perr = check.plain(what, opts, specs)
+  if perr then return nil, perr end
   if type(opts) == "table" and type(opts.fail_on) == "string" then
     local o = {}
     for k, v in pairs(opts) do o[k] = v end
@@ -34,12 +49,16 @@ local function check_opts(what, specs, opts)
   end
   local o, err = check.params(what, specs, opts)
   if not o then return nil, err end
-  for k in pairs(wait.DEFAULTS) do
-    if o[k] ~= nil and (o[k] < 0 or o[k] ~= o[k]) then
-      return nil, errors.invalid(what .. ": option '" .. k .. "' must be a number >= 0", k)
+  for k, b in pairs(BOUNDS) do
+    local v = o[k]
+    if v == nil then
+      o[k] = wait.DEFAULTS[k]
+    elseif v ~= v or v == math.huge or v < b[1] or (v == b[1] and not b[2]) then
+      return nil, errors.invalid(what .. ": option '" .. k .. "' must be " .. b[3] .. ", got " .. tostring(v), k)
     end
-    if o[k] == nil then o[k] = wait.DEFAULTS[k] end
   end
+  o.interval = math.max(o.interval, wait.MIN_INTERVAL)
+  o.max_interval = math.max(o.max_interval, wait.MIN_INTERVAL)
   return o
 end
 
@@ -49,7 +68,7 @@ local function guarded(fn, ...)
   if not runtime.yieldable_pcall and coroutine.running() then return fn(...) end
   local ok, a, b = pcall(fn, ...)
   if ok then return a, b end
-  return nil, errors.new { kind = "error", message = tostring(a) }
+  return nil, errors.new { kind = "error", message = errors.text(a) }
 end
 
 -- The deadline of a wait starting at t0: its timeout, or an outer wait's deadline if that comes
@@ -135,6 +154,10 @@ local function goal_of(what, M, target, opts)
   end
   local o, err = check_opts(what, STATUS_OPTS, opts)
   if not o then return nil, err end
+  if ttype == "table" then
+    target, err = check.plain(what .. ": target", target)
+    if err then return nil, err end
+  end
   local g = { wanted = ttype ~= "function" and set_of(target) or nil, target = ttype == "function" and target or nil,
     fail_on = o.fail_on and set_of(o.fail_on) or {} }
   local ok, kerr = known(what, M, g.wanted or {}, "target")
@@ -163,7 +186,7 @@ local function judge(e, g)
   end
   if g.wanted then return g.wanted[status] == true end
   local ok, v = call_target(g.target, obj)
-  if not ok then return nil, errors.new { kind = "error", message = tostring(v) } end
+  if not ok then return nil, errors.new { kind = "error", message = errors.text(v) } end
   return v and true or false
 end
 
@@ -420,7 +443,7 @@ function wait.all(client, methods, items, target, opts)
     if out[1] then return end
     for _, e in ipairs(groups[i].entries) do
       if e.value == nil and e.err == nil then
-        e.err = errors.new { kind = "error", message = tostring(out[2]), traceback = out.traceback }
+        e.err = errors.new { kind = "error", message = errors.text(out[2]), traceback = out.traceback }
       end
     end
   end)

@@ -65,7 +65,7 @@ return { name = "leftovers", summary = "what is billed and serves nothing, in ev
     end
     local failed
     if a.delete then
-      local leftovers = require "idcloudhost.leftovers"
+      local leftovers = require "idcloudhost.ops.leftovers"
       for _, it in ipairs(report.items) do
         local what = it.kind .. " " .. tostring(it.id) .. (it.location and (" in " .. it.location) or "")
         if a.yes or ask(ctx, "delete " .. what .. "?") then

@@ -14,6 +14,7 @@
 -- "object[:key]", "list[:key]" (of objects with that key), "success" ({"success": true}, true or
 -- an empty body), "any", or alternatives joined by "|".  docs/endpoints.md lists all of them.
 local lazy = require "idcloudhost.lazy"
+local check = lazy "idcloudhost.call.check"
 local errors = lazy "idcloudhost.call.errors"
 local json = lazy "idcloudhost.json"
 local pipeline = lazy "idcloudhost.call.pipeline"
@@ -107,6 +108,9 @@ function Base:_params(ep, opts, fixed)
   if opts ~= nil and type(opts) ~= "table" then
     return nil, errors.invalid(what .. ": expected named parameters, like {name = value}, got " .. type(opts))
   end
+  local err
+  opts, err = check.plain(what, opts, ep.specs)
+  if err then return nil, err end
   local p = {}
   for k, v in pairs(opts or {}) do
     if k == M.param or (fixed and fixed[k] ~= nil) then
