@@ -459,7 +459,7 @@ function pipeline.call(client, ep, params, opts, owned)
   local billing
   if ep.billed and values.billing_account_id == nil then
     -- The platform wants an account for what it bills: the default one, looked up once per client.
-    billing = require "idcloudhost.families.billing_accounts"
+    billing = require "idcloudhost.call.billing"
     local id, berr = billing.default_id(client)
     if berr then return nil, berr end
     if id == nil then
