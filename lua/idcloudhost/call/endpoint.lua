@@ -47,6 +47,7 @@ function endpoint.new(name, decl)
   -- Worked out once for the pipeline: a path without parameters, where the parameters left after
   -- the path's travel when they all go one way ("query" or "body"), those that may hold a secret.
   ep.templated = ep.path:find("{", 1, true) ~= nil
+  ep.write = ep.method ~= "GET" and ep.method ~= "HEAD" -- (changes something: never replayed unless unsent)
   ep.v1_path = "/v1/" .. ep.path
   local places, secret = {}, {}
   for k, place in pairs(ep.where) do

@@ -9,7 +9,9 @@
 --   * a scheduler (sched.lua), inside one of its coroutines: everything yields to it;
 --   * a host (runtime/<host>.lua, e.g. ngx) when host.active() says the running code is there;
 --   * plain Lua: blocking calls on the C core, batches on a scheduler of their own.
+local lazy = require "idcloudhost.lazy"
 local sched = require "idcloudhost.runtime.sched"
+local transport = lazy "idcloudhost.transport"
 
 local runtime = {}
 
@@ -33,8 +35,8 @@ local plain = { name = "plain", clock = { now = now, sleep = sleep } }
 function plain.now() return now() end
 function plain.sleep(_, seconds) return sleep(seconds) end
 
-function plain.request(_, transport, req)
-  return transport:request(req)
+function plain.request(_, t, req)
+  return t:request(req)
 end
 
 function plain:map(n, concurrency, fn, on_result)
@@ -144,6 +146,15 @@ end
 --- The deadline (a time of rt's clock) of the running scope, or nil.
 function runtime.deadline()
   return scopes[running() or MAIN]  -- (key(), inlined: asked by every call)
+end
+
+--- Where an attempt of a call of the client whose shared state is `shared` runs, in one lookup:
+-- the runtime, the client's transport there (or nil and the runtime's refusal), and the
+-- deadline of the calls in progress (nil: none).
+function runtime.attempt(shared)
+  local rt = runtime.current(shared.cfg)
+  local t, err = transport.pick(shared, rt)
+  return rt, t, err, scopes[running() or MAIN]
 end
 
 -- PUC Lua 5.1 cannot yield across pcall, and a wait inside a batch yields: there the scope is
