@@ -335,7 +335,9 @@ local function send(client, method, path, query, body, headers, answer, timeout,
     end
     -- A table per attempt: a transport may keep what it was given.
     local req = { method = method, url = url, headers = headers, body = body, timeout = timeout, fresh = write }
-    local res, msg, name = rt:request(t, req)
+    -- (rate: a client-side rate limit, call/rate.lua, holds every attempt to its slots)
+    local res, msg, name
+    if cfg.rate then res, msg, name = cfg.rate:send(rt, t, req, cfg) else res, msg, name = rt:request(t, req) end
     if res and #res.body > cfg.max_body then res, msg, name = too_large(cfg) end
     if watch then
       observe(cfg, redact, rt, req, res, msg, attempts, rt:now() - now, url:sub(#cfg.base_url + 1))

@@ -332,6 +332,19 @@ function resource.collection(methods, spec)
       return resource.wrap(M, self.client, pipeline.call(self.client, spec.get, { [param] = id }, nil, true))
     end
   end
+  if M and methods.ref == nil then
+    local meta = metas[M]
+    -- An object that holds only its key, without a request: `client.vms:ref(uuid):stop()` is one
+    -- call; obj:reload() fills in the rest.  The key is checked as the calls would check it.
+    methods.ref = function(self, id)
+      local want = meta.key == "uuid" and "uuid!" or (type(id) == "number" and "integer!" or "string!")
+      local v, err = check.value(meta.kind .. ":ref", meta.key, want, id)
+      if v == nil then return nil, err end
+      local obj = { [meta.key] = v }
+      owner[obj] = self.client
+      return setmetatable(obj, meta)
+    end
+  end
   local mt = { __index = methods }
   return function(client)
     return setmetatable({ client = client }, mt)
