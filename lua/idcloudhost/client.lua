@@ -141,6 +141,10 @@ end
 -- @return the decoded answer (a table, or true for an empty 2xx)
 -- @errors invalid, api, network, timeout, decode
 function Client:request(method, path, params, opts)
+  local t = type(opts) == "table" and opts.timeout
+  if type(t) == "number" and options.timeout_check(t) then
+    return nil, errors.invalid("client:request: opts.timeout must be " .. options.timeout_check(t), "timeout")
+  end
   return pipeline.request(self, method, path, params, opts)
 end
 

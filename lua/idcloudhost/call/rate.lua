@@ -93,7 +93,7 @@ local function slower(self, now)
   local tat, r = self.state:get()
   r = math.max((r or self.per_second) / 2, self.per_second * FLOOR)
   local interval = 1 / r
-  local no_burst = now + (self.burst - 1) * interval
+  local no_burst = now + self.burst * interval  -- (the next slot: one interval from now)
   if tat == nil or tat < no_burst then tat = no_burst end
   self.state:set(tat, r)
 end
@@ -102,8 +102,10 @@ end
 local function faster(self)
   local tat, r = self.state:get()
   if r == nil then return end
-  r = r + self.per_second * STEP
-  self.state:set(tat, r < self.per_second and r or nil)
+  local faster_r = math.min(r + self.per_second * STEP, self.per_second)
+  -- (the next slot stays when it is due: tat - (burst - 1) / r)
+  if tat then tat = tat - (self.burst - 1) / r + (self.burst - 1) / faster_r end
+  self.state:set(tat, faster_r < self.per_second and faster_r or nil)
 end
 
 --- Waits for a slot (through the runtime rt), then sends req on transport t: what every attempt
