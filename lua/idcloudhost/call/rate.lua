@@ -1,5 +1,5 @@
 --- A client-side rate limit: every attempt a client sends (retries included) waits for a slot
--- of a token bucket of `per_second` slots a second and `burst` at once.  A 429 answer halves the
+-- of a token bucket of `per_second` slots a second (5 % under it: HEADROOM) and `burst` at once.  A 429 answer halves the
 -- rate (down to a sixteenth of it) and takes the burst away; every other answer gives a tenth of
 -- `per_second` back, up to it (back off multiplicatively, recover additively).  Off by default.
 --
@@ -16,6 +16,10 @@ local runtime = require "idcloudhost.runtime"
 
 local rate = {}
 
+-- Slots are 5 % further apart than 1 / per_second: a call's request that reaches the gateway a
+-- few ms late and the next one on time must not make per_second + 1 calls in its second.
+local HEADROOM = 1.05
+rate.HEADROOM = HEADROOM
 local FLOOR = 1 / 16  -- the slowest a run of 429s makes it, as a share of per_second
 local STEP = 1 / 10   -- what each other answer gives back, as a share of per_second
 
@@ -81,7 +85,7 @@ end
 local function take(self, now)
   local tat, r = self.state:get()
   r = r or self.per_second
-  local interval = 1 / r
+  local interval = HEADROOM / r
   if tat == nil or tat < now then tat = now end
   local wait = tat - (self.burst - 1) * interval - now
   self.state:set(tat + interval, r < self.per_second and r or nil)
@@ -92,7 +96,7 @@ end
 local function slower(self, now)
   local tat, r = self.state:get()
   r = math.max((r or self.per_second) / 2, self.per_second * FLOOR)
-  local interval = 1 / r
+  local interval = HEADROOM / r
   local no_burst = now + self.burst * interval  -- (the next slot: one interval from now)
   if tat == nil or tat < no_burst then tat = no_burst end
   self.state:set(tat, r)
@@ -103,8 +107,8 @@ local function faster(self)
   local tat, r = self.state:get()
   if r == nil then return end
   local faster_r = math.min(r + self.per_second * STEP, self.per_second)
-  -- (the next slot stays when it is due: tat - (burst - 1) / r)
-  if tat then tat = tat - (self.burst - 1) / r + (self.burst - 1) / faster_r end
+  -- (the next slot stays when it is due: tat - (burst - 1) * HEADROOM / r)
+  if tat then tat = tat - (self.burst - 1) * HEADROOM / r + (self.burst - 1) * HEADROOM / faster_r end
   self.state:set(tat, faster_r < self.per_second and faster_r or nil)
 end
 

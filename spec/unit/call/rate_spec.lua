@@ -3,6 +3,8 @@
 local idcloudhost = require "idcloudhost"
 local mh = require "spec.mutate.helper"
 
+local rate = require "idcloudhost.call.rate"
+
 local clock = mh.clock()
 before_each(clock.install)
 after_each(clock.restore)
@@ -19,10 +21,14 @@ local function timed(steps, opts)
   return s, s.client(opts)
 end
 
+local function ms(x) return math.floor(x * 1000 + 0.5) / 1000 end
+-- The interval of r slots a second (5 % under r: rate.HEADROOM), rounded to the millisecond.
+local function every(r) return ms(rate.HEADROOM / r) end
+
 -- The gaps between successive attempts, rounded to the millisecond.
 local function gaps(at)
   local out = {}
-  for i = 2, #at do out[i - 1] = math.floor((at[i] - at[i - 1]) * 1000 + 0.5) / 1000 end
+  for i = 2, #at do out[i - 1] = ms(at[i] - at[i - 1]) end
   return out
 end
 
@@ -36,7 +42,9 @@ describe("rate = {per_second, burst}", function()
   it("lets a burst go at once, then one attempt every 1/per_second", function() -- rate-burst, rate-interval
     local s, c = timed(list(7), { rate = { per_second = 4, burst = 3 } })
     for _ = 1, 7 do assert(c.vms:list()) end
-    assert.same({ 0, 0, 0.25, 0.25, 0.25, 0.25 }, gaps(s.at))
+    local i = every(4)
+    assert.same({ 0, 0, i, i, i, i }, gaps(s.at))
+    assert.is_true(i > 0.25 and i <= 0.27, "not just under 4 a second: " .. i)
   end)
 
   it("an idle spell refills the burst, never beyond it", function() -- rate-idle
@@ -44,7 +52,7 @@ describe("rate = {per_second, burst}", function()
     assert(c.vms:list())
     clock.t = clock.t + 100
     for _ = 1, 5 do assert(c.vms:list()) end
-    assert.same({ 100, 0, 0.5, 0.5, 0.5 }, gaps(s.at))
+    assert.same({ 100, 0, every(2), every(2), every(2) }, gaps(s.at))
   end)
 
   it("off by default: nothing waits", function()
@@ -73,11 +81,11 @@ describe("rate = {per_second, burst}", function()
     local limiter = c._shared.cfg.rate
     for _ = 1, 11 do assert(c.vms:list()) end
     local g = gaps(s.at)
-    assert.same({ 0, 0, 0.1 }, { g[1], g[2], g[3] })
-    assert.equal(0.2, g[4])                        -- the retry: half the rate, no burst
+    assert.same({ 0, 0, every(10) }, { g[1], g[2], g[3] })
+    assert.equal(every(5), g[4])                   -- the retry: half the rate, no burst
     -- one good answer each: 6, 7, 8, 9, 10 a second (the slot already due stays where it was)
-    assert.same({ 0.2, 0.167, 0.143, 0.125, 0.111, 0.1 }, { g[5], g[6], g[7], g[8], g[9], g[10] })
-    assert.equal(0.1, g[#g])                       -- ...back to per_second, never beyond it
+    assert.same({ every(5), every(6), every(7), every(8), every(9), every(10) }, { g[5], g[6], g[7], g[8], g[9], g[10] })
+    assert.equal(every(10), g[#g])                 -- ...back to per_second, never beyond it
     assert.equal(10, limiter:current())
   end)
 
@@ -96,7 +104,7 @@ describe("rate = {per_second, burst}", function()
     assert(a.vms:list())
     assert(b.vms:list())
     assert(a:at("jkt01").vms:list())
-    assert.same({ 0.5, 0.5 }, gaps(s.at))
+    assert.same({ every(2), every(2) }, gaps(s.at))
   end)
 
   it("refuses a bad rate at new, a shared dict outside nginx included", function()
@@ -148,7 +156,7 @@ describe("rate in a lua_shared_dict", function()
           return { status = 200, body = "", headers = {} }
         end }
       for i = 1, 6 do (i % 2 == 1 and w1 or w2):send(rt, nil, {}, {}) end
-      assert.same({ 0, 0.2, 0.2, 0.2, 0.2 }, gaps(at))
+      assert.same({ 0, every(5), every(5), every(5), every(5) }, gaps(at))
       assert.is_nil(d.data["idcloudhost:rate:lock"])
       assert.is_number(d.data["idcloudhost:rate:tat"])
     end)
