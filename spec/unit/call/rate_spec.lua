@@ -144,9 +144,9 @@ describe("rate in a lua_shared_dict", function()
     _G.ngx = { shared = { idch_rate = d }, update_time = function() end, now = function() return clock.t end }
     package.loaded["idcloudhost.call.rate"] = nil
     local ok, err = pcall(function()
-      local rate = require "idcloudhost.call.rate"
-      local w1 = assert(rate.new { per_second = 5, burst = 2, shared = "idch_rate" })
-      local w2 = assert(rate.new { per_second = 5, burst = 2, shared = "idch_rate" })
+      local fresh_rate = require "idcloudhost.call.rate"
+      local w1 = assert(fresh_rate.new { per_second = 5, burst = 2, shared = "idch_rate" })
+      local w2 = assert(fresh_rate.new { per_second = 5, burst = 2, shared = "idch_rate" })
       -- the slots, taken in turn by the two workers' limiters
       local at, sent = {}, 0
       local rt = { now = function() return clock.t end, sleep = function(_, x) clock.sleep(x) end,
