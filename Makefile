@@ -36,6 +36,7 @@ help:
 	@echo "make lint       luacheck"
 	@echo "make valgrind   the specs under valgrind (leaks and memory errors are failures)"
 	@echo "make test-nginx the SDK inside a real nginx (ngx_lua), with the C core and without it"
+	@echo "make nginx      nginx.conf snippets and an nginx wrapper for the SDK in your own nginx (docs/openresty.md)"
 	@echo "make hostile    the SDK against a hostile server, under valgrind (VALGRIND= without)"
 	@echo "make asan       the core's specs on an ASan + UBSan build of the core (clang)"
 	@echo "make fuzz       libFuzzer on what parses untrusted bytes: answers, JSON, encoders (FUZZ_SECONDS each)"
@@ -163,6 +164,15 @@ $(NGX_CORE): $(SRC) $(HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) -fPIC -shared -I$(NGX_ROOT)/usr/include/luajit-2.1 $$(pkg-config --cflags libcurl zlib) \
 	  -o $@ $(SRC) $$(pkg-config --libs libcurl zlib)
+
+# The SDK in an nginx of your own (docs/openresty.md, "Installing"): the C core for nginx's
+# LuaJIT, then build/nginx/idcloudhost-main.conf and -http.conf (the nginx.conf snippets, printed)
+# and build/nginx/nginx, the wrapper to run nginx and nginx -s reload with.  The route is
+# OpenResty's, else Debian's installed libnginx-mod-http-lua, else the packages unpacked under
+# build/nginx/root (nothing installed); NGX_ROUTE=openresty|debian|unpacked picks one.
+.PHONY: nginx
+nginx: nginx-core
+	sh scripts/nginx.sh . $(NGX_ROOT) $(NGX) $(NGX)/idcloudhost
 
 # examples/openresty/nginx.conf in a real nginx (1 worker) against a simulator, with the specs of
 # spec/nginx/ driving it over HTTP: once with the C core on nginx's cpath, once without.

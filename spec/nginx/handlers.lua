@@ -164,6 +164,26 @@ function H.hostile(args)
     headers = seen or json.null, seconds = now() - t0, write_ok = write ~= nil, write_error = err_of(werr) }
 end
 
+-- A VM stopped by uuid without fetching it first: client.vms:ref(uuid):stop{force = true}.
+function H.ref_stop(args)
+  local vm, err = app.client.vms:ref(args.uuid)
+  if vm then vm, err = vm:stop { force = true } end
+  reply { ok = vm ~= nil, status = vm and vm.status or json.null, error = err_of(err) }
+end
+
+-- A timer whose call fails (nothing listens on port 1) and raises with idcloudhost.assert; the
+-- location slug marks its line in error.log.
+function H.timer_assert()
+  local marker = string.format("ta%d", math.random(1, 1e9))
+  local c = client { base_url = "http://127.0.0.1:1", location = marker }
+  assert(ngx.timer.at(0, function(premature)
+    if premature then return end
+    local vms = idcloudhost.assert(c.vms:list())   -- (as docs/openresty.md's timer does)
+    ngx.log(ngx.NOTICE, #vms, " VMs")
+  end))
+  reply { marker = marker }
+end
+
 -- What the log_by_lua handler of /t/logphase saw (spec/nginx/logphase.lua).
 function H.logphase_result()
   reply(package.loaded["idcloudhost.spec.logphase"] or { none = true })

@@ -105,6 +105,7 @@ local function api(stream, method, path, qs, headers, body)
     location = json.null,
     apikey_present = apikey ~= nil,
     fault = json.null,
+    at = clock.now(), -- monotonic seconds, when it arrived
   })
   local _, fault_path = router.split_location(path, state.is_location)
   local fault = faults.take(method, fault_path)
