@@ -3,6 +3,7 @@
 local D = require "spec.nginx.driver"
 
 local RATE_URL = os.getenv("NGX_RATE_URL")
+if RATE_URL == "" then RATE_URL = nil end
 local PER_SECOND, BURST = 5, 5
 
 local function round(kind, n)
