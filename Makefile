@@ -119,10 +119,12 @@ examples: core
 	  || { cat /tmp/idcloudhost-example.log; echo "FAILED: $$e"; exit 1; }; done; echo "examples: all ran"
 
 # bench/limit.sh: the SDK's calls against one reused libcurl handle + cjson.decode, on a local
-# nginx (nginx-light) serving static JSON; then the decoder, and the simulator's benches.
+# nginx (nginx-light) serving static JSON, and inside nginx (bench/ngx_peer.sh: ngx_lua unpacked
+# by nginx-core) the ngx transport against lua-resty-http (../shared/peers); then the decoder,
+# and the simulator's benches.
 # BENCH_INSTR=1 adds callgrind's instruction counts of the calls (steady on a busy machine).
 BENCH_ROUNDS ?= 7
-bench: core
+bench: core nginx-core
 	@sh scripts/deps.sh $(LUA) $(SIM_LUA) nginx-light curl iproute2 $(if $(BENCH_INSTR),valgrind)
 	BENCH_INSTR=$(BENCH_INSTR) sh bench/limit.sh $(LUA) $(BENCH_ROUNDS)
 	$(LUA) bench/json.lua $(BENCH_ROUNDS)
