@@ -39,7 +39,8 @@ end
 -- n reads, then a write, then a read, through the counting proxy; the user agent tags the
 -- proxy's log lines of this run.
 function H.keepalive(args)
-  local c = client { base_url = ngx.var.count_url, user_agent = args.ua, location = "cyc01" }
+  local c = client { base_url = ngx.var.count_url, user_agent = args.ua, location = "cyc01",
+    pool = args.pool and { name = args.pool, size = 2, idle = 5 } or nil }
   local n = tonumber(args.n) or 5
   for _ = 1, n do
     local vms, err = c.vms:list()
@@ -182,6 +183,15 @@ function H.timer_assert()
     ngx.log(ngx.NOTICE, #vms, " VMs")
   end))
   reply { marker = marker }
+end
+
+-- A call with the debug log on: its line in error.log names this file and line.
+function H.debug_site()
+  local marker = string.format("ds%d", math.random(1, 1e9))
+  local c = client { debug = true, location = marker }
+  local line = debug.getinfo(1, "l").currentline + 1
+  local _, err = c.vms:list()
+  reply { marker = marker, line = line, error = err_of(err) }
 end
 
 -- What the log_by_lua handler of /t/logphase saw (spec/nginx/logphase.lua).

@@ -154,6 +154,32 @@ describe("inside nginx (" .. tostring(D.MODE) .. ")", function()
     assert.is_nil(conns[writes[1].connection])
   end)
 
+  it("keeps reads on one connection in a pool named and sized by the client's pool option", function()
+    local ua = string.format("pool-%s-%d", D.MODE, os.time())
+    local r = D.get("/t/keepalive?n=4&pool=app-pool&ua=" .. ua)
+    assert.equal(200, r.status, r.body)
+    assert.is_true(r.json.write, r.body)
+    local conns = {}
+    for _, l in ipairs(D.count_lines(ua)) do
+      if l.method == "GET" then conns[l.connection] = true end
+    end
+    local n = 0
+    for _ in pairs(conns) do n = n + 1 end
+    assert.equal(1, n)
+  end)
+
+  it("attributes the debug log's lines in error.log to the call's site", function()
+    local r = D.get("/t/debug-site")
+    assert.equal(200, r.status, r.body)
+    local f = assert(io.open(os.getenv("NGX_APP_LOG")))
+    local text = f:read("*a")
+    f:close()
+    local line = text:match("[^\n]*idcloudhost: GET /v1/" .. r.json.marker .. "[^\n]*")
+    assert.is_string(line, "no debug line for the call")
+    assert.matches("%[notice%].- %[lua%] handlers%.lua:" .. r.json.line .. ": ", line)
+    assert.not_matches("ngx.lua:", line, 1, true)
+  end)
+
   it("encodes forms and queries without the C core (and like it, with it)", function()
     D.sim("DELETE", "log")
     local r = D.get("/t/encode")

@@ -32,7 +32,7 @@ describe("nginx phases without cosockets", function()
   end)
 
   it("a client's call there is an invalid error before anything is sent; the batch's items too", function()
-    local m, restore = fresh("log")
+    local _, restore = fresh("log")
     local idcloudhost = require "idcloudhost"
     local sent = 0
     local c = assert(idcloudhost.new { apikey = "k", base_url = "http://127.0.0.1:9", retries = 0 })
@@ -51,6 +51,29 @@ describe("nginx phases without cosockets", function()
       assert.equal("invalid", r.err.kind)
     end
     assert.equal("network", ferr.kind) -- explicit curl went out (and found nothing listening)
-    assert.equal(m.blocking, m.blocking)
+  end)
+end)
+
+describe("the debug log inside nginx", function()
+  it("attributes each line to the SDK's call site in the caller's code, not to the SDK", function() -- ngx-log-site
+    local logged = {}
+    package.preload["ngx.errlog"] = function()
+      return { raw_log = function(level, msg) logged[#logged + 1] = { level = level, msg = msg } end }
+    end
+    local _, restore = fresh("content")
+    _G.ngx.now, _G.ngx.update_time, _G.ngx.sleep = function() return 1000 end, function() end, function() end
+    local idcloudhost = require "idcloudhost"
+    local c = assert(idcloudhost.new { apikey = "SeCrEt-KeY-42", base_url = "http://127.0.0.1:9", debug = true,
+      transport = function() return { status = 200, body = "[]", headers = {} } end })
+    local line = debug.getinfo(1, "l").currentline + 1
+    local vms, err = c.vms:list()
+    restore()
+    package.preload["ngx.errlog"], package.loaded["ngx.errlog"] = nil, nil
+    assert.is_table(vms, err and tostring(err))
+    assert.equal(1, #logged)
+    assert.equal(6, logged[1].level)
+    assert.matches("^%[lua%] ngx_spec%.lua:" .. line .. ": [%w_]*%(%): idcloudhost: GET /v1/user%-resource/vm/list %-> 200",
+      logged[1].msg)
+    assert.not_matches("SeCrEt", logged[1].msg, 1, true)
   end)
 end)
