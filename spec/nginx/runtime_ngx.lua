@@ -154,18 +154,24 @@ describe("inside nginx (" .. tostring(D.MODE) .. ")", function()
     assert.is_nil(conns[writes[1].connection])
   end)
 
-  it("keeps reads on one connection in a pool named and sized by the client's pool option", function()
-    local ua = string.format("pool-%s-%d", D.MODE, os.time())
-    local r = D.get("/t/keepalive?n=4&pool=app-pool&ua=" .. ua)
-    assert.equal(200, r.status, r.body)
-    assert.is_true(r.json.write, r.body)
-    local conns = {}
-    for _, l in ipairs(D.count_lines(ua)) do
-      if l.method == "GET" then conns[l.connection] = true end
+  it("keeps connections in the pool the client's pool option names: another name, other connections", function()
+    local function reads(pool)
+      local ua = string.format("pool-%s-%s-%d-%d", D.MODE, pool, os.time(), math.random(1e6))
+      local r = D.get("/t/keepalive?n=3&pool=" .. pool .. "&ua=" .. ua)
+      assert.equal(200, r.status, r.body)
+      local conns, n = {}, 0
+      for _, l in ipairs(D.count_lines(ua)) do
+        if l.method == "GET" and not conns[l.connection] then conns[l.connection], n = true, n + 1 end
+      end
+      return conns, n
     end
-    local n = 0
-    for _ in pairs(conns) do n = n + 1 end
-    assert.equal(1, n)
+    local a, na = reads("pool-a")
+    local b, nb = reads("pool-b")
+    local a2 = reads("pool-a")
+    assert.equal(1, na)
+    assert.equal(1, nb)
+    for c in pairs(b) do assert.is_nil(a[c], "pool-b reused pool-a's connection") end
+    for c in pairs(a2) do assert.is_true(a[c], "pool-a's connection was not reused") end
   end)
 
   it("attributes the debug log's lines in error.log to the call's site", function()
