@@ -4,7 +4,7 @@
 --   local client = assert(idcloudhost.new { location = "jkt01" })
 --   for _, vm in ipairs(assert(client.vms:list())) do print(vm) end
 --
--- Every call returns its result, or `nil, err` with err an @{idcloudhost.errors.error|error value}.
+-- Every call returns its result, or `nil, err` with err an @{idcloudhost.call.errors.error|error value}.
 -- @module idcloudhost
 local Client = require "idcloudhost.client"
 local lazy = require "idcloudhost.lazy"
@@ -128,9 +128,9 @@ local json = lazy "idcloudhost.json"
 -- `assert(call())` raises) and a plain script's stderr alike.
 --   local vms = idcloudhost.assert(client.vms:list())
 -- @function assert
--- @param v the first value of a call
--- @param[opt] err its error value (or a message)
--- @param ... more values, given back
+-- @tparam any v the first value of a call
+-- @tparam[opt] error|string err its error value (or a message)
+-- @tparam any ... more values, given back
 -- @return v, err, ...
 -- @raise a string: "file:line: idcloudhost: GET ...: 503 ..." (or "assertion failed!" without err)
 local function assert_(v, err, ...)

@@ -141,6 +141,13 @@ end
 -- and usage hang off one account (its methods).
 -- @type client.billing_accounts
 
+--- A billing account object holding only its id, made without a request: a call on it
+-- (`client.billing_accounts:ref(id):...`) is one request, and obj:reload() fetches the rest.
+-- @function client.billing_accounts:ref
+-- @tparam integer id the billing account's id
+-- @treturn billing_account the object
+-- @errors invalid (a malformed id)
+
 local BillingAccounts = {}
 
 --- The billing accounts of the user; {show_shadow = true} adds the deleted ones.

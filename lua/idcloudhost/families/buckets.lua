@@ -37,6 +37,13 @@ local Bucket = resource.model { name = "bucket", key = "name", get = E.get, summ
 -- all users and follow the S3 rules (3 to 63 characters of a-z 0-9 . -), checked before sending.
 -- @type client.buckets
 
+--- A bucket object holding only its name, made without a request: a call on it
+-- (`client.buckets:ref(name):...`) is one request, and obj:reload() fetches the rest.
+-- @function client.buckets:ref
+-- @tparam string name the bucket's name
+-- @treturn bucket the object
+-- @errors invalid (a malformed name)
+
 local Buckets = {}
 
 --- Creates a bucket: {name=, billing_account_id= (default: the default account)}.

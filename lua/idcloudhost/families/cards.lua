@@ -33,6 +33,13 @@ local Card = resource.model { name = "card", key = "id", param = "payment_object
 --- client.cards: payment methods by id.  A billing account lists and adds its own.
 -- @type client.cards
 
+--- A card object holding only its id, made without a request: a call on it
+-- (`client.cards:ref(id):...`) is one request, and obj:reload() fetches the rest.
+-- @function client.cards:ref
+-- @tparam integer id the card's id (payment_object_id)
+-- @treturn card the object
+-- @errors invalid (a malformed id)
+
 --- One payment method by its id (payment_object_id).
 -- @function client.cards:get
 -- @tparam integer id

@@ -44,6 +44,13 @@ local Disk = resource.model { name = "disk", key = "uuid", param = "disk_uuid", 
 -- (elastis edition).
 -- @type client.disks
 
+--- A disk object holding only its uuid, made without a request: a call on it
+-- (`client.disks:ref(uuid):...`) is one request, and obj:reload() fetches the rest.
+-- @function client.disks:ref
+-- @tparam string uuid the disk's uuid
+-- @treturn disk the object
+-- @errors invalid (a malformed uuid)
+
 local Disks = {}
 
 -- What the docs ask of a new disk's source.

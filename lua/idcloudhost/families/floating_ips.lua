@@ -41,6 +41,13 @@ local FloatingIP = resource.model { name = "floating_ip", key = "address", get =
 -- public address is a floating IP: it stays reserved, and billed, until deleted.
 -- @type client.floating_ips
 
+--- A floating ip object holding only its address, made without a request: a call on it
+-- (`client.floating_ips:ref(address):...`) is one request, and obj:reload() fetches the rest.
+-- @function client.floating_ips:ref
+-- @tparam string address the IP address
+-- @treturn floating_ip the object
+-- @errors invalid (a malformed address)
+
 local FloatingIPs = {}
 
 --- Floating IPs of the client's location; opts: billing_account_id, vm_uuid (a VM or its uuid).

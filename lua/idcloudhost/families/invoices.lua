@@ -37,6 +37,13 @@ local Invoice = resource.model { name = "invoice", key = "id", param = "invoice_
 --- client.invoices: invoices by id.  A billing account lists its own.
 -- @type client.invoices
 
+--- A invoice object holding only its id, made without a request: a call on it
+-- (`client.invoices:ref(id):...`) is one request, and obj:reload() fetches the rest.
+-- @function client.invoices:ref
+-- @tparam integer id the invoice's id
+-- @treturn invoice the object
+-- @errors invalid (a malformed id)
+
 --- One invoice by id.
 -- @function client.invoices:get
 -- @tparam integer id

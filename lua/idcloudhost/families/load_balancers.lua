@@ -112,6 +112,13 @@ end
 -- edition).  Every body is JSON.
 -- @type client.load_balancers
 
+--- A load balancer object holding only its uuid, made without a request: a call on it
+-- (`client.load_balancers:ref(uuid):...`) is one request, and obj:reload() fetches the rest.
+-- @function client.load_balancers:ref
+-- @tparam string uuid the load balancer's uuid
+-- @treturn load_balancer the object
+-- @errors invalid (a malformed uuid)
+
 local LBs = {}
 
 --- Creates a load balancer: display_name, billing_account_id, network_uuid (a network or its

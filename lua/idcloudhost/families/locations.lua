@@ -16,6 +16,13 @@ local Location = resource.model { name = "location", key = "slug", summary = sum
 --- client.locations: the platform's locations (data centres).
 -- @type client.locations
 
+--- A location object holding only its slug, made without a request: a call on it
+-- (`client.locations:ref(slug):...`) is one request, and obj:reload() fetches the rest.
+-- @function client.locations:ref
+-- @tparam string slug the location's slug
+-- @treturn location the object
+-- @errors invalid (a malformed slug)
+
 local Locations = {}
 
 --- Every location of the platform.

@@ -36,6 +36,13 @@ local Network = resource.model { name = "network", key = "uuid", get = E.get, su
 -- `400 Network UUID is invalid.` on the platform: the SDK marks that error not_found.
 -- @type client.networks
 
+--- A network object holding only its uuid, made without a request: a call on it
+-- (`client.networks:ref(uuid):...`) is one request, and obj:reload() fetches the rest.
+-- @function client.networks:ref
+-- @tparam string uuid the network's uuid
+-- @treturn network the object
+-- @errors invalid (a malformed uuid)
+
 local Networks = {}
 
 --- Creates a network {name = ...}; the first network of a location becomes its default.

@@ -41,6 +41,13 @@ end
 --- client.tokens: API tokens.  A token works as an api key at once.
 -- @type client.tokens
 
+--- A token object holding only its id, made without a request: a call on it
+-- (`client.tokens:ref(id):...`) is one request, and obj:reload() fetches the rest.
+-- @function client.tokens:ref
+-- @tparam integer id the token's id
+-- @treturn token the object
+-- @errors invalid (a malformed id)
+
 local Tokens = {}
 
 --- Creates a token: description, restricted (to billing_account_id).  Returns the new token.

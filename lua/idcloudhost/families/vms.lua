@@ -56,6 +56,13 @@ local VM = resource.model { name = "vm", key = "uuid", get = E.get, list = E.lis
 --- client.vms: the virtual machines of the client's location.
 -- @type client.vms
 
+--- A vm object holding only its uuid, made without a request: a call on it
+-- (`client.vms:ref(uuid):...`) is one request, and obj:reload() fetches the rest.
+-- @function client.vms:ref
+-- @tparam string uuid the VM's uuid
+-- @treturn vm the object
+-- @errors invalid (a malformed uuid)
+
 local VMs = {}
 
 --- All VMs of the client's location; with {all_locations = true}, every VM of the account, each
