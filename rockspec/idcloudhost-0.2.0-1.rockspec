@@ -50,6 +50,7 @@ build = {
       ["idcloudhost.call.encode"] = "lua/idcloudhost/call/encode.lua",
       ["idcloudhost.call.errors"] = "lua/idcloudhost/call/errors.lua",
       ["idcloudhost.call.pipeline"] = "lua/idcloudhost/call/pipeline.lua",
+      ["idcloudhost.call.rate"] = "lua/idcloudhost/call/rate.lua",
       ["idcloudhost.call.secrets"] = "lua/idcloudhost/call/secrets.lua",
       ["idcloudhost.client"] = "lua/idcloudhost/client.lua",
       ["idcloudhost.families.billing_accounts"] = "lua/idcloudhost/families/billing_accounts.lua",
