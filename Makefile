@@ -37,6 +37,7 @@ help:
 	@echo "make lint       luacheck, and every module loaded once (make check-load: on 5.1, 5.4 and LuaJIT)"
 	@echo "make valgrind   the specs under valgrind (leaks and memory errors are failures)"
 	@echo "make test-nginx the SDK inside a real nginx (ngx_lua), with the C core and without it"
+	@echo "make nginx      nginx.conf snippets and an nginx wrapper for the SDK in your own nginx (docs/openresty.md)"
 	@echo "make hostile    the SDK against a hostile server, under valgrind (VALGRIND= without)"
 	@echo "make asan       the core's specs on an ASan + UBSan build of the core (clang)"
 	@echo "make fuzz       libFuzzer on what parses untrusted bytes: answers, JSON, encoders (FUZZ_SECONDS each)"
@@ -131,10 +132,12 @@ examples: core
 	  || { cat /tmp/idcloudhost-example.log; echo "FAILED: $$e"; exit 1; }; done; echo "examples: all ran"
 
 # bench/limit.sh: the SDK's calls against one reused libcurl handle + cjson.decode, on a local
-# nginx (nginx-light) serving static JSON; then the decoder, and the simulator's benches.
+# nginx (nginx-light) serving static JSON, and inside nginx (bench/ngx_peer.sh: ngx_lua unpacked
+# by nginx-core) the ngx transport against lua-resty-http (../shared/peers); then the decoder,
+# and the simulator's benches.
 # BENCH_INSTR=1 adds callgrind's instruction counts of the calls (steady on a busy machine).
 BENCH_ROUNDS ?= 7
-bench: core
+bench: core nginx-core
 	@sh scripts/deps.sh $(LUA) $(SIM_LUA) nginx-light curl iproute2 $(if $(BENCH_INSTR),valgrind)
 	BENCH_INSTR=$(BENCH_INSTR) sh bench/limit.sh $(LUA) $(BENCH_ROUNDS)
 	$(LUA) bench/json.lua $(BENCH_ROUNDS)
@@ -186,6 +189,15 @@ $(NGX_CORE): $(SRC) $(HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) -fPIC -shared -I$(NGX_ROOT)/usr/include/luajit-2.1 $$(pkg-config --cflags libcurl zlib) \
 	  -o $@ $(SRC) $$(pkg-config --libs libcurl zlib)
+
+# The SDK in an nginx of your own (docs/openresty.md, "Installing"): the C core for nginx's
+# LuaJIT, then build/nginx/idcloudhost-main.conf and -http.conf (the nginx.conf snippets, printed)
+# and build/nginx/nginx, the wrapper to run nginx and nginx -s reload with.  The route is
+# OpenResty's, else Debian's installed libnginx-mod-http-lua, else the packages unpacked under
+# build/nginx/root (nothing installed); NGX_ROUTE=openresty|debian|unpacked picks one.
+.PHONY: nginx
+nginx: nginx-core
+	sh scripts/nginx.sh . $(NGX_ROOT) $(NGX) $(NGX)/idcloudhost
 
 # examples/openresty/nginx.conf in a real nginx (1 worker) against a simulator, with the specs of
 # spec/nginx/ driving it over HTTP: once with the C core on nginx's cpath, once without.

@@ -54,6 +54,7 @@ build = {
       ["idcloudhost.call.errors"] = "lua/idcloudhost/call/errors.lua",
       ["idcloudhost.call.observe"] = "lua/idcloudhost/call/observe.lua",
       ["idcloudhost.call.pipeline"] = "lua/idcloudhost/call/pipeline.lua",
+      ["idcloudhost.call.rate"] = "lua/idcloudhost/call/rate.lua",
       ["idcloudhost.call.secrets"] = "lua/idcloudhost/call/secrets.lua",
       ["idcloudhost.cli"] = "lua/idcloudhost/cli/init.lua",
       ["idcloudhost.cli.args"] = "lua/idcloudhost/cli/args.lua",

@@ -28,6 +28,33 @@ options.DEFAULTS = {
 local function positive(v)
   if type(v) ~= "number" or v ~= v or v <= 0 or v == math.huge then return "a number of seconds > 0" end
 end
+
+-- Timeouts are seconds.  An hour is the most any of them may be: 5000 is an OpenResty user's
+-- milliseconds (lua-resty-http's unit), which would otherwise wait 83 minutes.
+options.MAX_TIMEOUT = 3600
+local function timeout_check(v)
+  local want = positive(v)
+  if want then return want end
+  if v > options.MAX_TIMEOUT then
+    return "at most " .. options.MAX_TIMEOUT .. " seconds (timeouts are seconds, not milliseconds)"
+  end
+end
+options.timeout_check = timeout_check
+
+-- pool = {size = n, idle = seconds, name = "..."}: the ngx transport's keep-alive pools.
+local POOL_FIELDS = { size = true, idle = true, name = true }
+local function pool_check(v)
+  local want = "a table {size = connections >= 1, idle = seconds > 0 (at most 3600), name = a string}"
+  if type(v) ~= "table" then return want end
+  for k in pairs(v) do
+    if not POOL_FIELDS[k] then return want .. " (unknown field " .. tostring(k) .. ")" end
+  end
+  if v.size ~= nil and (type(v.size) ~= "number" or v.size ~= math.floor(v.size) or v.size < 1 or v.size > 1e6) then
+    return want
+  end
+  if v.idle ~= nil and timeout_check(v.idle) then return want end
+  if v.name ~= nil and (type(v.name) ~= "string" or not v.name:find("^[%w_.:-]+$")) then return want end
+end
 local function count(v)
   if type(v) ~= "number" or v ~= math.floor(v) or v < 0 or v == math.huge then return "a whole number >= 0" end
 end
@@ -47,7 +74,12 @@ local CHECKS = {
   -- redaction find it everywhere.
   apikey = string_of("^[\33-\126]+$", "a non-empty string of printable characters without spaces"),
   provider = typed("string"), base_url = typed("string"), location = typed("string"), profile = typed("string"),
-  timeout = positive, write_timeout = positive, connect_timeout = positive, deadline = positive,
+  timeout = timeout_check, write_timeout = timeout_check, connect_timeout = timeout_check,
+  deadline = timeout_check, pool = pool_check,
+  -- {per_second =, burst =, shared =} or a limiter (idcloudhost.rate_limiter): checked by call/rate.lua
+  rate = function(v)
+    if type(v) ~= "table" then return "a table {per_second =, burst = [, shared =]} or idcloudhost.rate_limiter(...)" end
+  end,
   retries = count, retry_base = positive, retry_cap = positive,
   max_retry_wait = function(v)
     if type(v) ~= "number" or v ~= v or v < 0 or v == math.huge then return "a number of seconds >= 0" end
@@ -268,6 +300,12 @@ function options.read(opts)
     if level and level > 0 then cfg.debug = level >= 2 and 2 or 1 end
   end
   cfg.base_url, cfg.location = url, location
+  if opts.rate ~= nil then
+    -- The limiter object (shared by every client given the same one); loaded only when asked for.
+    local limiter, err = require("idcloudhost.call.rate").of(opts.rate)
+    if not limiter then return invalid("rate", "option 'rate' " .. err) end
+    cfg.rate = limiter
+  end
   return cfg, apikey
 end
 

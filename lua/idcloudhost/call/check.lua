@@ -117,9 +117,10 @@ local convert = {
     return nil, "a number"
   end,
   -- A time: finite and > 0 (a timeout of 0 or -1 would be refused by the transport, or mean "none").
+  -- A timeout: seconds, at most an hour (5000 is an OpenResty user's milliseconds, refused).
   seconds = function(v)
-    if type(v) == "number" and v > 0 and v < math.huge then return v end
-    return nil, "a number of seconds > 0"
+    if type(v) == "number" and v > 0 and v <= 3600 then return v end
+    return nil, "a number of seconds > 0, at most 3600 (timeouts are seconds, not milliseconds)"
   end,
   boolean = function(v)
     if type(v) == "boolean" then return v end

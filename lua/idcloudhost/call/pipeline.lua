@@ -168,7 +168,9 @@ local function send(c)
     end
     -- A table per attempt: a transport may keep what it was given.
     local req = { method = c.method, url = url, headers = c.headers, body = c.body, timeout = timeout, fresh = write }
-    local res, msg, name = rt:request(t, req)
+    -- (rate: a client-side rate limit, call/rate.lua, holds every attempt to its slots)
+    local res, msg, name
+    if cfg.rate then res, msg, name = cfg.rate:send(rt, t, req, cfg) else res, msg, name = rt:request(t, req) end
     -- Closed while in flight: the transfer was cut (a write may have landed all the same).
     if not res and shared.closed then return closed_error(c, attempts, nil, write) end
     if res and #res.body > cfg.max_body then res, msg, name = too_large(cfg) end

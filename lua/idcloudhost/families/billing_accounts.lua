@@ -57,7 +57,6 @@ E.list = billing.LIST
 
 local NESTED = { "additional_data" }
 
-
 local function summary(ba)
   local flags = (ba.is_default and " default" or "") .. (ba.is_deleted and " deleted" or "")
   return string.format("%s %q%s", tostring(ba.id), tostring(ba.title or ""), flags)
@@ -76,6 +75,14 @@ local billing_accounts = {}
 -- @type client.billing_accounts
 
 local BillingAccounts = {}
+
+--- A billing account object holding only its id, made without a request (by the kit: resource.referrer): a call on it
+-- (`client.billing_accounts:ref(id):...`) is one request, and obj:reload() fetches the rest.
+-- @function client.billing_accounts:ref
+-- @tparam integer id the billing account's id
+-- @treturn billing_account the object
+-- @errors invalid (a malformed id)
+BillingAccounts.ref = resource.referrer(BillingAccount)
 
 --- The billing accounts of the user; {show_shadow = true} adds the deleted ones.
 -- @function client.billing_accounts:list

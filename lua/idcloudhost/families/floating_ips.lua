@@ -43,6 +43,14 @@ local FloatingIP = resource.model { name = "floating_ip", key = "address", get =
 
 local FloatingIPs = {}
 
+--- A floating ip object holding only its address, made without a request (by the kit: resource.referrer): a call on it
+-- (`client.floating_ips:ref(address):...`) is one request, and obj:reload() fetches the rest.
+-- @function client.floating_ips:ref
+-- @tparam string address the IP address
+-- @treturn floating_ip the object
+-- @errors invalid (a malformed address)
+FloatingIPs.ref = resource.referrer(FloatingIP)
+
 --- Floating IPs of the client's location; opts: billing_account_id, vm_uuid (a VM or its uuid).
 -- @function client.floating_ips:list
 -- @tparam[opt] table opts

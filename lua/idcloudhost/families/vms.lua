@@ -57,6 +57,15 @@ local VM = resource.model { name = "vm", key = "uuid", get = E.get, list = E.lis
 
 local VMs = {}
 
+--- A vm object holding only its uuid, made without a request (by the kit:
+-- resource.referrer): a call on it (`client.vms:ref(uuid):...`) is one request, and obj:reload()
+-- fetches the rest.
+-- @function client.vms:ref
+-- @tparam string uuid the VM's uuid
+-- @treturn vm the object
+-- @errors invalid (a malformed uuid)
+VMs.ref = resource.referrer(VM)
+
 --- All VMs of the client's location; with {all_locations = true}, every VM of the account, each
 -- tagged with its `location` slug (the platform has no call for that: each location is asked).
 -- @function client.vms:list

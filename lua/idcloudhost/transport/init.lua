@@ -87,9 +87,11 @@ function transport.pick(shared, rt)
     cache.custom = cache.custom or transport.custom(want)
     return cache.custom
   end
-  if want == "auto" then want = rt.transport or "curl" end
-  -- A runtime may refuse a transport that cannot run there (nginx's init phase has no cosockets).
-  local why = rt.refuse and rt:refuse(want)
+  local auto = want == "auto"
+  if auto then want = rt.transport or "curl" end
+  -- A runtime may refuse a transport that cannot run there (nginx's init phase has no cosockets),
+  -- or one it would pick itself but not block on unasked (auto: nginx's log phase).
+  local why = rt.refuse and rt:refuse(want, auto)
   if why then return nil, errors.invalid(why) end
   local t = cache[want]
   if not t then

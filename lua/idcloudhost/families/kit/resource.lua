@@ -276,6 +276,21 @@ function resource.getter(M, ep)
   end
 end
 
+--- The method `coll:ref(id)`: an object of model M that holds only its key, made without a
+-- request: `client.vms:ref(uuid):stop()` is one call; obj:reload() fills in the rest.  The key
+-- is checked as the calls would check it.
+function resource.referrer(M)
+  local meta = metas[M]
+  return function(self, id)
+    local want = meta.key == "uuid" and "uuid!" or (type(id) == "number" and "integer!" or "string!")
+    local v, err = check.value(meta.kind .. ":ref", meta.key, want, id)
+    if v == nil then return nil, err end
+    local obj = { [meta.key] = v }
+    owner[obj] = self.client
+    return setmetatable(obj, meta)
+  end
+end
+
 --- A collection: a function(client) giving a table with `client` and the methods.
 function resource.collection(methods)
   setmetatable(methods, { __index = Collection })

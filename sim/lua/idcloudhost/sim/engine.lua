@@ -108,6 +108,7 @@ function engine.handle(r)
     location = json.null,
     apikey_present = apikey ~= nil,
     fault = json.null,
+    at = clock.now(), -- seconds on the shell's clock, when it arrived
   })
   local _, fault_path = router.split_location(path, state.is_location)
   local fault = faults.take(method, fault_path)
