@@ -146,7 +146,7 @@ LUA_PATH="$repo/lua/?.lua;$repo/lua/?/init.lua;$repo/?.lua;;" \
 NGX_URL="http://127.0.0.1:$app_port" NGX_MODE=$mode NGX_RATE_URL=${rate_pid:+http://127.0.0.1:$rate_port} \
 NGX_ROOT=$root NGX_APP_LOG="$run/logs/app.log" NGX_SPARE_PORT=$spare_port NGX_USER="$user" NGX_REPO="$repo" \
 NGX_RUN=$run NGX_COUNT_LOG="$run/logs/count.log" \
-  $lua /usr/bin/busted --pattern=_ngx spec/nginx || status=$?
+  $lua /usr/bin/busted ${NGX_BUSTED_ARGS:-} --pattern=_ngx spec/nginx || status=$?
 if [ $status != 0 ]; then
   echo "-- app error log (tail):"
   tail -n 40 "$run/logs/app.log"

@@ -11,6 +11,11 @@ local errors = lazy "idcloudhost.call.errors"
 
 local sched = {}
 
+-- The interpreter's answer to SIGINT (lua.c, luajit.c; the core raises the same text).
+local function interrupt(e)
+  return type(e) == "string" and e:find("interrupted!$") ~= nil
+end
+
 -- (concurrent: while one coroutine waits, the others run)
 local Sched = { scheduled = true, concurrent = true }
 Sched.__index = Sched
@@ -177,6 +182,9 @@ function Sched:pump(wait)
       self.inflight[transport] = nil
     else
       local ok, ids = pcall(transport.poll, transport, each)
+      -- Ctrl-C in the core's wait raises the interpreter's "interrupted!": that stops the run,
+      -- as it stops a plain call (README, "Ctrl-C"), never a transfer's failure.
+      if not ok and interrupt(ids) then error(ids, 0) end
       if not ok then
         -- The transport broke under its transfers (a client closed while they were in flight):
         -- each gets that as its failure, nothing raises out of the scheduler.

@@ -20,7 +20,10 @@ local POOL_SIZE = 32        -- idle connections kept per pool and worker (pool.s
 local IDLE = 30             -- seconds: an idle connection is closed after this (pool.idle)
 local POOL_NAME = "idcloudhost" -- the pools' names start with this (pool.name)
 local CHUNK = 65536         -- bytes asked of one receive
-local MAX_HEAD = 256 * 1024 -- bytes of a status line and its headers (libcurl 8 allows 300 KB)
+local MAX_HEAD = 300 * 1024 -- bytes of a status line and its headers: the core's bound
+local MAX_LINE = 102397     -- bytes of one of those lines without its CRLF: libcurl 7.88's bound
+                            -- (100 KB with the CRLF and its own NUL), which the core and the
+                            -- curl command keep
 
 local NO_BODY = { [204] = true, [304] = true }
 -- Headers the transport writes itself: a caller's copy would make a second framing.
@@ -115,7 +118,7 @@ end
 
 local function recv_failed(c, err, during)
   if err == "timeout" then return timed_out(c, during) end
-  if err == "long" then return fail("WEIRD_SERVER_REPLY", "a line longer than allowed " .. during .. " " .. c.where) end
+  if err == "long" then return fail("RECV_ERROR", "a line longer than allowed " .. during .. " " .. c.where) end
   if c.got == 0 and err == "closed" then
     return fail("GOT_NOTHING", "the server closed the connection without answering " .. c.where)
   end
@@ -205,7 +208,7 @@ end
 local function read_head(c)
   local informational = 0
   while true do
-    local line, err = c:line(MAX_HEAD)
+    local line, err = c:line(MAX_LINE)
     if not line then return recv_failed(c, err, "reading the status line") end
     local minor, status = line:match("^HTTP/1%.(%d) (%d%d%d)")
     if not minor then
@@ -215,9 +218,13 @@ local function read_head(c)
     status = tonumber(status)
     local headers, size, last = {}, #line, nil
     while true do
-      line, err = c:line(MAX_HEAD - size)
+      -- The same bounds, and names, as the core's: a line over 100 KB, headers over 300 KB.
+      line, err = c:line(math.min(MAX_LINE, MAX_HEAD - size))
       if not line then
-        if err == "long" then return fail("WEIRD_SERVER_REPLY", "headers larger than " .. MAX_HEAD .. " bytes " .. c.where) end
+        if err == "long" then
+          return fail("RECV_ERROR", (MAX_HEAD - size < MAX_LINE and "headers larger than " .. MAX_HEAD .. " bytes "
+            or "a header line over 100 KB ") .. c.where)
+        end
         return recv_failed(c, err, "reading the headers")
       end
       size = size + #line + 2
