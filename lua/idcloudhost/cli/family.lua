@@ -39,6 +39,19 @@ local function standard(fam)
         ctx:show(obj, family.view(fam, false))
         return true
       end },
+    -- (obj:rename(name), for families whose objects have one)
+    rename = { name = "rename", summary = "rename a " .. fam.kind:gsub("_", " "),
+      args = { ref, { name = "NAME", help = "the new name" } },
+      run = function(ctx, a)
+        local obj, err = ctx:resolve(fam, a[ref.name:lower()])
+        if not obj then return nil, err end
+        local id = tostring(obj[fam.key])
+        local ok
+        ok, err = ctx:write(fam.kind .. " rename " .. id, obj.rename, obj, a.name)
+        if not ok then return nil, err end
+        ctx:done(obj, family.view(fam, false), "renamed " .. fam.kind .. " " .. id .. " " .. tostring(obj[fam.name_field]))
+        return true
+      end },
     delete = { name = "delete", summary = "delete " .. fam.plural, args = { many }, flags = fam.delete_flags,
       run = function(ctx, a)
         local objs, err = ctx:resolve_all(fam, a[many.name:lower()])
@@ -61,7 +74,8 @@ end
 
 --- A group node from a declaration: name, kind, plural, collection, key, name_field, is_key,
 -- arg (the positional's name), columns, fields, located (per location), delete_flags,
--- delete_opts(a), verbs (a list: standard ones by name ("list", "get", "delete") or nodes).
+-- delete_opts(a), verbs (a list: standard ones by name ("list", "get", "rename", "delete") or
+-- nodes).
 function family.new(fam)
   fam.is_key = fam.is_key or is_uuid
   fam.plural = fam.plural or (fam.kind .. "s")

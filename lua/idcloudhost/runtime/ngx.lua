@@ -60,18 +60,24 @@ function yielding.request(_, transport, req) return transport:request(req) end
 --- fn(i) for i = 1..n on at most `concurrency` light threads; each thread takes the next item
 -- when its own ends, so a slow item never holds up a free slot.  Light threads of a light
 -- thread work too: a batch inside a batch item.
+-- Item i of a batch run: fn(i)'s results, or its error with the traceback where it was raised.
+local function run_item(fn, i)
+  local trace
+  local out = pack(xpcall(fn, function(e)
+    trace = debug.traceback(tostring(e), 2)
+    return e
+  end, i))
+  out.traceback = trace
+  return out
+end
+
 function yielding.map(_, n, concurrency, fn, on_result)
   local taken = 0
   local function worker()
     while taken < n do
       taken = taken + 1
-      local i, trace = taken, nil
-      local out = pack(xpcall(fn, function(e)
-        trace = debug.traceback(tostring(e), 2)
-        return e
-      end, i))
-      out.traceback = trace
-      on_result(i, out)
+      local i = taken
+      on_result(i, run_item(fn, i))
     end
   end
   local threads = {}
@@ -107,15 +113,7 @@ function blocking.request(_, transport, req) return transport:request(req) end
 -- would take them off to its multi interface, where the default transport's refusal is not
 -- heard).  Blocking, as every call here is.
 function blocking.map(_, n, _, fn, on_result)
-  for i = 1, n do
-    local trace
-    local out = pack(xpcall(fn, function(e)
-      trace = debug.traceback(tostring(e), 2)
-      return e
-    end, i))
-    out.traceback = trace
-    on_result(i, out)
-  end
+  for i = 1, n do on_result(i, run_item(fn, i)) end
 end
 
 local WHERE = "cosockets work only in rewrite, access, content, timer and ssl_* handlers; "

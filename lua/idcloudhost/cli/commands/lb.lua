@@ -9,8 +9,6 @@ local fam = { name = "lb", kind = "load_balancer", collection = "load_balancers"
     rules = function(lb) return type(lb.forwarding_rules) == "table" and #lb.forwarding_rules or 0 end,
   } }
 
-local REF = { name = "LB", help = "a load balancer's uuid or name" }
-
 local function show(ctx, lb, text) ctx:done(lb, family.view(fam, false), text) end
 
 fam.verbs = {
@@ -37,17 +35,7 @@ fam.verbs = {
       show(ctx, lb, "created load_balancer " .. lb.uuid .. " " .. tostring(lb.display_name))
       return true
     end },
-  { name = "rename", summary = "rename a load balancer", args = { REF, { name = "NAME", help = "the new name" } },
-    run = function(ctx, a)
-      local lb, err = ctx:resolve(fam, a.lb)
-      if not lb then return nil, err end
-      local ok
-      ok, err = ctx:write("load_balancer rename " .. lb.uuid, lb.rename, lb, a.name)
-      if not ok then return nil, err end
-      show(ctx, lb, "renamed load_balancer " .. lb.uuid .. " " .. tostring(lb.display_name))
-      return true
-    end },
-  "delete",
+  "rename", "delete",
 }
 
 local node = family.new(fam)

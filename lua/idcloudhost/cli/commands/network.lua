@@ -22,16 +22,7 @@ fam.verbs = {
       show(ctx, net, "created network " .. net.uuid .. " " .. tostring(net.name))
       return true
     end },
-  { name = "rename", summary = "rename a network", args = { REF, { name = "NAME", help = "the new name" } },
-    run = function(ctx, a)
-      local net, err = ctx:resolve(fam, a.network)
-      if not net then return nil, err end
-      local ok
-      ok, err = ctx:write("network rename " .. net.uuid, net.rename, net, a.name)
-      if not ok then return nil, err end
-      show(ctx, net, "renamed network " .. net.uuid .. " " .. tostring(net.name))
-      return true
-    end },
+  "rename",
   { name = "default", summary = "make a network the location's default", args = { REF },
     run = function(ctx, a)
       local net, err = ctx:resolve(fam, a.network)
