@@ -14,6 +14,7 @@
 --   subset   true: also in `make mutate-ci`
 -- A new behaviour comes with a mutant here that its spec kills (README, "Contributing").
 -- Mutants kept out as equivalent (no spec could tell them from the code), and why: mutate/NOTES.md.
+-- (Long, on purpose: one record per mutant, a list that grows with the code it guards.)
 return {
   ----------------------------------------------------------------------------------------------
   -- pipeline.lua: timeouts, deadlines, retries, answers, redaction

@@ -33,6 +33,8 @@
 --   vim.json  inside Neovim without the core: vim.json.decode, whose empty objects carry
 --             vim.empty_dict's metatable, then the same walk.  json.null is vim.NIL there.
 -- The fallbacks encode with the Lua encoder below, which follows the core's rules exactly.
+-- (Long, on purpose: three backends held to one set of rules: the checks each of them needs, in
+-- Lua.)
 
 local json = {}
 

@@ -1,6 +1,9 @@
 --- Virtual machines: client.vms and VM objects.  The VM's storage (replicas, disks, the deprecated
 -- public IP calls) is idcloudhost.vm_storage; docs/endpoints.md maps every endpoint.
 -- @module idcloudhost.families.vms
+
+-- (Long, on purpose: the VM family's 20 endpoints and their methods (its storage is
+-- vm_storage.lua).)
 local lazy = require "idcloudhost.lazy"
 local check = lazy "idcloudhost.call.check"
 local errors = lazy "idcloudhost.call.errors"

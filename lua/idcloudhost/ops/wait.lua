@@ -9,6 +9,8 @@
 -- take it, and every wait takes any list fetched after its own previous look.  A wait that is
 -- alone on its board reloads its object instead (a list can be megabytes).  Only runtime sleeps,
 -- so it works wherever waits yield: batches, nginx light threads, Neovim tasks.
+-- (Long, on purpose: single polls, shared boards and wait_all share one clock model and one set of
+-- checks.)
 local lazy = require "idcloudhost.lazy"
 local check = lazy "idcloudhost.call.check"
 local errors = lazy "idcloudhost.call.errors"

@@ -8,6 +8,8 @@
 --   * TLS: sslhandshake with verification on (trust: lua_ssl_trusted_certificate), SNI;
 --   * req.timeout bounds the whole attempt: every socket operation gets what is left of it;
 --   * no Accept-Encoding is sent: a compressed answer anyway is BAD_CONTENT_ENCODING.
+-- (Long, on purpose: one HTTP/1.1 client over cosockets (pools, chunked framing, limits): splitting
+-- it would split one protocol.)
 local ngx = rawget(_G, "ngx")
 
 local M = {}

@@ -18,6 +18,8 @@
 -- mistakes (an unknown endpoint, a parameter the endpoint does not take) raise; the SDK's calls
 -- see answers, as from the platform.  Each fake has an engine of its own: a private copy of the
 -- idcloudhost.sim.* modules (their state lives in them), so fakes never share anything.
+-- (Long, on purpose: the whole public API users require (shell, control, expectations, clock) in
+-- one module.)
 local fake = {}
 
 local Fake = {}

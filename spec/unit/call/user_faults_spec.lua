@@ -1,6 +1,7 @@
 -- Issue 28, the Lua layer: the faults user code brings (values that cannot be printed, a client
 -- closed in flight, proxies and odd numbers as parameters, hammering waits, abandoned batches),
 -- each answered with a value, never a raise, a hang or a leak.  A scripted transport, no network.
+-- (Long, on purpose: one small group per item of issue 28's Lua layer.)
 local idcloudhost = require "idcloudhost"
 local helper = require "spec.helper"
 local runtime = require "idcloudhost.runtime"
