@@ -52,7 +52,7 @@ local function check_type(what, name, v)
 end
 
 -- The r_type option of vm:replicas / vm:snapshot, when opts is a table.
-local function check_opts(what, opts)
+local function r_type_of(what, opts)
   if type(opts) ~= "table" then return true end
   local r_type, err = check.field(what, "r_type", opts, "r_type")
   if err then return nil, err end
@@ -101,5 +101,5 @@ return {
   model = Replica,
   endpoints = E,
   check_type = check_type,
-  check_opts = check_opts,
+  r_type_of = r_type_of,
 }

@@ -39,7 +39,7 @@ local POLL_OPTS = { timeout = "number", interval = "number", max_interval = "num
 local STATUS_OPTS = { fail_on = "table", timeout = "number", interval = "number", max_interval = "number",
   backoff = "number", sleep = "function", on_progress = "function", coalesce = "boolean" }
 
-local function check_opts(what, specs, opts)
+local function wait_options(what, specs, opts)
   local perr
   opts, perr = check.plain(what, opts, specs)
   if perr then return nil, perr end
@@ -110,7 +110,7 @@ end
 -- (1.5), sleep, on_progress(seen, elapsed).  Calls inside fn are bounded by the timeout.
 function wait.poll(fn, opts)
   if type(fn) ~= "function" then return nil, errors.invalid("wait: expected a function to poll") end
-  local o, err = check_opts("wait", POLL_OPTS, opts)
+  local o, err = wait_options("wait", POLL_OPTS, opts)
   if not o then return nil, err end
   return run(o, nil, fn)
 end
@@ -154,7 +154,7 @@ local function goal_of(what, M, target, opts)
   if ttype ~= "string" and ttype ~= "function" and ttype ~= "table" then
     return nil, errors.invalid(what .. ": target must be a status, a list of statuses or a function")
   end
-  local o, err = check_opts(what, STATUS_OPTS, opts)
+  local o, err = wait_options(what, STATUS_OPTS, opts)
   if not o then return nil, err end
   if ttype == "table" then
     target, err = check.plain(what .. ": target", target)
