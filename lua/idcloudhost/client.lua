@@ -61,6 +61,7 @@ function mt.__index(self, k)
   local modname = FAMILIES[k]
   if modname then
     local family = require(modname).new(self)
+    if type(family) == "table" and rawget(family, "family") == nil then rawset(family, "family", k) end
     rawset(self, k, family)
     return family
   end
