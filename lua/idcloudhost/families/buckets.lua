@@ -55,8 +55,8 @@ Buckets.ref = resource.referrer(Bucket)
 -- @treturn bucket the new bucket
 -- @errors invalid, api (409: the name is taken), network, timeout (err.uncertain), decode
 function Buckets:create(params)
-  local p, err = resource.marked(Bucket, params)
-  if not p then return nil, err end
+  local p, err = resource.marked(Bucket, params, E.create)
+  if err then return nil, err end
   return resource.wrap(Bucket, self.client, self:_call(E.create, p))
 end
 

@@ -82,8 +82,8 @@ end
 -- @treturn floating_ip the new floating IP, unassigned
 -- @errors invalid, api, network, timeout (err.uncertain), decode
 function FloatingIPs:create(params)
-  local p, err = resource.marked(FloatingIP, params)
-  if not p then return nil, err end
+  local p, err = resource.marked(FloatingIP, params, E.create)
+  if err then return nil, err end
   return resource.wrap(FloatingIP, self.client, self:_call(E.create, p))
 end
 

@@ -140,7 +140,7 @@ function LBs:create(params)
     return nil, errors.invalid(what .. ": expected a table of parameters")
   end
   local err
-  params, err = resource.marked(LB, params)
+  params, err = resource.marked(LB, params, E.create)
   if err then return nil, err end
   params, err = check.plain(what, params, E.create.specs)
   if err then return nil, err end

@@ -53,8 +53,8 @@ Networks.ref = resource.referrer(Network)
 -- @treturn network the new network
 -- @errors invalid, api, network, timeout (err.uncertain), decode
 function Networks:create(params)
-  local p, err = resource.marked(Network, params)
-  if not p then return nil, err end
+  local p, err = resource.marked(Network, params, E.create)
+  if err then return nil, err end
   return resource.wrap(Network, self.client, self:_call(E.create, p))
 end
 

@@ -138,7 +138,7 @@ function VMs:create(params)
   local ok, err
   params, err = check.plain("vm:create", params)
   if err then return nil, err end
-  params, err = resource.marked(VM, params)
+  params, err = resource.marked(VM, params, E.create)
   if err then return nil, err end
   ok, err = check_create(params)
   if not ok then return nil, err end

@@ -16,6 +16,7 @@
 -- Only resources carrying the owner's mark are matched: an unmarked resource of the same name is
 -- never adopted (without an owner, ensure matches unmarked resources only).
 local lazy = require "idcloudhost.lazy"
+local check = lazy "idcloudhost.call.check"
 local errors = lazy "idcloudhost.call.errors"
 local marks = require "idcloudhost.ops.marks"
 local find = require "idcloudhost.ops.find"
@@ -147,12 +148,58 @@ local function update(obj, params, o)
   return obj, false
 end
 
+-- No match: a create sent by a process that died (or was cut off) may still land (its fence);
+-- then the create, fenced.  obj, "found" | "created", or nil, err.
+local function create(coll, crit, params, o, path, key)
+  local sent, err = fence_read(path), nil
+  if sent then
+    local left = o.settle - (os.time() - sent)
+    if left > 0 then
+      local obj
+      obj, err = look(coll, crit, o, left)
+      if err then return nil, err end
+      if obj then
+        fence_clear(path)
+        return obj, "found"
+      end
+    end
+    fence_clear(path)
+  end
+
+  local ok
+  ok, err = fence_write(path, key)
+  if not ok then return nil, err end
+  local obj
+  obj, err = coll:create(params)
+  if obj then
+    fence_clear(path)
+    return obj, "created"
+  end
+  if errors.is(err) and err.uncertain then
+    -- Cut off after sending: look for it until the bound has passed; never create again here.
+    local got, lerr = look(coll, crit, o, o.settle)
+    if lerr then return nil, lerr end
+    if got then
+      fence_clear(path)
+      return got, "created"
+    end
+    fence_clear(path)
+    err.message = tostring(err.message) .. " (not found after " .. o.settle .. " s; not created again)"
+    return nil, err
+  end
+  fence_clear(path)
+  return nil, err
+end
+
 --- The one resource of coll's family with opts.name and opts.owner: found (updated with
 -- opts.update), or created.  Returns obj, "found" | "created" | "updated", or nil, err.
 function ensure.ensure(coll, opts)
   local family = tostring(coll.family or "collection")
   local what = family .. ":ensure"
   if type(opts) ~= "table" then return nil, errors.invalid(what .. ": expected {name = ..., owner = ..., ...}") end
+  local perr
+  opts, perr = check.plain(what, opts, OWN)
+  if perr then return nil, perr end
   if type(opts.name) ~= "string" or opts.name == "" then
     return nil, errors.invalid(what .. ": name is required", "name")
   end
@@ -179,69 +226,41 @@ function ensure.ensure(coll, opts)
   local key = table.concat({ tostring(coll.client.base_url), family, tostring(coll.client.location),
     opts.name, tostring(opts.owner) }, "\0")
 
-  -- A create of the same by this process, still in flight: wait for its answer.
-  if inflight[key] then
+  local found, err
+  while true do
+    found, err = find.find(coll, crit)
+    if not found then return nil, err end
+    if #found ~= 0 or not inflight[key] then break end
+    -- A create of the same by this process, still in flight: wait for its answer, then look again.
     local cfg = coll.client._shared.cfg
     local rt = runtime.current(cfg)
     local sleeper = { sleep = cfg and cfg.sleep }
-    while inflight[key] do runtime.sleep(rt, sleeper, 0.05) end
+    local give_up = rt:now() + o.settle -- (a create that raised leaves its mark behind)
+    while inflight[key] and rt:now() < give_up do runtime.sleep(rt, sleeper, 0.05) end
+    if inflight[key] then
+      inflight[key] = nil
+      return nil, errors.new { kind = "timeout", uncertain = true,
+        message = what .. ": a create of it by this process was still unanswered after " .. o.settle .. " s" }
+    end
   end
-
-  local found, err = find.find(coll, crit)
-  if not found then return nil, err end
   if #found > 1 then
     return nil, errors.new { kind = "conflict", matches = found,
       message = what .. ": " .. #found .. " resources named " .. string.format("%q", opts.name)
         .. " owned by " .. tostring(opts.owner or "nobody") .. ": " .. listing(found) }
   end
+  local path = fence_path(o, key)
   if #found == 1 then
+    fence_clear(path) -- whatever was in flight has landed: this is it
     local obj, changed = update(found[1], params, o)
     if not obj then return nil, changed end
     return obj, changed and "updated" or "found"
   end
-
-  -- None: a create sent by a process that died (or was cut off) may still land.
-  local path = fence_path(o, key)
-  local sent = fence_read(path)
-  if sent then
-    local left = o.settle - (os.time() - sent)
-    if left > 0 then
-      local obj
-      obj, err = look(coll, crit, o, left)
-      if err then return nil, err end
-      if obj then
-        fence_clear(path)
-        return obj, "found"
-      end
-    end
-    fence_clear(path)
-  end
-
-  local ok
-  ok, err = fence_write(path, key)
-  if not ok then return nil, err end
+  -- From here until the create is answered, this process's other ensures of it wait (no yield
+  -- since the look above found none and nothing was in flight).
   inflight[key] = true
-  local obj
-  obj, err = coll:create(params)
+  local obj, how = create(coll, crit, params, o, path, key)
   inflight[key] = nil
-  if obj then
-    fence_clear(path)
-    return obj, "created"
-  end
-  if errors.is(err) and err.uncertain then
-    -- Cut off after sending: look for it until the bound has passed; never create again here.
-    local got, lerr = look(coll, crit, o, o.settle)
-    if lerr then return nil, lerr end
-    if got then
-      fence_clear(path)
-      return got, "created"
-    end
-    fence_clear(path)
-    err.message = tostring(err.message) .. " (not found after " .. o.settle .. " s; not created again)"
-    return nil, err
-  end
-  fence_clear(path)
-  return nil, err
+  return obj, how
 end
 
 return ensure

@@ -201,12 +201,18 @@ end
 --- Params of a create with `owner` and `labels` taken out and written as the model's mark
 -- (ops/marks.lua): a copy, or params itself when it has neither; nil, err (invalid) on a bad mark
 -- or on a family that keeps none.
-function resource.marked(methods, params)
-  if type(params) ~= "table" or (params.owner == nil and params.labels == nil) then return params end
+function resource.marked(methods, params, ep)
   local M = metas[methods]
   local what = M.kind .. ":create"
+  if type(params) ~= "table" then return params end
+  local specs = { owner = "table", labels = "table" } -- the names read through a proxy's __index
+  for k, v in pairs(ep and ep.specs or {}) do specs[k] = v end
+  local err
+  params, err = check.plain(what, params, specs)
+  if err then return nil, err end
+  if params.owner == nil and params.labels == nil then return params end
   if not M.mark then return nil, errors.invalid(what .. ": this family keeps no owner mark", "owner") end
-  local err = marks.check(what, params.owner, params.labels, M.mark.name ~= nil)
+  err = marks.check(what, params.owner, params.labels, M.mark.name ~= nil)
   if err then return nil, err end
   local p = {}
   for k, v in pairs(params) do p[k] = v end

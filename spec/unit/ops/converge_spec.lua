@@ -1,0 +1,237 @@
+-- Owner marks, find and ensure on a fake platform (virtual clock): marks written where the
+-- platform keeps free text (or in the name), read back, kept by updates; find by name and owner;
+-- ensure never makes a second resource (conflict, in flight, uncertain, a killed process's fence).
+local fake = require "idcloudhost.fake"
+local marks = require "idcloudhost.ops.marks"
+local ensure = require "idcloudhost.ops.ensure"
+
+local function vm_params(over)
+  local p = { name = "web-1", os_name = "ubuntu", os_version = "22.04", disks = 20, vcpu = 1, ram = 1024,
+    username = "ubuntu", password = "S3cret-pass", billing_account_id = 6 }
+  for k, v in pairs(over or {}) do p[k] = v end
+  return p
+end
+
+local dir = os.tmpname()
+os.remove(dir)
+
+local function fresh()
+  os.execute("rm -rf '" .. dir .. "'")
+  local f = fake.new { clock = "virtual", seed = 3 }
+  return f, f:client { location = "cyc01" }
+end
+
+local function count(f, name)
+  return #f:calls(name)
+end
+
+describe("owner marks", function()
+  teardown(function() os.execute("rm -rf '" .. dir .. "'") end)
+
+  it("keeps a VM's mark in its description, beside the user's text, and reads it back", function()
+    local _, c = fresh()
+    local vm = assert(c.vms:create(vm_params { description = "web tier", owner = "nightly", labels = { env = "prod", app = "shop" } }))
+    assert.equal("web tier [idch:1 owner=nightly app=shop env=prod]", vm.description)
+    assert.equal("nightly", vm.owner)
+    assert.same({ env = "prod", app = "shop" }, vm.labels)
+    local again = assert(c.vms:get(vm.uuid))
+    assert.equal("nightly", again.owner)
+    assert.equal("web tier", (marks.read_text(again.description)))
+    local plain = assert(c.vms:create(vm_params { name = "web-2", description = "mine" }))
+    assert.is_nil(plain.owner)
+    assert.equal("mine", plain.description)
+  end)
+
+  it("keeps a network's, floating IP's, load balancer's and bucket's mark in the name, and renames keep it", function()
+    local _, c = fresh()
+    local net = assert(c.networks:create { name = "net", owner = "nightly" })
+    assert.equal("net--own-nightly", net.name)
+    assert.equal("nightly", net.owner)
+    assert(net:rename("net2"))
+    assert.equal("net2--own-nightly", net.name)
+    assert.equal("nightly", net.owner)
+    local ip = assert(c.floating_ips:create { name = "ip", owner = "nightly", billing_account_id = 6 })
+    assert(ip:update { name = "ip2" })
+    assert.equal("ip2--own-nightly", ip.name)
+    local lb = assert(c.load_balancers:create { display_name = "lb", owner = "nightly", billing_account_id = 6 })
+    assert.equal("lb--own-nightly", lb.display_name)
+    assert(lb:rename("lb2"))
+    assert.equal("lb2--own-nightly", lb.display_name)
+    assert.equal("nightly", lb.owner)
+    local b = assert(c.buckets:create { name = "logs", owner = "nightly", billing_account_id = 6 })
+    assert.equal("logs--own-nightly", b.name)
+  end)
+
+  it("refuses a bad mark before sending anything", function()
+    local f, c = fresh()
+    for _, p in ipairs {
+      vm_params { owner = "Night Ly" }, vm_params { owner = "a--b" }, vm_params { labels = { env = "x" } },
+      vm_params { owner = "n", labels = { owner = "x" } }, vm_params { owner = "n", labels = { ["a b"] = "x" } },
+    } do
+      local vm, err = c.vms:create(p)
+      assert.is_nil(vm)
+      assert.equal("invalid", err.kind)
+    end
+    local net, err = c.networks:create { name = "net", owner = "n", labels = { env = "x" } }
+    assert.is_nil(net)
+    assert.equal("invalid", err.kind)
+    assert.equal(0, count(f, "vms.create") + count(f, "networks.create"))
+  end)
+
+  it("reads a marker of another version or a broken one as no mark", function()
+    assert.is_nil(select(2, marks.read_text("x [idch:2 owner=n]")))
+    assert.is_nil(select(2, marks.read_text("x [idch:1 env=prod]")))
+    assert.equal("n", select(2, marks.read_text("[idch:1 owner=n]")))
+    assert.equal("a b [idch:1 owner=m]", marks.write_text("a b [idch:1 owner=n]", "m"))
+  end)
+end)
+
+describe("find", function()
+  it("finds by the name given and the owner; unmarked ones with unowned", function()
+    local _, c = fresh()
+    assert(c.vms:create(vm_params { name = "web", owner = "nightly" }))
+    assert(c.vms:create(vm_params { name = "web" }))
+    assert(c.vms:create(vm_params { name = "web", owner = "other" }))
+    assert(c.networks:create { name = "web", owner = "nightly" })
+    assert.equal(3, #assert(c.vms:find { name = "web" }))
+    assert.equal(1, #assert(c.vms:find { name = "web", owner = "nightly" }))
+    assert.equal(1, #assert(c.vms:find { name = "web", unowned = true }))
+    assert.equal(0, #assert(c.vms:find { name = "db" }))
+    local nets = assert(c.networks:find { name = "web", owner = "nightly" })
+    assert.equal(1, #nets)
+    assert.equal("web--own-nightly", nets[1].name)
+    local far = c:at("bus02")
+    assert(far.vms:create(vm_params { name = "web", owner = "nightly" }))
+    local all = assert(c.vms:find { name = "web", owner = "nightly", all_locations = true })
+    assert.equal(2, #all)
+    local _, err = c.vms:find { name = {} }
+    assert.equal("invalid", err.kind)
+  end)
+end)
+
+describe("ensure", function()
+  teardown(function() os.execute("rm -rf '" .. dir .. "'") end)
+
+  local function P(over)
+    local p = vm_params { name = "nightly-vm", owner = "nightly", state_dir = dir }
+    for k, v in pairs(over or {}) do p[k] = v end
+    return p
+  end
+
+  it("creates once, then finds the same one", function()
+    local f, c = fresh()
+    local a, how = assert(c.vms:ensure(P()))
+    assert.equal("created", how)
+    local b, how2 = assert(c.vms:ensure(P()))
+    assert.equal("found", how2)
+    assert.equal(a.uuid, b.uuid)
+    assert.equal(1, count(f, "vms.create"))
+    assert.equal("nightly", b.owner)
+  end)
+
+  it("never adopts an unmarked resource of the same name, and leaves it as it is", function()
+    local f, c = fresh()
+    local stranger = assert(c.vms:create(vm_params { name = "nightly-vm" }))
+    local mine = assert(c.vms:ensure(P()))
+    assert.are_not.equal(stranger.uuid, mine.uuid)
+    assert.equal(2, count(f, "vms.create"))
+    assert.equal(0, count(f, "vms.delete") + count(f, "vms.update"))
+  end)
+
+  it("is a conflict listing them when two carry the name and the owner", function()
+    local f, c = fresh()
+    assert(c.vms:create(vm_params { name = "nightly-vm", owner = "nightly" }))
+    assert(c.vms:create(vm_params { name = "nightly-vm", owner = "nightly" }))
+    local vm, err = c.vms:ensure(P())
+    assert.is_nil(vm)
+    assert.equal("conflict", err.kind)
+    assert.equal(2, #err.matches)
+    assert.equal(2, count(f, "vms.create"))
+  end)
+
+  it("with update = true resizes a VM to what was asked", function()
+    local f, c = fresh()
+    assert(c.vms:ensure(P()))
+    local vm, how = assert(c.vms:ensure(P { vcpu = 2, ram = 2048, update = true }))
+    assert.equal("updated", how)
+    assert.equal(2, vm.vcpu)
+    assert.equal(2048, vm.memory)
+    assert.equal(1, count(f, "vms.create"))
+    local _, how2 = assert(c.vms:ensure(P { vcpu = 2, ram = 2048, update = true }))
+    assert.equal("found", how2)
+  end)
+
+  it("passes the name under the family's name field (a load balancer's display_name)", function()
+    local f, c = fresh()
+    local lb = assert(c.load_balancers:ensure { name = "front", owner = "nightly", billing_account_id = 6, state_dir = dir })
+    assert.equal("front--own-nightly", lb.display_name)
+    assert(c.load_balancers:ensure { name = "front", owner = "nightly", billing_account_id = 6, state_dir = dir })
+    assert.equal(1, count(f, "load_balancers.create"))
+  end)
+
+  it("after an uncertain create looks for the resource instead of creating again", function()
+    local f, c = fresh()
+    f:config { create_latency = 400 } -- longer than the write timeout: cut off after sending
+    local vm, how = c.vms:ensure(P { settle = 600 })
+    assert.truthy(vm, tostring(how))
+    assert.equal("created", how)
+    assert.equal(1, count(f, "vms.create"))
+    assert.equal(1, #assert(c.vms:find { name = "nightly-vm", owner = "nightly" }))
+  end)
+
+  it("waits for a create sent by a killed process (its fence) before creating again", function()
+    local f, c = fresh()
+    -- A process sent the create 10 s ago and died: the VM lands 30 s later.
+    local key = table.concat({ c.base_url, "vms", "cyc01", "nightly-vm", "nightly" }, "\0")
+    local path = ensure.fence_path({ state_dir = dir }, key)
+    os.execute("mkdir -p '" .. dir .. "'")
+    local fh = assert(io.open(path, "w"))
+    fh:write(tostring(os.time() - 10), "\n")
+    fh:close()
+    local vm, how = c.vms:ensure(P { settle = 300, interval = 5, name = "nightly-vm" })
+    -- Nothing landed here (the fake's dead process never sent it): ensure waited out the bound,
+    -- then created; the fence is gone.
+    assert.truthy(vm, tostring(how))
+    assert.equal("created", how)
+    assert.is_true(f:now() >= 280, "waited " .. f:now() .. " s")
+    assert.is_nil(io.open(path, "r"))
+  end)
+
+  it("returns what a killed process's create made once it shows up", function()
+    local f, c = fresh()
+    local key = table.concat({ c.base_url, "vms", "cyc01", "nightly-vm", "nightly" }, "\0")
+    local path = ensure.fence_path({ state_dir = dir }, key)
+    os.execute("mkdir -p '" .. dir .. "'")
+    local fh = assert(io.open(path, "w"))
+    fh:write(tostring(os.time()), "\n")
+    fh:close()
+    -- The dead process's VM, made by another client (as the platform would finish it).
+    local other = f:client { location = "cyc01" }
+    local made = assert(other.vms:create(vm_params { name = "nightly-vm", owner = "nightly" }))
+    local vm, how = assert(c.vms:ensure(P()))
+    assert.equal("found", how)
+    assert.equal(made.uuid, vm.uuid)
+    assert.equal(1, count(f, "vms.create"))
+    assert.is_nil(io.open(path, "r"))
+  end)
+
+  it("two ensures of one name in one batch make one VM", function()
+    local f, c = fresh()
+    f:config { create_latency = 20 }
+    local res = assert(c:batch({ 1, 2, 3 }, function() return c.vms:ensure(P()) end, { concurrency = 3 }))
+    for _, r in ipairs(res) do assert.is_true(r.ok, tostring(r.err)) end
+    assert.equal(res[1].value.uuid, res[2].value.uuid)
+    assert.equal(res[1].value.uuid, res[3].value.uuid)
+    assert.equal(1, count(f, "vms.create"))
+  end)
+
+  it("refuses bad input before sending anything", function()
+    local f, c = fresh()
+    for _, p in ipairs { {}, { name = "" }, P { owner = "Bad Owner" }, P { settle = -1 } } do
+      local vm, err = c.vms:ensure(p)
+      assert.is_nil(vm)
+      assert.equal("invalid", err.kind)
+    end
+    assert.equal(0, count(f, "vms.create") + count(f, "vms.list"))
+  end)
+end)
