@@ -151,7 +151,8 @@ end
 -- No match: a create sent by a process that died (or was cut off) may still land (its fence);
 -- then the create, fenced.  obj, "found" | "created", or nil, err.
 local function create(coll, crit, params, o, path, key)
-  local sent, err = fence_read(path)
+  local sent = fence_read(path)
+  local err
   if sent then
     local left = o.settle - (os.time() - sent)
     if left > 0 then
