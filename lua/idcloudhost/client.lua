@@ -187,6 +187,18 @@ function Client:leftovers(opts)
   return require("idcloudhost.ops.leftovers").find(self, opts)
 end
 
+--- Every billed thing of the account now, priced, per billing account and location, in the item
+-- shape of client:leftovers() (ops/bill.lua).
+-- @function client:bill
+-- @tparam[opt] table opts all_locations (true; false: the client's location), prices
+-- ({floating_ip =, load_balancer =}: monthly prices the policy lacks), concurrency, usage (false:
+-- price VMs from the policy, not from the accounts' usage)
+-- @treturn table {items, totals, by_location, total, rates, errors, complete}
+-- @errors invalid, api, network, timeout, decode
+function Client:bill(opts)
+  return require("idcloudhost.ops.bill").find(self, opts)
+end
+
 --- Every location's answer of client.<family>:list(), concatenated, each tagged with `location`.
 -- Fails as a whole when one location fails (a partial list would mislead).
 -- @function client:collect_locations

@@ -235,3 +235,90 @@ describe("ensure", function()
     assert.equal(0, count(f, "vms.create") + count(f, "vms.list"))
   end)
 end)
+
+describe("the whole bill and duplicates", function()
+  local PRICES = { floating_ip = 5, load_balancer = 20 }
+
+  local function plant()
+    local f, c = fresh()
+    local a = assert(c.vms:create(vm_params { name = "web", vcpu = 2, ram = 2048, owner = "nightly" }))
+    local b = assert(c.vms:create(vm_params { name = "web", vcpu = 2, ram = 2048, owner = "nightly" }))
+    assert(c.vms:create(vm_params { name = "web" })) -- unmarked: never a duplicate
+    assert(c.vms:create(vm_params { name = "web", owner = "other" })) -- another owner's
+    local parked = assert(c.vms:create(vm_params { name = "parked", owner = "nightly" }))
+    assert(parked:stop { force = true })
+    assert(c.floating_ips:create { name = "spare", billing_account_id = 6 })
+    assert(c.load_balancers:create { display_name = "lb", billing_account_id = 6, owner = "nightly" })
+    assert(c:at("bus02").disks:create { size_gb = 30, billing_account_id = 7 })
+    assert(c.buckets:create { name = "logs", billing_account_id = 7, owner = "nightly" })
+    return f, c, a, b
+  end
+
+  it("lists every billed thing, priced, with idle, duplicate and owner, and totals per account and location", function()
+    local _, c, a, b = plant()
+    local report = assert(c:bill { prices = PRICES })
+    assert.is_true(report.complete)
+    local by = {}
+    for _, it in ipairs(report.items) do by[it.id] = it end
+    -- VMs: the platform's own hourly figure (the usage of billing account 6)
+    local usage = {}
+    for _, e in ipairs(assert(assert(c.billing_accounts:get(6)):usage())) do usage[e.owner_uuid] = e.price end
+    local vm_total, n_vms = 0, 0
+    for _, it in ipairs(report.items) do
+      if it.kind == "vm" then
+        assert.near(usage[it.id], it.hourly, 1e-9)
+        vm_total = vm_total + it.hourly
+        n_vms = n_vms + 1
+      end
+    end
+    assert.equal(5, n_vms)
+    assert.near(0.00521 * 2 + 0.00329 * 2 + 20 * 0.0001, by[a.uuid].hourly, 1e-9)
+    assert.is_false(by[a.uuid].duplicate)
+    assert.is_true(by[b.uuid].duplicate)
+    assert.equal(a.uuid, by[b.uuid].duplicate_of)
+    assert.equal("nightly", by[b.uuid].owner)
+    assert.is_false(by[a.uuid].idle)
+    -- the policy's rate for the rest: a 30 GB detached disk, a bucket, the caller's IP and LB prices
+    local disk
+    for _, it in ipairs(report.items) do if it.kind == "disk" then disk = it end end
+    assert.equal("bus02", disk.location)
+    assert.near(30 * 0.0001 * 730, disk.monthly, 1e-9)
+    assert.is_true(disk.idle)
+    local sum = 0
+    for _, it in ipairs(report.items) do sum = sum + it.monthly end
+    assert.near(sum, report.total.monthly, 1e-9)
+    local per = 0
+    for _, t in ipairs(report.by_location) do per = per + t.monthly end
+    assert.near(sum, per, 1e-9)
+    assert.equal(#report.items, report.total.items)
+    assert.equal(1, report.total.duplicates)
+    local cyc6
+    for _, t in ipairs(report.by_location) do
+      if t.billing_account_id == 6 and t.location == "cyc01" then cyc6 = t end
+    end
+    assert.truthy(cyc6)
+    local usage_sum = 0
+    for _, v in pairs(usage) do usage_sum = usage_sum + v end
+    assert.near(usage_sum, vm_total, 1e-9)
+  end)
+
+  it("the leftovers gain the duplicates: the newer of two marked, one name, one owner", function()
+    local _, c, a, b = plant()
+    local report = assert(c:leftovers { prices = PRICES })
+    local dups = {}
+    for _, it in ipairs(report.items) do
+      if it.duplicate then dups[#dups + 1] = it end
+    end
+    assert.equal(1, #dups)
+    assert.equal(b.uuid, dups[1].id)
+    assert.equal("duplicate of " .. a.uuid, dups[1].why)
+    assert.truthy(dups[1].monthly)
+  end)
+
+  it("refuses bad options", function()
+    local _, c = fresh()
+    local r, err = c:bill { all_locations = "yes" }
+    assert.is_nil(r)
+    assert.equal("invalid", err.kind)
+  end)
+end)
