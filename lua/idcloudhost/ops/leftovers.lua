@@ -198,8 +198,7 @@ local function stopped_vms(p, vms, ips)
     local since = leftovers.epoch(vm.updated_at) or leftovers.epoch(vm.created_at)
     local stopped = tostring(vm.status):lower() == "stopped"
     local gb = storage_gb(vm)
-    if vm.deleted then
-      gb = nil -- a tombstone: gone
+    if vm.deleted then -- luacheck: ignore 542 (a tombstone: gone)
     elseif o.everything then
       local units = { storage_gb = gb, backup_gb = vm.backup == true and gb or 0 }
       if not stopped then units.cpu, units.ram_gb = tonumber(vm.vcpu) or 0, (tonumber(vm.memory) or 0) / 1024 end
