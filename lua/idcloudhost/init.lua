@@ -170,6 +170,8 @@ local M = {
   is_uuid = function(s) return check.is_uuid(s) end,
   array = function(t) return json.array(t) end,
   wait = function(fn, opts) return require("idcloudhost.ops.wait").poll(fn, opts) end, -- (loaded when first needed)
+  -- The actions that make the account hold `desired` (ops/plan.lua); plan:apply{} carries them out.
+  plan = function(client, desired, opts) return require("idcloudhost.ops.plan").new(client, desired, opts) end,
   -- Neovim: runs fn in a task on the editor's event loop (idcloudhost.nvim).
   async = function(fn, on_done) return require("idcloudhost.runtime.nvim.async").async(fn, on_done) end,
 }
@@ -177,7 +179,8 @@ local M = {
 -- IDCLOUDHOST_STRICT=1: what the first calls would load, loaded now (idcloudhost.lazy).
 if lazy.strict then
   for _, name in ipairs { "idcloudhost.json", "idcloudhost.ops.batch", "idcloudhost.ops.wait",
-    "idcloudhost.ops.leftovers", "idcloudhost.runtime.nvim.async" } do require(name) end
+    "idcloudhost.ops.leftovers", "idcloudhost.ops.plan", "idcloudhost.ops.bill", "idcloudhost.ops.ensure",
+    "idcloudhost.ops.find", "idcloudhost.runtime.nvim.async" } do require(name) end
 end
 
 -- idcloudhost.json is the module itself (not a proxy), set when first read.
