@@ -136,6 +136,13 @@ function Plan:_add(a)
   self.actions[#self.actions + 1] = a
 end
 
+local function wants(list, name)
+  for _, w in ipairs(list) do
+    if w.name == name then return true end
+  end
+  return false
+end
+
 -- The actions of one location.
 function Plan:_location(slug, spec, c)
   local owner = self.owner
@@ -191,7 +198,9 @@ function Plan:_location(slug, spec, c)
         end
         if want.rules then
           local have_r, want_r = {}, {}
-          for _, r in ipairs(type(have.forwarding_rules) == "table" and have.forwarding_rules or {}) do have_r[#have_r + 1] = rule_key(r) end
+          for _, r in ipairs(type(have.forwarding_rules) == "table" and have.forwarding_rules or {}) do
+            have_r[#have_r + 1] = rule_key(r)
+          end
           for _, r in ipairs(want.rules) do want_r[#want_r + 1] = rule_key(r) end
           if not same_set(have_r, want_r) then change.rules = true end
         end
@@ -205,7 +214,7 @@ function Plan:_location(slug, spec, c)
       end
       if kind == "floating_ip" and want.assign then
         local vm = owned.vms[want.assign]
-        if not (spec.vms and self:_wants(spec.vms, want.assign)) and not vm then
+        if not (spec.vms and wants(spec.vms, want.assign)) and not vm then
           return nil, errors.invalid(string.format("plan: %s floating IP %q is assigned to VM %q, which is not in the desired state",
             slug, want.name, want.assign), "assign")
         end
@@ -232,13 +241,6 @@ function Plan:_location(slug, spec, c)
   return true
 end
 
-function Plan:_wants(list, name)
-  for _, w in ipairs(list) do
-    if w.name == name then return true end
-  end
-  return false
-end
-
 --- The plan of desired against what the client's account holds (see the top of this file).
 -- opts: prune (delete marked resources not desired), prices ({floating_ip =, load_balancer =}:
 -- monthly prices the policy lacks), state_dir, fence, settle (for ensure).  Returns the plan, or
@@ -262,7 +264,8 @@ function plan.new(client, desired, opts)
     end
     for k, v in pairs(spec) do
       if not KNOWN[k] then
-        return nil, errors.invalid("plan: " .. slug .. "." .. tostring(k) .. ": not a family the plan knows (networks, vms, floating_ips, load_balancers)", tostring(k))
+        return nil, errors.invalid("plan: " .. slug .. "." .. tostring(k)
+          .. ": not a family the plan knows (networks, vms, floating_ips, load_balancers)", tostring(k))
       end
       if type(v) ~= "table" then return nil, errors.invalid("plan: " .. slug .. "." .. k .. " is a list", k) end
     end
