@@ -228,8 +228,12 @@ function Plan:_location(slug, spec, c)
   if self.prune then
     for _, fam in ipairs(FAMILIES) do
       for _, name in ipairs(sorted_keys(owned[fam])) do
-        if not wanted[fam][name] then
-          local obj = owned[fam][name]
+        local obj = owned[fam][name]
+        if not wanted[fam][name] and fam == "networks" and obj.is_default == true then
+          -- The platform never deletes a location's default network: reported, not planned.
+          self.kept[#self.kept + 1] = { location = slug, kind = "network", name = name, object = obj,
+            reason = "the location's default network cannot be deleted" }
+        elseif not wanted[fam][name] then
           self:_add { op = "delete", kind = KIND[fam], family = fam, location = slug, name = name, object = obj,
             reason = "not in the desired state (prune; owner " .. owner .. ")",
             monthly = monthly_of(KIND[fam], nil, obj, self.rates, self.prices) }
@@ -270,7 +274,7 @@ function plan.new(client, desired, opts)
       if type(v) ~= "table" then return nil, errors.invalid("plan: " .. slug .. "." .. k .. " is a list", k) end
     end
   end
-  local self = setmetatable({ client = client, owner = desired.owner, desired = desired, actions = {}, unowned = {},
+  local self = setmetatable({ client = client, owner = desired.owner, desired = desired, actions = {}, unowned = {}, kept = {},
     holdings = {}, prune = opts.prune == true, prices = opts.prices or {}, opts = opts }, Plan)
   local policy = client.pricing:policy()
   self.rates = leftovers.rates(policy)
@@ -302,6 +306,9 @@ function Plan:__tostring()
   for _, u in ipairs(self.unowned) do
     lines[#lines + 1] = string.format("! %s %s %q exists without the owner mark %q: not adopted, not touched",
       u.location, u.kind, u.name, self.owner)
+  end
+  for _, k in ipairs(self.kept) do
+    lines[#lines + 1] = string.format("! %s %s %q kept: %s", k.location, k.kind, k.name, k.reason)
   end
   if #self.actions == 0 then
     lines[#lines + 1] = "No changes: the account holds what is desired."
@@ -417,7 +424,9 @@ function Plan:_run(a, ctx)
     if type(obj) ~= "table" or obj.owner ~= self.owner then
       return nil, errors.invalid("plan: refusing to delete " .. tostring(obj) .. ": it does not carry the owner mark " .. self.owner)
     end
-    if a.kind == "load_balancer" then return obj:delete { release_ips = true } end
+    -- A load balancer's or a VM's own floating IPs go with it (the plan's owned ones are deleted
+    -- in the stage before): left behind they stay billed.
+    if a.kind == "load_balancer" or a.kind == "vm" then return obj:delete { release_ips = true } end
     return obj:delete()
   end
   return nil, errors.invalid("plan: unknown action " .. tostring(a.op) .. " " .. tostring(a.kind))
