@@ -1604,4 +1604,8 @@ return {
     find = "        if want.vcpu and tonumber(have.vcpu) ~= want.vcpu then change.vcpu = want.vcpu end",
     replace = "",
     bug = "a VM's changed vcpu is not planned" },
+  { id = "conv24-bill-owner", file = "lua/idcloudhost/ops/leftovers.lua",
+    find = "      if it.owner == o.owner then mine[#mine + 1] = it end",
+    replace = "      mine[#mine + 1] = it",
+    bug = "leftovers{owner =} and bill{owner =} list other owners' resources too" },
 }

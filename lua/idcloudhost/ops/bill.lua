@@ -17,7 +17,7 @@ local leftovers = require "idcloudhost.ops.leftovers"
 
 local bill = {}
 
-local OPTS = { all_locations = "boolean", prices = "table", concurrency = "integer", usage = "boolean" }
+local OPTS = { all_locations = "boolean", prices = "table", concurrency = "integer", usage = "boolean", owner = "string" }
 
 -- uuid -> hourly price, from every billing account's usage; nil, err entries go to errs.
 local function vm_prices(client, errs)

@@ -27,7 +27,7 @@ local leftovers = {}
 
 leftovers.HOURS_PER_MONTH = 730
 
-local OPTS = { stopped_for = "number", prices = "table", now = "number", concurrency = "integer" }
+local OPTS = { stopped_for = "number", prices = "table", now = "number", concurrency = "integer", owner = "string" }
 local PRICES = { floating_ip = true, load_balancer = true }
 
 local function null(v)
@@ -345,7 +345,7 @@ local function check_opts(opts, what, specs)
 end
 
 --- client:leftovers(opts): what is billed and serves nothing, in every location.  opts:
--- stopped_for (seconds: also VMs stopped that long), prices ({floating_ip =, load_balancer =}:
+-- stopped_for (seconds: also VMs stopped that long), owner (only what carries that owner mark), prices ({floating_ip =, load_balancer =}:
 -- monthly prices the policy lacks), now (seconds since the epoch the ages count from).
 -- Returns {items = {...}, totals = {...}, rates =, hours_per_month =, errors = {...},
 -- complete = bool}, or nil, err when the locations cannot be listed.  Each item: kind ("vm",
@@ -406,6 +406,13 @@ function leftovers.collect(client, o)
     else
       it.monthly, it.hourly = price(it.units, report.rates, o.prices)
     end
+  end
+  if o.owner then -- only what carries this owner mark (duplicates were judged on everything)
+    local mine = {}
+    for _, it in ipairs(report.items) do
+      if it.owner == o.owner then mine[#mine + 1] = it end
+    end
+    report.items = mine
   end
   table.sort(report.items, by_account_then_place)
   report.totals = totals_of(report.items)

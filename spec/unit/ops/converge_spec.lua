@@ -315,6 +315,21 @@ describe("the whole bill and duplicates", function()
     assert.truthy(dups[1].monthly)
   end)
 
+  it("selects by owner mark in the bill and the leftovers", function()
+    local _, c, a, b = plant()
+    local mine = assert(c:bill { owner = "nightly", prices = PRICES })
+    local ids = {}
+    for _, it in ipairs(mine.items) do
+      assert.equal("nightly", it.owner)
+      ids[it.id] = true
+    end
+    assert.is_true(ids[a.uuid] and ids[b.uuid])
+    assert.equal(5, #mine.items) -- web x2, parked, the load balancer, the bucket
+    local left = assert(c:leftovers { owner = "nightly", prices = PRICES })
+    for _, it in ipairs(left.items) do assert.equal("nightly", it.owner) end
+    assert.equal(3, #left.items) -- the duplicate, the load balancer without targets, the empty bucket
+  end)
+
   it("refuses bad options", function()
     local _, c = fresh()
     local r, err = c:bill { all_locations = "yes" }
