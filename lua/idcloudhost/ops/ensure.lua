@@ -102,6 +102,43 @@ local function fence_clear(path)
   if path then os.remove(path) end
 end
 
+--- The creates sent and not answered (fences) for base_url and owner, younger than settle
+-- seconds: a list of {family, location, name, owner, sent (os.time), age}.  Empty where the state
+-- folder cannot be listed (no `ls`).
+function ensure.pending(opts)
+  local o = opts or {}
+  if o.fence == false then return {} end
+  local dir = state_dir(o)
+  local out = {}
+  if not dir or package.config:sub(1, 1) ~= "/" then return out end
+  local ok, p = pcall(io.popen, "ls -1 '" .. dir:gsub("'", "'\\''") .. "' 2>/dev/null")
+  if not ok or not p then return out end
+  local names = {}
+  for line in p:lines() do
+    if line:match("^fence%-%x+$") then names[#names + 1] = line end
+  end
+  p:close()
+  local settle = o.settle or ensure.SETTLE
+  for _, name in ipairs(names) do
+    local f = io.open(dir .. "/" .. name, "r")
+    if f then
+      local line = f:read("*l") or ""
+      f:close()
+      local sent, key = line:match("^(%d+) (.*)$")
+      sent = tonumber(sent)
+      if sent and key then
+        local parts = {}
+        for part in (key .. "\0"):gmatch("([^%z]*)%z") do parts[#parts + 1] = part end
+        local age = os.time() - sent
+        if parts[1] == tostring(o.base_url) and (o.owner == nil or parts[5] == o.owner) and age < settle then
+          out[#out + 1] = { family = parts[2], location = parts[3], name = parts[4], owner = parts[5], sent = sent, age = age }
+        end
+      end
+    end
+  end
+  return out
+end
+
 ------------------------------------------------------------------------------------------------
 
 local function listing(list)

@@ -282,6 +282,10 @@ function plan.new(client, desired, opts)
     local ok, err = self:_location(slug, desired.locations[slug], client:at(slug))
     if not ok then return nil, err end
   end
+  -- Creates of this owner sent by a process that did not see their answer (killed, cut off):
+  -- they may still land, after this plan was made (a teardown would miss them).
+  self.in_flight = require("idcloudhost.ops.ensure").pending { base_url = client.base_url, owner = desired.owner,
+    state_dir = opts.state_dir, fence = opts.fence, settle = opts.settle }
   table.sort(self.actions, function(a, b)
     if a.stage ~= b.stage then return a.stage < b.stage end
     if a.location ~= b.location then return a.location < b.location end
@@ -306,6 +310,10 @@ function Plan:__tostring()
   for _, u in ipairs(self.unowned) do
     lines[#lines + 1] = string.format("! %s %s %q exists without the owner mark %q: not adopted, not touched",
       u.location, u.kind, u.name, self.owner)
+  end
+  for _, x in ipairs(self.in_flight or {}) do
+    lines[#lines + 1] = string.format("! %s %s %q: a create sent %d s ago has no answer yet and may still land: plan again later",
+      x.location, KIND[x.family] or x.family, x.name, x.age)
   end
   for _, k in ipairs(self.kept) do
     lines[#lines + 1] = string.format("! %s %s %q kept: %s", k.location, k.kind, k.name, k.reason)

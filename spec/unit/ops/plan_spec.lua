@@ -144,6 +144,22 @@ describe("plan and apply", function()
     assert.equal(1, #f:calls("vms.delete"))
   end)
 
+  it("reports a create of the owner sent by a killed process and not answered (a teardown would miss it)", function()
+    local _, c = fresh()
+    local ensure = require "idcloudhost.ops.ensure"
+    local key = table.concat({ c.base_url, "vms", "cyc01", "web-9", "nightly" }, "\0")
+    os.execute("mkdir -p '" .. dir .. "'")
+    local fh = assert(io.open(ensure.fence_path({ state_dir = dir }, key), "w"))
+    fh:write(tostring(os.time() - 5), " ", key, "\n")
+    fh:close()
+    local p = assert(plan(c, { owner = "nightly", locations = { cyc01 = {} } }, { prune = true }))
+    assert.equal(1, #p.in_flight)
+    assert.equal("web-9", p.in_flight[1].name)
+    assert.matches('! cyc01 vm "web%-9": a create sent %d+ s ago has no answer yet', tostring(p))
+    local other = assert(plan(c, { owner = "someone", locations = { cyc01 = {} } }))
+    assert.equal(0, #other.in_flight)
+  end)
+
   it("refuses a bad desired state before sending anything", function()
     local f, c = fresh()
     for _, d in ipairs {
