@@ -40,6 +40,11 @@
 ---@field sleep? function `function(seconds)`
 ---@field on_progress? function `function(seen, elapsed)` after each poll
 
+---@class idcloudhost.plan.opts
+---@field prune? boolean also delete resources with the owner mark that desired does not name
+---@field prices? table monthly prices the policy lacks: `{floating_ip =, load_balancer =}`
+---@field state_dir? string where ensure keeps its create fences
+
 ---@class idcloudhost.rate_limiter.opts
 ---@field per_second number slots a second
 ---@field burst? integer slots that may be taken at once after an idle spell
@@ -250,6 +255,14 @@ function idcloudhost.array(t) end
 ---@return idcloudhost.error? err invalid, timeout (`err.last_status`: the last seen), or fn's err
 function idcloudhost.wait(fn, opts) end
 
+---The actions that make the account hold `desired` under one owner mark (ops/plan.lua): networks, VMs, floating IPs and their assignment, load balancers, in dependency order, each with its reason and price.
+---@param client idcloudhost.client
+---@param desired table `{owner = "nightly", locations = {cyc01 = {networks =, vms =, floating_ips =, load_balancers =}}}`
+---@param opts? idcloudhost.plan.opts
+---@return table? result the plan: actions (op, kind, location, name, reason, hourly, monthly), unowned, monthly
+---@return idcloudhost.error? err invalid, conflict (two marked resources of one name), api, network, timeout, decode
+function idcloudhost.plan(client, desired, opts) end
+
 ---Neovim: runs fn in a task on the editor's event loop (the idcloudhost.nvim module), where calls yield instead of blocking; on_done(ok, ...) gets its outcome.
 ---@param fn function
 ---@param on_done? function
@@ -365,6 +378,12 @@ function client:each_location(fn, opts) end
 ---@return idcloudhost.error? err invalid, or the error of listing the locations
 function client:leftovers(opts) end
 
+---Every billed thing of the account now, priced, per billing account and location, in the item shape of client:leftovers() (ops/bill.lua).
+---@param opts? table all_locations (true; false: the client's location), prices ({floating_ip =, load_balancer =}: monthly prices the policy lacks), concurrency, usage (false: price VMs from the policy, not from the accounts' usage)
+---@return table? result {items, totals, by_location, total, rates, errors, complete}
+---@return idcloudhost.error? err invalid, api, network, timeout, decode
+function client:bill(opts) end
+
 ---Every location's answer of client.<family>:list(), concatenated, each tagged with `location`.
 ---@param family string "vms", "disks", "networks", ...
 ---@return table[]? result the objects of every location, each with `location` (its slug)
@@ -373,7 +392,7 @@ function client:collect_locations(family) end
 
 ---The fields of an error value (all but kind and message may be nil).
 ---@class idcloudhost.error
----@field kind string "invalid" (bad input or options, caught before anything is sent; also a call on a closed client), "api" (the platform answered >= 400, or a 3xx), "network" (no complete answer), "timeout" (an attempt or the call's deadline ran out), "decode" (a 2xx that is not what the endpoint answers), "error" (a Lua error raised in a batch item or a wait's function)
+---@field kind string "invalid" (bad input or options, caught before anything is sent; also a call on a closed client), "api" (the platform answered >= 400, or a 3xx), "network" (no complete answer), "timeout" (an attempt or the call's deadline ran out), "decode" (a 2xx that is not what the endpoint answers), "error" (a Lua error raised in a batch item or a wait's function), "conflict" (ensure or plan found two resources of one name and owner: err.matches lists them)
 ---@field message string readable, one line
 ---@field status? integer the HTTP status (kind "api")
 ---@field code? string the key inside the answer's `errors` ("consumer::resource_forbidden"), or the transport's error name for kind "network" ("COULDNT_CONNECT", ...)

@@ -61,6 +61,7 @@ function mt.__index(self, k)
   local modname = FAMILIES[k]
   if modname then
     local family = require(modname).new(self)
+    if type(family) == "table" and rawget(family, "family") == nil then rawset(family, "family", k) end
     rawset(self, k, family)
     return family
   end
@@ -184,6 +185,18 @@ end
 -- @errors invalid, or the error of listing the locations
 function Client:leftovers(opts)
   return require("idcloudhost.ops.leftovers").find(self, opts)
+end
+
+--- Every billed thing of the account now, priced, per billing account and location, in the item
+-- shape of client:leftovers() (ops/bill.lua).
+-- @function client:bill
+-- @tparam[opt] table opts all_locations (true; false: the client's location), prices
+-- ({floating_ip =, load_balancer =}: monthly prices the policy lacks), concurrency, usage (false:
+-- price VMs from the policy, not from the accounts' usage)
+-- @treturn table {items, totals, by_location, total, rates, errors, complete}
+-- @errors invalid, api, network, timeout, decode
+function Client:bill(opts)
+  return require("idcloudhost.ops.bill").find(self, opts)
 end
 
 --- Every location's answer of client.<family>:list(), concatenated, each tagged with `location`.

@@ -85,6 +85,21 @@ local json = lazy "idcloudhost.json"
 -- @return the value fn returned
 -- @errors invalid, timeout (`err.last_status`: the last seen), or fn's err
 
+--- The actions that make the account hold `desired` under one owner mark (ops/plan.lua):
+-- networks, VMs, floating IPs and their assignment, load balancers, in dependency order, each
+-- with its reason and price.  `tostring(plan)` is a +/~/- diff; `plan:apply{concurrency =,
+-- on_progress =}` carries it out and stops at the first failure (err.report: done, failed,
+-- not_done).
+-- @function plan
+-- @tparam client client
+-- @tparam table desired `{owner = "nightly", locations = {cyc01 = {networks =, vms =, floating_ips =, load_balancers =}}}`
+-- @tparam[opt] table opts
+-- @tparam[opt] boolean opts.prune also delete resources with the owner mark that desired does not name
+-- @tparam[opt] table opts.prices monthly prices the policy lacks: `{floating_ip =, load_balancer =}`
+-- @tparam[opt] string opts.state_dir where ensure keeps its create fences
+-- @treturn table the plan: actions (op, kind, location, name, reason, hourly, monthly), unowned, monthly
+-- @errors invalid, conflict (two marked resources of one name), api, network, timeout, decode
+
 --- Neovim: runs fn in a task on the editor's event loop (the idcloudhost.nvim module), where
 -- calls yield instead of blocking; on_done(ok, ...) gets its outcome.
 -- @function async
@@ -170,6 +185,8 @@ local M = {
   is_uuid = function(s) return check.is_uuid(s) end,
   array = function(t) return json.array(t) end,
   wait = function(fn, opts) return require("idcloudhost.ops.wait").poll(fn, opts) end, -- (loaded when first needed)
+  -- The actions that make the account hold `desired` (ops/plan.lua); plan:apply{} carries them out.
+  plan = function(client, desired, opts) return require("idcloudhost.ops.plan").new(client, desired, opts) end,
   -- Neovim: runs fn in a task on the editor's event loop (idcloudhost.nvim).
   async = function(fn, on_done) return require("idcloudhost.runtime.nvim.async").async(fn, on_done) end,
 }
@@ -177,7 +194,8 @@ local M = {
 -- IDCLOUDHOST_STRICT=1: what the first calls would load, loaded now (idcloudhost.lazy).
 if lazy.strict then
   for _, name in ipairs { "idcloudhost.json", "idcloudhost.ops.batch", "idcloudhost.ops.wait",
-    "idcloudhost.ops.leftovers", "idcloudhost.runtime.nvim.async" } do require(name) end
+    "idcloudhost.ops.leftovers", "idcloudhost.ops.plan", "idcloudhost.ops.bill", "idcloudhost.ops.ensure",
+    "idcloudhost.ops.find", "idcloudhost.runtime.nvim.async" } do require(name) end
 end
 
 -- idcloudhost.json is the module itself (not a proxy), set when first read.

@@ -255,18 +255,37 @@ describe("idcloudhost (the command)", function()
       assert.equal("no leftovers\n", cli.ok("leftovers"))
     end)
 
-    it("bill, plan and apply say they are not there yet (exit 2), sending nothing", function()
+    it("plan and apply FILE.lua: the plan, apply --yes, a second plan empty, a teardown by --prune", function()
+      cli.write(cli.TMP .. "/want.lua", [[
+local vm = { name = "cli-vm", vcpu = 1, ram = 1024, disks = 20, os_name = "ubuntu", os_version = "22.04",
+  username = "ubuntu", password = "S3cret-pass", reserve_public_ip = false }
+return { owner = "cli-test", locations = { cyc01 = { vms = { vm }, floating_ips = { { name = "cli-ip", assign = "cli-vm" } } } } }
+]])
+      cli.write(cli.TMP .. "/none.lua", 'return { owner = "cli-test", locations = { cyc01 = {} } }\n')
       local before = #helper.log()
-      local _, err, rc = cli.run("bill")
+      local out = cli.ok("plan " .. cli.TMP .. "/want.lua")
+      assert.matches('%+ cyc01 vm "cli%-vm": create', out)
+      assert.matches("Plan: 2 to create, 0 to update, 1 to assign, 0 to delete.", out, 1, true)
+      assert.equal("create", cli.jq("plan " .. cli.TMP .. "/want.lua", ".actions[0].op"))
+      local log = helper.log()
+      assert.is_true(#log > before)
+      for i = before + 1, #log do assert.equal("GET", log[i].method, "plan sends reads only") end
+      local _, err = cli.ok("apply --yes " .. cli.TMP .. "/want.lua")
+      assert.matches("applied: 3 actions", err)
+      assert.matches("No changes", cli.ok("plan " .. cli.TMP .. "/want.lua"))
+      assert.matches('%- cyc01 vm "cli%-vm": delete', cli.ok("plan --prune " .. cli.TMP .. "/none.lua"))
+      cli.ok("apply --yes --prune " .. cli.TMP .. "/none.lua")
+      assert.matches("No changes", cli.ok("plan --prune " .. cli.TMP .. "/none.lua"))
+      local _, err2, rc = cli.run("plan " .. cli.TMP .. "/missing.lua")
       assert.equal(2, rc)
-      assert.matches("no client:bill", err)
-      cli.write(cli.TMP .. "/want.lua", "return {}\n")
-      for _, job in ipairs { "plan", "apply" } do
-        _, err, rc = cli.run(job .. " " .. cli.TMP .. "/want.lua")
-        assert.equal(2, rc)
-        assert.matches("not built yet", err)
-      end
-      assert.equal(before, #helper.log())
+      assert.matches("cannot read", err2)
+    end)
+
+    it("bill: every billed thing, priced, with totals", function()
+      cli.ok("ip create --name spare")
+      assert.equal("floating_ip", cli.jq("bill --ip-price 5", ".items[0].kind"))
+      assert.equal("5", cli.jq("bill --ip-price 5", ".total.monthly"))
+      assert.matches("total: 1 items %(1 idle, 0 duplicates%)", cli.ok("bill --ip-price 5"))
     end)
   end)
 end)

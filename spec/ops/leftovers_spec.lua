@@ -76,7 +76,7 @@ describe("client:leftovers against the simulator", function()
     assert.is_true(report.complete)
     check_items(report.items, expected(p))
     assert.equal(2, #report.totals)
-    assert.same({ billing_account_id = 6, items = 2, monthly = 25, unpriced = 0 }, report.totals[1])
+    assert.same({ billing_account_id = 6, items = 2, monthly = 25, hourly = 25 / H, unpriced = 0 }, report.totals[1])
     near(report.totals[2].monthly, 50 * STORAGE * H + 5)
     -- Without prices the policy has none for IPs and load balancers: listed, unpriced.
     report = assert(p.client:leftovers())

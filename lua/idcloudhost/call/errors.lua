@@ -22,7 +22,8 @@ Error.__index = Error
 -- @tfield string kind "invalid" (bad input or options, caught before anything is sent; also a
 -- call on a closed client), "api" (the platform answered >= 400, or a 3xx), "network" (no
 -- complete answer), "timeout" (an attempt or the call's deadline ran out), "decode" (a 2xx that
--- is not what the endpoint answers), "error" (a Lua error raised in a batch item or a wait's function)
+-- is not what the endpoint answers), "error" (a Lua error raised in a batch item or a wait's function),
+-- "conflict" (ensure or plan found two resources of one name and owner: err.matches lists them)
 -- @tfield string message readable, one line
 -- @tfield[opt] integer status the HTTP status (kind "api")
 -- @tfield[opt] string code the key inside the answer's `errors` ("consumer::resource_forbidden"),

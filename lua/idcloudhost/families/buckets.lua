@@ -27,7 +27,7 @@ local function summary(b)
     tostring(b.num_objects), tostring(b.size_bytes), tostring(b.billing_account_id))
 end
 
-local Bucket = resource.model { name = "bucket", key = "name", get = E.get, summary = summary }
+local Bucket = resource.model { name = "bucket", key = "name", get = E.get, summary = summary, mark = { name = "name" } }
 
 -- ---------------------------------------------------------------------------------------------
 -- client.buckets
@@ -55,7 +55,9 @@ Buckets.ref = resource.referrer(Bucket)
 -- @treturn bucket the new bucket
 -- @errors invalid, api (409: the name is taken), network, timeout (err.uncertain), decode
 function Buckets:create(params)
-  return resource.wrap(Bucket, self.client, self:_call(E.create, params))
+  local p, err = resource.marked(Bucket, params, E.create)
+  if err then return nil, err end
+  return resource.wrap(Bucket, self.client, self:_call(E.create, p))
 end
 
 -- ---------------------------------------------------------------------------------------------

@@ -32,7 +32,8 @@ local function summary(ip)
   return string.format("%s %q %s", tostring(ip.address), tostring(ip.name), to)
 end
 
-local FloatingIP = resource.model { name = "floating_ip", key = "address", get = E.get, summary = summary }
+local FloatingIP = resource.model { name = "floating_ip", key = "address", get = E.get, summary = summary,
+  mark = { name = "name" } }
 
 -- ---------------------------------------------------------------------------------------------
 -- client.floating_ips
@@ -81,7 +82,9 @@ end
 -- @treturn floating_ip the new floating IP, unassigned
 -- @errors invalid, api, network, timeout (err.uncertain), decode
 function FloatingIPs:create(params)
-  return resource.wrap(FloatingIP, self.client, self:_call(E.create, params))
+  local p, err = resource.marked(FloatingIP, params, E.create)
+  if err then return nil, err end
+  return resource.wrap(FloatingIP, self.client, self:_call(E.create, p))
 end
 
 -- ---------------------------------------------------------------------------------------------
@@ -136,6 +139,12 @@ FloatingIPs.get = resource.getter(FloatingIP, E.get)
 function FloatingIP:update(params)
   if type(params) ~= "table" or next(params) == nil then
     return nil, errors.invalid("floating_ip:update: give at least one of name, billing_account_id")
+  end
+  if type(params.name) == "string" then -- the owner mark kept
+    local p = {}
+    for k, v in pairs(params) do p[k] = v end
+    p.name = resource.remarked(self, params.name)
+    params = p
   end
   return self:_apply(self:_call(E.update, params))
 end

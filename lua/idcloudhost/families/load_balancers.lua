@@ -43,7 +43,8 @@ local function summary(lb)
     tostring(lb.private_address), r, r == 1 and "" or "s", t, t == 1 and "" or "s")
 end
 
-local LB = resource.model { name = "load_balancer", key = "uuid", get = E.get, summary = summary }
+local LB = resource.model { name = "load_balancer", key = "uuid", get = E.get, summary = summary,
+  mark = { name = "display_name" }, name_field = "display_name" }
 
 -- ---------------------------------------------------------------------------------------------
 -- Rules and targets as the caller gives them, checked and made into what the platform takes.
@@ -139,6 +140,8 @@ function LBs:create(params)
     return nil, errors.invalid(what .. ": expected a table of parameters")
   end
   local err
+  params, err = resource.marked(LB, params, E.create)
+  if err then return nil, err end
   params, err = check.plain(what, params, E.create.specs)
   if err then return nil, err end
   local p = {}
@@ -207,7 +210,7 @@ LBs.get = resource.getter(LB, E.get)
 -- @treturn load_balancer the load balancer, updated in place
 -- @errors invalid, api, network, timeout, decode
 function LB:rename(name)
-  return self:_apply(self:_call(E.rename, nil, { display_name = name }))
+  return self:_apply(self:_call(E.rename, nil, { display_name = resource.remarked(self, name) }))
 end
 
 --- Moves the load balancer to another billing account; answers it, updated in place.

@@ -26,7 +26,7 @@ local function summary(net)
     net.is_default and " default " or " ", n, n == 1 and "" or "s")
 end
 
-local Network = resource.model { name = "network", key = "uuid", get = E.get, summary = summary }
+local Network = resource.model { name = "network", key = "uuid", get = E.get, summary = summary, mark = { name = "name" } }
 
 -- ---------------------------------------------------------------------------------------------
 -- client.networks (an unknown network is 400 "Network UUID is invalid.": a not_found error)
@@ -53,7 +53,9 @@ Networks.ref = resource.referrer(Network)
 -- @treturn network the new network
 -- @errors invalid, api, network, timeout (err.uncertain), decode
 function Networks:create(params)
-  return resource.wrap(Network, self.client, self:_call(E.create, params))
+  local p, err = resource.marked(Network, params, E.create)
+  if err then return nil, err end
+  return resource.wrap(Network, self.client, self:_call(E.create, p))
 end
 
 --- The default network, created (as "Default network") when the location has none.
@@ -111,7 +113,7 @@ Networks.get = resource.getter(Network, E.get)
 -- @treturn network the network, updated in place
 -- @errors invalid, api, network, timeout, decode
 function Network:rename(name)
-  return self:_apply(self:_call(E.rename, nil, { name = name }))
+  return self:_apply(self:_call(E.rename, nil, { name = resource.remarked(self, name) }))
 end
 
 --- Makes this the default network of its location (the others stop being default).

@@ -46,7 +46,7 @@ local function summary(vm)
 end
 
 -- (the storage methods, idcloudhost.vm_storage, load at the first VM method or answer)
-local VM = resource.model { name = "vm", key = "uuid", get = E.get, list = E.list, summary = summary,
+local VM = resource.model { name = "vm", key = "uuid", get = E.get, list = E.list, summary = summary, mark = { text = "description" },
   extend = "idcloudhost.families.vm_storage",
   statuses = resource.statuses { "running", "stopped", "creating", "starting", "stopping", "reinstalling",
     "rebuilding", "rescue", "cloning", "resizing", "migrating", "paused", "suspended", "pending",
@@ -140,6 +140,8 @@ end
 function VMs:create(params)
   local ok, err
   params, err = check.plain("vm:create", params)
+  if err then return nil, err end
+  params, err = resource.marked(VM, params, E.create)
   if err then return nil, err end
   ok, err = check_create(params)
   if not ok then return nil, err end

@@ -21,12 +21,13 @@ local lazy = require "idcloudhost.lazy"
 local check = lazy "idcloudhost.call.check"
 local errors = lazy "idcloudhost.call.errors"
 local json = lazy "idcloudhost.json"
+local resource = require "idcloudhost.families.kit.resource"
 
 local leftovers = {}
 
 leftovers.HOURS_PER_MONTH = 730
 
-local OPTS = { stopped_for = "number", prices = "table", now = "number", concurrency = "integer" }
+local OPTS = { stopped_for = "number", prices = "table", now = "number", concurrency = "integer", owner = "string" }
 local PRICES = { floating_ip = true, load_balancer = true }
 
 local function null(v)
@@ -48,7 +49,7 @@ local function names_lb(rt)
 end
 
 --- The hourly rates a policy gives: storage_gb, snapshot_gb, backup_gb, object_gb,
--- floating_ip, load_balancer (each absent when the policy has no entry for it).
+-- floating_ip, load_balancer, cpu (per vcpu), ram_gb (each absent when the policy has no entry for it).
 function leftovers.rates(policy)
   local r = {}
   for _, p in ipairs(type(policy) == "table" and policy or {}) do
@@ -60,6 +61,11 @@ function leftovers.rates(policy)
         if svc == "main" or svc == "storage" then r.storage_gb = price
         elseif svc == "snapshot" then r.snapshot_gb = price
         elseif svc == "backup" then r.backup_gb = price end
+      elseif rt == "CPU" then
+        if not r.cpu then r.cpu = price / (tonumber(p.numCpus) or 1) end
+      elseif rt == "RAM" then
+        local gb = (tonumber(p.megsRam) or 1024) / 1024
+        if gb > 0 and not r.ram_gb then r.ram_gb = price / gb end
       elseif rt == "OBJECT_STORAGE" then
         r.object_gb = price
       elseif names_lb(rt) then
@@ -72,8 +78,8 @@ function leftovers.rates(policy)
   return r
 end
 
--- Monthly price of an item's units ({storage_gb = 20, floating_ip = 1, ...}), or nil when a
--- unit it has is unpriced.  prices (monthly, the caller's) come before the policy's rates.
+-- Monthly and hourly price of an item's units ({storage_gb = 20, floating_ip = 1, ...}), or nil
+-- when a unit it has is unpriced.  prices (monthly, the caller's) come before the policy's rates.
 local function price(units, rates, prices)
   local total = 0
   for unit, n in pairs(units) do
@@ -85,7 +91,7 @@ local function price(units, rates, prices)
       total = total + m
     end
   end
-  return total
+  return total, total / leftovers.HOURS_PER_MONTH
 end
 
 -- The addresses assigned to uuid.
@@ -124,16 +130,22 @@ end
 
 local FAMILIES = { "vms", "disks", "floating_ips", "load_balancers" }
 
+-- Every billed resource becomes an item; `why` says why it is idle (nil: it serves).  In the
+-- leftovers (not opts.everything) an item is kept when idle or a duplicate.
 local function item(p, fields)
   fields.location = p.location
+  fields.idle = fields.why ~= nil
+  local obj = fields.object
+  fields.owner = type(obj) == "table" and obj.owner or nil
   p.items[#p.items + 1] = fields
 end
 
 local function unassigned_ips(p, ips)
   for _, ip in ipairs(ips) do
-    if null(ip.assigned_to) and not ip.is_deleted then
-      item(p, { kind = "floating_ip", id = ip.address, name = ip.name, billing_account_id = ip.billing_account_id,
-        why = "assigned to nothing", units = { floating_ip = 1 }, object = ip })
+    if not ip.is_deleted and not ip.deleted then
+      local idle = null(ip.assigned_to)
+      item(p, { kind = "floating_ip", id = ip.address, name = resource.given_name(ip), billing_account_id = ip.billing_account_id,
+        why = idle and "assigned to nothing" or nil, units = { floating_ip = 1 }, object = ip })
     end
   end
 end
@@ -145,6 +157,7 @@ local function detached_disks(p, disks, vms)
       if type(d) == "table" and d.uuid then attached[tostring(d.uuid):lower()] = true end
     end
   end
+  -- An attached disk is billed with its VM (the VM's storage).
   for _, d in ipairs(disks) do
     if not attached[tostring(d.uuid):lower()] and not d.deleted then
       local snaps = 0
@@ -159,30 +172,96 @@ end
 
 local function idle_lbs(p, lbs, ips)
   for _, lb in ipairs(lbs) do
-    if not lb.deleted and (type(lb.targets) ~= "table" or #lb.targets == 0) then
-      local addrs = addresses_of(ips, lb.uuid)
-      item(p, { kind = "load_balancer", id = lb.uuid, name = lb.display_name, billing_account_id = lb.billing_account_id,
-        why = "no targets", units = { load_balancer = 1, floating_ip = #addrs }, addresses = addrs, object = lb })
+    if not lb.deleted then
+      local idle = type(lb.targets) ~= "table" or #lb.targets == 0
+      -- An idle one's floating IPs go with it in the leftovers; in the bill they are items of their own.
+      local addrs = (idle and not p.opts.everything) and addresses_of(ips, lb.uuid) or {}
+      item(p, { kind = "load_balancer", id = lb.uuid, name = resource.given_name(lb), billing_account_id = lb.billing_account_id,
+        why = idle and "no targets" or nil, units = { load_balancer = 1, floating_ip = #addrs }, addresses = addrs,
+        object = lb })
     end
   end
 end
 
+local function storage_gb(vm)
+  local gb = 0
+  for _, d in ipairs(type(vm.storage) == "table" and vm.storage or {}) do
+    gb = gb + (tonumber(type(d) == "table" and d.size) or 0)
+  end
+  return gb
+end
+
+-- Every VM: idle when stopped (in the leftovers: stopped for at least opts.stopped_for).
 local function stopped_vms(p, vms, ips)
   local o = p.opts
-  if not o.stopped_for then return end
   for _, vm in ipairs(vms) do
     local since = leftovers.epoch(vm.updated_at) or leftovers.epoch(vm.created_at)
-    if tostring(vm.status):lower() == "stopped" and since and o.now - since >= o.stopped_for then
-      local gb = 0
-      for _, d in ipairs(type(vm.storage) == "table" and vm.storage or {}) do
-        gb = gb + (tonumber(type(d) == "table" and d.size) or 0)
-      end
+    local stopped = tostring(vm.status):lower() == "stopped"
+    local gb = storage_gb(vm)
+    if vm.deleted then -- luacheck: ignore 542 (a tombstone: gone)
+    elseif o.everything then
+      local units = { storage_gb = gb, backup_gb = vm.backup == true and gb or 0 }
+      if not stopped then units.cpu, units.ram_gb = tonumber(vm.vcpu) or 0, (tonumber(vm.memory) or 0) / 1024 end
+      item(p, { kind = "vm", id = vm.uuid, name = vm.name, billing_account_id = vm.billing_account,
+        why = stopped and "stopped" or nil, units = units, hourly_known = o.vm_hourly and o.vm_hourly[vm.uuid],
+        object = vm })
+    elseif stopped and o.stopped_for and since and o.now - since >= o.stopped_for then
       local addrs = addresses_of(ips, vm.uuid)
       item(p, { kind = "vm", id = vm.uuid, name = vm.name, billing_account_id = vm.billing_account,
         why = string.format("stopped for %.1f days", (o.now - since) / 86400),
         units = { storage_gb = gb, floating_ip = #addrs }, addresses = addrs, object = vm })
+    else
+      -- Not a leftover unless a duplicate: priced as it is billed.
+      local units = { storage_gb = gb }
+      if not stopped then units.cpu, units.ram_gb = tonumber(vm.vcpu) or 0, (tonumber(vm.memory) or 0) / 1024 end
+      item(p, { kind = "vm", id = vm.uuid, name = vm.name, billing_account_id = vm.billing_account, units = units,
+        object = vm })
     end
   end
+end
+
+-- Items of one kind, one name and one owner (a marked one): all but the oldest are duplicates.
+local function mark_duplicates(items)
+  local groups, order = {}, {}
+  for _, it in ipairs(items) do
+    if it.owner ~= nil then
+      local key = it.kind .. "\0" .. tostring(it.location) .. "\0" .. tostring(resource.given_name(it.object)) .. "\0" .. it.owner
+      if not groups[key] then
+        groups[key] = {}
+        order[#order + 1] = key
+      end
+      local g = groups[key]
+      g[#g + 1] = it
+    end
+  end
+  for _, key in ipairs(order) do
+    local g = groups[key]
+    if #g > 1 then
+      table.sort(g, function(a, b)
+        local ta, tb = tostring(a.object.created_at or ""), tostring(b.object.created_at or "")
+        if ta ~= tb then return ta < tb end
+        local ia, ib = tonumber(a.object.id), tonumber(b.object.id)
+        if ia and ib and ia ~= ib then return ia < ib end
+        return tostring(a.id) < tostring(b.id)
+      end)
+      for i = 2, #g do
+        g[i].duplicate, g[i].duplicate_of = true, g[1].id
+        g[i].why = (g[i].why and (g[i].why .. "; ") or "") .. "duplicate of " .. tostring(g[1].id)
+      end
+    end
+  end
+  for _, it in ipairs(items) do
+    if it.duplicate == nil then it.duplicate = false end
+  end
+end
+
+-- What the leftovers keep of every item: the idle and the duplicates.
+local function leftover_items(items)
+  local out = {}
+  for _, it in ipairs(items) do
+    if it.idle or it.duplicate then out[#out + 1] = it end
+  end
+  return out
 end
 
 -- Lists the families of one location concurrently and finds its leftovers.
@@ -206,6 +285,8 @@ local function walk(c, loc, opts)
   end
   if got.load_balancers then idle_lbs(p, got.load_balancers, ips) end
   if vms then stopped_vms(p, vms, ips) end
+  mark_duplicates(p.items)
+  if not opts.everything then p.items = leftover_items(p.items) end
   return p
 end
 
@@ -229,12 +310,13 @@ local function totals_of(items)
     local key = it.billing_account_id == nil and "none" or tostring(it.billing_account_id)
     local t = by[key]
     if not t then
-      t = { billing_account_id = it.billing_account_id, monthly = 0, items = 0, unpriced = 0 }
+      t = { billing_account_id = it.billing_account_id, monthly = 0, hourly = 0, items = 0, unpriced = 0 }
       by[key] = t
       list[#list + 1] = t
     end
     t.items = t.items + 1
     if it.monthly then t.monthly = t.monthly + it.monthly else t.unpriced = t.unpriced + 1 end
+    t.hourly = t.monthly / leftovers.HOURS_PER_MONTH
   end
   table.sort(list, function(a, b)
     return (tonumber(a.billing_account_id) or math.huge) < (tonumber(b.billing_account_id) or math.huge)
@@ -242,18 +324,19 @@ local function totals_of(items)
   return list
 end
 
-local function leftovers_options(opts)
-  local o, err = check.params("client:leftovers", OPTS, opts)
+local function leftovers_options(opts, what, specs)
+  what = what or "client:leftovers"
+  local o, err = check.params(what, specs or OPTS, opts)
   if not o then return nil, err end
   if o.stopped_for and (o.stopped_for < 0 or o.stopped_for ~= o.stopped_for) then
-    return nil, errors.invalid("client:leftovers: stopped_for must be a number of seconds >= 0", "stopped_for")
+    return nil, errors.invalid(what .. ": stopped_for must be a number of seconds >= 0", "stopped_for")
   end
   for k, v in pairs(o.prices or {}) do
     if not PRICES[k] then
-      return nil, errors.invalid("client:leftovers: prices takes floating_ip and load_balancer, not '" .. tostring(k) .. "'", "prices")
+      return nil, errors.invalid(what .. ": prices takes floating_ip and load_balancer, not '" .. tostring(k) .. "'", "prices")
     end
     if type(v) ~= "number" or v < 0 or v ~= v then
-      return nil, errors.invalid("client:leftovers: prices." .. k .. " must be a monthly price >= 0", "prices")
+      return nil, errors.invalid(what .. ": prices." .. k .. " must be a monthly price >= 0", "prices")
     end
   end
   o.prices = o.prices or {}
@@ -262,7 +345,7 @@ local function leftovers_options(opts)
 end
 
 --- client:leftovers(opts): what is billed and serves nothing, in every location.  opts:
--- stopped_for (seconds: also VMs stopped that long), prices ({floating_ip =, load_balancer =}:
+-- stopped_for (seconds: also VMs stopped that long), owner (only what carries that owner mark), prices ({floating_ip =, load_balancer =}:
 -- monthly prices the policy lacks), now (seconds since the epoch the ages count from).
 -- Returns {items = {...}, totals = {...}, rates =, hours_per_month =, errors = {...},
 -- complete = bool}, or nil, err when the locations cannot be listed.  Each item: kind ("vm",
@@ -272,12 +355,24 @@ end
 function leftovers.find(client, opts)
   local o, err = leftovers_options(opts)
   if not o then return nil, err end
+  return leftovers.collect(client, o)
+end
+
+--- The report of leftovers.find for checked options o; with o.everything, every billed thing
+-- (client:bill, ops/bill.lua), o.vm_hourly (uuid -> the platform's hourly price of a VM).
+function leftovers.collect(client, o)
   local report = { items = {}, errors = {}, hours_per_month = leftovers.HOURS_PER_MONTH }
   -- The pricing policy, the buckets (global) and the walk over the locations, all at once.
   local steps = {
     function() return client.pricing:policy() end,
     function() return client.buckets:list() end,
-    function() return client:each_location(function(c, loc) return walk(c, loc, o) end, { concurrency = o.concurrency }) end,
+    function()
+      if o.only_location then -- the client's location alone (client:bill{all_locations = false})
+        local r = walk(client, { slug = client.location }, o)
+        return { { ok = true, value = r, location = client.location } }
+      end
+      return client:each_location(function(c, loc) return walk(c, loc, o) end, { concurrency = o.concurrency })
+    end,
   }
   local got = client:batch(steps, function(fn) return fn() end, { concurrency = #steps })
   if not got[3].ok then return nil, got[3].err end
@@ -291,14 +386,32 @@ function leftovers.find(client, opts)
       report.errors[#report.errors + 1] = { location = r.location, what = "location", err = r.err }
     end
   end
+  local buckets = {}
   for _, b in ipairs(got[2].value or {}) do
-    if tonumber(b.num_objects) == 0 and (tonumber(b.size_bytes) or 0) == 0 then
-      report.items[#report.items + 1] = { kind = "bucket", id = b.name, name = b.name,
-        billing_account_id = b.billing_account_id, why = "empty", units = { object_gb = 0 }, object = b }
+    local empty = tonumber(b.num_objects) == 0 and (tonumber(b.size_bytes) or 0) == 0
+    buckets[#buckets + 1] = { kind = "bucket", id = b.name, name = resource.given_name(b),
+      billing_account_id = b.billing_account_id, why = empty and "empty" or nil, idle = empty, owner = b.owner,
+      units = { object_gb = (tonumber(b.size_bytes) or 0) / 2 ^ 30 }, object = b }
+  end
+  mark_duplicates(buckets)
+  if not o.everything then buckets = leftover_items(buckets) end
+  for _, it in ipairs(buckets) do report.items[#report.items + 1] = it end
+  report.rates = leftovers.rates(got[1].value)
+  for _, it in ipairs(report.items) do
+    if it.hourly_known then -- the platform's own figure (a VM's usage entry)
+      it.hourly, it.monthly = it.hourly_known, it.hourly_known * leftovers.HOURS_PER_MONTH
+      it.hourly_known = nil
+    else
+      it.monthly, it.hourly = price(it.units, report.rates, o.prices)
     end
   end
-  report.rates = leftovers.rates(got[1].value)
-  for _, it in ipairs(report.items) do it.monthly = price(it.units, report.rates, o.prices) end
+  if o.owner then -- only what carries this owner mark (duplicates were judged on everything)
+    local mine = {}
+    for _, it in ipairs(report.items) do
+      if it.owner == o.owner then mine[#mine + 1] = it end
+    end
+    report.items = mine
+  end
   table.sort(report.items, by_account_then_place)
   report.totals = totals_of(report.items)
   report.complete = #report.errors == 0
@@ -315,5 +428,9 @@ function leftovers.delete(it)
   if it.kind == "load_balancer" or it.kind == "vm" then return obj:delete { release_ips = true } end
   return obj:delete()
 end
+
+--- The options of client:leftovers (and of client:bill, with its own specs): checked, defaults in.
+-- @local
+leftovers.options = leftovers_options
 
 return leftovers

@@ -1,17 +1,70 @@
--- idcloudhost bill: the bill so far (client:bill, when the SDK has it).
+-- idcloudhost bill: every billed thing of the account now, priced, per billing account and
+-- location (client:bill: ops/bill.lua), idle and duplicate ones marked.
 local output = require "idcloudhost.cli.output"
 
-return { name = "bill", summary = "the bill of the billing accounts (needs client:bill)",
-  run = function(ctx)
+local function money(x, f) return x and string.format(f or "%.2f", x) or "unpriced" end
+
+-- The report without the resource objects, errors as text: ready for JSON.
+local function plain(report)
+  local idcloudhost = require "idcloudhost"
+  local items = idcloudhost.array()
+  for i, it in ipairs(report.items) do
+    local o = {}
+    for k, v in pairs(it) do if k ~= "object" then o[k] = v end end
+    o.addresses = o.addresses and idcloudhost.array(o.addresses)
+    items[i] = o
+  end
+  local errs = idcloudhost.array()
+  for i, e in ipairs(report.errors) do errs[i] = { location = e.location, what = e.what, message = tostring(e.err) } end
+  return { items = items, totals = idcloudhost.array(report.totals), by_location = idcloudhost.array(report.by_location),
+    total = report.total, errors = errs, rates = report.rates, hours_per_month = report.hours_per_month,
+    complete = report.complete }
+end
+
+local VIEW = { columns = { "billing_account_id", "location", "kind", "id", "name", "owner", "state", "hourly", "monthly" },
+  fields = {
+    monthly = function(it) return money(it.monthly) end,
+    hourly = function(it) return money(it.hourly, "%.5f") end,
+    location = function(it) return it.location or "(global)" end,
+    owner = function(it) return it.owner or "-" end,
+    state = function(it)
+      return (it.duplicate and "duplicate" or "") .. (it.duplicate and it.idle and "," or "") .. (it.idle and "idle" or "")
+    end,
+  } }
+
+return { name = "bill", summary = "every billed thing of the account now, priced, per billing account and location",
+  flags = {
+    { name = "here", type = "boolean", help = "only the location of the profile or --location" },
+    { name = "ip-price", type = "number", arg = "X", help = "monthly price of a floating IP (the policy has none)" },
+    { name = "lb-price", type = "number", arg = "X", help = "monthly price of a load balancer" },
+  },
+  run = function(ctx, a)
     local c, err = ctx:client()
     if not c then return nil, err end
-    if type(c.bill) ~= "function" then
-      return nil, require("idcloudhost.cli").error("usage", "bill: this SDK has no client:bill yet (idcloudhost "
-        .. require("idcloudhost")._VERSION .. "); see `idcloudhost leftovers` and `idcloudhost account list`")
-    end
     local bill
-    bill, err = c:bill()
+    bill, err = c:bill { all_locations = not a.here, prices = { floating_ip = a.ip_price, load_balancer = a.lb_price } }
     if not bill then return nil, err end
-    ctx:out(output.json(output.plain(bill), ctx.fmt.kind ~= "jsonl" and "  " or nil))
+    if ctx.a.quiet then
+      for _, it in ipairs(bill.items) do ctx:out(tostring(it.id)) end
+    elseif ctx.fmt.kind == "json" then
+      ctx:out(output.json(plain(bill), "  "))
+    elseif ctx.fmt.kind == "jsonl" then
+      for _, it in ipairs(plain(bill).items) do ctx:out(output.json(it)) end
+    elseif #bill.items == 0 then
+      ctx:out("nothing billed")
+    else
+      ctx:show(bill.items, { columns = ctx.fmt.columns or VIEW.columns, key = "id", list = true, fields = VIEW.fields })
+      for _, t in ipairs(bill.by_location) do
+        ctx:out(string.format("billing account %s, %s: %d item%s, %s an hour, %s a month%s", tostring(t.billing_account_id),
+          t.location or "(global)", t.items, t.items == 1 and "" or "s", money(t.hourly, "%.4f"), money(t.monthly),
+          t.unpriced > 0 and (" + " .. t.unpriced .. " unpriced") or ""))
+      end
+      local t = bill.total
+      ctx:out(string.format("total: %d items (%d idle, %d duplicates), %s an hour, %s a month%s", t.items, t.idle,
+        t.duplicates, money(t.hourly, "%.4f"), money(t.monthly), t.unpriced > 0 and (" + " .. t.unpriced .. " unpriced") or ""))
+    end
+    for _, e in ipairs(bill.errors) do
+      ctx:note("incomplete: " .. tostring(e.location or "") .. " " .. tostring(e.what) .. ": " .. tostring(e.err))
+    end
     return true
   end }

@@ -1,16 +1,50 @@
--- idcloudhost plan FILE.lua: the convergence plan (not in this SDK yet: the command says so).
-return { name = "plan", summary = "what apply would change to match FILE.lua (not built yet)",
-  args = { { name = "FILE", help = "a Lua file describing the resources" } },
-  flags = {},
+-- idcloudhost plan FILE.lua: what apply would do to make the account hold FILE's desired state
+-- (idcloudhost.plan: ops/plan.lua).  Sends reads only.
+local output = require "idcloudhost.cli.output"
+
+local M = {}
+
+--- The plan of FILE for a command (plan or apply), or nil, err.
+function M.make(ctx, a, what)
+  local want, err = require("idcloudhost.cli.desired").load(a.file, what)
+  if not want then return nil, err end
+  local c
+  c, err = ctx:client()
+  if not c then return nil, err end
+  return require("idcloudhost").plan(c, want, { prune = a.prune or nil,
+    prices = { floating_ip = a.ip_price, load_balancer = a.lb_price } })
+end
+
+--- The actions as plain tables (JSON).
+function M.plain(p)
+  local idcloudhost = require "idcloudhost"
+  local list = idcloudhost.array()
+  for i, x in ipairs(p.actions) do
+    list[i] = { op = x.op, kind = x.kind, location = x.location, name = x.name, reason = x.reason,
+      hourly = x.hourly, monthly = x.monthly }
+  end
+  local unowned = idcloudhost.array()
+  for i, u in ipairs(p.unowned) do unowned[i] = { location = u.location, kind = u.kind, name = u.name } end
+  return { owner = p.owner, actions = list, unowned = unowned, monthly = p.monthly }
+end
+
+M.FLAGS = {
+  { name = "prune", type = "boolean", help = "also delete resources with FILE's owner mark that FILE does not name" },
+  { name = "ip-price", type = "number", arg = "X", help = "monthly price of a floating IP (the policy has none)" },
+  { name = "lb-price", type = "number", arg = "X", help = "monthly price of a load balancer" },
+}
+
+return { name = "plan", summary = "what apply would change to make the account hold FILE.lua's resources",
+  args = { { name = "FILE", help = "a Lua file returning {owner =, locations = {slug = {networks =, vms =, ...}}}" } },
+  flags = M.FLAGS,
+  make = M.make, plain = M.plain,
   run = function(ctx, a)
-    local f = io.open(a.file, "rb")
-    if not f then return nil, require("idcloudhost.cli").error("usage", "plan: cannot read " .. a.file) end
-    f:close()
-    local c, err = ctx:client()
-    if not c then return nil, err end
-    if type(c.plan) ~= "function" then
-      return nil, require("idcloudhost.cli").error("usage", "plan: plan/apply (the convergence issue) is not built yet in "
-        .. "this SDK (idcloudhost " .. require("idcloudhost")._VERSION .. "); nothing was sent")
+    local p, err = M.make(ctx, a, "plan")
+    if not p then return nil, err end
+    if ctx.fmt.kind == "json" or ctx.fmt.kind == "jsonl" then
+      ctx:out(output.json(M.plain(p), ctx.fmt.kind == "json" and "  " or nil))
+    else
+      ctx:out(tostring(p))
     end
-    return nil, require("idcloudhost.cli").error("usage", "plan: this command does not know client:plan's interface yet")
+    return true
   end }

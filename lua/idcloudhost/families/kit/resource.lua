@@ -16,6 +16,7 @@ local check = lazy "idcloudhost.call.check"
 local errors = lazy "idcloudhost.call.errors"
 local json = lazy "idcloudhost.json"
 local pipeline = lazy "idcloudhost.call.pipeline"
+local marks = lazy "idcloudhost.ops.marks"
 
 local resource = {}
 
@@ -108,6 +109,17 @@ end
 -- status "Deleted", a deleted load balancer with is_deleted = true).
 local function prepare(M, data)
   if M.prepare then M.prepare(data) end
+  local mark = M.mark
+  if mark then -- owner marks (ops/marks.lua): read back into owner and labels
+    local _, who, labels
+    if mark.text then
+      _, who, labels = marks.read_text(data[mark.text])
+    else
+      _, who = marks.read_name(data[mark.name])
+      labels = who and {} or nil
+    end
+    data.owner, data.labels = who, labels
+  end
   local strip = M.strip or stripper(M)
   strip(data)
   local status = data.status
@@ -151,13 +163,15 @@ end
 -- (tostring text), prepare (a hook run on every answer made into an object),
 -- statuses (the set of statuses it reports, lower case, for waits), computed (name -> function(obj)
 -- for fields derived from others), extend (a module whose attach(methods) adds more methods: loaded
--- at their first use).
+-- at their first use), mark (where an owner mark lives: {text = "description"}, a free-text field,
+-- or {name = "name"}, the name convention: ops/marks.lua), name_field (the field holding its name:
+-- "name").
 -- Returns the methods table: `function VM:stop() ... end` adds a method.
 function resource.model(spec)
   local methods = setmetatable({}, { __index = Base })
   local M = { __name = "idcloudhost." .. spec.name, __index = methods, methods = methods, kind = spec.name,
     key = spec.key or "uuid", get = spec.get, list = spec.list, summary = spec.summary, prepare = spec.prepare,
-    statuses = spec.statuses, extend = spec.extend }
+    statuses = spec.statuses, extend = spec.extend, mark = spec.mark, name_field = spec.name_field or "name" }
   M.param = spec.param or M.key
   if spec.extend then
     setmetatable(methods, { __index = function(t, k)
@@ -182,6 +196,57 @@ function resource.model(spec)
   end
   metas[methods] = M
   return methods
+end
+
+--- Params of a create with `owner` and `labels` taken out and written as the model's mark
+-- (ops/marks.lua): a copy, or params itself when it has neither; nil, err (invalid) on a bad mark
+-- or on a family that keeps none.
+function resource.marked(methods, params, ep)
+  local M = metas[methods]
+  local what = M.kind .. ":create"
+  if type(params) ~= "table" then return params end
+  local specs = { owner = "table", labels = "table" } -- the names read through a proxy's __index
+  for k, v in pairs(ep and ep.specs or {}) do specs[k] = v end
+  local err
+  params, err = check.plain(what, params, specs)
+  if err then return nil, err end
+  if params.owner == nil and params.labels == nil then return params end
+  if not M.mark then return nil, errors.invalid(what .. ": this family keeps no owner mark", "owner") end
+  err = marks.check(what, params.owner, params.labels, M.mark.name ~= nil)
+  if err then return nil, err end
+  local p = {}
+  for k, v in pairs(params) do p[k] = v end
+  p.owner, p.labels = nil, nil
+  if M.mark.text then
+    p[M.mark.text] = marks.write_text(p[M.mark.text], params.owner, params.labels)
+  elseif type(p[M.mark.name]) == "string" then
+    if p[M.mark.name]:find(marks.NAME_SEP, 1, true) then
+      return nil, errors.invalid(what .. ": a marked name may not hold '" .. marks.NAME_SEP .. "'", M.mark.name)
+    end
+    p[M.mark.name] = marks.write_name(p[M.mark.name], params.owner)
+  end
+  return p
+end
+
+--- A new value for the field holding obj's mark, the mark kept (an update rewriting that field
+-- must not drop who owns it).
+function resource.remarked(obj, value)
+  local M = getmetatable(obj)
+  local mark = M and M.mark
+  if not mark or type(obj.owner) ~= "string" or type(value) ~= "string" then return value end
+  if mark.text then return marks.write_text(value, obj.owner, obj.labels) end
+  return marks.write_name(value, obj.owner)
+end
+
+--- The name obj was given: its name field with a name mark left out.
+function resource.given_name(obj)
+  local M = getmetatable(obj)
+  local field = M and M.name_field or "name"
+  local v = obj[field]
+  if M and M.mark and M.mark.name and type(obj.owner) == "string" then
+    return (marks.read_name(v))
+  end
+  return v
 end
 
 --- A set of statuses (lower case) for a model's `statuses`.
@@ -289,6 +354,16 @@ function resource.referrer(M)
     owner[obj] = self.client
     return setmetatable(obj, meta)
   end
+end
+
+--- Finds this family's objects by name and owner (ops/find.lua): every family with a list.
+function Collection:find(opts)
+  return require("idcloudhost.ops.find").find(self, opts)
+end
+
+--- The one object of this name and owner, made when there is none (ops/ensure.lua).
+function Collection:ensure(opts)
+  return require("idcloudhost.ops.ensure").ensure(self, opts)
 end
 
 --- A collection: a function(client) giving a table with `client` and the methods.
