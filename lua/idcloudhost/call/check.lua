@@ -1,6 +1,10 @@
 -- Parameter checks, run before anything is sent.  A parameter spec is a type name with an
 -- optional "!" for required: "uuid!", "string", "integer", "number", "boolean", "json", "array",
--- "table", "ip" (an IPv4 or IPv6 address), "bucket" (an S3 bucket name).  Path parameters are
+-- "table", "ip" (an IPv4 or IPv6 address), "prefix" (an address or a CIDR prefix: "10.0.0.0/24"),
+-- "strings" (a list of non-empty strings: a form sends it as the field repeated), "document" (a
+-- table, sent as JSON text, or non-empty text sent as it is: YAML, or JSON when it opens with {
+-- or [), "bucket" (an S3 bucket
+-- name).  Path parameters are
 -- checked by kind like the rest, so "." or ".." can never reach a URL.
 local lazy = require "idcloudhost.lazy"
 local errors = lazy "idcloudhost.call.errors"
@@ -67,6 +71,18 @@ function check.is_ipv6(s)
   end
   local g = hex_groups(head)
   return g ~= nil and #g + v4 == 8
+end
+
+--- true when s is an IPv4 or IPv6 address, or a CIDR prefix of one ("10.0.0.0/24", "2001:db8::/32":
+-- a prefix length within the family's bits, written without leading zeros).
+function check.is_prefix(s)
+  if type(s) ~= "string" then return false end
+  local addr, bits = s:match("^([^/]+)/(%d%d?%d?)$")
+  if not addr then return check.is_ipv4(s) or check.is_ipv6(s) end
+  if #bits > 1 and bits:sub(1, 1) == "0" then return false end
+  local n = tonumber(bits)
+  if check.is_ipv4(addr) then return n <= 32 end
+  return check.is_ipv6(addr) and n <= 128
 end
 
 --- nil when name follows the S3 bucket naming rules, else what is wrong with it.
@@ -137,6 +153,32 @@ local convert = {
   ip = function(v)
     if check.is_ipv4(v) or check.is_ipv6(v) then return v end
     return nil, "an IP address like 103.151.0.2"
+  end,
+  prefix = function(v)
+    if check.is_prefix(v) then return v end
+    return nil, "an IP address or a CIDR prefix like 10.0.0.0/24"
+  end,
+  strings = function(v)
+    if type(v) ~= "table" or getmetatable(v) ~= nil and not json.is_array(v) then return nil, "a list of strings" end
+    local n = 0
+    for _ in pairs(v) do n = n + 1 end
+    if n ~= #v then return nil, "a list of strings" end
+    for i = 1, n do
+      if type(v[i]) ~= "string" or v[i] == "" then return nil, "a list of non-empty strings" end
+    end
+    local out = json.array()
+    for i = 1, n do out[i] = v[i] end
+    return out
+  end,
+  -- Text sent as it is (YAML, or JSON: text that opens with { or [ must be JSON), or a table
+  -- sent as JSON text.
+  document = function(v)
+    if type(v) == "table" then return json.encode(v) end
+    if type(v) == "string" and v:find("%S") then
+      if not v:find("^%s*[{%[]") or json.decode(v) ~= nil then return v end
+      return nil, "YAML text or JSON text (this opens like JSON but is none)"
+    end
+    return nil, "a table or non-empty text (YAML or JSON)"
   end,
   bucket = function(v)
     local problem = check.bucket_problem(v)

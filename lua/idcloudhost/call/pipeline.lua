@@ -276,12 +276,13 @@ local function debug_lines(cfg, rt, rec, path)
   end
 end
 
-local function observe(cfg, redact, rt, req, res, msg, attempt, duration, path)
+-- secret: the endpoint's answer is all secret (a service's secrets): its body is never shown.
+local function observe(cfg, redact, rt, req, res, msg, attempt, duration, path, secret)
   local rec = {
     method = req.method, url = redact(mask_query(req.url)), headers = copy_headers(req.headers, redact),
     body = redact(secrets.mask(req.body)), status = res and res.status,
     response_headers = res and copy_headers(res.headers, redact),
-    response_body = res and redact(secrets.mask(res.body)),
+    response_body = res and (secret and secrets.MASK or redact(secrets.mask(res.body))),
     error = not res and redact(tostring(msg)) or nil, attempt = attempt, duration = duration,
     request_id = redact(request_id(res)),
   }
@@ -338,7 +339,7 @@ local function send(client, method, path, query, body, headers, answer, timeout,
     local res, msg, name = rt:request(t, req)
     if res and #res.body > cfg.max_body then res, msg, name = too_large(cfg) end
     if watch then
-      observe(cfg, redact, rt, req, res, msg, attempts, rt:now() - now, url:sub(#cfg.base_url + 1))
+      observe(cfg, redact, rt, req, res, msg, attempts, rt:now() - now, url:sub(#cfg.base_url + 1), answer.secret)
     end
     local data, err = outcome(redact, answer, res, msg, name, write, method, path, attempts)
     if data ~= nil then return data end

@@ -7,7 +7,7 @@
 --
 -- Prices come from GET /v1/pricing/policy, whose prices are per hour: a month is 730 hours
 -- (8760 / 12).  The policy prices by resource type:
---   disk          size_gb x STORAGE "main" (per GB), plus each snapshot's sizeGb x STORAGE "snapshot"
+--   disk          size_gb x STORAGE "main" (per GB), plus each snapshot's size_gb (or sizeGb) x STORAGE "snapshot"
 --   stopped VM    the size of its disks x STORAGE "main" (a stopped VM bills its storage only),
 --                 plus its floating IPs
 --   load balancer an entry whose resourceType names load balancers, plus its floating IPs
@@ -149,7 +149,7 @@ local function detached_disks(p, disks, vms)
     if not attached[tostring(d.uuid):lower()] and not d.deleted then
       local snaps = 0
       for _, s in ipairs(type(d.snapshots) == "table" and d.snapshots or {}) do
-        snaps = snaps + (tonumber(type(s) == "table" and s.sizeGb) or 0)
+        snaps = snaps + (tonumber(type(s) == "table" and (s.size_gb or s.sizeGb)) or 0)
       end
       item(p, { kind = "disk", id = d.uuid, name = tostring(d.size_gb) .. " GB", billing_account_id = d.billing_account_id,
         why = "attached to no VM", units = { storage_gb = tonumber(d.size_gb) or 0, snapshot_gb = snaps }, object = d })
