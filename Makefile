@@ -19,7 +19,7 @@ HDR      := $(wildcard src/*.h)
 export LUA_PATH  := $(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/sim/lua/?.lua;$(CURDIR)/sim/lua/?/init.lua;$(CURDIR)/?.lua;;
 export LUA_CPATH := $(CURDIR)/$(BUILD)/?.so;;
 
-.PHONY: all core deps test unit test-nvim demo examples sim bench bench-nvim lint valgrind hostile asan fuzz clean help test-nginx nginx-deps nginx-core mutate mutate-ci
+.PHONY: all core deps test unit check-load test-nvim demo examples sim bench bench-nvim lint valgrind hostile asan fuzz clean help test-nginx nginx-deps nginx-core mutate mutate-ci
 
 all: core
 
@@ -33,7 +33,7 @@ help:
 	@echo "make examples   run every example against a simulator"
 	@echo "make bench      benchmarks: calls against their limit (nginx), JSON, batches, waits (BENCH_ROUNDS=7, BENCH_INSTR=1)"
 	@echo "make bench-nvim ticks, batch time and CPU share of idcloudhost.async in Neovim"
-	@echo "make lint       luacheck"
+	@echo "make lint       luacheck, and every module loaded once (make check-load: on 5.1, 5.4 and LuaJIT)"
 	@echo "make valgrind   the specs under valgrind (leaks and memory errors are failures)"
 	@echo "make test-nginx the SDK inside a real nginx (ngx_lua), with the C core and without it"
 	@echo "make hostile    the SDK against a hostile server, under valgrind (VALGRIND= without)"
@@ -127,8 +127,17 @@ bench: core
 	$(LUA) bench/json.lua $(BENCH_ROUNDS)
 	sh scripts/with-sim.sh $(SIM_LUA) --client-env -- sh -c 'for b in requests batch waits; do $(LUA) bench/$$b.lua || exit 1; done'
 
-lint: deps
+lint: core
 	luacheck lua spec bin/idcloudhost-sim examples bench scripts mutate fuzz
+	$(LUA) scripts/check-load.lua
+
+# Every module parsed, and required once, on Lua 5.1, 5.4 and LuaJIT (scripts/check-load.lua):
+# a broken module fails here, not at the first call that loads it.  IDCLOUDHOST_STRICT=1 does the
+# same for a process: every module loaded at require "idcloudhost".
+CHECK_LUAS ?= lua5.1 lua5.4 luajit
+check-load:
+	@for l in $(CHECK_LUAS); do $(MAKE) --no-print-directory -s core LUA=$$l || exit 1; \
+	  LUA_CPATH="$(CURDIR)/build/$$l/?.so;;" $$l scripts/check-load.lua || exit 1; done
 
 # The specs under valgrind: a leak or memory error in the C core fails the run.
 MEMCHECK := valgrind --quiet --error-exitcode=99 --leak-check=full \

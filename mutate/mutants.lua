@@ -298,7 +298,7 @@ return {
     replace = "status ~= math.floor(status) then",
     bug = "a custom transport's status 0 or -1 is taken for an answer" },
   { id = "tr-numeric-code", file = "lua/idcloudhost/transport/init.lua",
-    find = "if type(name) == \"number\" then name = CODES[name] or (\"CURL_\" .. name) end",
+    find = "if type(name) == \"number\" then name = require(\"idcloudhost.transport.codes\").name(name) end",
     replace = "",
     bug = "a custom transport's curl code 7 (refused) is not known as never sent" },
   { id = "tr-header-join", file = "lua/idcloudhost/transport/init.lua",
@@ -808,4 +808,24 @@ return {
     find = "setmetatable(proxy, { __index = mod, __name = name })",
     replace = "setmetatable(proxy, nil)",
     bug = "a lazily loaded module answers its first lookup only: every later call through it fails" },
+
+  ----------------------------------------------------------------------------------------------
+  -- issue 22: one way per job, failures where they happen
+
+  { id = "lazy-strict-ignored", file = "lua/idcloudhost/lazy.lua",
+    find = "  if strict then return require(name) end\n",
+    replace = "",
+    bug = "IDCLOUDHOST_STRICT=1 loads nothing eagerly: a broken module still surfaces at the first call" },
+  { id = "codes-no-fallback", file = "lua/idcloudhost/transport/codes.lua",
+    find = "return NAMES[n] or (\"CURL_\" .. tostring(n))",
+    replace = "return NAMES[n]",
+    bug = "a curl exit code the table lacks gives no error name: the pipeline keys its policy on nil" },
+  { id = "uuid-of-object", file = "lua/idcloudhost/call/check.lua",
+    find = "  if type(v) == \"table\" then v = v.uuid end\n  return check.value(what, name, spec or \"uuid!\", v)",
+    replace = "  return check.value(what, name, spec or \"uuid!\", v)",
+    bug = "ip:assign(vm) and friends refuse the object and take only its uuid" },
+  { id = "uuid-of-replica-ident", file = "lua/idcloudhost/families/vm_storage.lua",
+    find = "replica, \"ident!\")",
+    replace = "replica)",
+    bug = "vm:rebuild(replica) refuses a replica's uuid, which is no UUID" },
 }

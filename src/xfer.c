@@ -2,7 +2,7 @@
 ** xfer.c: one HTTP transfer: read a request off the Lua stack, run it on a
 ** duplicate of the session's template handle, check the answer byte by
 ** byte, turn the outcome into Lua values.  libcurl callbacks only fill C
-** buffers: they run inside curl_easy_perform/curl_multi_perform, where
+** buffers: they run inside curl_multi_perform (both ways a transfer runs), where
 ** raising a Lua error would longjmp over libcurl.
 */
 #include <limits.h>

@@ -1,7 +1,7 @@
 /*
 ** xfer.h: one HTTP transfer, run on a duplicate of the session's template
-** easy handle.  The same code drives session:request (curl_easy_perform)
-** and session:send (the multi handle).
+** easy handle.  The same code drives session:request (blocking, on the
+** session's own multi handle) and session:send (queued on that handle).
 */
 #ifndef IDC_XFER_H
 #define IDC_XFER_H

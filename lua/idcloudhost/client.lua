@@ -56,6 +56,10 @@ local FAMILIES = {
   payments = "idcloudhost.families.payments",
 }
 
+if lazy.strict then -- IDCLOUDHOST_STRICT=1: every family now (idcloudhost.lazy)
+  for _, name in pairs(FAMILIES) do require(name) end
+end
+
 function mt.__index(self, k)
   local m = Client[k]
   if m ~= nil then return m end

@@ -131,6 +131,12 @@ local M = {
   async = function(fn, on_done) return require("idcloudhost.runtime.nvim.async").async(fn, on_done) end,
 }
 
+-- IDCLOUDHOST_STRICT=1: what the first calls would load, loaded now (idcloudhost.lazy).
+if lazy.strict then
+  for _, name in ipairs { "idcloudhost.json", "idcloudhost.ops.batch", "idcloudhost.ops.wait",
+    "idcloudhost.ops.leftovers", "idcloudhost.runtime.nvim.async" } do require(name) end
+end
+
 -- idcloudhost.json is the module itself (not a proxy), set when first read.
 return setmetatable(M, { __index = function(m, k)
   if k == "json" then

@@ -237,8 +237,8 @@ end
 -- Backends.
 
 local function use_core()
-  local ok, core = pcall(require, "idcloudhost.core")
-  if not ok or type(core) ~= "table" or type(core.json) ~= "function" then return false end
+  local core = require("idcloudhost.native").core
+  if not core or type(core.json) ~= "function" then return false end
   decode, encode, null = core.json { array_mt = array_mt, max_depth = MAX_DEPTH }
   json.backend = "core"
   return true

@@ -20,12 +20,12 @@ local function lua_uuid(s)
   if type(s) == "string" and s:find(UUID) then return s:lower() end
 end
 check.lua_uuid = lua_uuid -- (spec/unit/call/uuid_spec.lua holds both to the same answers)
-local uuid_of = lua_uuid
-local has_core, core = pcall(require, "idcloudhost.core")
-if has_core and type(core) == "table" and core.uuid then uuid_of = core.uuid end
+local uuid_text = lua_uuid
+local core = require("idcloudhost.native").core
+if core and core.uuid then uuid_text = core.uuid end
 
 function check.is_uuid(s)
-  return uuid_of(s) ~= nil
+  return uuid_text(s) ~= nil
 end
 
 --- true when s is an IPv4 address in dotted decimal (no leading zeros).
@@ -116,7 +116,7 @@ local convert = {
     return nil, "a string"
   end,
   uuid = function(v)
-    local u = uuid_of(v)
+    local u = uuid_text(v)
     if u then return u end
     return nil, "a UUID like 5aea1842-895f-4bd3-8bd6-e37b2282fb46"
   end,
@@ -149,6 +149,11 @@ local convert = {
   ["function"] = function(v)
     if type(v) == "function" then return v end
     return nil, "a function"
+  end,
+  -- An id the platform makes that is no UUID (a replica's): letters, digits and dashes.
+  ident = function(v)
+    if type(v) == "string" and v:find("^[%w-]+$") then return v end
+    return nil, "an id of letters, digits and dashes"
   end,
   ip = function(v)
     if check.is_ipv4(v) or check.is_ipv6(v) then return v end
@@ -263,6 +268,13 @@ function check.value(what, name, spec, v)
   local out, err = check.params(what, { [name] = spec }, { [name] = v })
   if not out then return nil, err end
   return out[name]
+end
+
+--- The uuid of an object (its `uuid` field) or a uuid given as such, checked against spec
+-- ("uuid!" unless given): the one way a method takes "a VM or its uuid".
+function check.uuid_of(what, name, v, spec)
+  if type(v) == "table" then v = v.uuid end
+  return check.value(what, name, spec or "uuid!", v)
 end
 
 return check

@@ -79,8 +79,8 @@ encode.lua = { escape = encode.escape, form = encode.form }
 
 -- The C core's versions when it is there (its form takes no list: a form with one is encoded
 -- here, byte-identical otherwise).
-local ok, core = pcall(require, "idcloudhost.core")
-if ok and type(core) == "table" and core.escape and core.form then
+local core = require("idcloudhost.native").core
+if core and core.escape and core.form then
   local lua_form, core_form = encode.form, core.form
   encode.escape = core.escape
   encode.form = function(t)

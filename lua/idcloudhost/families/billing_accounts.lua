@@ -178,6 +178,7 @@ end
 -- Billing account objects
 
 --- One billing account by id.
+-- Made by `resource.getter` (families/kit/resource.lua) from this family's get endpoint.
 -- @function client.billing_accounts:get
 -- @tparam integer id the account's id
 -- @treturn billing_account the account
@@ -231,6 +232,7 @@ BillingAccounts.get = resource.getter(BillingAccount, E.get)
 -- @tfield nil unpaid_amount the platform's field gives way to the method billing_account:unpaid_amount()
 
 --- Fetches the account again and updates this object in place.
+-- Made by the kit: `Base:reload` in families/kit/resource.lua (the model's `get` endpoint).
 -- @function billing_account:reload
 -- @treturn billing_account the account
 -- @errors invalid, api (not_found), network, timeout, decode
@@ -347,7 +349,7 @@ end
 -- @treturn boolean true
 -- @errors invalid, api, network, timeout, decode
 function BillingAccount:assign(vm)
-  local uuid, err = resource.uuid_of("billing_account:assign", "uuid", vm)
+  local uuid, err = check.uuid_of("billing_account:assign", "uuid", vm)
   if not uuid then return nil, err end
   local ok
   ok, err = resource.success(self:_call(E.assign, nil, { uuid = uuid, resource_type = "vm" }))

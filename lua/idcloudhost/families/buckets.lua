@@ -53,6 +53,7 @@ end
 -- Bucket objects
 
 --- The buckets of the user.
+-- Made by `resource.lister` (families/kit/resource.lua) from this family's list endpoint.
 -- @function client.buckets:list
 -- @tparam[opt] table opts
 -- @tparam[opt] integer opts.billing_account_id only those billed to this account
@@ -61,6 +62,7 @@ end
 Buckets.list = resource.lister(Bucket, E.list)
 
 --- One bucket by name.
+-- Made by `resource.getter` (families/kit/resource.lua) from this family's get endpoint.
 -- @function client.buckets:get
 -- @tparam string name the bucket's name
 -- @treturn bucket the bucket
@@ -82,6 +84,7 @@ Buckets.get = resource.getter(Bucket, E.get)
 -- @tfield string modified_at
 
 --- Fetches the bucket again and updates this object in place.
+-- Made by the kit: `Base:reload` in families/kit/resource.lua (the model's `get` endpoint).
 -- @function bucket:reload
 -- @treturn bucket the bucket
 -- @errors invalid, api (not_found), network, timeout, decode

@@ -36,6 +36,7 @@ local Card = resource.model { name = "card", key = "id", param = "payment_object
 local Cards = {}
 
 --- One payment method by its id (payment_object_id).
+-- Made by `resource.getter` (families/kit/resource.lua) from this family's get endpoint.
 -- @function client.cards:get
 -- @tparam integer id
 -- @treturn card the card
@@ -59,6 +60,7 @@ Cards.get = resource.getter(Card, E.get)
 -- @tfield table additional_data decoded from the JSON text the platform sends: `{card_type, last4, ...}`
 
 --- Fetches the card again and updates this object in place.
+-- Made by the kit: `Base:reload` in families/kit/resource.lua (the model's `get` endpoint).
 -- @function card:reload
 -- @treturn card the card
 -- @errors invalid, api (not_found), network, timeout, decode

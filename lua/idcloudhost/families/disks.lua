@@ -3,6 +3,7 @@
 -- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.families.disks
 local lazy = require "idcloudhost.lazy"
+local check = lazy "idcloudhost.call.check"
 local errors = lazy "idcloudhost.call.errors"
 local resource = require "idcloudhost.families.kit.resource"
 
@@ -76,7 +77,7 @@ local function check_create(p)
     return nil, errors.invalid("disk:create: source_image is required for source_image_type " .. kind
       .. (kind == "OS_BASE" and ' (like "ubuntu_20.04")' or " (the uuid of the source)"), "source_image")
   elseif kind == "DISK" then
-    local ok, err = resource.uuid_of("disk:create", "source_image", p.source_image)
+    local ok, err = check.uuid_of("disk:create", "source_image", p.source_image)
     if not ok then return nil, err end
   end
   return true
@@ -117,6 +118,7 @@ end
 
 --- All disks of the client's location; {read_only_bootable = true}: only those a VM can boot an
 -- ISO from.
+-- Made by `resource.lister` (families/kit/resource.lua) from this family's list endpoint.
 -- @function client.disks:list
 -- @tparam[opt] table opts
 -- @tparam[opt] boolean opts.read_only_bootable only the read-only bootable disks (2025-12 edition)
@@ -125,6 +127,7 @@ end
 Disks.list = resource.lister(Disk, E.list)
 
 --- One disk by uuid.
+-- Made by `resource.getter` (families/kit/resource.lua) from this family's get endpoint.
 -- @function client.disks:get
 -- @tparam string uuid the disk's uuid
 -- @treturn disk the disk
@@ -153,6 +156,7 @@ Disks.get = resource.getter(Disk, E.get)
 -- @tfield[opt] boolean deleted set by the SDK: the disk reads back deleted (a tombstone)
 
 --- Fetches the disk again and updates this object in place.
+-- Made by the kit: `Base:reload` in families/kit/resource.lua (the model's `get` endpoint).
 -- @function disk:reload
 -- @treturn disk the disk
 -- @errors invalid, api (not_found), network, timeout, decode
@@ -192,7 +196,7 @@ end
 -- @treturn table the disk as vm.storage shows it
 -- @errors invalid, api, network, timeout, decode
 function Disk:attach(vm)
-  local vm_uuid, err = resource.uuid_of("disk:attach", "vm", vm)
+  local vm_uuid, err = check.uuid_of("disk:attach", "vm", vm)
   if not vm_uuid then return nil, err end
   return self:_call(E.attach, nil, { uuid = vm_uuid, storage_uuid = self.uuid })
 end
@@ -203,7 +207,7 @@ end
 -- @treturn boolean true
 -- @errors invalid, api, network, timeout, decode
 function Disk:detach(vm)
-  local vm_uuid, err = resource.uuid_of("disk:detach", "vm", vm)
+  local vm_uuid, err = check.uuid_of("disk:detach", "vm", vm)
   if not vm_uuid then return nil, err end
   return resource.success(self:_call(E.detach, nil, { uuid = vm_uuid, storage_uuid = self.uuid }))
 end

@@ -356,7 +356,7 @@ end
 -- @treturn firewall the firewall, updated in place
 -- @errors invalid, api, network, timeout, decode
 function Firewall:assign(vm)
-  local uuid, err = resource.uuid_of("firewall:assign", "vm", vm)
+  local uuid, err = check.uuid_of("firewall:assign", "vm", vm)
   if not uuid then return nil, err end
   local data
   data, err = self:_call(E.assign, nil, { vm_uuid = uuid })
@@ -370,7 +370,7 @@ end
 -- @treturn firewall the firewall, updated in place
 -- @errors invalid, api, network, timeout, decode
 function Firewall:unassign(vm)
-  local uuid, err = resource.uuid_of("firewall:unassign", "vm", vm)
+  local uuid, err = check.uuid_of("firewall:unassign", "vm", vm)
   if not uuid then return nil, err end
   local data
   data, err = self:_call(E.unassign, nil, { vm_uuid = uuid })

@@ -4,6 +4,7 @@
 -- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.families.floating_ips
 local lazy = require "idcloudhost.lazy"
+local check = lazy "idcloudhost.call.check"
 local errors = lazy "idcloudhost.call.errors"
 local resource = require "idcloudhost.families.kit.resource"
 
@@ -57,7 +58,7 @@ function FloatingIPs:list(opts)
     p = {}
     for k, v in pairs(opts) do p[k] = v end
     local err
-    p.vm_uuid, err = resource.uuid_of("floating_ip:list", "vm_uuid", opts.vm_uuid)
+    p.vm_uuid, err = check.uuid_of("floating_ip:list", "vm_uuid", opts.vm_uuid)
     if not p.vm_uuid then return nil, err end
   end
   return resource.wrap_list(FloatingIP, self.client, self:_call(E.list, p))
@@ -78,6 +79,7 @@ end
 -- Floating IP objects
 
 --- One floating IP by its address.
+-- Made by `resource.getter` (families/kit/resource.lua) from this family's get endpoint.
 -- @function client.floating_ips:get
 -- @tparam string address an IPv4 or IPv6 address
 -- @treturn floating_ip the floating IP
@@ -110,6 +112,7 @@ FloatingIPs.get = resource.getter(FloatingIP, E.get)
 -- @tfield string updated_at
 
 --- Fetches the floating IP again and updates this object in place.
+-- Made by the kit: `Base:reload` in families/kit/resource.lua (the model's `get` endpoint).
 -- @function floating_ip:reload
 -- @treturn floating_ip the floating IP
 -- @errors invalid, api (not_found), network, timeout, decode
@@ -147,7 +150,7 @@ function FloatingIP:assign(target)
     return nil, errors.invalid(what .. ": expected a VM, a load balancer, a service or a VM's uuid, got "
       .. (M and ("a " .. M.kind) or "a table"), "target")
   end
-  local uuid, err = resource.uuid_of(what, "target", target)
+  local uuid, err = check.uuid_of(what, "target", target)
   if not uuid then return nil, err end
   if M and TARGETS[M.kind] then
     return self:_apply(self:_call(E.assign, nil, { assigned_to = uuid, assigned_to_resource_type = TARGETS[M.kind] }))

@@ -40,6 +40,7 @@ local Invoice = resource.model { name = "invoice", key = "id", param = "invoice_
 local Invoices = {}
 
 --- One invoice by id.
+-- Made by `resource.getter` (families/kit/resource.lua) from this family's get endpoint.
 -- @function client.invoices:get
 -- @tparam integer id
 -- @treturn invoice the invoice
@@ -70,6 +71,7 @@ Invoices.get = resource.getter(Invoice, E.get)
 -- @tfield integer period_end Unix time
 
 --- Fetches the invoice again and updates this object in place.
+-- Made by the kit: `Base:reload` in families/kit/resource.lua (the model's `get` endpoint).
 -- @function invoice:reload
 -- @treturn invoice the invoice
 -- @errors invalid, api (not_found), network, timeout, decode

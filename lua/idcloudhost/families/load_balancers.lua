@@ -78,14 +78,14 @@ local function target_of(what, v)
         return nil, errors.invalid(what .. ": unknown target field '" .. tostring(k) .. "'", tostring(k))
       end
     end
-    local uuid, err = resource.uuid_of(what, "target_uuid", v.target_uuid)
+    local uuid, err = check.uuid_of(what, "target_uuid", v.target_uuid)
     if not uuid then return nil, err end
     local kind
     kind, err = check.value(what, "target_type", "string", v.target_type)
     if err then return nil, err end
     return { target_uuid = uuid, target_type = kind or "vm" }
   end
-  local uuid, err = resource.uuid_of(what, "target", v)
+  local uuid, err = check.uuid_of(what, "target", v)
   if not uuid then return nil, err end
   return { target_uuid = uuid, target_type = "vm" }
 end
@@ -134,7 +134,7 @@ function LBs:create(params)
   for k, v in pairs(params or {}) do p[k] = v end
   local err
   if type(p.network_uuid) == "table" then
-    p.network_uuid, err = resource.uuid_of(what, "network_uuid", p.network_uuid)
+    p.network_uuid, err = check.uuid_of(what, "network_uuid", p.network_uuid)
     if not p.network_uuid then return nil, err end
   end
   if p.rules ~= nil then
@@ -151,12 +151,14 @@ end
 -- Load balancer objects
 
 --- All load balancers of the client's location.
+-- Made by `resource.lister` (families/kit/resource.lua) from this family's list endpoint.
 -- @function client.load_balancers:list
 -- @treturn {load_balancer,...} the load balancers
 -- @errors invalid, api, network, timeout, decode
 LBs.list = resource.lister(LB, E.list)
 
 --- One load balancer by uuid.
+-- Made by `resource.getter` (families/kit/resource.lua) from this family's get endpoint.
 -- @function client.load_balancers:get
 -- @tparam string uuid the load balancer's uuid
 -- @treturn load_balancer the load balancer
@@ -184,6 +186,7 @@ LBs.get = resource.getter(LB, E.get)
 -- @tfield[opt] boolean deleted set by the SDK: it reads back deleted, or lb:delete() succeeded
 
 --- Fetches the load balancer again and updates this object in place.
+-- Made by the kit: `Base:reload` in families/kit/resource.lua (the model's `get` endpoint).
 -- @function load_balancer:reload
 -- @treturn load_balancer the load balancer
 -- @errors invalid, api (not_found), network, timeout, decode
@@ -273,7 +276,7 @@ end
 -- @errors invalid, api, network, timeout, decode
 function LB:remove_target(v)
   if type(v) == "table" and v.target_uuid ~= nil then v = v.target_uuid end
-  local uuid, err = resource.uuid_of("load_balancer:remove_target", "target_uuid", v)
+  local uuid, err = check.uuid_of("load_balancer:remove_target", "target_uuid", v)
   if not uuid then return nil, err end
   local ok
   ok, err = resource.success(self:_call(E.remove_target, nil, { target_uuid = uuid }))

@@ -19,6 +19,7 @@ local Location = resource.model { name = "location", key = "slug", summary = sum
 local Locations = {}
 
 --- Every location of the platform.
+-- Made by `resource.lister` (families/kit/resource.lua) from this family's list endpoint.
 -- @function client.locations:list
 -- @treturn {location,...} the locations
 -- @errors invalid, api, network, timeout, decode
@@ -39,6 +40,7 @@ Locations.list = resource.lister(Location, E.list)
 
 --- Not available: the platform has no call that fetches one (locations are listed with client.locations:list()).
 -- It returns an `invalid` error, as every object's reload does when its model has none.
+-- Made by the kit: `Base:reload` in families/kit/resource.lua (the model's `get` endpoint).
 -- @function location:reload
 
 --- A client for this location (client:at(location.slug)), sharing the connection pool.

@@ -59,12 +59,14 @@ end
 -- Network objects
 
 --- All networks of the client's location.
+-- Made by `resource.lister` (families/kit/resource.lua) from this family's list endpoint.
 -- @function client.networks:list
 -- @treturn {network,...} the networks
 -- @errors invalid, api, network, timeout, decode
 Networks.list = resource.lister(Network, E.list)
 
 --- One network by uuid.
+-- Made by `resource.getter` (families/kit/resource.lua) from this family's get endpoint.
 -- @function client.networks:get
 -- @tparam string uuid the network's uuid
 -- @treturn network the network
@@ -89,6 +91,7 @@ Networks.get = resource.getter(Network, E.get)
 -- @tfield string updated_at
 
 --- Fetches the network again and updates this object in place.
+-- Made by the kit: `Base:reload` in families/kit/resource.lua (the model's `get` endpoint).
 -- @function network:reload
 -- @treturn network the network
 -- @errors invalid, api (not_found), network, timeout, decode

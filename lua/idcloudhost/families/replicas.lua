@@ -42,6 +42,7 @@ local Replica = resource.model { name = "replica", key = "uuid", param = "replic
 
 --- Not available: the platform has no call that fetches one (vm:replicas() lists them).
 -- It returns an `invalid` error, as every object's reload does when its model has none.
+-- Made by the kit: `Base:reload` in families/kit/resource.lua (the model's `get` endpoint).
 -- @function replica:reload
 
 -- nil (the platform's default) or "snapshot" or "backup"; else an "invalid" error.
@@ -55,16 +56,6 @@ end
 local function check_opts(what, opts)
   if type(opts) ~= "table" then return true end
   return check_type(what, "r_type", opts.r_type)
-end
-
--- A replica's uuid from a replica object or the uuid itself (replica uuids are not UUIDs).
-local function uuid_of(what, v)
-  if type(v) == "table" then v = v.uuid end
-  if type(v) ~= "string" or not v:find("^[%w-]+$") then
-    return nil, errors.invalid(what .. ": expected a replica or its uuid, got " .. (type(v) == "string"
-      and string.format("%q", v) or type(v)), "replica_uuid")
-  end
-  return v
 end
 
 --- Deletes the replica.  Returns true.
@@ -111,5 +102,4 @@ return {
   endpoints = E,
   check_type = check_type,
   check_opts = check_opts,
-  uuid_of = uuid_of,
 }

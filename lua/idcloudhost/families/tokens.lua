@@ -72,6 +72,7 @@ end
 -- Token objects
 
 --- The user's tokens.
+-- Made by `resource.lister` (families/kit/resource.lua) from this family's list endpoint.
 -- @function client.tokens:list
 -- @treturn {token,...} the tokens, secrets included
 -- @errors invalid, api, network, timeout, decode
@@ -96,6 +97,7 @@ Tokens.list = resource.lister(Token, E.list)
 
 --- Not available: the platform has no call that fetches one (tokens are listed with client.tokens:list()).
 -- It returns an `invalid` error, as every object's reload does when its model has none.
+-- Made by the kit: `Base:reload` in families/kit/resource.lua (the model's `get` endpoint).
 -- @function token:reload
 
 --- Changes description, restricted and/or billing_account_id; the rest stays as it is.

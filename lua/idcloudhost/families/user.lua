@@ -36,6 +36,7 @@ local User = resource.model { name = "user", key = "id", summary = summary }
 
 --- Not available: the platform has no call that fetches one (the user is fetched with client.user:get()).
 -- It returns an `invalid` error, as every object's reload does when its model has none.
+-- Made by the kit: `Base:reload` in families/kit/resource.lua (the model's `get` endpoint).
 -- @function user:reload
 
 --- client.user: the user the api key belongs to.

@@ -4,6 +4,7 @@
 -- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.families.vm_storage
 local lazy = require "idcloudhost.lazy"
+local check = lazy "idcloudhost.call.check"
 local disks = require "idcloudhost.families.disks"
 local errors = lazy "idcloudhost.call.errors"
 local replicas = require "idcloudhost.families.replicas"
@@ -61,7 +62,7 @@ end
 
 -- Takes a disk (object or uuid) off the VM through ep: never the primary one.
 local function take_off(vm, what, ep, disk)
-  local uuid, err = resource.uuid_of(what, "disk", disk)
+  local uuid, err = check.uuid_of(what, "disk", disk)
   if not uuid then return nil, err end
   local ok, perr = refuse_primary(vm, what, disk, uuid)
   if not ok then return nil, perr end
@@ -121,7 +122,8 @@ function storage.attach(VM)
   -- @treturn vm the VM, updated in place
   -- @errors invalid, api, network, timeout, decode
   function VM:rebuild(replica)
-    local uuid, err = replicas.uuid_of("vm:rebuild", replica)
+    -- (a replica's uuid is no UUID)
+    local uuid, err = check.uuid_of("vm:rebuild", "replica_uuid", replica, "ident!")
     if not uuid then return nil, err end
     return self:_apply(self:_call(S.rebuild, nil, { replica_uuid = uuid }))
   end
@@ -146,7 +148,7 @@ function storage.attach(VM)
   -- @treturn table|boolean the disk as vm.storage shows it (or true, on the older edition)
   -- @errors invalid (a shrink, a bad size), api, network, timeout, decode
   function VM:resize_disk(disk, size_gb)
-    local uuid, err = resource.uuid_of("vm:resize_disk", "disk", disk)
+    local uuid, err = check.uuid_of("vm:resize_disk", "disk", disk)
     if not uuid then return nil, err end
     if type(size_gb) ~= "number" or size_gb ~= math.floor(size_gb) then
       return nil, errors.invalid("vm:resize_disk: size_gb must be a whole number of GB, got " .. tostring(size_gb), "size_gb")
@@ -179,7 +181,7 @@ function storage.attach(VM)
   -- @treturn table the disk as vm.storage shows it
   -- @errors invalid, api, network, timeout, decode
   function VM:attach_disk(disk)
-    local uuid, err = resource.uuid_of("vm:attach_disk", "disk", disk)
+    local uuid, err = check.uuid_of("vm:attach_disk", "disk", disk)
     if not uuid then return nil, err end
     local data, cerr = self:_call(disks.endpoints.attach, nil, { storage_uuid = uuid })
     if data == nil then return nil, cerr end

@@ -196,7 +196,7 @@ end
 function VMs:create(params)
   local ok, err = check_create(params)
   if not ok then return nil, err end
-  params, err = with_keys(self.client, params)
+  params, err = with_keys(self.client, params) -- ssh_keys made into public_keys
   if not params then return nil, err end
   return resource.wrap(VM, self.client, self:_call(E.create, params))
 end
@@ -224,6 +224,7 @@ function VMs:pools()
 end
 
 --- One VM by uuid.
+-- Made by `resource.getter` (families/kit/resource.lua) from this family's get endpoint.
 -- @function client.vms:get
 -- @tparam string uuid the VM's uuid
 -- @treturn vm the VM
@@ -273,6 +274,7 @@ VMs.get = resource.getter(VM, E.get)
 -- @tfield[opt] boolean deleted set by the SDK: the VM reads back deleted (a tombstone), or vm:delete() succeeded
 
 --- Fetches the VM again and updates this object in place.
+-- Made by the kit: `Base:reload` in families/kit/resource.lua (the model's `get` endpoint).
 -- @function vm:reload
 -- @treturn vm the VM
 -- @errors invalid, api (not_found: the VM is gone), network, timeout, decode
@@ -448,7 +450,7 @@ function VM:boot_media(opts)
       return nil, errors.invalid(what .. ": unknown parameter '" .. tostring(k) .. "'", k)
     end
   end
-  local image, err = resource.uuid_of(what, "image", opts.image)
+  local image, err = check.uuid_of(what, "image", opts.image)
   if not image then return nil, err end
   if opts.repository ~= nil and not REPOSITORIES[opts.repository] then
     return nil, errors.invalid(what .. ": repository must be \"platform\" or \"private\", got " .. tostring(opts.repository),

@@ -210,13 +210,6 @@ local function look_listed(e, g, r, where)
   return judge(e, g)
 end
 
-local listings = setmetatable({}, { __mode = "k" }) -- model metatable -> its list endpoint
-
---- Declares the endpoint that lists a model's objects of a location, for shared polls.
-function wait.listing(methods, ep)
-  listings[resource.meta(methods)] = ep
-end
-
 -- Program order: a list is fresh for a wait when its fetch began after the wait's previous look.
 -- (A counter, not a clock: ngx.now() is cached per event-loop turn, coarse clocks repeat.)
 local ticks = 0
@@ -327,7 +320,7 @@ local function watch(client, M, entries, g, o)
   local t0 = rt:now()
   local deadline = deadline_of(t0, o)
   local interval = o.interval
-  local ep = o.coalesce ~= false and (listings[M] or M.list) or nil
+  local ep = o.coalesce ~= false and M.list or nil
   local b = ep and board_of(client._shared, rt, client.location, M)
   local where = "location " .. (client.location or "(the account's default)")
   local fetch = function() return fetch_list(client, ep, M) end
@@ -437,8 +430,5 @@ function wait.all(client, methods, items, target, opts)
   end
   return results
 end
-
---- A set of statuses (lower case) for a model's `statuses`.
-wait.statuses = resource.statuses
 
 return wait

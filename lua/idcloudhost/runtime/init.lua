@@ -13,8 +13,7 @@ local sched = require "idcloudhost.runtime.sched"
 
 local runtime = {}
 
-local has_core, core = pcall(require, "idcloudhost.core")
-if not has_core or type(core) ~= "table" then core = nil end
+local core = require("idcloudhost.native").core
 
 local function no_sleep()
   error("idcloudhost: no way to sleep here: build the C core (make), or pass sleep = function(seconds)", 0)

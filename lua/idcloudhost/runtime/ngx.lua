@@ -93,8 +93,7 @@ function blocking.refuse(_, want)
   end
   if want == "curl" then
     if has_core == nil then
-      local ok, core = pcall(require, "idcloudhost.core")
-      has_core = ok and type(core) == "table"
+      has_core = require("idcloudhost.native").core ~= nil
     end
     if not has_core then
       return "no call can run in nginx's " .. phase .. " phase without the C core: " .. WHERE
@@ -110,7 +109,5 @@ function M.active()
   if not ngx or type(ngx.get_phase) ~= "function" then return false end
   return PHASES[ngx.get_phase()] and yielding or blocking
 end
-
-M.yielding, M.blocking = yielding, blocking
 
 return M

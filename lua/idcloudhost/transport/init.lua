@@ -9,10 +9,6 @@ local errors = lazy "idcloudhost.call.errors"
 
 local transport = {}
 
--- Old-style numeric curl codes from a user's transport, named as the contract wants.
-local CODES = { [5] = "COULDNT_RESOLVE_PROXY", [6] = "COULDNT_RESOLVE_HOST", [7] = "COULDNT_CONNECT",
-  [28] = "OPERATION_TIMEDOUT", [35] = "SSL_CONNECT_ERROR", [52] = "GOT_NOTHING", [56] = "RECV_ERROR",
-  [60] = "PEER_FAILED_VERIFICATION" }
 
 local function bad(what)
   return nil, "BAD_TRANSPORT_ANSWER: the transport " .. what, "BAD_TRANSPORT_ANSWER"
@@ -20,7 +16,8 @@ end
 
 -- A failure reported by a user's transport as nil, message [, name or code].
 local function failure(msg, name)
-  if type(name) == "number" then name = CODES[name] or ("CURL_" .. name) end
+  -- old-style numeric curl codes from a user's transport, named as the contract wants
+  if type(name) == "number" then name = require("idcloudhost.transport.codes").name(name) end
   if type(name) ~= "string" or name == "" then
     -- cosocket style: "timeout", "connection refused"
     local m = tostring(msg):lower()

@@ -17,20 +17,7 @@ local uv = vim and (vim.uv or vim.loop)
 local M = {}
 
 -- curl's exit codes are libcurl's CURLcode values: the names the pipeline keys its policy on.
-local NAMES = {
-  [1] = "UNSUPPORTED_PROTOCOL", [2] = "FAILED_INIT", [3] = "URL_MALFORMAT", [4] = "NOT_BUILT_IN",
-  [5] = "COULDNT_RESOLVE_PROXY", [6] = "COULDNT_RESOLVE_HOST", [7] = "COULDNT_CONNECT",
-  [8] = "WEIRD_SERVER_REPLY", [16] = "HTTP2", [18] = "PARTIAL_FILE", [23] = "WRITE_ERROR",
-  [26] = "READ_ERROR", [27] = "OUT_OF_MEMORY", [28] = "OPERATION_TIMEDOUT", [35] = "SSL_CONNECT_ERROR",
-  [43] = "BAD_FUNCTION_ARGUMENT", [47] = "TOO_MANY_REDIRECTS", [52] = "GOT_NOTHING",
-  [55] = "SEND_ERROR", [56] = "RECV_ERROR", [58] = "SSL_CERTPROBLEM", [59] = "SSL_CIPHER",
-  [60] = "PEER_FAILED_VERIFICATION", [61] = "BAD_CONTENT_ENCODING", [63] = "FILESIZE_EXCEEDED",
-  [64] = "USE_SSL_FAILED", [77] = "SSL_CACERT_BADFILE", [80] = "SSL_SHUTDOWN_FAILED",
-  [82] = "SSL_CRL_BADFILE", [83] = "SSL_ISSUER_ERROR", [90] = "SSL_PINNEDPUBKEYNOTMATCH",
-  [91] = "SSL_INVALIDCERTSTATUS", [92] = "HTTP2_STREAM", [94] = "AUTH_ERROR", [95] = "HTTP3",
-  [96] = "QUIC_CONNECT_ERROR", [97] = "PROXY",
-}
-M.NAMES = NAMES
+local codes = require "idcloudhost.transport.codes"
 
 local HEADROOM = 1024 * 1024 -- bytes of status lines and headers read beyond max_body
 local GRACE = 2              -- seconds past --max-time before the process is killed
@@ -180,7 +167,7 @@ local function outcome(self, job)
     return fail("RECV_ERROR", "the curl command was killed by signal " .. job.signal)
   end
   if job.code ~= 0 then
-    local name = NAMES[job.code] or ("CURL_" .. job.code)
+    local name = codes.name(job.code)
     local msg = err:match("curl: %(%d+%) ([^\n]*)") or (err ~= "" and err:match("[^\n]*$")) or ("curl exited with " .. job.code)
     return fail(name, msg)
   end

@@ -1,6 +1,6 @@
 -- Billing accounts on a scripted transport: client.billing_accounts and account objects, with
 -- their resources, cards, credit, invoices, payments and usage (endpoints 75-84, 88, 90-92,
--- 94-96 and 100 of /work/shared/api/endpoints.md).
+-- 94-96 and 100 of docs/endpoints.md).
 local cjson = require "cjson"
 local helper = require "spec.helper"
 local docs = require "spec.fixtures.unit_docs"

@@ -1,5 +1,5 @@
 -- Object storage buckets on a scripted transport: client.buckets and bucket objects (endpoints
--- 39-43 of /work/shared/api/endpoints.md).  Buckets live in no location: no slug, ever.
+-- 39-43 of docs/endpoints.md).  Buckets live in no location: no slug, ever.
 local helper = require "spec.helper"
 local docs = require "spec.fixtures.unit_docs"
 

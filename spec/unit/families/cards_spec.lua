@@ -1,5 +1,5 @@
 -- Payment methods on a scripted transport: client.cards and card objects (endpoints 85-86 and 89
--- of /work/shared/api/endpoints.md; a billing account's list and add are in billing_accounts_spec).
+-- of docs/endpoints.md; a billing account's list and add are in billing_accounts_spec).
 local helper = require "spec.helper"
 local docs = require "spec.fixtures.unit_docs"
 

@@ -1,5 +1,5 @@
 -- What can be created, on a scripted transport: client.catalog (endpoints 71-74 of
--- /work/shared/api/endpoints.md).  Plain tables, no location.
+-- docs/endpoints.md).  Plain tables, no location.
 local helper = require "spec.helper"
 local docs = require "spec.fixtures.unit_docs"
 

@@ -1,5 +1,5 @@
 -- Block storage on a scripted transport: client.disks and disk objects (endpoints 31-37 of
--- /work/shared/api/endpoints.md, elastis edition) and the disk methods of a VM (28-30, 36-37).
+-- docs/endpoints.md, elastis edition) and the disk methods of a VM (28-30, 36-37).
 local helper = require "spec.helper"
 local docs = require "spec.fixtures.unit_docs"
 

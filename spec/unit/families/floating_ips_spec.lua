@@ -1,5 +1,5 @@
 -- Floating IPs on a scripted transport: client.floating_ips and floating IP objects (endpoints
--- 54-60 of /work/shared/api/endpoints.md).  The address is the key, and a path segment.
+-- 54-60 of docs/endpoints.md).  The address is the key, and a path segment.
 local helper = require "spec.helper"
 local docs = require "spec.fixtures.unit_docs"
 

@@ -1,5 +1,5 @@
 -- Invoices on a scripted transport: client.invoices and invoice objects (endpoints 93 and 97 of
--- /work/shared/api/endpoints.md; a billing account's list is in billing_accounts_spec).
+-- docs/endpoints.md; a billing account's list is in billing_accounts_spec).
 -- Status 5 is unpaid, 10 paid.
 local helper = require "spec.helper"
 local docs = require "spec.fixtures.unit_docs"

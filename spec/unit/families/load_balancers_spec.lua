@@ -1,5 +1,5 @@
 -- Network load balancers on a scripted transport: client.load_balancers and balancer objects
--- (endpoints 61-70 of /work/shared/api/endpoints.md, elastis edition).  Every body is JSON.
+-- (endpoints 61-70 of docs/endpoints.md, elastis edition).  Every body is JSON.
 local cjson = require "cjson"
 local helper = require "spec.helper"
 local docs = require "spec.fixtures.unit_docs"

@@ -1,5 +1,5 @@
 -- Locations on a scripted transport: client.locations and location objects (endpoint 7 of
--- /work/shared/api/endpoints.md).
+-- docs/endpoints.md).
 local helper = require "spec.helper"
 local docs = require "spec.fixtures.unit_docs"
 

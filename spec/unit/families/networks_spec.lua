@@ -1,5 +1,5 @@
 -- Private networks on a scripted transport: client.networks and network objects (endpoints
--- 48-53 of /work/shared/api/endpoints.md).  The docs print some paths under
+-- 48-53 of docs/endpoints.md).  The docs print some paths under
 -- /v1/network/ip_addresses/; endpoints.md explains why /v1/network/network/ is right.
 local cjson = require "cjson"
 local helper = require "spec.helper"

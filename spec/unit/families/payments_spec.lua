@@ -1,5 +1,5 @@
 -- Payment-wide calls on a scripted transport: client.payments (endpoint 98 of
--- /work/shared/api/endpoints.md).  The calls of one billing account are in billing_accounts_spec.
+-- docs/endpoints.md).  The calls of one billing account are in billing_accounts_spec.
 local helper = require "spec.helper"
 local docs = require "spec.fixtures.unit_docs"
 

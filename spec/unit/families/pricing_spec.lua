@@ -1,4 +1,4 @@
--- Prices on a scripted transport: client.pricing (endpoint 99 of /work/shared/api/endpoints.md).
+-- Prices on a scripted transport: client.pricing (endpoint 99 of docs/endpoints.md).
 local helper = require "spec.helper"
 local docs = require "spec.fixtures.unit_docs"
 

@@ -1,5 +1,5 @@
 -- Replicas (snapshots and backups) on a scripted transport: vm:replicas, vm:snapshot, vm:rebuild
--- and replica objects (endpoints 20-24 of /work/shared/api/endpoints.md).
+-- and replica objects (endpoints 20-24 of docs/endpoints.md).
 local cjson = require "cjson"
 local helper = require "spec.helper"
 local docs = require "spec.fixtures.unit_docs"

@@ -1,5 +1,5 @@
 -- Object storage access on a scripted transport: client.s3, the S3 API's address and keys
--- (endpoints 38 and 44-47 of /work/shared/api/endpoints.md).  None lives in a location.
+-- (endpoints 38 and 44-47 of docs/endpoints.md).  None lives in a location.
 local helper = require "spec.helper"
 local docs = require "spec.fixtures.unit_docs"
 

@@ -1,5 +1,5 @@
 -- API tokens on a scripted transport: client.tokens and token objects (endpoints 3-6 of
--- /work/shared/api/endpoints.md).  A token's secret never shows in tostring.
+-- docs/endpoints.md).  A token's secret never shows in tostring.
 local helper = require "spec.helper"
 local docs = require "spec.fixtures.unit_docs"
 

@@ -1,5 +1,5 @@
 -- The account's user on a scripted transport: client.user (endpoints 1-2 of
--- /work/shared/api/endpoints.md).  Not a location call: no slug, even on a located client.
+-- docs/endpoints.md).  Not a location call: no slug, even on a located client.
 local helper = require "spec.helper"
 local docs = require "spec.fixtures.unit_docs"
 

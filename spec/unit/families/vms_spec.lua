@@ -1,5 +1,5 @@
 -- client.vms and VM objects on a scripted transport (endpoints 8-19 and 25-27 of
--- /work/shared/api/endpoints.md): the requests they send, how they read the docs' answers, what
+-- docs/endpoints.md): the requests they send, how they read the docs' answers, what
 -- they refuse before sending.  The VMs' disks are in disks_spec, their replicas in replicas_spec.
 local idcloudhost = require "idcloudhost"
 local helper = require "spec.helper"

@@ -15,7 +15,6 @@
 -- an empty body), "any", or alternatives joined by "|"; secret = true: the answer is never shown
 -- (hooks, the debug log).  docs/endpoints.md lists all of them.
 local lazy = require "idcloudhost.lazy"
-local check = lazy "idcloudhost.call.check"
 local errors = lazy "idcloudhost.call.errors"
 local json = lazy "idcloudhost.json"
 local pipeline = lazy "idcloudhost.call.pipeline"
@@ -99,10 +98,6 @@ local metas = setmetatable({}, { __mode = "k" }) -- methods table -> metatable
 
 local Base = {}
 
-local function meta_of(obj)
-  return getmetatable(obj)
-end
-
 --- The client this object came from.
 function Base:_client()
   return owner[self]
@@ -113,7 +108,7 @@ end
 -- caller may not name what the object or the method sets: `vm:stop{uuid = other}` is refused,
 -- never sent for another VM.  Unknown options are refused by the endpoint's checks.
 function Base:_params(ep, opts, fixed)
-  local M = meta_of(self)
+  local M = getmetatable(self)
   local what = ep.name
   if opts ~= nil and type(opts) ~= "table" then
     return nil, errors.invalid(what .. ": expected named parameters, like {name = value}, got " .. type(opts))
@@ -185,7 +180,7 @@ end
 --- Replaces the object's fields with data (in place: references to it stay valid).
 function Base:_update(data)
   local location = rawget(self, "location") -- our tag (see batch.collect), not API data
-  prepare(meta_of(self), data)
+  prepare(getmetatable(self), data)
   for k in pairs(self) do self[k] = nil end
   for k, v in pairs(data) do self[k] = v end
   if self.location == nil then self.location = location end
@@ -202,7 +197,7 @@ end
 
 --- Fetches the object again and updates it in place (models declared with a `get` endpoint).
 function Base:reload(opts)
-  local M = meta_of(self)
+  local M = getmetatable(self)
   if not M.get then
     return nil, errors.invalid(M.kind .. ":reload: the platform has no call that fetches one " .. M.kind
       .. "; list them again instead")
@@ -310,12 +305,6 @@ function resource.newest(list)
     end
   end
   return best
-end
-
---- The uuid of an object or a uuid string, checked; for "a VM or its uuid" arguments.
-function resource.uuid_of(what, name, v)
-  if type(v) == "table" then v = v.uuid end
-  return check.value(what, name, "uuid!", v)
 end
 
 ------------------------------------------------------------------------------------------------

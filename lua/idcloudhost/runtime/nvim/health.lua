@@ -34,14 +34,15 @@ local function lua_name()
 end
 
 local function check_core(r)
-  local ok, core = pcall(require, "idcloudhost.core")
-  if ok and type(core) == "table" then
+  local native = require "idcloudhost.native"
+  local core = native.core
+  if core then
     local where = package.searchpath and package.searchpath("idcloudhost.core", package.cpath)
     r.ok(string.format("C core loaded for %s from %s: %s", lua_name(), where or "'runtimepath'",
       tostring(core.version or core.curl_version or "?")))
     return true
   end
-  local why = first_line(core)
+  local why = first_line(native.err)
   local hint = why:find("undefined symbol") and " (built for another Lua? Neovim runs LuaJIT: build with `make LUA=luajit`)"
     or ""
   r.warn("C core not loaded: " .. why .. hint, {

@@ -12,8 +12,7 @@ local sched = require "idcloudhost.runtime.sched"
 local vim = rawget(_G, "vim")
 local uv = vim and (vim.uv or vim.loop)
 
-local has_core, core = pcall(require, "idcloudhost.core")
-if not has_core or type(core) ~= "table" then core = nil end
+local core = require("idcloudhost.native").core
 
 local M = { name = "nvim" }
 
@@ -21,7 +20,6 @@ local function pack(...) return { n = select("#", ...), ... } end
 
 --- The transport "auto" means here: the C core when it loads, else the curl command.
 M.transport = core and "curl" or "spawn"
-M.core = core
 
 --- Inside Neovim, outside an SDK scheduler's coroutine (runtime.lua asks those first anyway).
 function M.active()
@@ -49,7 +47,6 @@ local function sleep(seconds)
 end
 
 M.clock = { now = now, sleep = sleep }
-M.in_fast = in_fast
 
 local DEBUG = vim and vim.log and vim.log.levels.DEBUG or 1
 
