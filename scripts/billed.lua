@@ -1,16 +1,26 @@
--- Prints what the simulator still bills (VMs, floating IPs, disks, load balancers, buckets) and
--- fails when anything is left: `make demo` and `make examples` run it after each script, so no
--- example or quickstart can leave something billed behind.
+-- Prints what the simulator still bills (VMs, floating IPs, disks, load balancers, firewalls,
+-- buckets, managed service packages) and fails when anything is left: `make demo` and
+-- `make examples` run it after each script, so no example or quickstart can leave something
+-- billed behind.
 local sim = require("idcloudhost.sim.client").connect()
 
-local BILLED = { "vms", "floating_ips", "disks", "load_balancers" }
+-- Per location; firewalls carry a billing account (the pricing policy has no price for them yet).
+local BILLED = { "vms", "floating_ips", "disks", "load_balancers", "firewalls" }
+-- Of no location (sim:state().globals).
+local GLOBAL_BILLED = { "services" }
 
 local function live(item)
   return type(item) == "table" and not item.is_deleted and tostring(item.status):lower() ~= "deleted"
 end
 
 local left = {}
-for slug, loc in pairs(sim:state().locations) do
+local state = sim:state()
+for _, kind in ipairs(GLOBAL_BILLED) do
+  for _, item in ipairs((state.globals or {})[kind] or {}) do
+    if live(item) then left[#left + 1] = string.format("%s %s", kind, tostring(item.uuid)) end
+  end
+end
+for slug, loc in pairs(state.locations) do
   for _, kind in ipairs(BILLED) do
     for _, item in ipairs(loc[kind] or {}) do
       if live(item) then

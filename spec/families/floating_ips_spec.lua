@@ -129,7 +129,7 @@ describe("floating IPs on the simulator", function()
     assert.equal(a.uuid, data.assigned_to)
     assert.equal(a.uuid, assert(ip:reload()).assigned_to)
 
-    local res, err = client:request("POST", path, { assigned_to = a.uuid, assigned_to_resource_type = "service" },
+    local res, err = client:request("POST", path, { assigned_to = a.uuid, assigned_to_resource_type = "bucket" },
       { json = true, location = true })
     assert.is_nil(res)
     assert.equal(400, err.status)

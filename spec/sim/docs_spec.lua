@@ -1,6 +1,10 @@
--- Every endpoint's answer against the docs' example answer (spec/fixtures/doc_examples.lua),
--- key by key and type by type, in both editions: under SIM_EDITION=E the answer must have the
--- shape of edition E's example (the other edition's where E's docs have none). Values are not
+-- Every endpoint's answer against the docs' example answer, key by key and type by type, in
+-- both editions: under SIM_EDITION=E the answer must have the shape of edition E's example (the
+-- other edition's where E's docs have none, the old idcloudhost seed's where neither has one).
+-- The elastis edition's examples are spec/fixtures/doc_examples.lua's (elastis-api.txt); the
+-- idcloudhost edition's are its 2025-12 text's (spec/fixtures/doc_examples_2025.lua): the old
+-- idcloudhost seed (idcloudhost-api.txt, in doc_examples.lua) is superseded, and serves only
+-- the endpoint no newer edition has (convert replica). Values are not
 -- compared, only which keys there are and the JSON type of each (a null in the docs fits any
 -- type). Where the docs' example is an error (a token that does not exist, a restricted token),
 -- the scenario reproduces that error.
@@ -18,11 +22,17 @@ end
 
 local cjson = require "cjson.safe"
 
-local examples = dofile(h.ROOT .. "/spec/fixtures/doc_examples.lua")
+local examples = {}
+for _, ex in ipairs(dofile(h.ROOT .. "/spec/fixtures/doc_examples.lua")) do
+  if ex.edition == "idcloudhost" then ex.edition = "idcloudhost-seed" end
+  examples[#examples + 1] = ex
+end
+for _, ex in ipairs(dofile(h.ROOT .. "/spec/fixtures/doc_examples_2025.lua")) do examples[#examples + 1] = ex end
 
 local NOTES = "zorgatia/terraform-provider-cloudaxion docs/api-notes.md"
 local WARREN = "WarrenCloudPlatform/terraform-provider-warren vendor/gitlab.com/warrenio/library/go-client/warren"
 local INSPACE = "thanet-s/inspace-cloud-kube-modules modules/client"
+local BAPUNG = "bapung/idcloudhost-go-client-library 31a3979"
 
 -- Rules for objects of a kind, applied where the docs' object has the kind's marker key:
 -- drop = keys the docs show that the answer must not have, add = keys the answer must have that
@@ -32,8 +42,9 @@ local INSPACE = "thanet-s/inspace-cloud-kube-modules modules/client"
 local KINDS = {
   vm = { marker = "storage", source = NOTES .. ", section 11 (live)", drop = { "id", "tags", "hypervisor_id", "hv_ip" },
     add = { "designated_pool_name", "designated_pool_uuid" },
-    -- only a VM made with a public address has one (section 11)
-    optional = { "public_ipv6" } },
+    -- only a VM made with a public address has one (section 11); license_type only a Windows
+    -- VM (the 2025-12 text's example; section 11: absent on Linux guests)
+    optional = { "public_ipv6", "license_type" } },
   -- The docs' storage entries show updated_at in some examples and not in others.
   vm_storage = { marker = "size", source = NOTES .. ", section 11 (live)", drop = { "id" }, optional = { "updated_at" } },
   billing_vm = { marker = "storage", source = NOTES .. ", section 11 (live)", drop = { "id", "tags", "hypervisor_id" },
@@ -47,7 +58,19 @@ local KINDS = {
   pool = { marker = "is_default_designated", source = NOTES .. ", section 7 (live)",
     add = { "guest_limits", "storage_pool_uuid", "is_visible", "ui_position" } },
   location = { marker = "slug", source = NOTES .. ", section 7 (live)", add = { "is_published" } },
-  disk = { marker = "size_gb", source = INSPACE .. "/contracts_test.go", add = { "display_name" } },
+  -- read_only_bootable: the 2025-12 text's disk meta-data (PATCH, the list filter); its examples
+  -- show storage_pool_uuid, which the live disk payload lacks (NOTES, section 13)
+  disk = { marker = "size_gb", source = INSPACE .. "/contracts_test.go; the 2025-12 text", add = { "display_name", "read_only_bootable" },
+    optional = { "storage_pool_uuid" } },
+  -- the 2025-12 text names one of its two snapshots
+  snapshot = { marker = "disk_uuid", source = "the 2025-12 text", optional = { "display_name" } },
+  -- reads show display_name, not the list example's name (endpoints-2025.md (c) 1); description
+  -- once one was set; the list example has no deleted_at, user_id
+  firewall = { marker = "resources_assigned", source = NOTES .. ", Firewalls; " .. BAPUNG, add = { "display_name" },
+    drop = { "name" }, optional = { "description", "deleted_at", "user_id" } },
+  -- endpoint_spec null for an `any` rule (NOTES, section 14, live); the docs leave it out
+  fw_rule = { marker = "endpoint_spec_type", source = NOTES .. ", section 14 (live)", optional = { "endpoint_spec" },
+    nullable = { "endpoint_spec" } },
   parameter = { marker = "parameter", source = NOTES .. ", sections 5 and 6 (live)",
     optional = { "constraint", "expression", "ignore_for" } },
   -- Account 7 has no address, card or promotions; the idcloudhost docs show referral_code in
@@ -92,7 +115,14 @@ local WHERE = {
   ["GET /v1/network/load_balancers"] = { ["[]"] = "lb" }, ["GET /v1/network/load_balancers/{}"] = { [""] = "lb" },
   ["POST /v1/network/load_balancers"] = { [""] = "lb" }, ["PATCH /v1/network/load_balancers/{}"] = { [""] = "lb" },
   ["PUT /v1/network/load_balancers/{}/billing_account"] = { [""] = "lb" },
+  ["GET /v1/network/firewalls"] = { ["[]"] = "firewall", ["[].rules[]"] = "fw_rule" },
+  ["POST /v1/network/firewalls"] = { [""] = "firewall", ["rules[]"] = "fw_rule" },
+  ["PUT /v1/network/firewalls/{}"] = { [""] = "firewall", ["rules[]"] = "fw_rule" },
 }
+for _, e in ipairs({ "GET /v1/storage/disks/{}", "POST /v1/storage/disks", "PATCH /v1/storage/disks/{}" }) do
+  WHERE[e]["snapshots[]"] = "snapshot"
+end
+WHERE["GET /v1/storage/disks"]["[].snapshots[]"] = "snapshot"
 
 -- Parts of an example another example of the same edition shows better: the idcloudhost docs
 -- have no recurring payment call, whose answer holds the account as that edition shows it.
@@ -215,6 +245,31 @@ local function lb(v)
     rules = { { source_port = 8080, target_port = 8080 } }, targets = { { target_uuid = v.uuid, target_type = "vm" } } } })
 end
 local function bucket() return ok("PUT", "/v1/storage/bucket", { form = { name = "bucket-1", billing_account_id = 6 } }) end
+local function ssh_key(name)
+  return h.call("POST", "/v1/user-resource/ssh_keys", { json = { name = name or "laptop-mbp",
+    public_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMockPublicKeyData user@host" } }).json
+end
+local FW_RULES = {
+  { protocol = "tcp", direction = "inbound", port_start = 80, port_end = 80, endpoint_spec_type = "ip_prefixes",
+    endpoint_spec = { "10.22.33.0/24", "10.12.34.5" } },
+  { protocol = "tcp", direction = "inbound", port_start = 443, port_end = 443, endpoint_spec_type = "any" },
+}
+local function firewall()
+  return ok("POST", "/v1/network/firewalls", { json = { display_name = "Web Server Firewall", billing_account_id = 6,
+    rules = FW_RULES } })
+end
+local function service(multi)
+  return ok("POST", "/v1/user-resource/service/package", { json = { billing_account_id = 6, service = "postgresql",
+    version = "14.0", display_name = "My Postgre Service 14.0", vm_cpu = 2, vm_ram = 4096, vm_disk_gb = 40,
+    package_parameters = '{"location":"dc1"}', is_multi_node = multi ~= false } })
+end
+local function whitelisted(addresses)
+  local s = service()
+  for _, a in ipairs(addresses) do
+    ok("POST", "/v1/user-resource/service/package/" .. s.uuid .. "/whitelist_addresses", { form = { ip_address = a } })
+  end
+  return "/v1/user-resource/service/package/" .. s.uuid .. "/whitelist_addresses"
+end
 
 -- A token restricted to account 7: the docs' forbidden examples are calls about account 6 with one.
 local function restricted()
@@ -441,6 +496,52 @@ local S = {
   ["GET /v1/charging/usage"] = { ok = function()
     vm()
     return "GET", "/v1/charging/usage", { query = { billing_account_id = 6 } } end },
+  -- The 2025-12 text's new routes (endpoints-2025.md (a)).
+  ["GET /v1/user-resource/ssh_keys"] = { ok = function()
+    ssh_key() ssh_key("office-desktop")
+    return "GET", "/v1/user-resource/ssh_keys" end },
+  ["POST /v1/user-resource/ssh_keys"] = { ok = function()
+    return "POST", "/v1/user-resource/ssh_keys", { json = { name = "laptop-mbp",
+      public_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMockPublicKeyData user@host" } } end },
+  ["PATCH /v1/user-resource/ssh_keys/{}"] = { ok = function()
+    return "PATCH", "/v1/user-resource/ssh_keys/" .. ssh_key().uuid, { json = { name = "personal-laptop" } } end },
+  ["GET /v1/network/firewalls"] = { ok = function() firewall() return "GET", "/v1/network/firewalls" end },
+  ["POST /v1/network/firewalls"] = { ok = function()
+    return "POST", "/v1/network/firewalls", { json = { display_name = "Database Firewall", billing_account_id = 6,
+      rules = { { protocol = "tcp", direction = "inbound", port_start = 3306, port_end = 3306,
+        endpoint_spec_type = "ip_prefixes", endpoint_spec = { "10.0.0.0/24" } } } } } end },
+  ["PUT /v1/network/firewalls/{}"] = { ok = function()
+    local f = firewall()
+    local rule = f.rules[1].endpoint_spec_type == "ip_prefixes" and f.rules[1] or f.rules[2]
+    return "PUT", "/v1/network/firewalls/" .. f.uuid, { json = { name = "Updated Database Firewall",
+      description = "Updated firewall for database servers", rules = { { uuid = rule.uuid, direction = "inbound",
+        protocol = "tcp", port_start = 3306, port_end = 3306, endpoint_spec_type = "ip_prefixes",
+        endpoint_spec = { "10.0.0.0/24", "192.168.5.0/24" } } } } } end },
+  ["POST /v1/network/firewalls/{}/vms"] = { ok = function()
+    return "POST", "/v1/network/firewalls/" .. firewall().uuid .. "/vms", { query = { vm_uuid = vm().uuid } } end },
+  ["GET /v1/config/boot_images"] = { ok = function() return "GET", "/v1/config/boot_images" end },
+  ["POST /v1/user-resource/service/package"] = { ok = function()
+    return "POST", "/v1/user-resource/service/package", { json = { billing_account_id = 6, service = "postgresql",
+      version = "14.0", display_name = "My Postgre Service 14.0", vm_cpu = 2, vm_ram = 4096, vm_disk_gb = 40,
+      package_parameters = '{"location":"dc1"}', is_multi_node = true } } end },
+  ["GET /v1/user-resource/service/packages"] = { ok = function()
+    service(false) service()
+    return "GET", "/v1/user-resource/service/packages" end },
+  ["GET /v1/user-resource/service/package/{}"] = { ok = function()
+    return "GET", "/v1/user-resource/service/package/" .. service().uuid end },
+  ["PATCH /v1/user-resource/service/package/{}"] = { ok = function()
+    return "PATCH", "/v1/user-resource/service/package/" .. service().uuid,
+      { json = { billing_account_id = 7, display_name = "New name" } } end },
+  ["GET /v1/user-resource/service/package/{}/secrets"] = { ok = function()
+    return "GET", "/v1/user-resource/service/package/" .. service().uuid .. "/secrets" end },
+  ["DELETE /v1/user-resource/service/package/{}"] = { ok = function()
+    return "DELETE", "/v1/user-resource/service/package/" .. service().uuid end },
+  ["GET /v1/user-resource/service/package/{}/whitelist_addresses"] = { ok = function()
+    return "GET", whitelisted { "10.123.8.0/24", "176.112.157.203" } end },
+  ["POST /v1/user-resource/service/package/{}/whitelist_addresses"] = { ok = function()
+    return "POST", whitelisted { "176.112.157.203" }, { form = { ip_address = "1.2.3.0/24" } } end },
+  ["DELETE /v1/user-resource/service/package/{}/whitelist_addresses"] = { ok = function()
+    return "DELETE", whitelisted { "176.112.157.203", "1.2.3.0/24" }, { form = { ip_address = "1.2.3.0/24" } } end },
 }
 
 -- rescue_start has no example in either edition: it answers the VM, as GET /vm shows it.
@@ -454,12 +555,18 @@ for _, ex in ipairs(examples) do
   table.insert(by_endpoint[ex.endpoint], ex)
 end
 
--- The examples that decide an endpoint's shape in an edition.
+-- The examples that decide an endpoint's shape in an edition: its own, else the other current
+-- edition's, else the old idcloudhost seed's.
+local ORDER = { elastis = { "elastis", "idcloudhost", "idcloudhost-seed" },
+  idcloudhost = { "idcloudhost", "elastis", "idcloudhost-seed" } }
 local function examples_for(endpoint, edition)
   local list = by_endpoint[SAME_AS[endpoint] or endpoint] or {}
-  local mine = {}
-  for _, ex in ipairs(list) do if ex.edition == edition then mine[#mine + 1] = ex end end
-  return #mine > 0 and mine or list
+  for _, e in ipairs(ORDER[edition]) do
+    local mine = {}
+    for _, ex in ipairs(list) do if ex.edition == e then mine[#mine + 1] = ex end end
+    if #mine > 0 then return mine end
+  end
+  return {}
 end
 
 local function is_error(v)
@@ -473,11 +580,13 @@ table.sort(endpoints)
 describe("simulator answers as the docs show", function()
   h.setup(setup, teardown, before_each)
 
-  it("has a scenario for each of the 100 endpoints, and the fixture an example for 99 (rescue_start has none)", function()
-    assert.equal(100, #endpoints)
+  -- 100 endpoints of the seeds and the 17 of the 2025-12 text's 21 new ones that have an example
+  -- (none: delete SSH key, boot_iso_media, delete firewall, unassign firewall).
+  it("has a scenario for each of the 117 endpoints with an example, and the fixtures an example for 116 (rescue_start has none)", function()
+    assert.equal(117, #endpoints)
     local n = 0
     for _ in pairs(by_endpoint) do n = n + 1 end
-    assert.equal(99, n)
+    assert.equal(116, n)
     for k in pairs(by_endpoint) do assert.truthy(S[k], "no scenario for " .. k) end
   end)
 

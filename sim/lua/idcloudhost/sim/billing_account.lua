@@ -7,7 +7,8 @@
 --
 -- An account object is its own data (billing.lua's records) plus what is derived when shown:
 -- credit_amount, unpaid_amount, primary_card, can_pay, paying_by_invoice, is_active and
--- running_totals. The idcloudhost edition leaves out the elastis docs' extra keys.
+-- running_totals, in both editions as the elastis docs and the 2025-12 idcloudhost text show it
+-- (the old idcloudhost seed's account, without the elastis keys, is superseded).
 --
 -- Choices where the docs are silent (see also sim/README.md):
 --   * PUT replaces the account's data: a field left out is deleted, but email;
@@ -18,7 +19,6 @@
 local account = require "idcloudhost.sim.account"
 local billing = require "idcloudhost.sim.billing"
 local card = require "idcloudhost.sim.billing_card"
-local config = require "idcloudhost.sim.config"
 local credit = require "idcloudhost.sim.billing_credit"
 local invoice = require "idcloudhost.sim.billing_invoice"
 local json = require "idcloudhost.sim.json"
@@ -49,15 +49,6 @@ local BA_FIELDS = {
   "unpaid_amount", "user_id", "vat_percentage",
 }
 
--- Keys of the elastis edition's account that the idcloudhost edition's docs do not show; that
--- edition shows referral_code and running_totals.ongoing_negative_since instead.
-local ELASTIS_ONLY = {
-  additional_data = true, allow_debt = true, eligible_promotions = true, is_active = true, is_default = true,
-  is_recurring_payment_enabled = true, recurring_payment_amount = true, recurring_payment_threshold = true,
-  referral_share_code = true, reseller = true, restriction_level = true, send_invoice_email = true,
-  site = true, suspend_reason = true,
-}
-
 -- An account's own data that is left out, not null, when the account has none (the docs never
 -- show these as null).
 local OPTIONAL = {}
@@ -74,18 +65,12 @@ function accounts.view(ba)
     running_totals = usage.running_totals(ba),
     unpaid_amount = invoice.unpaid_amount(ba.id),
   }
-  local elastis = config.elastis()
   local out = {}
   for _, k in ipairs(BA_FIELDS) do
     local v = derived[k]
     if v == nil then v = ba[k] end
     if v == nil and not OPTIONAL[k] then v = null end
-    if elastis or not ELASTIS_ONLY[k] then out[k] = v end
-  end
-  if not elastis then
-    out.referral_code = ba.referral_share_code and ba.referral_share_code:upper() or null
-    local totals = out.running_totals
-    totals.ongoing_negative_since = totals.ongoing < 0 and (ba._negative_since or os.time()) or null
+    out[k] = v
   end
   return out
 end

@@ -15,7 +15,6 @@
 --   * the by-invoice object is made unverified: it cannot be the primary one.
 -- Seeded: card 6, the primary visa of billing account 6.
 local billing = require "idcloudhost.sim.billing"
-local config = require "idcloudhost.sim.config"
 local ids = require "idcloudhost.sim.ids"
 local json = require "idcloudhost.sim.json"
 local params = require "idcloudhost.sim.params"
@@ -114,7 +113,7 @@ function card.primary_view(ba_id)
     card_holder = d.holder, card_type = d.brand, expire_month = d.exp_month, expire_year = d.exp_year,
     id = c.identifier, last4 = d.last4, type = "creditcard", processor_data = processor_data(c),
   }
-  if config.elastis() then v.is_verified = c.is_verified end
+  v.is_verified = c.is_verified
   return v
 end
 

@@ -9,7 +9,6 @@
 -- ago, paid with card 6) and invoice 2 (last month, unpaid).
 local billing = require "idcloudhost.sim.billing"
 local card = require "idcloudhost.sim.billing_card"
-local config = require "idcloudhost.sim.config"
 local credit = require "idcloudhost.sim.billing_credit"
 local ids = require "idcloudhost.sim.ids"
 local json = require "idcloudhost.sim.json"
@@ -143,19 +142,10 @@ function invoice.param(req)
   return billing.record_param(req, nil, "invoice_id", invoices(), "invoice")
 end
 
--- An invoice; the idcloudhost edition's records have no location_slug.
+-- An invoice (its records with location_slug in both editions: the 2025-12 idcloudhost text
+-- shows it too, as the elastis one does).
 local function invoice_view(inv)
-  local out = billing.strip(inv)
-  if not config.elastis() then
-    local records = A()
-    for i, rec in ipairs(inv.records_list) do
-      local r = {}
-      for k, v in pairs(rec) do if k ~= "location_slug" then r[k] = v end end
-      records[i] = r
-    end
-    out.records_list = records
-  end
-  return out
+  return billing.strip(inv)
 end
 
 function invoice.get(req)

@@ -4,12 +4,14 @@
 --
 -- Prices per hour come from the pricing policy. This month's usage is one entry per existing
 -- VM of the account (all locations), charged per started hour since the VM was created (this
--- month); a stopped VM costs only its storage (see sim/README.md, "Usage and prices").
+-- month); a stopped VM costs only its storage (see sim/README.md, "Usage and prices"); then one
+-- entry per managed service package of the account, priced at the package's multiplier.
 local billing = require "idcloudhost.sim.billing"
 local credit = require "idcloudhost.sim.billing_credit"
 local json = require "idcloudhost.sim.json"
 local machine = require "idcloudhost.sim.machine"
 local reply = require "idcloudhost.sim.reply"
+local service = require "idcloudhost.sim.service_record"
 local state = require "idcloudhost.sim.state"
 
 local usage = {}
@@ -107,10 +109,40 @@ local function entry(rec, now)
   }
 end
 
+-- A managed service package's entry: its VMs at the package's price multiplier (the docs'
+-- `prices`: 3.0 for CPU, RAM and storage), per started hour since it was made (this month).
+local function service_entry(rec, now)
+  local nodes = #rec.nodes
+  local node = rec.vcpu * PRICE.cpu + rec.ram / 1024 * PRICE.ram_gb + rec.disk_gb * PRICE.storage_gb
+  local price = round(service.MULTIPLIER * nodes * node, 5)
+  local since = math.max(parse_timestamp(rec.created_at), billing.month_start(0))
+  local hours = math.max(1, math.ceil((now - since) / 3600))
+  local configurations = A()
+  for i = 1, nodes do
+    configurations[i] = { cpus = rec.vcpu, disk_size_GB = rec.disk_gb, os_name = rec.service, ram_MB = rec.ram,
+      vm_name = rec.display_name }
+  end
+  return {
+    billing_account_id = rec.billing_account_id,
+    configurations = configurations,
+    cost = round(price * hours, 5),
+    description = string.format("%s, %s %s, %d node%s, %d CPUs, %s GB RAM, %d GB disk", rec.display_name,
+      rec.service, rec.version, nodes, nodes == 1 and "" or "s", rec.vcpu, string.format("%g", rec.ram / 1024),
+      rec.disk_gb),
+    hours = hours,
+    owner_uuid = rec.uuid,
+    price = price,
+    price_unit = "h",
+    uptime_types = A { "VM_COMPUTE", "VM_RUNNING", "MAIN_STORAGE" },
+    user_id = state.user.id,
+  }
+end
+
 local function usage_of(ba_id)
   local now = os.time()
   local out = usage.vms(ba_id)
   for i, rec in ipairs(out) do out[i] = entry(rec, now) end
+  for _, rec in ipairs(service.billed_to(ba_id)) do out[#out + 1] = service_entry(rec, now) end
   return out
 end
 

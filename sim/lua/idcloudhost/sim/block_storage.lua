@@ -22,6 +22,7 @@
 local billing = require "idcloudhost.sim.billing"
 local catalog = require "idcloudhost.sim.catalog"
 local disk = require "idcloudhost.sim.disk"
+local json = require "idcloudhost.sim.json"
 local params = require "idcloudhost.sim.params"
 local reply = require "idcloudhost.sim.reply"
 local state = require "idcloudhost.sim.state"
@@ -128,17 +129,28 @@ function block.get(req)
   return reply.ok(disk.view(rec, true))
 end
 
+-- ?read_only_bootable=true: only the disks marked so (the 2025-12 text); false or absent: all.
 function block.list(req)
-  return reply.ok(state.list(req.loc, "disks", function(rec) return disk.view(rec, true) end))
+  local r = params.reader(form_params(req))
+  local only = r:bool("read_only_bootable", false)
+  local field, msg = next(r.errors)
+  if field then return message(400, "%s: %s", field, msg) end
+  local out = json.array()
+  for _, rec in ipairs(state.list(req.loc, "disks")) do
+    if not only or rec.read_only_bootable then out[#out + 1] = disk.view(rec, true) end
+  end
+  return reply.ok(out)
 end
 
--- PATCH (billing_account_id, display_name): either or both.
+-- PATCH (billing_account_id, display_name, read_only_bootable: the disk's "meta-data" in the
+-- 2025-12 text): one of them at least.
 function block.modify(req)
   local rec, err = lookup(req)
   if not rec then return err end
   local r = params.reader(form_params(req))
   local display_name = r:str("display_name")
-  local billing_id = r:int("billing_account_id", display_name == nil)
+  local bootable = r:bool("read_only_bootable")
+  local billing_id = r:int("billing_account_id", display_name == nil and bootable == nil)
   local field, msg = next(r.errors)
   if field then return message(400, "%s: %s", field, msg) end
   if billing_id ~= nil then
@@ -147,6 +159,7 @@ function block.modify(req)
     rec.billing_account_id = ba.id
   end
   if display_name ~= nil then rec.display_name = display_name end
+  if bootable ~= nil then rec.read_only_bootable = bootable end
   disk.touch(rec)
   return reply.ok(disk.view(rec, false))
 end

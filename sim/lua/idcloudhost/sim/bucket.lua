@@ -16,11 +16,10 @@
 --     409 {"code": "BucketNotEmpty", "message": "The bucket you tried to delete is not empty"};
 --   * errors of this service come as {"message": ...};
 --   * delete key answers 200 with an empty body, delete bucket 204;
---   * is_suspended shows in the elastis edition only (the idcloudhost edition's docs lack it).
+--   * is_suspended shows in both editions (the old idcloudhost seed lacked it; the 2025-12 text has it).
 -- Test controls: PUT /__sim/buckets {name, objects, size_bytes, foreign}, GET /__sim/buckets.
 local billing = require "idcloudhost.sim.billing"
 local clock = require "idcloudhost.sim.clock"
-local config = require "idcloudhost.sim.config"
 local control = require "idcloudhost.sim.control"
 local ids = require "idcloudhost.sim.ids"
 local json = require "idcloudhost.sim.json"
@@ -156,7 +155,7 @@ function bucket.view(rec)
     num_objects = rec.num_objects,
     size_bytes = rec.size_bytes,
   }
-  if config.elastis() then v.is_suspended = rec.is_suspended end
+  v.is_suspended = rec.is_suspended
   return v
 end
 

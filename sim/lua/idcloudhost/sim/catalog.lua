@@ -17,6 +17,9 @@ local OS_VERSIONS = {
   { os_name = "debian", values = A { "9.1", "10", "11", "12" } },
   { os_name = "almalinux", values = A { "8", "9" } },
   { os_name = "rockylinux", values = A { "8", "9" } },
+  -- An empty-disk VM (the 2025-12 text: os_name=_custom, os_version=_, then boot an ISO); the
+  -- live os_name enum has _custom (CloudAxion notes, section 6, verified live). No image.
+  { os_name = "_custom", values = A { "_" } },
 }
 
 local function os_names()
@@ -211,7 +214,7 @@ function catalog.images(which)
   for _, l in ipairs(OS_VERSIONS) do
     local meta = IMAGE_META[l.os_name] or { pos = 99, display = l.os_name }
     local app = meta.app == true
-    if which == nil or (which == "app") == app then
+    if l.os_name ~= "_custom" and (which == nil or (which == "app") == app) then
       local versions = A()
       for i, v in ipairs(l.values) do versions[i] = { os_version = v, display_name = v, published = true } end
       out[#out + 1] = {

@@ -19,11 +19,16 @@
 --     disk attached to a deleted VM is detached and kept;
 --   * extra disks are 1-2048 GB; an OS_BASE disk at least 20 GB (the VM minimum);
 --   * devices are named sda (boot disk), then the first free of vdb, vdc, ...
+-- Editions: a snapshot in a disk's `snapshots` shows its size as `sizeGb` in the elastis edition
+-- (its docs) and as `size_gb` in the idcloudhost one (the 2025-12 text; no live report either
+-- way: shared/api/endpoints-2025.md (b1) #32). `read_only_bootable` (false unless a PATCH set
+-- it) marks a disk a VM may boot once from (boot_media.lua).
 -- From the field: a deleted disk reads back 200 with status "Deleted" for a while (the
 -- tombstone setting) before it is unknown (the InSpace CSI driver handles both,
 -- thanet-s/inspace-cloud-kube-modules, modules/csi-driver/pkg/cloud/inspace/adapter.go,
 -- diskDeletedTombstone).
 local clock = require "idcloudhost.sim.clock"
+local config = require "idcloudhost.sim.config"
 local ids = require "idcloudhost.sim.ids"
 local json = require "idcloudhost.sim.json"
 local machine = require "idcloudhost.sim.machine"
@@ -170,6 +175,7 @@ function disk.view(rec, snapshots)
     uuid = rec.uuid,
     status = rec.deleted and "Deleted" or "Active",
     display_name = rec.display_name or "",
+    read_only_bootable = rec.read_only_bootable or false,
     user_id = rec.user_id,
     billing_account_id = rec.billing_account_id,
     size_gb = rec.size,
@@ -182,8 +188,9 @@ function disk.view(rec, snapshots)
     local list = A()
     for _, rep in ipairs(rec.replica) do
       if rep.type == "snapshot" then
-        list[#list + 1] = { uuid = rep.uuid, sizeGb = rep.size, created_at = disk.iso(rep.created_at),
-          disk_uuid = rec.uuid }
+        local snap = { uuid = rep.uuid, created_at = disk.iso(rep.created_at), disk_uuid = rec.uuid }
+        snap[config.elastis() and "sizeGb" or "size_gb"] = rep.size
+        list[#list + 1] = snap
       end
     end
     out.snapshots = list
@@ -216,6 +223,8 @@ function disk.adopt(slug, vm_rec)
       elseif sim.source_uuid then
         local src = machine.all(slug)[sim.source_uuid]
         s.source_image_type, s.source_image = "DISK", src and src.storage[1] and src.storage[1].uuid
+      elseif vm_rec.os_name == "_custom" then
+        s.source_image_type = "EMPTY" -- an empty-disk VM (os_name _custom)
       else
         s.source_image_type = "OS_BASE"
         s.source_image = vm_rec.os_name .. "_" .. vm_rec.os_version

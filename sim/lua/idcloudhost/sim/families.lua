@@ -18,10 +18,13 @@
 --   floating_ip (billing, machine)  disk (machine): the disk records
 --   vm_disk (disk, machine)  block_storage (billing, catalog, disk)  replica (disk, machine)
 --   bucket (billing)  load_balancer (billing, floating_ip, machine, network)
---   vm_action (catalog, machine): the calls on one VM
+--   ssh_key (state only)  service_record (network, machine): the managed services' records,
+--   below billing_usage, which bills them  service (billing, floating_ip, service_record)
+--   firewall (billing, machine)  ip_assign (floating_ip, load_balancer, machine, service_record)
+--   boot_media (disk, machine)  vm_action (catalog, machine): the calls on one VM
 --   vm (all of the above: it makes and removes what a VM is made of)
 -- A module that is not a family (machine, disk, vm_action, billing and its parts below
--- billing_account) has no register(router): the families above it serve its calls.
+-- billing_account, service_record, cidr) has no register(router): the families above it serve its calls.
 return {
   "idcloudhost.sim.catalog",
   "idcloudhost.sim.account",
@@ -33,5 +36,10 @@ return {
   "idcloudhost.sim.replica",
   "idcloudhost.sim.bucket",
   "idcloudhost.sim.load_balancer",
+  "idcloudhost.sim.ssh_key",
+  "idcloudhost.sim.firewall",
+  "idcloudhost.sim.service",
+  "idcloudhost.sim.ip_assign",
+  "idcloudhost.sim.boot_media",
   "idcloudhost.sim.vm",
 }

@@ -3,8 +3,8 @@
 -- Records live in state.collection(slug, "floating_ips")[address]. Rules:
 --   * an address is assigned to one resource at a time; assigning it to
 --     another VM moves it, and `assigned_to` follows;
---   * assign takes {"vm_uuid": ...} (the docs) or {"assigned_to": ...,
---     "assigned_to_resource_type": "virtual_machine"} (newer deployments);
+--   * assign (ip_assign.lua) takes {"vm_uuid": ...} (the docs) or {"assigned_to": ...,
+--     "assigned_to_resource_type": "virtual_machine" | "load_balancer" | "service"} (live clients);
 --   * a VM created with a public IP (reserve_public_ip, true by default) gets
 --     a floating IP assigned to it (its public address, named after the VM,
 --     billed to the VM's account); deleting the VM leaves its floating IPs
@@ -73,7 +73,7 @@ function fip.new(slug, f)
   return rec
 end
 
--- Assign to a resource: kind "virtual_machine" or "load_balancer".
+-- Assign to a resource: kind "virtual_machine", "load_balancer" or "service".
 function fip.assign(rec, uuid, kind, private_ip)
   rec.assigned_to, rec.resource_type, rec.private_ip = uuid, kind, private_ip
   rec.updated_at = clock.timestamp()
@@ -124,6 +124,7 @@ end
 -- Handlers
 ---------------------------------------------------------------------------
 
+--- The address of the path: the record, or nil and the 404 reply (ip_assign.lua uses it too).
 local function lookup(req)
   local addr = req.vars.address
   local rec = ips(req.loc)[addr]
@@ -145,6 +146,8 @@ function fip.list(req)
   end
   return reply.ok(out)
 end
+
+fip.lookup = lookup
 
 function fip.get(req)
   local rec, err = lookup(req)
@@ -185,24 +188,6 @@ function fip.delete(req)
   if not rec then return err end
   ips(req.loc)[rec.address] = nil
   return reply.json(200, true)
-end
-
--- {"vm_uuid": u} or {"assigned_to": u, "assigned_to_resource_type": "virtual_machine"}.
-function fip.do_assign(req)
-  local r = params.reader(req.params)
-  local field = r:present("vm_uuid") and "vm_uuid" or (r:present("assigned_to") and "assigned_to") or nil
-  local uuid = r:uuid(field or "vm_uuid", true)
-  local kind = r:str("assigned_to_resource_type")
-  if field == "assigned_to" and kind ~= nil and kind ~= "virtual_machine" then
-    r:fail("assigned_to_resource_type", "Only virtual_machine can be assigned through this call")
-  end
-  if r:failed() then return reply.errors(r.errors) end
-  local rec, err = lookup(req)
-  if not rec then return err end
-  local vm = machine.all(req.loc)[uuid]
-  if not vm then return reply.message(400, "Virtual machine " .. uuid .. " was not found.") end
-  fip.assign(rec, vm.uuid, "virtual_machine", vm.private_ipv4)
-  return reply.ok(fip.view(rec))
 end
 
 function fip.do_unassign(req)
@@ -266,7 +251,7 @@ function fip.register(router)
   -- The vendor's client deletes with a trailing slash (WarrenCloudPlatform/terraform-provider-warren,
   -- vendor/gitlab.com/warrenio/library/go-client/warren/network.go).
   router.add("DELETE", "/v1/network/ip_addresses/{address}", fip.delete, { loc = true, slash = true })
-  router.add("POST", "/v1/network/ip_addresses/{address}/assign", fip.do_assign, L)
+  -- POST .../{address}/assign is ip_assign.lua's: it assigns to VMs, load balancers and services.
   router.add("POST", "/v1/network/ip_addresses/{address}/unassign", fip.do_unassign, L)
   router.add("POST", "/v1/user-resource/vm/ip/public", fip.reserve_public_ip, L)
   router.add("DELETE", "/v1/user-resource/vm/ip/public", fip.release_public_ip, L)

@@ -364,6 +364,12 @@ function lb.register(router)
   router.add("PUT", P .. "/{uuid}/billing_account", lb.set_billing_account, L)
 end
 
+--- The live balancer with that uuid (any form Python's uuid.UUID takes), or nil (ip_assign.lua).
+function lb.find(slug, uuid)
+  local u = params.to_uuid(uuid)
+  return u and lbs(slug)[u] or nil
+end
+
 --- A deleted VM stops being a target anywhere (vm.lua calls this).
 function lb.drop_target(slug, vm_uuid)
   for _, rec in pairs(lbs(slug)) do

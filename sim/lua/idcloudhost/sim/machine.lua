@@ -122,7 +122,8 @@ end
 
 --- The VM object. The live payload (same notes, section 11) has no id, tags or hypervisor_id,
 -- and no public_ipv6 key for a VM without a public address; when cloud_init declares users
--- the username is not echoed (section 17).
+-- the username is not echoed (section 17). license_type "WINDOWS" on Windows VMs only (the
+-- 2025-12 text's example; section 11: absent on Linux guests).
 function machine.view(r)
   machine.refresh(r)
   local storage = A()
@@ -135,6 +136,7 @@ function machine.view(r)
     designated_pool_name = r.designated_pool_name,
     designated_pool_uuid = r.designated_pool_uuid,
     hostname = r.hostname,
+    license_type = r.os_name == "windows" and "WINDOWS" or nil,
     mac = r.mac,
     memory = r.memory,
     name = r.name,
@@ -200,8 +202,9 @@ function machine.new(slug, f)
     },
     sim = {
       cloud_init = cloud_init,
-      cloud_init_users = type(cloud_init) == "table" and cloud_init.users ~= nil or nil,
+      cloud_init_users = f.cloud_init_users or (type(cloud_init) == "table" and cloud_init.users ~= nil) or nil,
       public_key = f.public_key,
+      public_keys = f.public_keys,
       reserve_public_ip = f.reserve_public_ip,
       public_ipv4 = f.reserve_public_ip and v4 or nil,
       ipv6 = f.reserve_public_ip or nil, -- made without a public address: no IPv6 either

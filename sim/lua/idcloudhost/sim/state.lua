@@ -82,6 +82,19 @@ function state.collection(slug, name)
   return c
 end
 
+-- A collection that belongs to no location (SSH keys, managed services): a table created on
+-- first use, reset with the rest; /__sim/state shows it under `globals` (through
+-- state.dumpers[name](nil, col) when the family registers one).
+function state.global(name)
+  local g = state.data.globals
+  local c = g[name]
+  if c == nil then
+    c = {}
+    g[name] = c
+  end
+  return c
+end
+
 local function older(a, b) return a.id < b.id end
 local function newer(a, b) return a.id > b.id end
 
@@ -159,6 +172,7 @@ function state.reset()
       [6] = { id = 6, is_default = true, user_id = state.user.id },
     },
     locations = {},
+    globals = {},
   }
   for _, l in ipairs(state.locations) do state.data.locations[l.slug] = {} end
   for _, fn in ipairs(reset_hooks) do fn() end
@@ -178,7 +192,13 @@ function state.dump()
     end
     locs[slug] = l
   end
+  local globals = {}
+  for name, col in pairs(state.data.globals) do
+    local dumper = state.dumpers[name]
+    globals[name] = dumper and dumper(nil, col) or state.by_id(col)
+  end
   return {
+    globals = globals,
     user = state.user,
     billing_accounts = state.by_id(state.data.billing_accounts),
     counters = state.data.counters,

@@ -6,7 +6,11 @@
 -- A VM is made of other families' resources, and this module wires them: creation puts the
 -- VM in its network (network.join), turns its disks into disk records (disk.adopt) and its
 -- public address into a floating IP (floating_ip.adopt); deletion undoes that (network.leave,
--- disk.release, floating_ip.release_from, load_balancer.drop_target).
+-- disk.release, floating_ip.release_from, load_balancer.drop_target, firewall.drop_vm).
+--
+-- The 2025-12 text (shared/api/endpoints-2025.md (b1) #12): cloud_init is JSON or YAML text
+-- (read_cloud_init); public_keys may be repeated; os_name and os_version both left out (or
+-- _custom and _) make an empty-disk VM, to boot from an ISO (boot_media.lua).
 --
 -- Choices where the docs are silent (see also sim/README.md): a copy of a VM's backup or
 -- snapshot (source_uuid with source_replica) takes the OS and the disk size of the source VM;
@@ -19,6 +23,7 @@ local billing = require "idcloudhost.sim.billing"
 local catalog = require "idcloudhost.sim.catalog"
 local disk = require "idcloudhost.sim.disk"
 local fip = require "idcloudhost.sim.floating_ip"
+local firewall = require "idcloudhost.sim.firewall"
 local json = require "idcloudhost.sim.json"
 local lb = require "idcloudhost.sim.load_balancer"
 local machine = require "idcloudhost.sim.machine"
@@ -31,16 +36,89 @@ local vm = {}
 
 local null = json.null
 
+-- The top-level keys of a YAML document that is a mapping ("key: value" lines at column 0;
+-- comments, blank lines, document markers and indented lines under a key are skipped), or nil
+-- when it is not one (a list, a scalar, broken JSON).
+local function yaml_keys(text)
+  local keys, any = {}, false
+  for line in (text .. "\n"):gmatch("([^\n]*)\n") do
+    line = line:gsub("\r$", "")
+    if line:match("^%s*#") or line:match("^%s*$") or line:match("^%-%-%-") or line:match("^%.%.%.") then -- luacheck: ignore 542
+    elseif line:match("^%s") then
+      if not any then return nil end
+    else
+      local key = line:match("^([^:#%s%-%[{][^:]*):%s") or line:match("^([^:#%s%-%[{][^:]*):$")
+      if not key then return nil end
+      keys[(key:gsub("^[\"'](.*)[\"']$", "%1"))] = true
+      any = true
+    end
+  end
+  return any and keys or nil
+end
+
+-- cloud_init: a JSON object (a table in a JSON body, or its text) or YAML text whose top is a
+-- mapping, as the 2025-12 text says ("a valid YAML or JSON object is expected") and live clients
+-- confirm (a YAML cloud-config reaches the guest: zorgatia/terraform-provider-cloudaxion
+-- internal/client/client.go, encodeForm, verified live). Returns the value (decoded JSON, or the
+-- YAML text as sent) and whether it declares `users`.
 local function read_cloud_init(r)
   local v = r:raw("cloud_init")
   if v == nil or v == "" then return nil end
-  if type(v) == "table" then return v end
-  if type(v) ~= "string" then return r:fail("cloud_init", "Must be a JSON object") end
-  local decoded, err = json.decode(v)
-  if type(decoded) ~= "table" or json.is_array(decoded) or decoded[1] ~= nil then
-    return r:fail("cloud_init", "Must be a JSON object" .. (err and (": " .. tostring(err)) or ""))
+  if type(v) == "table" then return v, v.users ~= nil end
+  local bad = "Must be a JSON object or a YAML mapping (cloud-config)"
+  if type(v) ~= "string" then return r:fail("cloud_init", bad) end
+  local decoded = json.decode(v)
+  if type(decoded) == "table" and not json.is_array(decoded) and decoded[1] == nil then
+    return decoded, decoded.users ~= nil
   end
-  return decoded
+  local keys = decoded == nil and yaml_keys(v)
+  if not keys then return r:fail("cloud_init", bad) end
+  return v, keys.users ~= nil
+end
+
+local function unescape_form(s)
+  return (s:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
+end
+
+-- public_keys: the parameter repeated (the 2025-12 text; live: CloudAxion notes section 11).
+-- Every value of a form body, a JSON body's list (or string), else the query string's (its
+-- first value only: the server keeps one). public_key, when given, comes first. Returns the
+-- list (nil when none), or nil with the error in r.
+local function read_public_keys(req, r, public_key)
+  local out = {}
+  if public_key and public_key ~= "" then out[1] = public_key end
+  local v = req.params.public_keys
+  local from_form = type(req.form) == "table" and req.form.public_keys ~= nil and type(req.body) == "string"
+  if from_form and (req.json == nil) then
+    for pair in req.body:gmatch("[^&;]+") do
+      local k, val = pair:match("^([^=]*)=(.*)$")
+      if k and unescape_form(k) == "public_keys" then out[#out + 1] = unescape_form(val) end
+    end
+  elseif type(v) == "table" then
+    for _, k in ipairs(v) do
+      if type(k) ~= "string" then return r:fail("public_keys", "Must be OpenSSH public key lines (strings)") end
+      out[#out + 1] = k
+    end
+  elseif type(v) == "string" then
+    out[#out + 1] = v
+  elseif v ~= nil then
+    return r:fail("public_keys", "Must be OpenSSH public key lines (strings)")
+  end
+  for i = #out, 1, -1 do
+    if out[i] == "" then table.remove(out, i) end
+  end
+  return #out > 0 and out or nil
+end
+
+-- os_name and os_version both left out (no disk_uuid, no source_uuid): an empty-disk VM, as
+-- with the special values os_name=_custom, os_version=_ (the 2025-12 text).
+local function empty_disk_params(p)
+  local function blank(k) return p[k] == nil or p[k] == "" or p[k] == null end
+  if not (blank("os_name") and blank("os_version") and blank("disk_uuid") and blank("source_uuid")) then return p end
+  local q = {}
+  for k, v in pairs(p) do q[k] = v end
+  q.os_name, q.os_version = "_custom", "_"
+  return q
 end
 
 -- A new VM takes its place in the other families: network, disks, public address.
@@ -51,7 +129,7 @@ local function place(slug, rec)
 end
 
 function vm.create(req)
-  local p = req.params
+  local p = empty_disk_params(req.params)
   local r = params.reader(p)
   local backup = r:bool("backup", false)
   local billing_id = r:int("billing_account_id", false, 0)
@@ -61,7 +139,8 @@ function vm.create(req)
   local source_replica = r:str("source_replica")
   local reserve_public_ip = r:bool("reserve_public_ip", true)
   local network_uuid = p.network_uuid ~= "" and r:uuid("network_uuid") or nil -- "": the default network
-  local cloud_init = read_cloud_init(r)
+  local cloud_init, cloud_init_users = read_cloud_init(r)
+  local public_keys = read_public_keys(req, r, public_key)
   local pool_uuid = r:uuid("designated_pool_uuid")
   local disk_uuid = r:uuid("disk_uuid")
   if source_uuid and not source_replica then
@@ -121,7 +200,9 @@ function vm.create(req)
     disk_uuid = disk_uuid,
     pool = pool or machine.pool(),
     cloud_init = cloud_init,
+    cloud_init_users = cloud_init_users,
     public_key = public_key,
+    public_keys = public_keys,
     reserve_public_ip = reserve_public_ip,
     network_uuid = network_uuid,
     source_uuid = source_uuid,
@@ -140,6 +221,7 @@ function vm.delete(req)
   disk.release(req.loc, rec)
   fip.release_from(req.loc, rec.uuid)
   lb.drop_target(req.loc, rec.uuid)
+  firewall.drop_vm(req.loc, rec.uuid)
   return reply.success()
 end
 

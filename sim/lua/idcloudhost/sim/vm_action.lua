@@ -11,13 +11,13 @@
 --   * vcpu/ram changes are refused unless the VM is "stopped";
 --   * PATCH /vm/user checks username and password like VM creation does.
 -- From the field (sources in sim/README.md):
---   * PATCH /vm answers the VM in the elastis edition, {"success": true} in the idcloudhost one;
+--   * PATCH /vm answers the VM (both editions: the old idcloudhost seed's {"success": true} is
+--     superseded by the 2025-12 text);
 --   * a PATCH that sends vcpu and ram unchanged is refused (bapung/idcloudhost-go-client-library,
 --     idcloudhost/vm/vm.go: "workaround to idcloudhost API bug, cannot be set if none is changed");
 --   * sizes are checked against the pool's guest_limits;
 --   * a deleted VM reads back (GET /vm) with status "deleted" for the tombstone time.
 local catalog = require "idcloudhost.sim.catalog"
-local config = require "idcloudhost.sim.config"
 local machine = require "idcloudhost.sim.machine"
 local params = require "idcloudhost.sim.params"
 local reply = require "idcloudhost.sim.reply"
@@ -63,8 +63,7 @@ function action.modify(req)
   rec.vcpu = sizes.vcpu or rec.vcpu
   rec.memory = sizes.ram or rec.memory
   machine.touch(rec)
-  if config.elastis() then return reply.ok(machine.view(rec)) end
-  return reply.success()
+  return reply.ok(machine.view(rec))
 end
 
 function action.start(req)
@@ -72,6 +71,7 @@ function action.start(req)
   if not rec then return err end
   if rec.status ~= "running" then
     rec.sim.rescue = false
+    rec.sim.boot_media = nil -- boot_iso_media holds for one launch
     machine.set_status(rec, "starting", "running")
     machine.touch(rec)
   end
