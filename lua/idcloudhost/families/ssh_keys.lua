@@ -73,7 +73,7 @@ end
 -- SSH key objects
 
 --- An SSH public key stored on the account.  `tostring(key)` is
--- `ssh_key 3f8f4c5a-... "laptop" ssh-ed25519 ...eyData user@host`.
+-- `ssh_key 3f8f4c5a-... "laptop" ssh-ed25519 ...cKeyData user@host`.
 -- @type ssh_key
 
 --- An SSH key's fields, as the platform sends them (GET user-resource/ssh_keys).
