@@ -2,7 +2,10 @@
 -- price and a total per billing account.  client:leftovers(opts).
 --
 -- Leftovers: floating IPs assigned to nothing, disks attached to no VM, load balancers without
--- targets, empty buckets (buckets are global) and, with opts.stopped_for, VMs stopped for at
+-- targets, firewalls guarding nothing, managed services that are not running (stopped,
+-- suspended, failed: billed and serving nothing; a running service is never judged idle, whatever
+-- its whitelist: an empty one lets everyone in, and the SDK cannot see its connections), empty
+-- buckets (buckets and services are global) and, with opts.stopped_for, VMs stopped for at
 -- least that many seconds.
 --
 -- Prices come from GET /v1/pricing/policy, whose prices are per hour: a month is 730 hours
@@ -13,9 +16,11 @@
 --   load balancer an entry whose resourceType names load balancers, plus its floating IPs
 --   floating IP   an entry whose resourceType names IP addresses
 --   bucket        size_bytes / 2^30 x OBJECT_STORAGE (per GB): 0 for an empty one
--- The platform's policy (as documented) has no entry for floating IPs or load balancers: those
--- are unpriced (monthly = nil, counted apart in the totals) unless opts.prices gives their
--- monthly price ({floating_ip = 4.5, load_balancer = 12}).  Backups of a stopped VM, taxes,
+--   firewall      an entry whose resourceType names firewalls
+--   service       an entry whose resourceType names managed services (packages)
+-- The platform's policy (as documented) has no entry for floating IPs, load balancers, firewalls
+-- or services: those are unpriced (monthly = nil, counted apart in the totals) unless opts.prices
+-- gives their monthly price ({floating_ip = 4.5, load_balancer = 12, firewall = 0, service = 40}).  Backups of a stopped VM, taxes,
 -- credits and discounts are not counted.
 local lazy = require "idcloudhost.lazy"
 local check = lazy "idcloudhost.call.check"
@@ -27,7 +32,7 @@ local leftovers = {}
 leftovers.HOURS_PER_MONTH = 730
 
 local OPTS = { stopped_for = "number", prices = "table", now = "number", concurrency = "integer" }
-local PRICES = { floating_ip = true, load_balancer = true }
+local PRICES = { floating_ip = true, load_balancer = true, firewall = true, service = true }
 
 local function null(v)
   return v == nil or v == json.null or v == ""
@@ -48,7 +53,7 @@ local function names_lb(rt)
 end
 
 --- The hourly rates a policy gives: storage_gb, snapshot_gb, backup_gb, object_gb,
--- floating_ip, load_balancer (each absent when the policy has no entry for it).
+-- floating_ip, load_balancer, firewall, service (each absent when the policy has no entry for it).
 function leftovers.rates(policy)
   local r = {}
   for _, p in ipairs(type(policy) == "table" and policy or {}) do
@@ -64,6 +69,10 @@ function leftovers.rates(policy)
         r.object_gb = price
       elseif names_lb(rt) then
         r.load_balancer = price
+      elseif rt:find("FIREWALL", 1, true) then
+        r.firewall = price
+      elseif rt:find("SERVICE", 1, true) or rt:find("PACKAGE", 1, true) then
+        r.service = price
       elseif names_ip(rt) then
         r.floating_ip = price
       end
@@ -122,7 +131,7 @@ end
 ------------------------------------------------------------------------------------------------
 -- One location
 
-local FAMILIES = { "vms", "disks", "floating_ips", "load_balancers" }
+local FAMILIES = { "vms", "disks", "floating_ips", "load_balancers", "firewalls" }
 
 local function item(p, fields)
   fields.location = p.location
@@ -167,6 +176,30 @@ local function idle_lbs(p, lbs, ips)
   end
 end
 
+local function idle_firewalls(p, fws)
+  for _, fw in ipairs(fws) do
+    if not fw.deleted and null(fw.deleted_at) and (type(fw.resources_assigned) ~= "table" or #fw.resources_assigned == 0) then
+      item(p, { kind = "firewall", id = fw.uuid, name = fw.display_name, billing_account_id = fw.billing_account_id,
+        why = "guards no resource", units = { firewall = 1 }, object = fw })
+    end
+  end
+end
+
+-- The statuses of a service that runs, or is on its way to: never a leftover.
+local SERVING = { active = true, running = true, creating = true, pending = true, provisioning = true,
+  updating = true, starting = true, deleting = true, deleted = true }
+
+local function stopped_services(items, services)
+  for _, svc in ipairs(services) do
+    local status = tostring(svc.status):lower()
+    if not svc.deleted and not SERVING[status] then
+      items[#items + 1] = { kind = "service", id = svc.uuid, name = svc.display_name,
+        billing_account_id = svc.billing_account_id, why = "not running (" .. tostring(svc.status) .. ")",
+        units = { service = 1 }, object = svc }
+    end
+  end
+end
+
 local function stopped_vms(p, vms, ips)
   local o = p.opts
   if not o.stopped_for then return end
@@ -205,6 +238,7 @@ local function walk(c, loc, opts)
       err = errors.new { kind = "error", message = "disks not judged: which are attached needs the list of VMs" } }
   end
   if got.load_balancers then idle_lbs(p, got.load_balancers, ips) end
+  if got.firewalls then idle_firewalls(p, got.firewalls) end
   if vms then stopped_vms(p, vms, ips) end
   return p
 end
@@ -212,12 +246,12 @@ end
 ------------------------------------------------------------------------------------------------
 -- The bill
 
-local KIND_ORDER = { vm = 1, disk = 2, floating_ip = 3, load_balancer = 4, bucket = 5 }
+local KIND_ORDER = { vm = 1, disk = 2, floating_ip = 3, load_balancer = 4, firewall = 5, service = 6, bucket = 7 }
 
 local function by_account_then_place(a, b)
   local ba, bb = tonumber(a.billing_account_id) or math.huge, tonumber(b.billing_account_id) or math.huge
   if ba ~= bb then return ba < bb end
-  local la, lb = a.location or "\255", b.location or "\255" -- global ones (buckets) last
+  local la, lb = a.location or "\255", b.location or "\255" -- global ones (buckets, services) last
   if la ~= lb then return la < lb end
   if a.kind ~= b.kind then return KIND_ORDER[a.kind] < KIND_ORDER[b.kind] end
   return tostring(a.id) < tostring(b.id)
@@ -250,7 +284,8 @@ local function check_opts(opts)
   end
   for k, v in pairs(o.prices or {}) do
     if not PRICES[k] then
-      return nil, errors.invalid("client:leftovers: prices takes floating_ip and load_balancer, not '" .. tostring(k) .. "'", "prices")
+      return nil, errors.invalid("client:leftovers: prices takes floating_ip, load_balancer, firewall and service, not '"
+        .. tostring(k) .. "'", "prices")
     end
     if type(v) ~= "number" or v < 0 or v ~= v then
       return nil, errors.invalid("client:leftovers: prices." .. k .. " must be a monthly price >= 0", "prices")
@@ -262,27 +297,31 @@ local function check_opts(opts)
 end
 
 --- client:leftovers(opts): what is billed and serves nothing, in every location.  opts:
--- stopped_for (seconds: also VMs stopped that long), prices ({floating_ip =, load_balancer =}:
+-- stopped_for (seconds: also VMs stopped that long), prices ({floating_ip =, load_balancer =,
+-- firewall =, service =}:
 -- monthly prices the policy lacks), now (seconds since the epoch the ages count from).
 -- Returns {items = {...}, totals = {...}, rates =, hours_per_month =, errors = {...},
 -- complete = bool}, or nil, err when the locations cannot be listed.  Each item: kind ("vm",
--- "disk", "floating_ip", "load_balancer", "bucket"), id, name, location (nil for buckets),
+-- "disk", "floating_ip", "load_balancer", "firewall", "service", "bucket"), id, name, location
+-- (nil for buckets and services),
 -- billing_account_id, why, monthly (nil: unpriced), addresses (IPs it holds), object (the
 -- resource, for leftovers.delete).  Each total: billing_account_id, monthly, items, unpriced.
 function leftovers.find(client, opts)
   local o, err = check_opts(opts)
   if not o then return nil, err end
   local report = { items = {}, errors = {}, hours_per_month = leftovers.HOURS_PER_MONTH }
-  -- The pricing policy, the buckets (global) and the walk over the locations, all at once.
+  -- The pricing policy, the buckets and services (global) and the walk over the locations, all at once.
   local steps = {
     function() return client.pricing:policy() end,
     function() return client.buckets:list() end,
     function() return client:each_location(function(c, loc) return walk(c, loc, o) end, { concurrency = o.concurrency }) end,
+    function() return client.services:list() end,
   }
   local got = client:batch(steps, function(fn) return fn() end, { concurrency = #steps })
   if not got[3].ok then return nil, got[3].err end
   if not got[1].ok then report.errors[#report.errors + 1] = { what = "pricing", err = got[1].err } end
   if not got[2].ok then report.errors[#report.errors + 1] = { what = "buckets", err = got[2].err } end
+  if not got[4].ok then report.errors[#report.errors + 1] = { what = "services", err = got[4].err } end
   for _, r in ipairs(got[3].value) do
     if r.ok then
       for _, it in ipairs(r.value.items) do report.items[#report.items + 1] = it end
@@ -297,6 +336,7 @@ function leftovers.find(client, opts)
         billing_account_id = b.billing_account_id, why = "empty", units = { object_gb = 0 }, object = b }
     end
   end
+  stopped_services(report.items, got[4].value or {})
   report.rates = leftovers.rates(got[1].value)
   for _, it in ipairs(report.items) do it.monthly = price(it.units, report.rates, o.prices) end
   table.sort(report.items, by_account_then_place)
