@@ -2,6 +2,7 @@
 -- 113-121 of docs/endpoints.md: the 2025-12 edition).  The packages carry no location slug, their
 -- whitelists do; JSON bodies but the whitelist's form.  A service's secrets never show in an
 -- error, a hook record, the debug log or a tostring.
+-- luacheck: ignore 122 (a spec swaps io.stderr to read the debug log)
 local cjson = require "cjson"
 local helper = require "spec.helper"
 local docs = require "spec.fixtures.unit_docs"
