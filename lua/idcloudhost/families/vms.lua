@@ -267,6 +267,7 @@ VMs.get = resource.getter(VM, E.get)
 -- @tfield integer user_id the owner's user id
 -- @tfield string created_at "2018-02-22 11:10:17"
 -- @tfield string updated_at
+-- @tfield[opt] string license_type "WINDOWS" on Windows guests (2025-12 docs); absent on Linux guests
 -- @tfield[opt] integer id the platform's numeric id (the docs show it; not every deployment sends it)
 -- @tfield[opt] table tags (docs only)
 -- @tfield[opt] integer hypervisor_id (docs only)
