@@ -42,7 +42,7 @@ help:
 	@echo "make install    the SDK for LUA without LuaRocks (PREFIX=/usr/local DESTDIR=; make uninstall)"
 	@echo "make install-sim the simulator for SIM_LUA and bin/idcloudhost-sim (make uninstall-sim)"
 	@echo "make rocks      luarocks make of both rocks, checked from a clean shell; make check-install likewise"
-	@echo "make rockspecs  the release rockspecs from the scm ones"
+	@echo "make rockspecs  the rockspecs' module lists from lua/ and sim/lua/, and the release rockspecs"
 	@echo "make endpoints  docs/endpoints.md from the endpoint declarations"
 	@echo "make doc        the HTML reference (LDoc) in build/doc, and its coverage spec"
 	@echo "make types      types/idcloudhost.lua (LuaCATS) from the doc comments"

@@ -1,5 +1,6 @@
--- Writes the release rockspecs from the scm ones: rockspec/<pkg>-<version>-1.rockspec, where
--- <version> is lua/idcloudhost/version.lua's.  A release builds from the tag v<version>; the
+-- Writes the scm rockspecs' module lists from the folders (every module of lua/ in the SDK's
+-- rock, of sim/lua/ in the simulator's), then the release rockspecs from the scm ones:
+-- rockspec/<pkg>-<version>-1.rockspec, where <version> is lua/idcloudhost/version.lua's.  A release builds from the tag v<version>; the
 -- simulator's release needs the SDK of the same version.
 --   lua scripts/rockspecs.lua          write them (make rockspecs)
 --   lua scripts/rockspecs.lua --check  exit 1, naming the files, if any is not current
@@ -44,12 +45,39 @@ function M.path(package, version)
   return "rockspec/" .. package .. "-" .. version .. ".rockspec"
 end
 
---- {path = text} of every release rockspec, as it should be.
+-- Each package's folder of modules.
+M.FOLDERS = { ["idcloudhost"] = "lua", ["idcloudhost-sim"] = "sim/lua" }
+
+-- The `lua = { ... }` install list of every module under dir, sorted by module name.
+local function module_list(dir)
+  local rows = {}
+  local p = assert(io.popen("find " .. dir .. "/idcloudhost -name '*.lua' | sort"))
+  for file in p:lines() do
+    local name = file:sub(#dir + 2, -5):gsub("/init$", ""):gsub("/", ".")
+    rows[#rows + 1] = { name = name, file = file }
+  end
+  p:close()
+  table.sort(rows, function(a, b) return a.name < b.name end)
+  local out = {}
+  for _, r in ipairs(rows) do out[#out + 1] = ('      ["%s"] = "%s",'):format(r.name, r.file) end
+  return table.concat(out, "\n")
+end
+
+--- package's scm rockspec text with its module list made from its folder.
+function M.with_modules(package, scm)
+  local list = module_list(M.FOLDERS[package])
+  return once(scm, "(\n    lua = {\n).-(\n    },)", function(a, b) return a .. list .. b end,
+    package .. ": the lua = { ... } list")
+end
+
+--- {path = text} of every rockspec, scm and release, as it should be.
 function M.expected()
   local version = M.version()
   local out = {}
   for _, p in ipairs(M.PACKAGES) do
-    out[M.path(p, version .. "-1")] = M.release(p, version, read(M.path(p, "scm-1")))
+    local scm = M.with_modules(p, read(M.path(p, "scm-1")))
+    out[M.path(p, "scm-1")] = scm
+    out[M.path(p, version .. "-1")] = M.release(p, version, scm)
   end
   return out
 end

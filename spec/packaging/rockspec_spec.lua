@@ -83,11 +83,14 @@ describe("rockspecs", function()
   it("have a current release rockspec of version.lua's version", function()
     assert.is_truthy(VERSION:match("^%d+%.%d+%.%d+$"), VERSION)
     for path, text in pairs(rockspecs.expected()) do
-      assert.is_truthy(path:find(VERSION .. "-1.rockspec", 1, true), path)
       assert.equal(text, read(path), path .. " is not current: run `make rockspecs`")
-      local spec = load_rockspec(path)
-      assert.equal(VERSION .. "-1", spec.version)
-      assert.equal("v" .. VERSION, spec.source.tag)
+      if path:find(VERSION .. "-1.rockspec", 1, true) then
+        local spec = load_rockspec(path)
+        assert.equal(VERSION .. "-1", spec.version)
+        assert.equal("v" .. VERSION, spec.source.tag)
+      else
+        assert.is_truthy(path:find("scm-1.rockspec", 1, true), path)
+      end
     end
     local files = listing("ls rockspec")
     table.sort(files)

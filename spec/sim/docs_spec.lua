@@ -294,7 +294,9 @@ local S = {
     return "GET", "/v1/user-resource/token/list" end },
   ["GET /v1/config/locations"] = { ok = function() return "GET", "/v1/config/locations" end },
   ["DELETE /v1/user-resource/vm"] = { err = function() return "DELETE", "/v1/user-resource/vm", { form = { uuid = UNKNOWN } } end },
-  ["GET /v1/user-resource/vm"] = { ok = function() return "GET", "/v1/user-resource/vm", { query = { uuid = vm().uuid } } end },
+  -- a Windows VM: the 2025-12 text's example is one, with license_type
+  ["GET /v1/user-resource/vm"] = { ok = function()
+    return "GET", "/v1/user-resource/vm", { query = { uuid = vm({ os_name = "windows", os_version = "2022" }).uuid } } end },
   ["PATCH /v1/user-resource/vm/user"] = { ok = function()
     return "PATCH", "/v1/user-resource/vm/user", { form = { uuid = vm().uuid, username = "example", password = "Password1234" } } end },
   ["PATCH /v1/user-resource/vm"] = { ok = function()

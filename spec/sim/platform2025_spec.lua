@@ -456,6 +456,12 @@ describe("simulator, 2025-12 edition", function()
       r = call("POST", path, { json = { assigned_to = UNKNOWN } })
       assert.same({ 400, "Virtual machine " .. UNKNOWN .. " was not found." }, { r.status, r.json.message })
       assert.equal(h.null, ok("GET", "/v1/network/ip_addresses/" .. a).assigned_to)
+      -- a package lives in the default location: an address of another one cannot take it
+      local s = service().json
+      local other = ok("POST", "/v1/bus02/network/ip_addresses", { json = { billing_account_id = 6 } }).address
+      r = call("POST", "/v1/bus02/network/ip_addresses/" .. other .. "/assign",
+        { json = { assigned_to = s.uuid, assigned_to_resource_type = "service" } })
+      assert.same({ 400, "Service " .. s.uuid .. " was not found." }, { r.status, r.json.message })
     end)
   end)
 

@@ -9,7 +9,7 @@
 -- for a service; thanet-s/inspace-cloud-kube-modules modules/client/floatingip.go for all three;
 -- shared/api/endpoints-2025.md (c) 7). Both forms work; `assigned_to` without a type is a VM.
 -- Another type: 400 {"errors": {"assigned_to_resource_type": ...}}. The resource must exist
--- (a VM or a balancer of the location, a live package), else 400 {"message": "<Kind> <uuid> was
+-- (a VM, a balancer or a live service package of the location), else 400 {"message": "<Kind> <uuid> was
 -- not found."}. assigned_to_private_ip: the VM's private address, the balancer's, the service_ip.
 local fip = require "idcloudhost.sim.floating_ip"
 local lb = require "idcloudhost.sim.load_balancer"
@@ -30,9 +30,9 @@ local KINDS = {
     local rec = lb.find(slug, uuid)
     if rec then return rec.uuid, rec.private_address end
   end },
-  service = { name = "Service", find = function(_, uuid)
+  service = { name = "Service", find = function(slug, uuid)
     local rec = service.find(uuid)
-    if rec then return rec.uuid, rec.service_ip end
+    if rec and rec.location == slug then return rec.uuid, rec.service_ip end
   end },
 }
 
