@@ -15,6 +15,8 @@ local function load_json(hide)
   local env = setmetatable({}, { __index = _G })
   env.require = function(name)
     if hide[name] then error("module '" .. name .. "' not found (hidden by json_spec)", 2) end
+    -- the SDK asks for the core through idcloudhost.native: hidden there too
+    if name == "idcloudhost.native" and hide["idcloudhost.core"] then return { err = "hidden by json_spec" } end
     return require(name)
   end
   local chunk = assert(loadfile("lua/idcloudhost/json.lua", "t", env))

@@ -9,6 +9,7 @@ local function run()
   local env = setmetatable({
     require = function(name)
       if name == "idcloudhost.core" or name:find("^cjson") then error("module '" .. name .. "' hidden", 2) end
+      if name == "idcloudhost.native" then return { err = "hidden" } end -- (the SDK's one probe for the core)
       return require(name)
     end,
   }, { __index = _G })
