@@ -255,6 +255,24 @@ end
 
 local UPDATE = { display_name = true, description = true, rules = true }
 
+-- The PUT of the whole firewall: the name and description given, else as this object last saw
+-- them; rules (checked, or kept as the platform sent them) replace all of its rules.
+local function put(self, params, rules)
+  local body = { name = params.display_name, description = params.description, rules = rules }
+  if body.name == nil then body.name = self.display_name or self.name end
+  if body.description == nil and type(self.description) == "string" then body.description = self.description end
+  return self:_apply(self:_call(E.update, nil, body))
+end
+
+-- The rules this object holds, as an update sends them back (uuids kept).
+local function held(self)
+  local rules = json.array()
+  for i, r in ipairs(type(self.rules) == "table" and self.rules or {}) do
+    rules[i] = type(r) == "table" and kept(r) or r
+  end
+  return rules
+end
+
 --- Changes the firewall {display_name =, description =, rules = {...}}: a PUT of the whole
 -- firewall, so the fields not given are sent as this object last saw them (reload it first when
 -- something else may have changed it).  Rules given replace all of its rules; a rule keeps its
@@ -274,20 +292,13 @@ function Firewall:update(params)
   for k in pairs(params) do
     if not UPDATE[k] then return nil, errors.invalid(what .. ": unknown parameter '" .. tostring(k) .. "'", k) end
   end
-  local body = { name = params.display_name, description = params.description }
-  if body.name == nil then body.name = self.display_name or self.name end
-  if body.description == nil and type(self.description) == "string" then body.description = self.description end
-  local err
+  local rules = held(self)
   if params.rules ~= nil then
-    body.rules, err = rules_of(what, params.rules)
-    if not body.rules then return nil, err end
-  else
-    body.rules = json.array()
-    for i, r in ipairs(type(self.rules) == "table" and self.rules or {}) do
-      body.rules[i] = type(r) == "table" and kept(r) or r
-    end
+    local err
+    rules, err = rules_of(what, params.rules)
+    if not rules then return nil, err end
   end
-  return self:_apply(self:_call(E.update, nil, body))
+  return put(self, params, rules)
 end
 
 --- Adds a rule (checked as for create) by updating the whole firewall; answers the firewall,
@@ -299,10 +310,10 @@ end
 function Firewall:add_rule(rule)
   local new, err = rule_of("firewall:add_rule", rule)
   if not new then return nil, err end
-  local rules = json.array()
-  for i, r in ipairs(type(self.rules) == "table" and self.rules or {}) do rules[i] = kept(r) end
+  -- the rules it holds go back as the platform sent them (not checked again: they are its own)
+  local rules = held(self)
   rules[#rules + 1] = new
-  return self:update { rules = rules }
+  return put(self, {}, rules)
 end
 
 --- Removes a rule (a rule of fw.rules, or its uuid) by updating the whole firewall; answers the
@@ -317,18 +328,18 @@ function Firewall:remove_rule(rule)
   local uuid, err = check.value(what, "rule", "uuid!", rule)
   if not uuid then return nil, err end
   local rules, found = json.array(), false
-  for _, r in ipairs(type(self.rules) == "table" and self.rules or {}) do
+  for _, r in ipairs(held(self)) do
     if type(r) == "table" and type(r.uuid) == "string" and r.uuid:lower() == uuid then
       found = true
     else
-      rules[#rules + 1] = kept(r)
+      rules[#rules + 1] = r
     end
   end
   if not found then
     return nil, errors.invalid(what .. ": firewall " .. tostring(self.uuid) .. " has no rule " .. uuid
       .. " (reload it if it changed)", "rule")
   end
-  return self:update { rules = rules }
+  return put(self, {}, rules)
 end
 
 -- The firewall's resources_assigned after an assign or unassign answered data.

@@ -187,6 +187,15 @@ describe("firewall objects", function()
           endpoint_spec = { "10.0.0.0/8" } } } } })
   end)
 
+  it("update keeps a rule given as read (its uuid sent: the platform keeps its identity)", function()
+    local f, fw = with_fw(helper.answer(docs.firewall_update))
+    assert(fw:update { rules = { fw.rules[1], SSH } })
+    local rules = helper.sent(f, 2).json.rules
+    assert.equal(R80, rules[1].uuid)
+    assert.same({ "10.22.33.0/24", "10.12.34.5" }, rules[1].endpoint_spec)
+    assert.is_nil(rules[2].uuid)
+  end)
+
   it("update with no rules left sends an empty list", function()
     local f, fw = with_fw(helper.answer(docs.firewall_update))
     assert(fw:update { rules = {} })
@@ -210,6 +219,19 @@ describe("firewall objects", function()
     assert.is_nil(rules[3].uuid)
     assert.equal(22, rules[3].port_start)
     assert.equal("PUT", helper.sent(f, 2).method)
+  end)
+
+  it("add_rule sends back the rules the platform holds as they are, even ones the SDK would not make", function()
+    local list = cjson.decode(docs.firewall_list)
+    list[1].rules[2].protocol = "all"       -- a protocol of the platform's own
+    list[1].rules[2].endpoint_spec = cjson.null
+    local f, c = client(helper.answer(cjson.encode(list)), helper.answer(docs.firewall_update))
+    local fw = assert(c.firewalls:get(FW1))
+    assert(fw:add_rule(SSH))
+    local rules = helper.sent(f, 2).json.rules
+    assert.equal("all", rules[2].protocol)
+    assert.is_nil(rules[2].endpoint_spec) -- null left out
+    assert.equal(3, #rules)
   end)
 
   it("remove_rule sends the rules but that one (by uuid or the rule itself)", function()
