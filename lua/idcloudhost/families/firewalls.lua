@@ -375,7 +375,10 @@ function Firewall:assign(vm)
   return assigned(self, data, uuid, true)
 end
 
---- Takes a VM (a VM object or its uuid) from behind the firewall; answers the firewall.
+--- Takes a VM (a VM object or its uuid) from behind the firewall; answers the firewall.  Sent
+-- to the curl example's `/v1/{slug}/network/firewalls/{uuid}/vms?vm_uuid=` (the docs' "HTTP
+-- Request" line prints `/firewalls/{uuid}/vms`); no content (the docs), or the list of what it
+-- still guards, are both read.
 -- @function firewall:unassign
 -- @tparam vm|string vm a VM or its uuid
 -- @treturn firewall the firewall, updated in place

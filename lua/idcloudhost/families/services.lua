@@ -2,7 +2,10 @@
 -- Billed.  Every body is JSON but the whitelist's, a form.  The packages belong to the account
 -- (their calls carry no location slug); their address whitelists live in the service's location.
 --
--- The docs' update example says `-X GET`; its "HTTP Request" says PATCH: the SDK sends PATCH.
+-- Where the docs contradict themselves: the update example says `-X GET`, its "HTTP Request"
+-- says PATCH: the SDK sends PATCH.  The whitelist calls send `ip_address` as a form (the docs'
+-- curl; a live report names the field without the encoding) to the location's route (the docs tag
+-- only those three location-specific); the package calls carry no slug.
 --
 -- A service's secrets (its database password) never appear in an error, a hook record, the
 -- debug log or a `tostring`: `svc:secrets()` returns them in a table whose `tostring` names the
@@ -204,6 +207,7 @@ function Service:whitelist()
 end
 
 --- Allows an address or a CIDR prefix to connect; answers the whole whitelist after the change.
+-- Sent as the form field `ip_address` (the only name the platform takes).
 -- @function service:allow
 -- @tparam string address "203.0.113.7" or "10.0.0.0/24"
 -- @treturn {string,...} the whitelist

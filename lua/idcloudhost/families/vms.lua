@@ -436,7 +436,8 @@ local REPOSITORIES = { platform = true, private = true }
 --- Boots the VM once from an ISO: a platform image (client.catalog:boot_images()) or, with
 -- repository = "private", a disk of the account made read-only bootable (client.disks, holding an
 -- ISO 9660 file system).  The next start boots as usual.  (2025-12 edition; it replaces
--- vm:rescue.)  The docs show no answer: the VM when one comes, else this object as it was.
+-- vm:rescue.)  The docs show no answer (nor a status): the VM when one comes, else this object as
+-- it was; `boot_image_uuid` is always sent (the docs' table requires it, their example omits it).
 -- @function vm:boot_media
 -- @tparam table opts
 -- @tparam table|string opts.image the image or disk (an object or its uuid)
