@@ -257,11 +257,11 @@ local UPDATE = { display_name = true, description = true, rules = true }
 
 -- The PUT of the whole firewall: the name and description given, else as this object last saw
 -- them; rules (checked, or kept as the platform sent them) replace all of its rules.
-local function put(self, params, rules)
+local function put(self, ep, params, rules)
   local body = { name = params.display_name, description = params.description, rules = rules }
   if body.name == nil then body.name = self.display_name or self.name end
   if body.description == nil and type(self.description) == "string" then body.description = self.description end
-  return self:_apply(self:_call(E.update, nil, body))
+  return self:_apply(self:_call(ep, nil, body))
 end
 
 -- The rules this object holds, as an update sends them back (uuids kept).
@@ -298,7 +298,7 @@ function Firewall:update(params)
     rules, err = rules_of(what, params.rules)
     if not rules then return nil, err end
   end
-  return put(self, params, rules)
+  return put(self, E.update, params, rules)
 end
 
 --- Adds a rule (checked as for create) by updating the whole firewall; answers the firewall,
@@ -313,7 +313,7 @@ function Firewall:add_rule(rule)
   -- the rules it holds go back as the platform sent them (not checked again: they are its own)
   local rules = held(self)
   rules[#rules + 1] = new
-  return put(self, {}, rules)
+  return put(self, E.update, {}, rules)
 end
 
 --- Removes a rule (a rule of fw.rules, or its uuid) by updating the whole firewall; answers the
@@ -339,7 +339,7 @@ function Firewall:remove_rule(rule)
     return nil, errors.invalid(what .. ": firewall " .. tostring(self.uuid) .. " has no rule " .. uuid
       .. " (reload it if it changed)", "rule")
   end
-  return put(self, {}, rules)
+  return put(self, E.update, {}, rules)
 end
 
 -- The firewall's resources_assigned after an assign or unassign answered data.
