@@ -4,11 +4,11 @@
 -- of a matching type, optional in the docs exactly when the declaration is.
 local TYPES = { -- a doc type -> the declaration types it may stand for
   string = { string = true, uuid = true, ip = true, bucket = true, ident = true, json = true, prefix = true,
-    document = true },
+    document = true, pubkey = true },
   integer = { integer = true, number = true },
   number = { number = true, integer = true },
   boolean = { boolean = true },
-  table = { table = true, array = true, json = true, strings = true, document = true },
+  table = { table = true, array = true, json = true, strings = true, pubkeys = true, document = true },
 }
 
 local function read(path)

@@ -1,7 +1,9 @@
 -- Parameter checks, run before anything is sent.  A parameter spec is a type name with an
 -- optional "!" for required: "uuid!", "string", "integer", "number", "boolean", "json", "array",
 -- "table", "ip" (an IPv4 or IPv6 address), "prefix" (an address or a CIDR prefix: "10.0.0.0/24"),
--- "strings" (a list of non-empty strings: a form sends it as the field repeated), "document" (a
+-- "strings" (a list of non-empty strings: a form sends it as the field repeated), "pubkey" (an
+-- OpenSSH public key line: private key material is refused, its text never shown), "pubkeys" (a
+-- list of them, repeated in a form), "document" (a
 -- table, sent as JSON text, or non-empty text sent as it is: YAML, or JSON when it opens with {
 -- or [), "bucket" (an S3 bucket
 -- name).  Path parameters are
@@ -108,7 +110,20 @@ local function integer(v)
   return math.tointeger and math.tointeger(v) or v
 end
 
--- Each converter returns the value as it travels, or nil and what was expected.
+-- An OpenSSH public key line, or nil, what was expected and true when the value may be secret
+-- (private key material: refused before anything is sent, and never shown in the error).
+local function pubkey(v)
+  if type(v) ~= "string" or not v:find("%S") then return nil, "an OpenSSH public key line" end
+  local upper = v:upper()
+  if upper:find("PRIVATE KEY", 1, true) or upper:find("-----BEGIN", 1, true) or upper:find("PUTTY-USER-KEY", 1, true) then
+    return nil, "a public key line (\"ssh-ed25519 AAAA... user@host\"): this looks like PRIVATE key material,"
+      .. " which must never leave your machine (its text is not shown)", true
+  end
+  return v
+end
+
+-- Each converter returns the value as it travels, or nil and what was expected (and true when
+-- the value must not be shown).
 local convert = {
   string = function(v)
     if type(v) == "string" then return v end
@@ -162,6 +177,25 @@ local convert = {
   prefix = function(v)
     if check.is_prefix(v) then return v end
     return nil, "an IP address or a CIDR prefix like 10.0.0.0/24"
+  end,
+  -- An OpenSSH public key line; private key material is refused (and never shown).
+  pubkey = function(v)
+    return pubkey(v)
+  end,
+  pubkeys = function(v)
+    if type(v) ~= "table" or getmetatable(v) ~= nil and not json.is_array(v) or #v == 0 then
+      return nil, "a list of public key lines"
+    end
+    local n = 0
+    for _ in pairs(v) do n = n + 1 end
+    if n ~= #v then return nil, "a list of public key lines" end
+    local out = json.array()
+    for i = 1, n do
+      local key, expected, secret = pubkey(v[i])
+      if not key then return nil, expected .. " (item " .. i .. ")", secret end
+      out[i] = key
+    end
+    return out
   end,
   strings = function(v)
     if type(v) ~= "table" or getmetatable(v) ~= nil and not json.is_array(v) then return nil, "a list of strings" end
@@ -252,10 +286,11 @@ function check.params(what, specs, params, into)
         return nil, errors.invalid(what .. ": " .. (v == "" and "empty" or "missing") .. " required parameter '" .. k .. "'", k)
       end
     else
-      local cv, expected = c[2](v)
+      local cv, expected, secret = c[2](v)
       if cv == nil then
-        return nil, errors.invalid(string.format("%s: parameter '%s' must be %s, got %s",
-          what, k, expected, describe(v)), k)
+        -- (a value that may be a secret is not shown, not even its start)
+        return nil, errors.invalid(string.format("%s: parameter '%s' must be %s%s",
+          what, k, expected, secret and "" or (", got " .. describe(v))), k)
       end
       out[k] = cv
     end

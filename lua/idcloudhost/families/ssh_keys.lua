@@ -14,7 +14,7 @@ local E = resource.endpoints("ssh_key", {
   list   = { "GET",    "user-resource/ssh_keys", answer = "list:uuid" },
   -- Answers 201 (the docs) or 200 (live, without a fingerprint); a taken name is 409.
   create = { "POST",   "user-resource/ssh_keys", answer = KEY,
-    json = { name = "string!", public_key = "string!" } },
+    json = { name = "string!", public_key = "pubkey!" } },
   rename = { "PATCH",  "user-resource/ssh_keys/{uuid}", path = U, answer = KEY, json = { name = "string!" } },
   -- Answers 204 (the docs) or 200 (live): an empty body, {"success": true} or the key.
   delete = { "DELETE", "user-resource/ssh_keys/{uuid}", path = U, answer = "success|object:uuid" },
@@ -58,7 +58,8 @@ function Keys:get(id)
 end
 
 --- Stores an SSH public key {name =, public_key =}.  The name must be free (409 otherwise); the
--- public key is the whole OpenSSH line and cannot be changed later.
+-- public key is the whole OpenSSH line and cannot be changed later.  Private key material is
+-- refused before anything is sent, and the error does not show it.
 -- @function client.ssh_keys:create
 -- @tparam table params
 -- @tparam string params.name a name unique among the account's keys

@@ -14,7 +14,7 @@ local E = resource.endpoints("vm", {
   create   = { "POST",   "user-resource/vm", loc = true, billed = true, answer = "object:uuid", form = {
     name = "string!", os_name = "string", os_version = "string", disks = "integer",
     vcpu = "integer!", ram = "integer!", username = "string", password = "string",
-    public_key = "string", public_keys = "strings", description = "string", backup = "boolean",
+    public_key = "pubkey", public_keys = "pubkeys", description = "string", backup = "boolean",
     billing_account_id = "integer", reserve_public_ip = "boolean", network_uuid = "uuid",
     cloud_init = "document", designated_pool_uuid = "uuid", disk_uuid = "uuid",
     source_uuid = "uuid", source_replica = "string",
@@ -133,6 +133,12 @@ local function with_keys(client, p)
     if type(key) == "table" then
       line = key.public_key
     elseif type(key) == "string" and key ~= "" then
+      -- private key material is refused unseen; a public key line is taken as it is
+      local ok, err = check.value(what, "ssh_keys", "pubkey", key)
+      if not ok then return nil, err end
+      if key:find("^%S+%s+AAAA") then line = key end
+    end
+    if type(key) == "string" and not line and key ~= "" then
       if not stored then
         local err
         stored, err = client.ssh_keys:list()

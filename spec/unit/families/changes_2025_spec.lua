@@ -101,6 +101,33 @@ describe("VM create (#12, 2025-12)", function()
     helper.refuses(f, function() return c.vms:create(create_params()) end, "password")
   end)
 
+  it("takes a public key line in ssh_keys as it is, with no list", function()
+    local f, c = client(helper.answer(docs.vm_create))
+    assert(c.vms:create(create_params { ssh_keys = { PUB3 } }))
+    assert.equal(1, #f.requests)
+    assert.same({ PUB3 }, values(raw(f, 1).body, "public_keys"))
+  end)
+
+  it("refuses private key material wherever a public key goes, sending nothing and showing none of it", function()
+    local PRIVATE = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n"
+      .. "-----END OPENSSH PRIVATE KEY-----\n"
+    local f, c = client()
+    local cases = {
+      function() return c.vms:create(create_params { public_key = PRIVATE }) end,
+      function() return c.vms:create(create_params { public_keys = { PUB1, PRIVATE } }) end,
+      function() return c.vms:create(create_params { ssh_keys = { PRIVATE } }) end,
+      function() return c.vms:create(create_params { ssh_keys = { { public_key = PRIVATE } } }) end,
+      function() return c.ssh_keys:create { name = "oops", public_key = PRIVATE } end,
+      function() return c.ssh_keys:create { name = "oops", public_key = "PuTTY-User-Key-File-3: ssh-ed25519\nb3Bl" } end,
+    }
+    for i, fn in ipairs(cases) do
+      local err = helper.refuses(f, fn)
+      assert.matches("PRIVATE", err.message, 1, true)
+      assert.is_nil(tostring(err):find("b3Bl", 1, true), "case " .. i .. ": " .. tostring(err))
+      assert.is_nil(tostring(err):find("BEGIN", 1, true), "case " .. i)
+    end
+  end)
+
   it("sends cloud_init YAML text as it is (spaces as %20), JSON text as it is, a table as JSON text", function()
     local yaml = "#cloud-config\npackages:\n  - nginx\nruncmd:\n  - [ systemctl, enable, --now, nginx ]\n"
     local f, c = client(helper.answer(docs.vm_create), helper.answer(docs.vm_create), helper.answer(docs.vm_create))
