@@ -19,7 +19,7 @@ HDR      := $(wildcard src/*.h)
 export LUA_PATH  := $(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/sim/lua/?.lua;$(CURDIR)/sim/lua/?/init.lua;$(CURDIR)/?.lua;;
 export LUA_CPATH := $(CURDIR)/$(BUILD)/?.so;;
 
-.PHONY: all core deps test unit check-load test-nvim demo examples sim bench bench-nvim lint valgrind hostile asan fuzz clean help test-nginx nginx-deps nginx-core mutate mutate-ci
+.PHONY: all core deps test unit test-fake check-load test-nvim demo examples sim bench bench-nvim lint valgrind hostile asan fuzz clean help test-nginx nginx-deps nginx-core mutate mutate-ci
 
 all: core
 
@@ -27,21 +27,24 @@ help:
 	@echo "make            build the C core for LUA=$(LUA)"
 	@echo "make test       run the specs against a simulator started for the run"
 	@echo "make unit       the families' unit specs on a scripted transport (no simulator)"
+	@echo "make test-fake  idcloudhost.fake and the shared scenario on every Lua (FAKE_LUAS), fake and simulator"
 	@echo "make test-nvim  the Neovim specs in nvim --headless: with the C core, without it, without cjson"
 	@echo "make demo       run examples/quickstart.lua against a simulator"
 	@echo "make sim        run the simulator in the foreground (PORT=$(PORT) APIKEYS=$(APIKEYS) SIM_EDITION=...)"
 	@echo "make examples   run every example against a simulator"
-	@echo "make bench      benchmarks: calls against their limit (nginx), JSON, batches, waits (BENCH_ROUNDS=7, BENCH_INSTR=1)"
+	@echo "make bench      benchmarks: calls against their limit (nginx), JSON, the fake's virtual clock, batches, waits (BENCH_ROUNDS=7, BENCH_INSTR=1)"
 	@echo "make bench-nvim ticks, batch time and CPU share of idcloudhost.async in Neovim"
 	@echo "make lint       luacheck, and every module loaded once (make check-load: on 5.1, 5.4 and LuaJIT)"
 	@echo "make valgrind   the specs under valgrind (leaks and memory errors are failures)"
 	@echo "make test-nginx the SDK inside a real nginx (ngx_lua), with the C core and without it"
+	@echo "make nginx      nginx.conf snippets and an nginx wrapper for the SDK in your own nginx (docs/openresty.md)"
 	@echo "make hostile    the SDK against a hostile server, under valgrind (VALGRIND= without)"
 	@echo "make asan       the core's specs on an ASan + UBSan build of the core (clang)"
 	@echo "make fuzz       libFuzzer on what parses untrusted bytes: answers, JSON, encoders (FUZZ_SECONDS each)"
-	@echo "make install    the SDK for LUA without LuaRocks (PREFIX=/usr/local DESTDIR=; make uninstall)"
-	@echo "make install-sim the simulator for SIM_LUA and bin/idcloudhost-sim (make uninstall-sim)"
-	@echo "make rocks      luarocks make of both rocks, checked from a clean shell; make check-install likewise"
+	@echo "make install    the SDK and the idcloudhost command for LUA without LuaRocks (PREFIX=/usr/local DESTDIR=; make uninstall)"
+	@echo "make install-fake idcloudhost.fake and its engine for LUA (make uninstall-fake)"
+	@echo "make install-sim the simulator for SIM_LUA (with the engine) and bin/idcloudhost-sim (make uninstall-sim)"
+	@echo "make rocks      luarocks make of the three rocks, checked from a clean shell; make check-install likewise"
 	@echo "make rockspecs  the rockspecs' module lists from lua/ and sim/lua/, and the release rockspecs"
 	@echo "make endpoints  docs/endpoints.md from the endpoint declarations"
 	@echo "make doc        the HTML reference (LDoc) in build/doc, and its coverage spec"
@@ -78,6 +81,7 @@ rock:
 # the Lua that lua-http runs on), the hostile server's (`make hostile`) and the hosts' (nvim, nginx).
 SDK_SPECS := $(filter-out spec/sim/ spec/hostile/ spec/nvim/ spec/nginx/ spec/fixtures/,$(wildcard spec/*_spec.lua spec/*/))
 test: core
+	@sh scripts/deps.sh $(LUA) $(SIM_LUA) jq
 	sh scripts/with-sim.sh $(SIM_LUA) -- sh -c '$(LUA) $(BUSTED) $(SDK_SPECS); \
 	  sdk=$$?; $(SIM_LUA) $(BUSTED) spec/sim && [ $$sdk = 0 ]'
 
@@ -85,6 +89,16 @@ test: core
 # a few seconds on any $(LUA).
 unit: $(CORE)
 	$(LUA) $(BUSTED) spec/unit
+
+# idcloudhost.fake on every Lua of FAKE_LUAS (the C core built for each): its specs, the clock
+# option's, and the shared scenario (spec/fixtures/scenario.lua) against the fake and against a
+# simulator started for the run.
+FAKE_LUAS ?= lua5.1 lua5.2 lua5.3 lua5.4 luajit
+FAKE_SPECS := spec/unit/fake spec/unit/runtime/clock_spec.lua spec/fake spec/examples
+test-fake:
+	@for l in $(FAKE_LUAS); do $(MAKE) --no-print-directory core LUA=$$l || exit 1; done
+	sh scripts/with-sim.sh $(SIM_LUA) -- sh -c 'for l in $(FAKE_LUAS); do echo "== $$l"; \
+	  LUA_CPATH="$(CURDIR)/build/$$l/?.so;;" $$l $(BUSTED) $(FAKE_SPECS) || exit 1; done'
 
 # The Neovim specs inside nvim --headless (Debian's neovim, LuaJIT): with the C core built for
 # LuaJIT, with the core hidden (the curl command), with the core and cjson hidden (vim.json).
@@ -118,17 +132,20 @@ examples: core
 	  || { cat /tmp/idcloudhost-example.log; echo "FAILED: $$e"; exit 1; }; done; echo "examples: all ran"
 
 # bench/limit.sh: the SDK's calls against one reused libcurl handle + cjson.decode, on a local
-# nginx (nginx-light) serving static JSON; then the decoder, and the simulator's benches.
+# nginx (nginx-light) serving static JSON, and inside nginx (bench/ngx_peer.sh: ngx_lua unpacked
+# by nginx-core) the ngx transport against lua-resty-http (../shared/peers); then the decoder,
+# and the simulator's benches.
 # BENCH_INSTR=1 adds callgrind's instruction counts of the calls (steady on a busy machine).
 BENCH_ROUNDS ?= 7
-bench: core
+bench: core nginx-core
 	@sh scripts/deps.sh $(LUA) $(SIM_LUA) nginx-light curl iproute2 $(if $(BENCH_INSTR),valgrind)
 	BENCH_INSTR=$(BENCH_INSTR) sh bench/limit.sh $(LUA) $(BENCH_ROUNDS)
 	$(LUA) bench/json.lua $(BENCH_ROUNDS)
+	$(LUA) bench/fake.lua $(BENCH_ROUNDS)
 	sh scripts/with-sim.sh $(SIM_LUA) --client-env -- sh -c 'for b in requests batch waits; do $(LUA) bench/$$b.lua || exit 1; done'
 
 lint: core
-	luacheck lua spec bin/idcloudhost-sim examples bench scripts mutate fuzz
+	luacheck lua spec bin/idcloudhost-sim bin/idcloudhost examples bench scripts mutate fuzz
 	$(LUA) scripts/check-load.lua
 
 # Every module parsed, and required once, on Lua 5.1, 5.4 and LuaJIT (scripts/check-load.lua):
@@ -172,6 +189,15 @@ $(NGX_CORE): $(SRC) $(HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) -fPIC -shared -I$(NGX_ROOT)/usr/include/luajit-2.1 $$(pkg-config --cflags libcurl zlib) \
 	  -o $@ $(SRC) $$(pkg-config --libs libcurl zlib)
+
+# The SDK in an nginx of your own (docs/openresty.md, "Installing"): the C core for nginx's
+# LuaJIT, then build/nginx/idcloudhost-main.conf and -http.conf (the nginx.conf snippets, printed)
+# and build/nginx/nginx, the wrapper to run nginx and nginx -s reload with.  The route is
+# OpenResty's, else Debian's installed libnginx-mod-http-lua, else the packages unpacked under
+# build/nginx/root (nothing installed); NGX_ROUTE=openresty|debian|unpacked picks one.
+.PHONY: nginx
+nginx: nginx-core
+	sh scripts/nginx.sh . $(NGX_ROOT) $(NGX) $(NGX)/idcloudhost
 
 # examples/openresty/nginx.conf in a real nginx (1 worker) against a simulator, with the specs of
 # spec/nginx/ driving it over HTTP: once with the C core on nginx's cpath, once without.
@@ -224,8 +250,10 @@ build/fuzz/json_fuzz: fuzz/json_fuzz.c $(SRC) $(HDR)
 # with PREFIX the prefix of the Lua package (/usr on Debian), pkg-config's INSTALL_LMOD and
 # INSTALL_CMOD; otherwise (PREFIX=/usr/local, the default) PREFIX/share/lua/V and PREFIX/lib/lua/V.
 # LMOD= and CMOD= override them; DESTDIR= stages the whole tree elsewhere.  The LuaCATS
-# definitions go to PREFIX/share/idcloudhost/types.  make install-sim: the simulator's modules
-# for $(SIM_LUA) and the idcloudhost-sim command in PREFIX/bin.  The file sets match the rocks'.
+# definitions go to PREFIX/share/idcloudhost/types, the idcloudhost command to PREFIX/bin (run by
+# $(LUA)).  make install-fake: idcloudhost.fake and the engine for $(LUA); make install-sim: the
+# simulator's modules and the engine for $(SIM_LUA) and the idcloudhost-sim command in
+# PREFIX/bin.  The file sets match the rocks'.
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 luaver    = $(shell $(1) -e 'io.write((_VERSION:gsub("^Lua ", "")))')
@@ -235,29 +263,47 @@ cmod      = $(or $(and $(filter $(PREFIX),$(call pcvar,$(1),prefix)),$(call pcva
 LMOD     ?= $(call lmod,$(LUA))
 CMOD     ?= $(call cmod,$(LUA))
 SIM_LMOD ?= $(call lmod,$(SIM_LUA))
-SIM_LUA_FILES := $(shell find sim/lua -name '*.lua' | sort)
+# sim/lua/ holds two rocks: the simulator's (the HTTP shell, the control client) and the fake's
+# (the engine, idcloudhost.fake: all the rest).
+SIM_LUA_FILES := sim/lua/idcloudhost/sim/client.lua sim/lua/idcloudhost/sim/server.lua sim/lua/idcloudhost/simulator.lua
+FAKE_LUA_FILES := $(filter-out $(SIM_LUA_FILES),$(shell find sim/lua -name '*.lua' | sort))
+FAKE_LMOD ?= $(LMOD)
 SDK_LUA_FILES := $(shell find lua -name '*.lua' | sort)
 TYPES_DIR = $(PREFIX)/share/idcloudhost/types
 
-.PHONY: install uninstall install-sim uninstall-sim install-dirs check-install
+.PHONY: install uninstall install-fake uninstall-fake install-sim uninstall-sim install-dirs check-install
 install: $(CORE)
 	@set -e; for f in $(SDK_LUA_FILES); do install -D -m 644 "$$f" "$(DESTDIR)$(LMOD)/$${f#lua/}"; done
 	install -D -m 755 $(CORE) "$(DESTDIR)$(CMOD)/idcloudhost/core.so"
 	install -D -m 644 types/idcloudhost.lua "$(DESTDIR)$(TYPES_DIR)/idcloudhost.lua"
-	@echo "installed the SDK for $(LUA): $(DESTDIR)$(LMOD)/idcloudhost, $(DESTDIR)$(CMOD)/idcloudhost/core.so"
+	@mkdir -p "$(DESTDIR)$(PREFIX)/bin"
+	sed '1s|^#!.*|#!/usr/bin/env $(LUA)|' bin/idcloudhost > "$(DESTDIR)$(PREFIX)/bin/idcloudhost"
+	chmod 755 "$(DESTDIR)$(PREFIX)/bin/idcloudhost"
+	@echo "installed the SDK for $(LUA): $(DESTDIR)$(LMOD)/idcloudhost, $(DESTDIR)$(CMOD)/idcloudhost/core.so, $(DESTDIR)$(PREFIX)/bin/idcloudhost"
 
 uninstall:
 	rm -f $(addprefix "$(DESTDIR)$(LMOD)/,$(addsuffix ",$(patsubst lua/%,%,$(SDK_LUA_FILES))))
-	rm -f "$(DESTDIR)$(CMOD)/idcloudhost/core.so" "$(DESTDIR)$(TYPES_DIR)/idcloudhost.lua"
+	rm -f "$(DESTDIR)$(CMOD)/idcloudhost/core.so" "$(DESTDIR)$(TYPES_DIR)/idcloudhost.lua" "$(DESTDIR)$(PREFIX)/bin/idcloudhost"
 	@for d in $$(printf '%s\n' $(sort $(dir $(patsubst lua/%,$(DESTDIR)$(LMOD)/%,$(SDK_LUA_FILES)))) | sort -r) "$(DESTDIR)$(CMOD)/idcloudhost" \
 	  "$(DESTDIR)$(TYPES_DIR)" "$(DESTDIR)$(PREFIX)/share/idcloudhost"; do rmdir "$$d" 2>/dev/null || true; done
 
+# The fake for $(LUA): idcloudhost.fake and the engine (make install first: it needs the SDK).
+install-fake:
+	@set -e; for f in $(FAKE_LUA_FILES); do install -D -m 644 "$$f" "$(DESTDIR)$(FAKE_LMOD)/$${f#sim/lua/}"; done
+
+uninstall-fake:
+	rm -f $(addprefix "$(DESTDIR)$(FAKE_LMOD)/,$(addsuffix ",$(patsubst sim/lua/%,%,$(FAKE_LUA_FILES))))
+	@for d in "$(DESTDIR)$(FAKE_LMOD)/idcloudhost/sim" "$(DESTDIR)$(FAKE_LMOD)/idcloudhost"; do rmdir "$$d" 2>/dev/null || true; done
+
+# The simulator for $(SIM_LUA): its files and the engine it serves (the fake's files, which
+# LuaRocks would install as its dependency), and the command.
 install-sim:
+	@set -e; for f in $(FAKE_LUA_FILES); do install -D -m 644 "$$f" "$(DESTDIR)$(SIM_LMOD)/$${f#sim/lua/}"; done
 	@set -e; for f in $(SIM_LUA_FILES); do install -D -m 644 "$$f" "$(DESTDIR)$(SIM_LMOD)/$${f#sim/lua/}"; done
 	install -D -m 755 bin/idcloudhost-sim "$(DESTDIR)$(PREFIX)/bin/idcloudhost-sim"
 
 uninstall-sim:
-	rm -f $(addprefix "$(DESTDIR)$(SIM_LMOD)/,$(addsuffix ",$(patsubst sim/lua/%,%,$(SIM_LUA_FILES))))
+	rm -f $(addprefix "$(DESTDIR)$(SIM_LMOD)/,$(addsuffix ",$(patsubst sim/lua/%,%,$(FAKE_LUA_FILES) $(SIM_LUA_FILES))))
 	rm -f "$(DESTDIR)$(PREFIX)/bin/idcloudhost-sim"
 	@for d in "$(DESTDIR)$(SIM_LMOD)/idcloudhost/sim" "$(DESTDIR)$(SIM_LMOD)/idcloudhost"; do rmdir "$$d" 2>/dev/null || true; done
 
@@ -285,8 +331,8 @@ endpoints:
 	$(LUA) scripts/endpoints.lua
 
 # The rocks and make install from a user's side, each checked from clean shells (see the scripts):
-# make rocks      luarocks make of both rocks (offline: --deps-mode=none on Debian's packages)
-# make check-install  make install + install-sim into a DESTDIR, used, then uninstalled
+# make rocks      luarocks make of the three rocks (offline: --deps-mode=none on Debian's packages)
+# make check-install  make install + install-fake + install-sim into a DESTDIR, used, then uninstalled
 # make rockspecs  writes the release rockspecs (version.lua's version) from the scm ones
 .PHONY: rocks rockspecs
 rocks: core
@@ -301,7 +347,7 @@ check-install: core
 
 # Where make install puts things (for scripts/check-install.sh).
 install-dirs:
-	@echo "LMOD=$(LMOD)"; echo "CMOD=$(CMOD)"; echo "SIM_LMOD=$(SIM_LMOD)"; echo "PREFIX=$(PREFIX)"
+	@echo "LMOD=$(LMOD)"; echo "CMOD=$(CMOD)"; echo "FAKE_LMOD=$(FAKE_LMOD)"; echo "SIM_LMOD=$(SIM_LMOD)"; echo "PREFIX=$(PREFIX)"
 
 # Mutation testing (scripts/mutate.lua): each mutant of mutate/mutants.lua is a small change that
 # looks like a real bug; it is applied to a scratch copy of the tree and the specs that should

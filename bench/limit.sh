@@ -58,6 +58,9 @@ cc -O2 -Wall -Wextra -fPIC -shared $(pkg-config --cflags "$lua") -o "$mod" bench
 export LUA_PATH="$PWD/lua/?.lua;$PWD/lua/?/init.lua;;" LUA_CPATH="$PWD/build/$lua/?.so;;"
 "$lua" bench/call.lua "$base" "$rounds"
 
+# Inside nginx: the ngx transport against lua-resty-http, on the same static server.
+sh bench/ngx_peer.sh "$base" "$rounds"
+
 # BENCH_INSTR=1: the same calls counted by callgrind (instructions, steady on a busy machine):
 # each variant run n and 3n times, the difference over 2n.
 [ -n "$BENCH_INSTR" ] || exit 0

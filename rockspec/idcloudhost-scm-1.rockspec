@@ -34,7 +34,7 @@ external_dependencies = {
 }
 -- Built by the Makefile (target `rock`, the C core with LuaRocks' compiler and the paths it
 -- found), installed by the list below: every module of lua/, the SDK's folder, taken whole
--- (spec/packaging/rockspec_spec.lua checks the list against the folder).
+-- (spec/packaging/rockspec_spec.lua checks the list against the folder), and the command.
 build = {
   type = "make",
   build_target = "rock",
@@ -46,11 +46,39 @@ build = {
   install = {
     lua = {
       ["idcloudhost"] = "lua/idcloudhost/init.lua",
+      ["idcloudhost.call.answer"] = "lua/idcloudhost/call/answer.lua",
+      ["idcloudhost.call.billing"] = "lua/idcloudhost/call/billing.lua",
       ["idcloudhost.call.check"] = "lua/idcloudhost/call/check.lua",
       ["idcloudhost.call.encode"] = "lua/idcloudhost/call/encode.lua",
+      ["idcloudhost.call.endpoint"] = "lua/idcloudhost/call/endpoint.lua",
       ["idcloudhost.call.errors"] = "lua/idcloudhost/call/errors.lua",
+      ["idcloudhost.call.observe"] = "lua/idcloudhost/call/observe.lua",
       ["idcloudhost.call.pipeline"] = "lua/idcloudhost/call/pipeline.lua",
+      ["idcloudhost.call.rate"] = "lua/idcloudhost/call/rate.lua",
       ["idcloudhost.call.secrets"] = "lua/idcloudhost/call/secrets.lua",
+      ["idcloudhost.cli"] = "lua/idcloudhost/cli/init.lua",
+      ["idcloudhost.cli.args"] = "lua/idcloudhost/cli/args.lua",
+      ["idcloudhost.cli.commands.account"] = "lua/idcloudhost/cli/commands/account.lua",
+      ["idcloudhost.cli.commands.apply"] = "lua/idcloudhost/cli/commands/apply.lua",
+      ["idcloudhost.cli.commands.bill"] = "lua/idcloudhost/cli/commands/bill.lua",
+      ["idcloudhost.cli.commands.bucket"] = "lua/idcloudhost/cli/commands/bucket.lua",
+      ["idcloudhost.cli.commands.completion"] = "lua/idcloudhost/cli/commands/completion.lua",
+      ["idcloudhost.cli.commands.disk"] = "lua/idcloudhost/cli/commands/disk.lua",
+      ["idcloudhost.cli.commands.fw"] = "lua/idcloudhost/cli/commands/fw.lua",
+      ["idcloudhost.cli.commands.image"] = "lua/idcloudhost/cli/commands/image.lua",
+      ["idcloudhost.cli.commands.ip"] = "lua/idcloudhost/cli/commands/ip.lua",
+      ["idcloudhost.cli.commands.lb"] = "lua/idcloudhost/cli/commands/lb.lua",
+      ["idcloudhost.cli.commands.leftovers"] = "lua/idcloudhost/cli/commands/leftovers.lua",
+      ["idcloudhost.cli.commands.location"] = "lua/idcloudhost/cli/commands/location.lua",
+      ["idcloudhost.cli.commands.network"] = "lua/idcloudhost/cli/commands/network.lua",
+      ["idcloudhost.cli.commands.plan"] = "lua/idcloudhost/cli/commands/plan.lua",
+      ["idcloudhost.cli.commands.sim"] = "lua/idcloudhost/cli/commands/sim.lua",
+      ["idcloudhost.cli.commands.ssh_key"] = "lua/idcloudhost/cli/commands/ssh_key.lua",
+      ["idcloudhost.cli.commands.vm"] = "lua/idcloudhost/cli/commands/vm.lua",
+      ["idcloudhost.cli.commands.wait"] = "lua/idcloudhost/cli/commands/wait.lua",
+      ["idcloudhost.cli.family"] = "lua/idcloudhost/cli/family.lua",
+      ["idcloudhost.cli.output"] = "lua/idcloudhost/cli/output.lua",
+      ["idcloudhost.cli.progress"] = "lua/idcloudhost/cli/progress.lua",
       ["idcloudhost.client"] = "lua/idcloudhost/client.lua",
       ["idcloudhost.families.billing_accounts"] = "lua/idcloudhost/families/billing_accounts.lua",
       ["idcloudhost.families.buckets"] = "lua/idcloudhost/families/buckets.lua",
@@ -102,6 +130,8 @@ build = {
     lib = {
       ["idcloudhost.core"] = "build/rock/idcloudhost/core.so",
     },
+    -- The command line tool (idcloudhost.cli): LuaRocks wraps it for the Lua it installs for.
+    bin = { idcloudhost = "bin/idcloudhost" },
   },
   -- Beside the modules, in the rock's directory (`luarocks show --rock-dir idcloudhost`): the
   -- docs and the LuaCATS definitions for lua-language-server (types/idcloudhost.lua).

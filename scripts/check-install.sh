@@ -1,9 +1,11 @@
 #!/bin/sh
-# make install as a user without LuaRocks gets it: `make install` and `make install-sim` into a
-# staging directory (DESTDIR), then, from clean shells whose Lua paths point only at that tree
-# (plus the system's), the installed simulator command serves and spec/packaging/call.lua talks
-# to it through the installed SDK; the directories are those $(LUA) searches by default (so a
-# real install needs no LUA_PATH); `make uninstall` leaves nothing behind.
+# make install as a user without LuaRocks gets it: `make install`, `make install-fake` and `make
+# install-sim` into a staging directory (DESTDIR), then, from clean shells whose Lua paths point
+# only at that tree (plus the system's), the installed simulator command serves and
+# spec/packaging/call.lua talks to it through the installed SDK, spec/packaging/fake.lua uses
+# the installed fake, and the idcloudhost command runs from PREFIX/bin; the directories are those
+# $(LUA) searches by default (so a real install needs no LUA_PATH); `make uninstall` leaves
+# nothing behind.
 # usage: check-install.sh LUA    (run from the repository; prints "install: ok ..." last)
 set -eu
 lua=${1:?usage: check-install.sh LUA}
@@ -21,7 +23,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-make -s install install-sim LUA="$lua" SIM_LUA="$sim_lua" DESTDIR="$root" >"$tmp/make.log" 2>&1 \
+make -s install install-fake install-sim LUA="$lua" SIM_LUA="$sim_lua" DESTDIR="$root" >"$tmp/make.log" 2>&1 \
   || { cat "$tmp/make.log"; echo "install: make install failed"; exit 1; }
 eval "$(make -s install-dirs LUA="$lua" SIM_LUA="$sim_lua")"
 
@@ -55,10 +57,20 @@ done
 env -i PATH=/usr/bin:/bin IDCLOUDHOST_BASE_URL="http://127.0.0.1:$port" IDCLOUDHOST_API_KEY=install-key \
   "$(paths "$LMOD" "$CMOD" | head -1)" "$(paths "$LMOD" "$CMOD" | tail -1)" \
   "$lua" "$OLDPWD/spec/packaging/call.lua" "$root"
+env -i PATH=/usr/bin:/bin "$(paths "$LMOD" "$CMOD" | head -1)" "$(paths "$LMOD" "$CMOD" | tail -1)" \
+  "$lua" "$OLDPWD/spec/packaging/fake.lua" "$root"
+# The command, found on the PATH of a clean shell: its help, then a call to the simulator.
+env -i PATH="$root$PREFIX/bin:/usr/bin:/bin" "$(paths "$LMOD" "$CMOD" | head -1)" "$(paths "$LMOD" "$CMOD" | tail -1)" \
+  sh -c 'idcloudhost --help | head -1' >"$tmp/cmd.log" 2>&1 || { cat "$tmp/cmd.log"; echo "install: idcloudhost --help failed"; exit 1; }
+grep -q "^usage: idcloudhost COMMAND" "$tmp/cmd.log" || { cat "$tmp/cmd.log"; echo "install: idcloudhost --help printed no usage"; exit 1; }
+env -i PATH="$root$PREFIX/bin:/usr/bin:/bin" IDCLOUDHOST_BASE_URL="http://127.0.0.1:$port" IDCLOUDHOST_API_KEY=install-key \
+  "$(paths "$LMOD" "$CMOD" | head -1)" "$(paths "$LMOD" "$CMOD" | tail -1)" \
+  idcloudhost location list -q >"$tmp/cmd.log" 2>&1 || { cat "$tmp/cmd.log"; echo "install: idcloudhost location list failed"; exit 1; }
+echo "ok command: idcloudhost --help, location list: $(tr '\n' ' ' <"$tmp/cmd.log")"
 cd "$OLDPWD"
 
-make -s uninstall uninstall-sim LUA="$lua" SIM_LUA="$sim_lua" DESTDIR="$root" >"$tmp/make.log" 2>&1 \
+make -s uninstall uninstall-fake uninstall-sim LUA="$lua" SIM_LUA="$sim_lua" DESTDIR="$root" >"$tmp/make.log" 2>&1 \
   || { cat "$tmp/make.log"; echo "install: make uninstall failed"; exit 1; }
 left=$(find "$root" -type f | head -5)
 [ -z "$left" ] || { echo "install: make uninstall left files behind:"; echo "$left"; exit 1; }
-echo "install: ok: the SDK for $lua in $LMOD and $CMOD, the simulator for $sim_lua in $SIM_LMOD and $PREFIX/bin; uninstalled"
+echo "install: ok: the SDK and the fake for $lua in $LMOD and $CMOD, the simulator for $sim_lua in $SIM_LMOD and $PREFIX/bin; uninstalled"

@@ -3,10 +3,12 @@
 # fresh clone has) into temporary trees, offline (--deps-mode=none: Debian's lua-cjson, lua-http
 # and cqueues stand in for the dependencies), then, from clean shells whose paths come from
 # `luarocks path` alone:
-#   - the SDK rock for LUA: a call against the installed simulator (spec/packaging/call.lua);
+#   - the SDK rock for LUA: a call against the installed simulator (spec/packaging/call.lua), and
+#     the idcloudhost command it installs (--help, a call);
+#   - the fake rock for LUA, beside it: idcloudhost.fake used (spec/packaging/fake.lua);
 #   - the rock's test section (busted spec/unit) on the installed SDK;
-#   - both release rockspecs (<version>-1) on Lua 5.3: the installed idcloudhost-sim command
-#     serves, its control client drives it (spec/packaging/control.lua).
+#   - the three release rockspecs (<version>-1) on Lua 5.3: the installed idcloudhost-sim command
+#     (its engine from the fake rock) serves, its control client drives it (spec/packaging/control.lua).
 # usage: check-rocks.sh LUA          (lua5.4, lua5.3, lua5.1 or luajit)
 # Prints "rocks: ok ..." last; exits non-zero on the first failure.  KEEP=1 keeps the trees.
 set -eu
@@ -64,9 +66,10 @@ clean() {
     sh "$tmp/work" "$lv" "$tree" "$@"
 }
 
-build "$v" "$tmp/sdk" rockspec/idcloudhost-scm-1.rockspec
-build 5.3 "$tmp/sim" "rockspec/idcloudhost-$version-1.rockspec" "rockspec/idcloudhost-sim-$version-1.rockspec"
-cp "$repo/spec/packaging/call.lua" "$repo/spec/packaging/control.lua" "$tmp/"
+build "$v" "$tmp/sdk" rockspec/idcloudhost-scm-1.rockspec rockspec/idcloudhost-fake-scm-1.rockspec
+build 5.3 "$tmp/sim" "rockspec/idcloudhost-$version-1.rockspec" "rockspec/idcloudhost-fake-$version-1.rockspec" \
+  "rockspec/idcloudhost-sim-$version-1.rockspec"
+cp "$repo/spec/packaging/call.lua" "$repo/spec/packaging/control.lua" "$repo/spec/packaging/fake.lua" "$tmp/"
 
 # The installed command, found on the PATH luarocks gives, on a free port.
 (trap - EXIT INT TERM; exec=1 clean 5.3 "$tmp/sim" idcloudhost-sim --port 0 --apikeys rocks-key) >"$tmp/sim.log" 2>&1 &
@@ -80,6 +83,12 @@ done
 url=http://127.0.0.1:$port key=rocks-key
 
 clean "$v" "$tmp/sdk" "$lua" "$tmp/call.lua" "$tmp/sdk"
+clean "$v" "$tmp/sdk" "$lua" "$tmp/fake.lua" "$tmp/sdk"
+# The command the SDK rock installs, on the PATH luarocks gives: its help, then a call.
+clean "$v" "$tmp/sdk" idcloudhost --help >"$tmp/cmd.log" 2>&1 || { cat "$tmp/cmd.log"; echo "rocks: idcloudhost --help failed"; exit 1; }
+grep -q "^usage: idcloudhost COMMAND" "$tmp/cmd.log" || { cat "$tmp/cmd.log"; echo "rocks: idcloudhost --help printed no usage"; exit 1; }
+clean "$v" "$tmp/sdk" idcloudhost location list -q >"$tmp/cmd.log" 2>&1 || { cat "$tmp/cmd.log"; echo "rocks: idcloudhost location list failed"; exit 1; }
+echo "ok command: idcloudhost --help, location list: $(tr '\n' ' ' <"$tmp/cmd.log")"
 clean 5.3 "$tmp/sim" lua5.3 "$tmp/control.lua" "$tmp/sim"
 # The rockspec's test section: busted on spec/unit, the SDK coming from the tree.
 src=$tmp/src-sdk-idcloudhost-scm-1
@@ -87,4 +96,4 @@ src=$tmp/src-sdk-idcloudhost-scm-1
   sh -c 'eval "$(luarocks --lua-version "$1" --tree "$2" path)" && "$3" /usr/bin/busted -o TAP spec/unit' \
   sh "$v" "$tmp/sdk" "$lua") >"$tmp/unit.log" 2>&1 || { cat "$tmp/unit.log"; echo "rocks: spec/unit on the installed SDK failed"; exit 1; }
 tail -1 "$tmp/unit.log"
-echo "rocks: ok: idcloudhost scm-1 on $lua, idcloudhost $version-1 and idcloudhost-sim $version-1 on lua5.3, from luarocks path alone"
+echo "rocks: ok: idcloudhost and idcloudhost-fake scm-1 on $lua, idcloudhost, idcloudhost-fake and idcloudhost-sim $version-1 on lua5.3, from luarocks path alone"

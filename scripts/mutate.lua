@@ -6,7 +6,7 @@
 --   lua5.4 scripts/mutate.lua [--subset] [--only ID,...] [--level LEVEL] [--list] [--keep]
 --
 --   --subset   only the mutants marked subset = true (make mutate-ci)
---   --level    only the mutants of that level (unit, test, hostile, wire, c)
+--   --level    only the mutants of that level (unit, test, hostile, wire, c, nginx, nvim)
 --   --only     these mutants (comma-separated ids)
 --   --at       run the selected mutants at that level instead of their own (to find where a
 --              mutant is seen)
@@ -24,7 +24,7 @@ local LUA = os.getenv("MUTATE_LUA") or "lua5.4" -- the interpreter the specs run
 local BUSTED = "/usr/bin/busted -o TAP"
 local MEMCHECK = "valgrind --quiet --error-exitcode=99 --leak-check=full "
   .. "--errors-for-leak-kinds=definite,indirect --suppressions=scripts/valgrind.supp"
-local CORE_SPECS = "spec/core/core_spec.lua spec/core/tls_spec.lua spec/mutate/wire_spec.lua"
+local CORE_SPECS = "spec/core/core_spec.lua spec/core/tls_spec.lua spec/mutate/wire_spec.lua spec/core/transport_faults_spec.lua"
 
 ------------------------------------------------------------------------------------------------
 -- Arguments
@@ -103,6 +103,9 @@ local function now() return tonumber(capture("date +%s.%N")) or os.time() end
 -- Levels: the steps a mutant goes through, in a directory d (the scratch copy).  A step that
 -- kills the mutant ends its run.
 
+local ORIGIN = capture("pwd"):gsub("%s+$", "") -- the checkout: build/nginx/root is unpacked there
+local SIM_LUA = os.getenv("SIM_LUA") or "lua5.3"
+
 local function env(d)
   return "LUA_PATH=" .. quote(d .. "/lua/?.lua;" .. d .. "/lua/?/init.lua;" .. d .. "/?.lua;;")
     .. " LUA_CPATH=" .. quote(d .. "/build/" .. LUA .. "/?.so;;")
@@ -116,6 +119,19 @@ local LEVELS = {
   -- The hostile server, bare (valgrind would take minutes).
   hostile = { { name = "hostile", cmd = function()
     return "make -s hostile LUA=" .. LUA .. " VALGRIND= BUSTED=" .. quote(BUSTED)
+  end } },
+  -- The ngx transport inside a real nginx, without the C core (spec/nginx/*_ngx.lua, ~20 s):
+  -- nginx's ngx_lua packages are unpacked once into the checkout's build/nginx/root.
+  nginx = { { name = "nginx", cmd = function()
+    return "make -s -C " .. quote(ORIGIN) .. " nginx-deps >/dev/null 2>&1; sh scripts/with-sim.sh " .. SIM_LUA
+      .. " -- env NGX_BUSTED_ARGS='-o TAP' sh spec/nginx/run.sh " .. LUA .. " " .. quote(ORIGIN .. "/build/nginx/root")
+  end } },
+  -- The curl command transport in nvim --headless, the core hidden: the spawn specs that need no
+  -- simulator (seconds).
+  nvim = { { name = "nvim", cmd = function()
+    return "IDCLOUDHOST_NVIM_MODE=spawn IDCLOUDHOST_NVIM_OUTPUT=TAP IDCLOUDHOST_NVIM_FILES="
+      .. quote("spec/nvim/same_nvim_spec.lua spec/nvim/spawn_faults_nvim_spec.lua")
+      .. " nvim --headless -u NONE -i NONE -n -c 'luafile spec/nvim/run.lua' -c 'cquit 3' </dev/null"
   end } },
   -- The C core's specs and the SDK over it on the core's throwaway server (seconds): for Lua
   -- mutants seen only through libcurl (a setting that must reach it).

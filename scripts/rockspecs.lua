@@ -1,13 +1,15 @@
 -- Writes the scm rockspecs' module lists from the folders (every module of lua/ in the SDK's
--- rock, of sim/lua/ in the simulator's), then the release rockspecs from the scm ones:
--- rockspec/<pkg>-<version>-1.rockspec, where <version> is lua/idcloudhost/version.lua's.  A release builds from the tag v<version>; the
--- simulator's release needs the SDK of the same version.
+-- rock; of sim/lua/, the HTTP shell and the control client (SIM_ONLY) in the simulator's, the rest
+-- (the engine, idcloudhost.fake) in the fake's), then the release rockspecs from the scm ones:
+-- rockspec/<pkg>-<version>-1.rockspec, where <version> is lua/idcloudhost/version.lua's.  A
+-- release builds from the tag v<version>; the fake's and the simulator's releases need the rocks
+-- of the same version they depend on.
 --   lua scripts/rockspecs.lua          write them (make rockspecs)
 --   lua scripts/rockspecs.lua --check  exit 1, naming the files, if any is not current
 -- Also a module: require-able from the specs as dofile("scripts/rockspecs.lua").release(...).
 local M = {}
 
-M.PACKAGES = { "idcloudhost", "idcloudhost-sim" }
+M.PACKAGES = { "idcloudhost", "idcloudhost-fake", "idcloudhost-sim" }
 
 local function read(path)
   local f = assert(io.open(path, "rb"))
@@ -35,8 +37,11 @@ function M.release(package, version, scm)
   s = once(s, "%-%- (The [%w ]+)%.  rockspec/[^\n]*\n%-%- [^\n]*\n",
     "-- %1, release " .. version .. ": made from " .. package .. "-scm-1.rockspec by `make rockspecs`.\n",
     package .. ": header")
-  if package == "idcloudhost-sim" then
+  if package ~= "idcloudhost" then
     s = once(s, '\n  "idcloudhost",\n', '\n  "idcloudhost == ' .. version .. '",\n', package .. ": SDK dependency")
+  end
+  if package == "idcloudhost-sim" then
+    s = once(s, '\n  "idcloudhost%-fake",\n', '\n  "idcloudhost-fake == ' .. version .. '",\n', package .. ": fake dependency")
   end
   return s
 end
@@ -45,16 +50,21 @@ function M.path(package, version)
   return "rockspec/" .. package .. "-" .. version .. ".rockspec"
 end
 
--- Each package's folder of modules.
-M.FOLDERS = { ["idcloudhost"] = "lua", ["idcloudhost-sim"] = "sim/lua" }
+-- Each package's folder of modules; sim/lua/ holds two packages: SIM_ONLY's files are the
+-- simulator's (what needs lua-http and cqueues, and the control client), the rest the fake's.
+M.FOLDERS = { ["idcloudhost"] = "lua", ["idcloudhost-fake"] = "sim/lua", ["idcloudhost-sim"] = "sim/lua" }
+M.SIM_ONLY = { ["sim/lua/idcloudhost/sim/client.lua"] = true, ["sim/lua/idcloudhost/sim/server.lua"] = true,
+  ["sim/lua/idcloudhost/simulator.lua"] = true }
 
--- The `lua = { ... }` install list of every module under dir, sorted by module name.
-local function module_list(dir)
+-- The `lua = { ... }` install list of every module of package, sorted by module name.
+local function module_list(package)
+  local dir = M.FOLDERS[package]
   local rows = {}
   local p = assert(io.popen("find " .. dir .. "/idcloudhost -name '*.lua' | sort"))
   for file in p:lines() do
     local name = file:sub(#dir + 2, -5):gsub("/init$", ""):gsub("/", ".")
-    rows[#rows + 1] = { name = name, file = file }
+    local mine = package == "idcloudhost" or (package == "idcloudhost-sim") == (M.SIM_ONLY[file] == true)
+    if mine then rows[#rows + 1] = { name = name, file = file } end
   end
   p:close()
   table.sort(rows, function(a, b) return a.name < b.name end)
@@ -65,7 +75,7 @@ end
 
 --- package's scm rockspec text with its module list made from its folder.
 function M.with_modules(package, scm)
-  local list = module_list(M.FOLDERS[package])
+  local list = module_list(package)
   return once(scm, "(\n    lua = {\n).-(\n    },)", function(a, b) return a .. list .. b end,
     package .. ": the lua = { ... } list")
 end

@@ -245,6 +245,7 @@ LUALIB_API int luaopen_idcloudhost_core(lua_State *L) {
   }
   session_register(L);
   xfer_register(L);
+  idc_clock_register(L);
   compat_newlib(L, core_funcs);
   /* libcurl's, not the SDK's: the SDK's version is the Lua side's */
   v = curl_version_info(CURLVERSION_NOW);

@@ -72,7 +72,9 @@ static int reap(lua_State *L, session *s, int n) {
 
 /*
 ** session:perform([wait]) -> array of the ids that finished.  Blocks for
-** at most wait seconds (default 0: never), and only until one finished.
+** at most wait seconds (default 0: never), and only until one finished;
+** raises the interpreter's interrupt (Ctrl-C), looked for every
+** IDC_TICK_MS.
 */
 static int session_perform(lua_State *L) {
   session *s = session_check(L, 1);
@@ -93,7 +95,7 @@ static int session_perform(lua_State *L) {
     if (n > 0 || s->pending == 0 || (left = deadline - idc_now()) <= 0) break;
     /* round up so a sub-millisecond rest cannot spin; cap each poll */
     left *= 1000.0;
-    ms = left >= 3600000.0 ? 3600000 : (int)left + ((double)(int)left < left);
+    ms = left >= IDC_TICK_MS ? IDC_TICK_MS : (int)left + ((double)(int)left < left);
 #if LIBCURL_VERSION_NUM >= 0x074200
     mc = curl_multi_poll(s->multi, NULL, 0, ms, NULL);
 #else
@@ -102,6 +104,8 @@ static int session_perform(lua_State *L) {
 #endif
     if (mc != CURLM_OK)
       return luaL_error(L, "perform: %s", curl_multi_strerror(mc));
+    /* Ctrl-C: raised as in Lua code; the transfers stay in the session */
+    if (idc_interrupted(L)) return idc_reraise(L);
   }
   return 1;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "session.h"
 
 session *session_check(lua_State *L, int arg) {
@@ -207,7 +208,7 @@ static CURLcode multifail(xfer *x, CURLMcode mc) {
 ** destroy around every transfer of a fresh easy handle (a socketpair and
 ** hash tables: about as much as the request itself to a local server).
 */
-static CURLcode run(session *s, xfer *x) {
+static CURLcode run(lua_State *L, session *s, xfer *x, int *interrupted) {
   CURLMcode mc;
   CURLMsg *m;
   CURLcode rc = CURLE_OK;
@@ -216,13 +217,17 @@ static CURLcode run(session *s, xfer *x) {
     return CURLE_OUT_OF_MEMORY;
   if ((mc = curl_multi_add_handle(s->syncm, x->easy)) != CURLM_OK)
     return multifail(x, mc);
-  while ((mc = curl_multi_perform(s->syncm, &running)) == CURLM_OK && running > 0)
+  /* polls of at most IDC_TICK_MS, an interrupt looked for after each */
+  while ((mc = curl_multi_perform(s->syncm, &running)) == CURLM_OK && running > 0) {
 #if LIBCURL_VERSION_NUM >= 0x074200
-    if ((mc = curl_multi_poll(s->syncm, NULL, 0, 1000, NULL)) != CURLM_OK) break;
+    if ((mc = curl_multi_poll(s->syncm, NULL, 0, IDC_TICK_MS, NULL)) != CURLM_OK) break;
 #else
-    if ((mc = curl_multi_wait(s->syncm, NULL, 0, 1000, NULL)) != CURLM_OK) break;
+    if ((mc = curl_multi_wait(s->syncm, NULL, 0, IDC_TICK_MS, NULL)) != CURLM_OK) break;
 #endif
-  if (mc != CURLM_OK) rc = multifail(x, mc);
+    if ((*interrupted = idc_interrupted(L)) != 0) break;
+  }
+  if (*interrupted) rc = CURLE_ABORTED_BY_CALLBACK;
+  else if (mc != CURLM_OK) rc = multifail(x, mc);
   else
     while ((m = curl_multi_info_read(s->syncm, &left)) != NULL)
       if (m->msg == CURLMSG_DONE) rc = m->data.result;
@@ -231,7 +236,8 @@ static CURLcode run(session *s, xfer *x) {
 }
 
 /*
-** session:request(req) -> res | nil, "NAME: message", "NAME".  A fresh
+** session:request(req) -> res | nil, "NAME: message", "NAME"; raises
+** the interpreter's interrupt (Ctrl-C: "interrupted!").  A fresh
 ** duplicate of the template per request: libcurl 7.88 keeps state of the
 ** previous transfer on a reused handle (a pointer to its last header,
 ** freed: a folded first header line of the next answer wrote through it).
@@ -241,13 +247,17 @@ static int session_request(lua_State *L) {
   session *s = session_check(L, 1);
   xfer_req r;
   xfer *x;
+  int interrupted = 0;
   xfer_checkreq(L, 2, &r);
   if (s->sync == NULL && (s->sync = xfer_new()) == NULL)
     return xfer_pusherr(L, CURLE_OUT_OF_MEMORY, "out of memory");
   x = s->sync;
   xfer_reset(x);
   if (xfer_start(L, x, &s->conf, &r) == CURLE_OK)
-    xfer_end(x, run(s, x), 1);
+    xfer_end(x, run(L, s, x, &interrupted), 1);
+  /* an interrupt (Ctrl-C) raises, as it would in Lua code: the handle is
+     released and the secrets wiped first; the error object is on top */
+  if (interrupted) return idc_reraise(L);
   return xfer_push(L, x);
 }
 

@@ -127,20 +127,134 @@ static size_t gunzip(xfer *x, char *p, size_t len) {
   return len;
 }
 
-static size_t on_body(char *p, size_t size, size_t n, void *ud) {
-  xfer *x = (xfer *)ud;
-  size_t len = size * n;
-  if (len == 0) return 0;
+/* len bytes of the body itself (chunk framing removed), len > 0. */
+static size_t sink(xfer *x, char *p, size_t len) {
   if (x->enc == E_GZIP) return gunzip(x, p, len);
   if (x->enc == E_BAD)  /* we only ever ask for gzip */
     return fail(x, CURLE_BAD_CONTENT_ENCODING,
-                "the answer has a Content-Encoding other than gzip");
+                "the answer has a Content-Encoding other than gzip, as asked for");
   if (x->max_body > 0 && len > x->max_body - x->body.len)
     return fail(x, CURLE_FILESIZE_EXCEEDED, NULL);
   if (buffer_reserve(&x->body, len, x->max_body) != 0) return oom(x);
   memcpy(x->body.data + x->body.len, p, len);
   x->body.len += len;
   return len;
+}
+
+/*
+** Chunked framing, read here (libcurl passes it through raw:
+** CURLOPT_HTTP_TRANSFER_DECODING 0) because libcurl 7.88 reads it
+** leniently: a size line "5 " or "5garbage" is 5 to it, where nginx refuses
+** it.  RFC 9112 7.1, as the ngx transport and the curl command transport
+** read it: 1 to 15 hex digits, then only ";" extensions (blanks allowed
+** before the ";"), CRLF or a bare LF; the data and its CRLF; after the
+** 0-size chunk, trailer lines up to an empty one, dropped.  Bytes after
+** that are not the answer's: ignored.
+*/
+enum { C_SIZE, C_BWS, C_EXT, C_LF, C_DATA, C_DCR, C_DLF, C_TRAILER, C_TLF, C_END };
+
+#define CHUNK_LINE	1024	/* bytes of a size line with its extensions, line end aside */
+#define BADCHUNK	"the answer's chunked encoding is malformed"
+
+static int hexval(unsigned char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/* A size line ended: the data of a chunk next, or the trailers. */
+static void sizeline(xfer *x) {
+  x->cstate = x->cleft == 0 ? C_TRAILER : C_DATA;
+  x->cline = 0;
+}
+
+static size_t dechunk(xfer *x, char *p, size_t len) {
+  size_t i = 0;
+  x->cseen = 1;
+  while (i < len) {
+    unsigned char c = (unsigned char)p[i];
+    int h;
+    switch (x->cstate) {
+      case C_SIZE:
+        if ((h = hexval(c)) >= 0) {  /* cline: the digits so far */
+          if (++x->cline > 15) return fail(x, CURLE_RECV_ERROR, BADCHUNK);
+          x->cleft = x->cleft * 16 + h;
+        }
+        else if (x->cline == 0) return fail(x, CURLE_RECV_ERROR, BADCHUNK);
+        else if (c == ';') x->cstate = C_EXT, x->cline++;
+        else if (c == ' ' || c == '\t') x->cstate = C_BWS, x->cline++;
+        else if (c == '\r') x->cstate = C_LF;
+        else if (c == '\n') sizeline(x);
+        else return fail(x, CURLE_RECV_ERROR, BADCHUNK);
+        i++;
+        break;
+      case C_BWS:  /* blanks only before an extension: "5 " alone is no size */
+        if (c != ';' && c != ' ' && c != '\t') return fail(x, CURLE_RECV_ERROR, BADCHUNK);
+        if (++x->cline > CHUNK_LINE) return fail(x, CURLE_RECV_ERROR, BADCHUNK);
+        if (c == ';') x->cstate = C_EXT;
+        i++;
+        break;
+      case C_EXT:
+        if (c == '\r') x->cstate = C_LF;
+        else if (c == '\n') sizeline(x);
+        else if (++x->cline > CHUNK_LINE) return fail(x, CURLE_RECV_ERROR, BADCHUNK);
+        i++;
+        break;
+      case C_LF:
+        if (c != '\n') return fail(x, CURLE_RECV_ERROR, BADCHUNK);
+        sizeline(x);
+        i++;
+        break;
+      case C_DATA: {
+        size_t k = len - i;
+        if ((curl_off_t)k > x->cleft) k = (size_t)x->cleft;
+        if (sink(x, p + i, k) != k) return 0;
+        i += k;
+        if ((x->cleft -= (curl_off_t)k) == 0) x->cstate = C_DCR;
+        break;
+      }
+      case C_DCR:
+        if (c == '\r') x->cstate = C_DLF;
+        else if (c == '\n') x->cstate = C_SIZE, x->cline = 0;
+        else return fail(x, CURLE_RECV_ERROR, BADCHUNK);
+        i++;
+        break;
+      case C_DLF:
+        if (c != '\n') return fail(x, CURLE_RECV_ERROR, BADCHUNK);
+        x->cstate = C_SIZE, x->cline = 0;
+        i++;
+        break;
+      case C_TRAILER:
+        if (c == '\r') x->cstate = C_TLF;
+        else if (c == '\n') {
+          if (x->cline == 0) x->cstate = C_END;
+          x->cline = 0;
+        }
+        else if (x->cline++, ++x->ctrail > HEAD_MAX)
+          return fail(x, CURLE_RECV_ERROR, "the answer's trailers are too large");
+        i++;
+        break;
+      case C_TLF:
+        if (c != '\n') return fail(x, CURLE_RECV_ERROR, BADCHUNK);
+        x->cstate = x->cline == 0 ? C_END : C_TRAILER;
+        x->cline = 0;
+        i++;
+        break;
+      default:  /* C_END */
+        i = len;
+        break;
+    }
+  }
+  return len;
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud) {
+  xfer *x = (xfer *)ud;
+  size_t len = size * n;
+  if (len == 0) return 0;
+  if (x->chunked) return dechunk(x, p, len);
+  return sink(x, p, len);
 }
 
 static int isows(char c) { return c == ' ' || c == '\t' || c == '\r'; }
@@ -172,13 +286,42 @@ static int encoding(const buffer *b) {
         ieq(p, (size_t)(ne - p), "content-encoding")) {
       size_t l = (size_t)(ve - v);
       n++;
-      if (l == 0 || ieq(v, l, "identity")) enc = E_NONE;
-      else if (ieq(v, l, "gzip") || ieq(v, l, "x-gzip")) enc = E_GZIP;
+      /* the strictest reading, which every transport shares: "gzip" as it
+         was asked for (not GZIP, not x-gzip); an empty value names no
+         coding, and the body is then no text we can vouch for */
+      if (l > 0 && ieq(v, l, "identity")) enc = E_NONE;
+      else if (l == 4 && memcmp(v, "gzip", 4) == 0) enc = E_GZIP;
       else enc = E_BAD;
     }
     p = nl + 1;
   }
   return n > 1 ? E_BAD : enc;  /* stacked codings: nothing we asked for */
+}
+
+enum { T_NONE, T_CHUNKED, T_BAD };
+
+/*
+** The Transfer-Encoding named in the collected header lines.  We send no
+** TE header, so chunked is the only transfer coding a server may use
+** (RFC 9112 6.1, 7.4): "gzip, chunked", a second Transfer-Encoding line
+** or anything else is refused, as the other transports refuse it.
+*/
+static int transfer(const buffer *b) {
+  char *p = b->data, *end, *ne, *v, *ve;
+  int te = T_NONE, n = 0;
+  if (b->len == 0) return T_NONE;
+  end = p + b->len;
+  while (p < end) {
+    char *nl = (char *)memchr(p, '\n', (size_t)(end - p));
+    if (nl == NULL) nl = end;
+    if (*p == 't' && splitline(p, nl, &ne, &v, &ve) &&
+        ieq(p, (size_t)(ne - p), "transfer-encoding")) {
+      n++;
+      te = ieq(v, (size_t)(ve - v), "chunked") ? T_CHUNKED : T_BAD;
+    }
+    p = nl + 1;
+  }
+  return n > 1 ? T_BAD : te;
 }
 
 #define BADLEN "the answer's Content-Length is malformed or given twice with two values"
@@ -225,13 +368,22 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud) {
       x->state = S_HEAD;
       x->enc = E_NONE;
       x->haslen = 0;
+      x->chunked = 0;
     }
     return len;
   }
   while (l > 0 && (p[l - 1] == '\r' || p[l - 1] == '\n')) l--;
   if (l == 0) {
+    int te = transfer(&x->head);
     x->state = S_DONE;
     x->enc = (unsigned char)encoding(&x->head);
+    if (te == T_BAD)
+      return fail(x, CURLE_BAD_CONTENT_ENCODING,
+                  "the answer has a Transfer-Encoding other than chunked");
+    x->chunked = te == T_CHUNKED;
+    x->cstate = C_SIZE;
+    x->cleft = 0;
+    x->cline = x->ctrail = 0;
     return len;
   }
   if (l >= (size_t)HEAD_MAX - x->head.len)  /* keeps head.len <= HEAD_MAX */
@@ -461,11 +613,15 @@ static CURLcode setopts(xfer *x, const xfer_conf *c, const xfer_req *r,
   ** libcurl silently sends a request again when a reused connection turns
   ** out dead before any answer: a write that may already have run would
   ** run twice (a second VM).  FRESH_CONNECT is what forbids the reuse; a
-  ** new connection is never retried that way.  FORBID_REUSE is not set:
-  ** keeping the new connection for later requests is harmless and saves
-  ** them a handshake.
+  ** new connection is never retried that way.  FORBID_REUSE closes it after
+  ** the answer: a write's connection could only ever serve reads, and kept
+  ** (the pool holds up to 4 x the transfers in flight) a batch of writes
+  ** left hundreds of idle sockets open, until the process ran out of fds.
   */
-  if (r->fresh) SETOPT(CURLOPT_FRESH_CONNECT, 1L);
+  if (r->fresh) {
+    SETOPT(CURLOPT_FRESH_CONNECT, 1L);
+    SETOPT(CURLOPT_FORBID_REUSE, 1L);
+  }
   SETOPT(CURLOPT_HTTPHEADER, list);
   return CURLE_OK;
 }
@@ -529,9 +685,15 @@ void xfer_end(xfer *x, CURLcode rc, int keep) {
        answer once it got a line of them */
     if (x->state != S_DONE)
       rc = CURLE_RECV_ERROR, x->failmsg = "the connection closed inside the headers";
+    else if (x->chunked && x->cseen && x->cstate != C_END)
+      rc = CURLE_PARTIAL_FILE, x->failmsg = "the chunked body ended early";
     else if (x->z != NULL && !x->zend)
       rc = CURLE_BAD_CONTENT_ENCODING, x->failmsg = "the gzip body ended early";
   }
+  /* libcurl 7.88 refuses a header line over 100 KB as out of memory: it is
+     the answer's fault, named as the other transports name it */
+  else if (rc == CURLE_OUT_OF_MEMORY && x->state != S_DONE && x->sent)
+    rc = CURLE_RECV_ERROR, x->failmsg = "a header line of the answer is over 100 KB";
   /* libcurl 7.88's own name for a folded first header line */
   else if (rc == CURLE_BAD_FUNCTION_ARGUMENT && x->state == S_HEAD)
     rc = CURLE_WEIRD_SERVER_REPLY, x->failmsg = FOLDED;
@@ -552,6 +714,9 @@ void xfer_reset(xfer *x) {
   x->state = S_START;
   x->enc = E_NONE;
   x->zend = x->sent = x->haslen = 0;
+  x->chunked = x->cstate = x->cseen = 0;
+  x->cleft = 0;
+  x->cline = x->ctrail = 0;
   x->err[0] = '\0';
 }
 
@@ -669,6 +834,7 @@ CURLcode xfer_template(CURL *t) {
 #endif
   SETOPT(CURLOPT_FOLLOWLOCATION, 0L);  /* a 3xx is an answer */
   SETOPT(CURLOPT_HTTP_CONTENT_DECODING, 0L);  /* gzip is inflated by gunzip */
+  SETOPT(CURLOPT_HTTP_TRANSFER_DECODING, 0L);  /* chunks are read by dechunk */
   SETOPT(CURLOPT_TCP_KEEPALIVE, 1L);
   SETOPT(CURLOPT_WRITEFUNCTION, on_body);
   SETOPT(CURLOPT_HEADERFUNCTION, on_header);

@@ -55,7 +55,13 @@ typedef struct xfer {
   unsigned char zend;		/* the gzip stream ended */
   unsigned char sent;		/* bytes of the request went out */
   unsigned char haslen;		/* a Content-Length was read: clen */
+  unsigned char chunked;	/* the final answer is chunked: dechunk reads it */
+  unsigned char cstate;		/* where dechunk is in the framing */
+  unsigned char cseen;		/* bytes of a chunked body came */
   curl_off_t clen;
+  curl_off_t cleft;		/* a chunk's size, then its bytes still to come */
+  size_t cline;			/* bytes of the current size or trailer line */
+  size_t ctrail;		/* bytes of trailers */
   char err[CURL_ERROR_SIZE];
 } xfer;
 

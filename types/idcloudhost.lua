@@ -10,7 +10,8 @@
 ---@field provider? string "idcloudhost" (default, `$IDCLOUDHOST_PROVIDER`) or "elastis"
 ---@field base_url? string another host of the platform, or the simulator (default `$IDCLOUDHOST_BASE_URL`)
 ---@field location? string slug put after /v1/ for location calls (default `$IDCLOUDHOST_LOCATION`, else the account's default)
----@field timeout? number seconds for one attempt of a read
+---@field profile? string a profile of the config file (default `$IDCLOUDHOST_PROFILE`; the file's `default` when nothing gives a key)
+---@field timeout? number seconds for one attempt of a read (every timeout is at most 3600 s)
 ---@field write_timeout? number seconds for one attempt of a write
 ---@field connect_timeout? number seconds to connect
 ---@field deadline? number seconds for a whole call with its retries (default none)
@@ -25,8 +26,11 @@
 ---@field insecure? boolean true turns TLS verification off
 ---@field transport? function|string `function(req) return res end`, or "auto", "curl", "ngx"
 ---@field sleep? function `function(seconds)` for waits and backoffs
+---@field clock? table `{now = function, sleep = function(seconds)}`: the clock of every deadline, backoff, wait and batch (a test's virtual clock)
 ---@field on_request? function `function(record)` after every attempt; the api key redacted
 ---@field debug? boolean|integer|function true, 1 or 2 (or `$IDCLOUDHOST_DEBUG`): a debug log; a function gets its lines
+---@field rate? table a client-side rate limit: `{per_second = r, burst = b [, shared = "dict"]}`, or a limiter of `rate_limiter` shared with other clients (default none)
+---@field pool? table the ngx transport's keep-alive pools: `{size = 32, idle = 30 (seconds), name = "idcloudhost"}`
 
 ---@class idcloudhost.wait.opts
 ---@field timeout? number seconds in all
@@ -35,6 +39,11 @@
 ---@field backoff? number growth of the delay
 ---@field sleep? function `function(seconds)`
 ---@field on_progress? function `function(seen, elapsed)` after each poll
+
+---@class idcloudhost.rate_limiter.opts
+---@field per_second number slots a second
+---@field burst? integer slots that may be taken at once after an idle spell
+---@field shared? string a lua_shared_dict's name (nginx)
 
 ---@class idcloudhost.client.request.opts
 ---@field json? boolean send params as a JSON body
@@ -98,6 +107,13 @@
 ---@class idcloudhost.vm.set_password.opts
 ---@field username string
 ---@field password string
+
+---@class idcloudhost.vm.resize.opts
+---@field vcpu? integer virtual CPUs
+---@field ram? integer RAM in MB
+---@field restart? boolean stop a running VM first and start it again after
+---@field force? boolean stop at once, not through ACPI
+---@field timeout? number seconds to wait for the VM to stop
 
 ---@class idcloudhost.vm.wait.opts
 ---@field timeout? number seconds in all
@@ -281,6 +297,19 @@ function idcloudhost.wait(fn, opts) end
 ---@param on_done? function
 function idcloudhost.async(fn, on_done) end
 
+---Like Lua's assert, for the SDK's `value, err` returns: gives back its arguments when v is truthy; otherwise raises `tostring(err)`, a string that names the caller's line, so that the message reaches nginx's error.log (ngx_lua prints "unknown reason" for a table raised there, as `assert(call())` raises) and a plain script's stderr alike.
+---@param v any the first value of a call
+---@param err? idcloudhost.error|string its error value (or a message)
+---@param ... any more values, given back
+---@return any result v, err, ...
+function idcloudhost.assert(v, err, ...) end
+
+---A rate limit that several clients share: give it as their `rate` option.
+---@param opts idcloudhost.rate_limiter.opts
+---@return table? result the limiter
+---@return idcloudhost.error? r2 an invalid error
+function idcloudhost.rate_limiter(opts) end
+
 ---JSON as the SDK reads and writes it.
 ---@class idcloudhost.json
 ---@field null any JSON null where a value must stay in place: inside arrays (so their lengths stay right); a null member of an object is left out.
@@ -411,6 +440,12 @@ local error = {}
 ---@class idcloudhost.client.vms
 local client_vms = {}
 
+---A vm object holding only its uuid, made without a request (by the kit: resource.referrer): a call on it (`client.vms:ref(uuid):...`) is one request, and obj:reload() fetches the rest.
+---@param uuid string the VM's uuid
+---@return idcloudhost.vm? result the object
+---@return idcloudhost.error? err invalid (a malformed uuid)
+function client_vms:ref(uuid) end
+
 ---All VMs of the client's location; with {all_locations = true}, every VM of the account, each tagged with its `location` slug (the platform has no call for that: each location is asked).
 ---@param opts? idcloudhost.client.vms.list.opts
 ---@return idcloudhost.vm[]? result the VMs
@@ -530,6 +565,12 @@ function vm:toggle_backup() end
 ---@return idcloudhost.error? err invalid, api, network, timeout, decode
 function vm:set_password(opts) end
 
+---Changes vcpu and/or ram.
+---@param opts idcloudhost.vm.resize.opts
+---@return idcloudhost.vm? result the VM, updated in place
+---@return idcloudhost.error? err invalid (no vcpu or ram, a bad value), api, network, timeout, decode; after the stop: err.restarted
+function vm:resize(opts) end
+
 ---The floating IPs assigned to this VM (floating IP objects, see client.floating_ips).
 ---@return idcloudhost.floating_ip[]? result the VM's floating IPs
 ---@return idcloudhost.error? err invalid, api, network, timeout, decode
@@ -642,6 +683,12 @@ function replica:convert(opts) end
 ---@class idcloudhost.client.disks
 local client_disks = {}
 
+---A disk object holding only its uuid, made without a request (by the kit: resource.referrer): a call on it (`client.disks:ref(uuid):...`) is one request, and obj:reload() fetches the rest.
+---@param uuid string the disk's uuid
+---@return idcloudhost.disk? result the object
+---@return idcloudhost.error? err invalid (a malformed uuid)
+function client_disks:ref(uuid) end
+
 ---Creates a disk: {size_gb=, billing_account_id= (default: the default account), source_image_type = "EMPTY" (default), "OS_BASE", "DISK" or "SNAPSHOT", source_image = "ubuntu_20.04" or a disk's/snapshot's uuid}.
 ---@param params idcloudhost.client.disks.create.params
 ---@return idcloudhost.disk? result the new disk
@@ -724,6 +771,12 @@ function disk:wait(target, opts) end
 ---@class idcloudhost.client.networks
 local client_networks = {}
 
+---A network object holding only its uuid, made without a request (by the kit: resource.referrer): a call on it (`client.networks:ref(uuid):...`) is one request, and obj:reload() fetches the rest.
+---@param uuid string the network's uuid
+---@return idcloudhost.network? result the object
+---@return idcloudhost.error? err invalid (a malformed uuid)
+function client_networks:ref(uuid) end
+
 ---Creates a network {name = ...}; the first network of a location becomes its default.
 ---@param params idcloudhost.client.networks.create.params
 ---@return idcloudhost.network? result the new network
@@ -789,6 +842,12 @@ function network:vms() end
 
 ---@class idcloudhost.client.floating_ips
 local client_floating_ips = {}
+
+---A floating ip object holding only its address, made without a request (by the kit: resource.referrer): a call on it (`client.floating_ips:ref(address):...`) is one request, and obj:reload() fetches the rest.
+---@param address string the IP address
+---@return idcloudhost.floating_ip? result the object
+---@return idcloudhost.error? err invalid (a malformed address)
+function client_floating_ips:ref(address) end
 
 ---Floating IPs of the client's location; opts: billing_account_id, vm_uuid (a VM or its uuid).
 ---@param opts? idcloudhost.client.floating_ips.list.opts
@@ -859,6 +918,12 @@ function floating_ip:delete() end
 
 ---@class idcloudhost.client.load_balancers
 local client_load_balancers = {}
+
+---A load balancer object holding only its uuid, made without a request (by the kit: resource.referrer): a call on it (`client.load_balancers:ref(uuid):...`) is one request, and obj:reload() fetches the rest.
+---@param uuid string the load balancer's uuid
+---@return idcloudhost.load_balancer? result the object
+---@return idcloudhost.error? err invalid (a malformed uuid)
+function client_load_balancers:ref(uuid) end
 
 ---Creates a load balancer: display_name, billing_account_id, network_uuid (a network or its uuid), reserve_public_ip, rules {{source_port=, target_port=}, ...}, targets {vm_or_target, ...}.
 ---@param params? idcloudhost.client.load_balancers.create.params
@@ -1150,6 +1215,12 @@ function service:wait(target, opts) end
 ---@class idcloudhost.client.buckets
 local client_buckets = {}
 
+---A bucket object holding only its name, made without a request (by the kit: resource.referrer): a call on it (`client.buckets:ref(name):...`) is one request, and obj:reload() fetches the rest.
+---@param name string the bucket's name
+---@return idcloudhost.bucket? result the object
+---@return idcloudhost.error? err invalid (a malformed name)
+function client_buckets:ref(name) end
+
 ---Creates a bucket: {name=, billing_account_id= (default: the default account)}.
 ---@param params idcloudhost.client.buckets.create.params
 ---@return idcloudhost.bucket? result the new bucket
@@ -1255,6 +1326,12 @@ function client_user:update(params) end
 ---@class idcloudhost.client.tokens
 local client_tokens = {}
 
+---A token object holding only its id, made without a request (by the kit: resource.referrer): a call on it (`client.tokens:ref(id):...`) is one request, and obj:reload() fetches the rest.
+---@param id integer the token's id
+---@return idcloudhost.token? result the object
+---@return idcloudhost.error? err invalid (a malformed id)
+function client_tokens:ref(id) end
+
 ---Creates a token: description, restricted (to billing_account_id).
 ---@param params? idcloudhost.client.tokens.create.params
 ---@return idcloudhost.token? result the new token (its secret in token.token)
@@ -1296,6 +1373,12 @@ function token:delete() end
 
 ---@class idcloudhost.client.locations
 local client_locations = {}
+
+---A location object holding only its slug, made without a request (by the kit: resource.referrer): a call on it (`client.locations:ref(slug):...`) is one request, and obj:reload() fetches the rest.
+---@param slug string the location's slug
+---@return idcloudhost.location? result the object
+---@return idcloudhost.error? err invalid (a malformed slug)
+function client_locations:ref(slug) end
 
 ---Every location of the platform.
 ---@return idcloudhost.location[]? result the locations
@@ -1367,6 +1450,12 @@ function client_payments:has_active_campaigns() end
 
 ---@class idcloudhost.client.billing_accounts
 local client_billing_accounts = {}
+
+---A billing account object holding only its id, made without a request (by the kit: resource.referrer): a call on it (`client.billing_accounts:ref(id):...`) is one request, and obj:reload() fetches the rest.
+---@param id integer the billing account's id
+---@return idcloudhost.billing_account? result the object
+---@return idcloudhost.error? err invalid (a malformed id)
+function client_billing_accounts:ref(id) end
 
 ---The billing accounts of the user; {show_shadow = true} adds the deleted ones.
 ---@param opts? idcloudhost.client.billing_accounts.list.opts
@@ -1526,6 +1615,12 @@ function billing_account:usage() end
 ---@class idcloudhost.client.cards
 local client_cards = {}
 
+---A card object holding only its id, made without a request (by the kit: resource.referrer): a call on it (`client.cards:ref(id):...`) is one request, and obj:reload() fetches the rest.
+---@param id integer the card's id (payment_object_id)
+---@return idcloudhost.card? result the object
+---@return idcloudhost.error? err invalid (a malformed id)
+function client_cards:ref(id) end
+
 ---One payment method by its id (payment_object_id).
 ---@param id integer
 ---@return idcloudhost.card? result the card
@@ -1562,6 +1657,12 @@ function card:set_primary() end
 
 ---@class idcloudhost.client.invoices
 local client_invoices = {}
+
+---A invoice object holding only its id, made without a request (by the kit: resource.referrer): a call on it (`client.invoices:ref(id):...`) is one request, and obj:reload() fetches the rest.
+---@param id integer the invoice's id
+---@return idcloudhost.invoice? result the object
+---@return idcloudhost.error? err invalid (a malformed id)
+function client_invoices:ref(id) end
 
 ---One invoice by id.
 ---@param id integer

@@ -22,18 +22,21 @@ end
 --- init_by_lua: the shared client; and a check of the key at start-up.
 function app.init()
   app.client = assert(idcloudhost.new { retries = 2 })
-  -- No cosockets at start-up: a call here blocks on the C core (fine before nginx serves), or,
-  -- without the core, is refused with an "invalid" error.  It uses a client of its own, closed
-  -- at once: connections opened in the master must not be inherited by the workers.
-  local probe = assert(idcloudhost.new { retries = 0, timeout = 5 })
+  -- No cosockets at start-up: a call on the default transport is refused here (it would block
+  -- nginx).  Blocking is fine before nginx serves, so this one asks for the C core (transport =
+  -- "curl"; refused without the core).  It uses a client of its own, closed at once: connections
+  -- opened in the master must not be inherited by the workers.
+  local probe = assert(idcloudhost.new { retries = 0, timeout = 5, transport = "curl" })
   local locations, err = probe.locations:list()
   probe:close()
   app.startup = { ok = locations ~= nil, locations = locations and #locations,
     kind = err and err.kind, error = err and tostring(err) }
 end
 
---- init_worker_by_lua: a timer (cosockets work there) lists the VMs of every location at once.
+--- init_worker_by_lua: a timer (cosockets work there) lists the VMs of every location at once,
+-- in one worker only (init_worker_by_lua runs in each).
 function app.start_timer()
+  if ngx.worker.id() ~= 0 then return end
   ngx.timer.at(0, function(premature)
     if premature then return end
     local t0 = ngx.now()

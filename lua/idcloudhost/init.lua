@@ -28,7 +28,9 @@ local json = lazy "idcloudhost.json"
 -- @tparam[opt] string opts.provider "idcloudhost" (default, `$IDCLOUDHOST_PROVIDER`) or "elastis"
 -- @tparam[opt] string opts.base_url another host of the platform, or the simulator (default `$IDCLOUDHOST_BASE_URL`)
 -- @tparam[opt] string opts.location slug put after /v1/ for location calls (default `$IDCLOUDHOST_LOCATION`, else the account's default)
--- @tparam[opt=30] number opts.timeout seconds for one attempt of a read
+-- @tparam[opt] string opts.profile a profile of the config file (default `$IDCLOUDHOST_PROFILE`; the
+-- file's `default` when nothing gives a key)
+-- @tparam[opt=30] number opts.timeout seconds for one attempt of a read (every timeout is at most 3600 s)
 -- @tparam[opt=180] number opts.write_timeout seconds for one attempt of a write
 -- @tparam[opt=10] number opts.connect_timeout seconds to connect
 -- @tparam[opt] number opts.deadline seconds for a whole call with its retries (default none)
@@ -43,8 +45,13 @@ local json = lazy "idcloudhost.json"
 -- @tparam[opt=false] boolean opts.insecure true turns TLS verification off
 -- @tparam[opt] function|string opts.transport `function(req) return res end`, or "auto", "curl", "ngx"
 -- @tparam[opt] function opts.sleep `function(seconds)` for waits and backoffs
+-- @tparam[opt] table opts.clock `{now = function, sleep = function(seconds)}`: the clock of every deadline,
+-- backoff, wait and batch (a test's virtual clock)
 -- @tparam[opt] function opts.on_request `function(record)` after every attempt; the api key redacted
 -- @tparam[opt] boolean|integer|function opts.debug true, 1 or 2 (or `$IDCLOUDHOST_DEBUG`): a debug log; a function gets its lines
+-- @tparam[opt] table opts.rate a client-side rate limit: `{per_second = r, burst = b [, shared = "dict"]}`,
+-- or a limiter of `rate_limiter` shared with other clients (default none)
+-- @tparam[opt] table opts.pool the ngx transport's keep-alive pools: `{size = 32, idle = 30 (seconds), name = "idcloudhost"}`
 -- @treturn client the client
 -- @errors invalid (a bad option, no api key)
 
@@ -119,7 +126,43 @@ local json = lazy "idcloudhost.json"
 -- @tparam table t
 -- @treturn boolean
 
+--- Like Lua's assert, for the SDK's `value, err` returns: gives back its arguments when v is
+-- truthy; otherwise raises `tostring(err)`, a string that names the caller's line, so that the
+-- message reaches nginx's error.log (ngx_lua prints "unknown reason" for a table raised there, as
+-- `assert(call())` raises) and a plain script's stderr alike.
+--   local vms = idcloudhost.assert(client.vms:list())
+-- @function assert
+-- @tparam any v the first value of a call
+-- @tparam[opt] error|string err its error value (or a message)
+-- @tparam any ... more values, given back
+-- @return v, err, ...
+-- @raise a string: "file:line: idcloudhost: GET ...: 503 ..." (or "assertion failed!" without err)
+local function assert_(v, err, ...)
+  if v then return v, err, ... end
+  error(err == nil and "assertion failed!" or tostring(err), 2)
+end
+
+--- A rate limit that several clients share: give it as their `rate` option.  Every attempt of
+-- those clients (retries included) waits for a slot; a 429 slows it down (halves it), other
+-- answers bring it back (a tenth of per_second each).  Inside nginx, `shared` names a
+-- lua_shared_dict that holds the bucket for every worker.
+-- @function rate_limiter
+-- @tparam table opts
+-- @tparam number opts.per_second slots a second
+-- @tparam[opt=1] integer opts.burst slots that may be taken at once after an idle spell
+-- @tparam[opt] string opts.shared a lua_shared_dict's name (nginx)
+-- @treturn table the limiter
+-- @treturn[2] nil
+-- @treturn[2] error an invalid error
+local function rate_limiter(opts)
+  local limiter, why = require("idcloudhost.call.rate").new(opts)
+  if not limiter then return nil, errors.invalid("idcloudhost.rate_limiter: " .. why, "rate") end
+  return limiter
+end
+
 local M = {
+  assert = assert_,
+  rate_limiter = rate_limiter,
   _VERSION = require "idcloudhost.version",
   new = Client.new,
   providers = options.PROVIDERS,

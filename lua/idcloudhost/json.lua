@@ -16,7 +16,9 @@
 -- (a math.type "integer" on Lua 5.3+, exact to 64 bits; "-0" is 0); with one it is a float;
 -- beyond the double range it is an error.  Encoding: marked tables and tables with keys 1..n are
 -- arrays, tables with string keys objects, an unmarked empty table {}; anything else (mixed or
--- sparse keys, functions, NaN, invalid UTF-8, cycles) is an error.  Integral numbers within 2^53
+-- sparse keys, functions, NaN, invalid UTF-8, cycles) is an error.  A table with a metatable is
+-- read through its __pairs (a read-only proxy, on every Lua); one with __index and no __pairs, a
+-- hidden metatable or a __pairs that raises is an error (never sent as {}).  Integral numbers within 2^53
 -- print as integers, other floats in the fewest digits that read back the same; "/" is not
 -- escaped.
 --
@@ -31,6 +33,8 @@
 --   vim.json  inside Neovim without the core: vim.json.decode, whose empty objects carry
 --             vim.empty_dict's metatable, then the same walk.  json.null is vim.NIL there.
 -- The fallbacks encode with the Lua encoder below, which follows the core's rules exactly.
+-- (Long, on purpose: three backends held to one set of rules: the checks each of them needs, in
+-- Lua.)
 
 local json = {}
 
@@ -194,6 +198,74 @@ local function lua_encode(v)
 end
 
 ---------------------------------------------------------------------------------------------------
+-- Before any encoder: what it would not send as the caller sees it.  The encoders read tables
+-- raw (next, rawget), so a table whose metatable has __pairs (a read-only proxy) is read through
+-- its __pairs into a plain copy, on every Lua (5.1 and LuaJIT too: one rule everywhere); one with
+-- __index and no __pairs (fields a raw read misses), a hidden metatable (__metatable), a __pairs
+-- that raises, and a cycle are refused, naming the place.  Plain tables cost one look each and
+-- are never copied.
+
+local faithful
+
+-- The pairs of t through its __pairs, as a plain table (the array mark kept).
+local function through_pairs(t, mp, path, depth)
+  local copy = {}
+  local ok = pcall(function()
+    for k, x in mp(t) do copy[k] = x end
+  end)
+  if not ok then fail("a table whose __pairs raised an error", path, depth) end
+  return copy
+end
+
+function faithful(t, path, depth, open)
+  if depth >= MAX_DEPTH then fail("tables nested deeper than " .. MAX_DEPTH .. " (a cycle?)", path, depth) end
+  if open[t] then fail("a cycle: a table that holds itself", path, depth) end
+  local mt = getmetatable(t)
+  local out = t
+  if mt ~= nil and mt ~= array_mt then
+    if type(mt) ~= "table" then fail("a table with a hidden metatable (__metatable)", path, depth) end
+    local mp = rawget(mt, "__pairs")
+    if mp ~= nil then
+      out = through_pairs(t, mp, path, depth)
+    elseif rawget(mt, "__index") ~= nil then
+      fail("a table with __index and no __pairs (a proxy?): its fields cannot be read", path, depth)
+    end
+  end
+  open[t] = true
+  for k, x in next, out do
+    if type(x) == "table" then
+      path[depth + 1] = segment(k)
+      local y = faithful(x, path, depth + 1, open)
+      if y ~= x then
+        if out == t then  -- copied on the first change: the caller's table stays as it is
+          out = {}
+          for k2, x2 in next, t do out[k2] = x2 end
+          if mt == array_mt then setmetatable(out, array_mt) end
+        end
+        out[k] = y
+      end
+    end
+  end
+  open[t] = nil
+  return out
+end
+
+-- enc behind the check above.
+local function readable(enc)
+  return function(v)
+    if type(v) == "table" then
+      local ok, r = pcall(faithful, v, {}, 0, {})
+      if not ok then
+        if type(r) == "table" and r.msg then return nil, r.msg .. " at " .. r.at end
+        error(r, 0)
+      end
+      v = r
+    end
+    return enc(v)
+  end
+end
+
+---------------------------------------------------------------------------------------------------
 -- The decode walk of the fallbacks: null members out, integral floats to integers (5.3+), inf
 -- refused, arrays marked.  is_array(t) says whether the library decoded t from an array.
 
@@ -240,6 +312,7 @@ local function use_core()
   local core = require("idcloudhost.native").core
   if not core or type(core.json) ~= "function" then return false end
   decode, encode, null = core.json { array_mt = array_mt, max_depth = MAX_DEPTH }
+  encode = readable(encode)
   json.backend = "core"
   return true
 end
@@ -323,7 +396,7 @@ local function use_cjson()
     if v == nil then return nil, err or "malformed JSON" end
     return finish(v)
   end
-  encode = lua_encode
+  encode = readable(lua_encode)
   json.backend = "cjson"
   return true
 end
@@ -346,7 +419,7 @@ local function use_vim()
     if not ok then return nil, tostring(v) end
     return finish(v)
   end
-  encode = lua_encode
+  encode = readable(lua_encode)
   json.backend = "vim.json"
   return true
 end

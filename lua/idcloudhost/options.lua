@@ -28,6 +28,33 @@ options.DEFAULTS = {
 local function positive(v)
   if type(v) ~= "number" or v ~= v or v <= 0 or v == math.huge then return "a number of seconds > 0" end
 end
+
+-- Timeouts are seconds.  An hour is the most any of them may be: 5000 is an OpenResty user's
+-- milliseconds (lua-resty-http's unit), which would otherwise wait 83 minutes.
+options.MAX_TIMEOUT = 3600
+local function timeout_check(v)
+  local want = positive(v)
+  if want then return want end
+  if v > options.MAX_TIMEOUT then
+    return "at most " .. options.MAX_TIMEOUT .. " seconds (timeouts are seconds, not milliseconds)"
+  end
+end
+options.timeout_check = timeout_check
+
+-- pool = {size = n, idle = seconds, name = "..."}: the ngx transport's keep-alive pools.
+local POOL_FIELDS = { size = true, idle = true, name = true }
+local function pool_check(v)
+  local want = "a table {size = connections >= 1, idle = seconds > 0 (at most 3600), name = a string}"
+  if type(v) ~= "table" then return want end
+  for k in pairs(v) do
+    if not POOL_FIELDS[k] then return want .. " (unknown field " .. tostring(k) .. ")" end
+  end
+  if v.size ~= nil and (type(v.size) ~= "number" or v.size ~= math.floor(v.size) or v.size < 1 or v.size > 1e6) then
+    return want
+  end
+  if v.idle ~= nil and timeout_check(v.idle) then return want end
+  if v.name ~= nil and (type(v.name) ~= "string" or not v.name:find("^[%w_.:-]+$")) then return want end
+end
 local function count(v)
   if type(v) ~= "number" or v ~= math.floor(v) or v < 0 or v == math.huge then return "a whole number >= 0" end
 end
@@ -46,12 +73,19 @@ local CHECKS = {
   -- Printable ASCII without spaces: it travels in a header, and an empty key would make
   -- redaction find it everywhere.
   apikey = string_of("^[\33-\126]+$", "a non-empty string of printable characters without spaces"),
-  provider = typed("string"), base_url = typed("string"), location = typed("string"),
-  timeout = positive, write_timeout = positive, connect_timeout = positive, deadline = positive,
+  provider = typed("string"), base_url = typed("string"), location = typed("string"), profile = typed("string"),
+  timeout = timeout_check, write_timeout = timeout_check, connect_timeout = timeout_check,
+  deadline = timeout_check, pool = pool_check,
+  -- {per_second =, burst =, shared =} or a limiter (idcloudhost.rate_limiter): checked by call/rate.lua
+  rate = function(v)
+    if type(v) ~= "table" then return "a table {per_second =, burst = [, shared =]} or idcloudhost.rate_limiter(...)" end
+  end,
   retries = count, retry_base = positive, retry_cap = positive,
-  max_retry_wait = function(v) if type(v) ~= "number" or v < 0 then return "a number of seconds >= 0" end end,
+  max_retry_wait = function(v)
+    if type(v) ~= "number" or v ~= v or v < 0 or v == math.huge then return "a number of seconds >= 0" end
+  end,
   max_body = function(v)
-    if type(v) ~= "number" or v ~= math.floor(v) or v < 1 then return "a whole number of bytes > 0" end
+    if type(v) ~= "number" or v ~= math.floor(v) or v < 1 or v == math.huge then return "a whole number of bytes > 0" end
   end,
   user_agent = string_of("^[\32-\126]+$", "a non-empty string of printable characters"),
   ca_file = string_of("^[^%z]+$", "a file name"), proxy = string_of("^[^%z%c]+$", "a proxy URL"),
@@ -62,6 +96,11 @@ local CHECKS = {
     end
   end,
   on_request = typed("function"), sleep = typed("function"),
+  clock = function(v)
+    if type(v) ~= "table" or type(v.now) ~= "function" or type(v.sleep) ~= "function" then
+      return "a table {now = function, sleep = function(seconds)}"
+    end
+  end,
   debug = function(v)
     if type(v) ~= "boolean" and type(v) ~= "function" and v ~= 1 and v ~= 2 then
       return "true, 1, 2 or a function(line)"
@@ -78,6 +117,33 @@ local function getenv(name)
   if v ~= nil and v ~= "" then return v end
 end
 
+-- A dotted quad of four decimal numbers 0-255 without leading zeros: the one spelling of an IPv4
+-- address every resolver reads alike.
+local function dotted_quad(s)
+  local parts = { s:match("^(%d+)%.(%d+)%.(%d+)%.(%d+)$") }
+  if #parts ~= 4 then return false end
+  for _, p in ipairs(parts) do
+    if (#p > 1 and p:sub(1, 1) == "0") or tonumber(p) > 255 then return false end
+  end
+  return true
+end
+
+-- Why a host is a number that resolvers read differently, or nil.  A host whose last label is
+-- a number (or 0x...) is an IPv4 address to a URL parser (WHATWG), and then libcurl and
+-- inet_aton read 0127.0.0.1 as octal (87.0.0.1), 0x7f.1 and 127.1 as short forms, where
+-- nginx's parser reads 127.0.0.1 or nothing: only the plain dotted quad means one address.
+local function ambiguous_number(host)
+  local v4 = host:match("^%[.*:(%d*%.[%d.]*)%]$") -- an IPv6 address's IPv4 tail
+  if not v4 and not host:find("^%[") then
+    local last = host:match("([^.]*)%.?$")
+    if last:find("^%d+$") or last:lower():find("^0x%x*$") then v4 = host end
+  end
+  if v4 and not dotted_quad(v4) then
+    return "has a numeric host that resolvers read differently (leading zeros, octal, hex or short forms):"
+      .. " write an IPv4 address as four decimal numbers 0-255, like 127.0.0.1"
+  end
+end
+
 --- "https://host[:port]" from a base URL, or nil and what is wrong with it.  Anything after the
 -- authority would silently change every path (a path, "?", "#"), and userinfo would put a
 -- secret into every URL.
@@ -89,6 +155,8 @@ function options.base_url(url)
   local host, port = authority:match("^(%[[%x:.]+%])(.*)$")
   if not host then host, port = authority:match("^([%w.-]+)(.*)$") end
   if not host or host == "" then return nil, "has no host" end
+  local why = ambiguous_number(host)
+  if why then return nil, why end
   if port ~= "" then
     local n = port:match("^:(%d+)$")
     if not n or tonumber(n) < 1 or tonumber(n) > 65535 then return nil, "has a bad port" end
@@ -107,11 +175,113 @@ function options.slug(slug, what)
   return slug
 end
 
+-- ---------------------------------------------------------------------------------------------
+-- Profiles: named sets of options in a Lua data file, shared by scripts and the idcloudhost
+-- command (README, "Profiles").  The file:
+--   default = "prod"       -- the profile used when nothing gives an api key
+--   profiles = {
+--     prod = { apikey_command = "pass show idch", location = "jkt01" },
+--     sim = { base_url = "http://127.0.0.1:8090", apikey = "demo-key" },
+--   }
+-- A profile holds options of idcloudhost.new (strings, numbers, booleans) and apikey_command: a
+-- shell command whose first line of output is the key, run only when no key is given otherwise.
+
+--- The profile file: $IDCLOUDHOST_CONFIG, else $XDG_CONFIG_HOME (or ~/.config)/idcloudhost/config.lua.
+function options.config_path()
+  local p = getenv("IDCLOUDHOST_CONFIG")
+  if p then return p end
+  local base = getenv("XDG_CONFIG_HOME") or (getenv("HOME") and (getenv("HOME") .. "/.config"))
+  return base and (base .. "/idcloudhost/config.lua")
+end
+
+-- The file's settings (a table), false when there is no file, or nil, err.  It runs with no
+-- globals at all: data only.  A syntax error is reported without the text near it (a key).
+local function load_config(path)
+  local f = path and io.open(path, "rb")
+  if not f then return false end
+  local text = f:read("*a") or ""
+  f:close()
+  if text:sub(1, 1) == "\27" then return invalid("profile", "the config file " .. path .. " is not Lua text") end
+  local env = {}
+  local chunk, why
+  if rawget(_G, "setfenv") then
+    chunk, why = loadstring(text, "@" .. path) -- luacheck: ignore 113 (Lua 5.1)
+    if chunk then setfenv(chunk, env) end -- luacheck: ignore 113 (Lua 5.1)
+  else
+    chunk, why = load(text, "@" .. path, "t", env)
+  end
+  local ok = chunk ~= nil
+  if ok then ok, why = pcall(chunk) end
+  if not ok then
+    return invalid("profile", "the config file is not valid: " .. tostring(why):gsub(" near .*$", ""))
+  end
+  return env
+end
+
+-- The first line the key command prints; the key never reaches a message.
+local function key_from(cmd, name)
+  local what = "profile '" .. name .. "': apikey_command"
+  if type(cmd) ~= "string" or not cmd:find("%S") then return invalid("apikey_command", what .. " must be a shell command") end
+  -- The exit status comes after the output (Lua 5.1's close does not tell it); a subshell, so
+  -- that an `exit` in the command ends the command only.
+  local p = io.popen("(\n" .. cmd .. "\n); printf '\\n%d\\n' $?", "r")
+  if not p then return invalid("apikey_command", what .. " could not be run") end
+  local out = p:read("*a") or ""
+  p:close()
+  local code = out:match("\n(%d+)\n$")
+  if code ~= "0" then
+    return invalid("apikey_command", what .. " (" .. cmd .. ") failed" .. (code and (" with exit status " .. code) or ""))
+  end
+  out = out:sub(1, -(#code + 3))
+  local key = out:match("^[ \t]*([^\r\n]-)[ \t]*\r?\n") or out:match("^%s*(.-)%s*$")
+  if key == "" then return invalid("apikey_command", what .. " (" .. cmd .. ") printed no key") end
+  return key
+end
+
+-- opts with the profile in use merged under them (opts win; the profile wins over the
+-- IDCLOUDHOST_* variables), or opts itself when no profile is in use: one is named (the
+-- profile option, $IDCLOUDHOST_PROFILE), or the file's default when nothing gives a key.
+local function with_profile(opts)
+  local name = opts.profile or getenv("IDCLOUDHOST_PROFILE")
+  if name == nil and (opts.apikey or getenv("IDCLOUDHOST_API_KEY")) then return opts end
+  local path = options.config_path()
+  local file, err = load_config(path)
+  if file == nil then return nil, err end
+  if not file then
+    if name == nil then return opts end
+    return invalid("profile", "profile '" .. name .. "': no config file (" .. tostring(path) .. ")")
+  end
+  name = name or file.default
+  if name == nil then return opts end
+  local p = type(file.profiles) == "table" and file.profiles[name]
+  if type(p) ~= "table" then return invalid("profile", "no profile '" .. tostring(name) .. "' in " .. path) end
+  local out = {}
+  for k, v in pairs(opts) do out[k] = v end
+  for k, v in pairs(p) do
+    if k ~= "apikey_command" and (not CHECKS[k] or k == "profile" or type(v) == "function" or type(v) == "table") then
+      return invalid(k, "profile '" .. name .. "': unknown setting '" .. tostring(k) .. "'")
+    end
+    if out[k] == nil and k ~= "apikey_command" then out[k] = v end
+  end
+  if out.apikey == nil and p.apikey_command ~= nil then
+    out.apikey, err = key_from(p.apikey_command, name)
+    if not out.apikey then return nil, err end
+  end
+  out.profile = name
+  return out
+end
+
 --- The checked settings of a client from the options of idcloudhost.new, or nil, err.
 -- The api key is returned apart: it never becomes a field of anything.
 function options.read(opts)
   if opts == nil then opts = {} end
   if type(opts) ~= "table" then return invalid(nil, "expected an options table") end
+  if opts.profile ~= nil and type(opts.profile) ~= "string" then
+    return invalid("profile", "option 'profile' must be a string, got " .. tostring(opts.profile))
+  end
+  local perr
+  opts, perr = with_profile(opts)
+  if not opts then return nil, perr end
   for k, v in pairs(opts) do
     local chk = CHECKS[k]
     if not chk then return invalid(k, "unknown option '" .. tostring(k) .. "'") end
@@ -135,7 +305,10 @@ function options.read(opts)
   local url, why = options.base_url(base)
   if not url then
     -- A user:password in the URL is a secret: the message shows the URL without it.
-    local shown = base:gsub("^([%w+.-]*://)[^/?#]*@", "%1[redacted]@"):gsub("^[^/?#:]*:[^/?#]*@", "[redacted]@")
+    -- (whatever comes before the last "@" ahead of any "?" or "#", with or without a scheme:
+    -- "user:pass@host", "//user:pass@host", "http:/user:pass@host")
+    local scheme = base:match("^[%w+.-]*://") or base:match("^/*")
+    local shown = scheme .. base:sub(#scheme + 1):gsub("^[^?#]*@", "[redacted]@")
     return invalid("base_url", "base_url " .. why .. ", got " .. string.format("%q", shown))
   end
   local location = opts.location or getenv("IDCLOUDHOST_LOCATION")
@@ -156,6 +329,12 @@ function options.read(opts)
     if level and level > 0 then cfg.debug = level >= 2 and 2 or 1 end
   end
   cfg.base_url, cfg.location = url, location
+  if opts.rate ~= nil then
+    -- The limiter object (shared by every client given the same one); loaded only when asked for.
+    local limiter, err = require("idcloudhost.call.rate").of(opts.rate)
+    if not limiter then return invalid("rate", "option 'rate' " .. err) end
+    cfg.rate = limiter
+  end
   return cfg, apikey
 end
 

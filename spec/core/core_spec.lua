@@ -5,6 +5,7 @@
 --     cqueues), for exact control over every byte of an answer.
 -- A group whose server cannot start is reported as pending, not passed.
 -- TLS is in spec/core/tls_spec.lua.  Nothing here uses lua/idcloudhost.
+-- (Long, on purpose: the C core's whole contract, case by case, around one throwaway server.)
 
 local core = require "idcloudhost.core"
 local H = require "spec.core.helper"

@@ -359,13 +359,26 @@ case("encode: cycles and nesting past max_depth are errors", function(json)
   t.self = t
   local text, err = json.encode(t)
   eq(nil, text)
-  check(err:find("nested deeper than 1000", 1, true), err)
+  eq("a cycle: a table that holds itself at $.self", err)
   local deep = {}
   local cur = deep
   for _ = 1, 999 do cur[1] = {}; cur = cur[1] end
   check(json.encode(deep), "1000 levels encode")
   cur[1] = {}
-  eq(nil, (json.encode(deep)), "1001 levels do not")
+  local _, deep_err = json.encode(deep)
+  check(deep_err and deep_err:find("nested deeper than 1000", 1, true), deep_err)
+end)
+
+case("encode: a proxy is read through its __pairs; __index without __pairs is refused", function(json)
+  local real = { a = { 1, 2 } }
+  local proxy = setmetatable({}, { __index = real, __pairs = function() return next, real, nil end })
+  eq('{"p":{"a":[1,2]}}', json.encode { p = proxy })
+  local text, err = json.encode { list = { 1, setmetatable({}, { __index = real }) } }
+  eq(nil, text)
+  check(err:find("__index", 1, true) and err:find("at $.list[2]", 1, true), err)
+  text, err = json.encode { p = setmetatable({}, { __pairs = function() error("no") end }) }
+  eq(nil, text)
+  check(err:find("__pairs raised", 1, true), err)
 end)
 
 case("round trips keep every kind of value", function(json)

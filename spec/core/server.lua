@@ -37,7 +37,15 @@
 --   /empty           closes without a byte;  /garbage: answers without HTTP
 --   /cl-twice        Content-Length: 5 and Content-Length: 2;  /cl-same: 2 twice
 --   /gzip-twice      Content-Encoding: gzip in two header lines (of a single gzip)
+--   /continue-len    100 Continue with Content-Length: 0, then 200 with a body of 5
+--   /same/NAME       the answer NAME of spec/hostile/same.lua, with the body [{"uuid":"x"}]
+--   /stale/TAG       the TAG's 1st request: 200 (keep-alive); 2nd: 0.6 s of silence, then the
+--                    connection closes; later ones: never answered (a stale pooled connection
+--                    and a resend that stalls)
 --   /quit            exits
+--   /hang...         (any path starting so, or /v1/hang/) never answers
+-- and a listener "proxy": an HTTP proxy that answers CONNECT with 200 and
+-- Content-Length: 0, then tunnels the bytes (anything else: 405).
 
 local cqueues = require "cqueues"
 local socket = require "cqueues.socket"
@@ -137,6 +145,8 @@ end
 local GZIP = "\31\139\8\0\0\0\0\0\2\3\203\72\205\201\201\87\72\175\202\44"
           .. "\0\0\25\106\210\223\10\0\0\0"
 local bombs = {}
+local stale = {}  -- /stale/TAG -> requests seen
+local same = dofile((arg[0]:match("^(.*/)") or "./") .. "../hostile/same.lua")
 
 local function respond(con, method, status, headers, body)
   local out = {("HTTP/1.1 %d Whatever\r\n"):format(status)}
@@ -160,7 +170,7 @@ end
 -- Answer one request; false: close the connection.
 local function answer(con, method, target, head, body, cid)
   local xconn = "X-Conn: " .. cid
-  if target == "/hang" then
+  if target:find("^/hang") or target:find("^/v1/hang/") then
     cqueues.sleep(3600)
   elseif target == "/quit" then
     respond(con, method, 200, {}, "bye")
@@ -178,6 +188,27 @@ local function answer(con, method, target, head, body, cid)
   elseif target == "/continue" then
     raw(con, "HTTP/1.1 100 Continue\r\nX-Interim: yes\r\n\r\n")
     respond(con, method, 201, {xconn, "X-Final: yes"}, "final")
+  elseif target:match("^/same/") then
+    local sc = same.byname[target:match("^/same/(.*)$")]
+    if not sc then
+      respond(con, method, 404, {xconn}, "no such case")
+      return true
+    end
+    raw(con, sc.answer('[{"uuid":"x"}]'))
+    return sc.want == "ok"
+  elseif target:match("^/stale/") then
+    stale[target] = (stale[target] or 0) + 1
+    if stale[target] == 1 then
+      respond(con, method, 200, {xconn}, "[]")
+    elseif stale[target] == 2 then
+      cqueues.sleep(0.6)
+      return false
+    else
+      cqueues.sleep(3600)
+    end
+  elseif target == "/continue-len" then
+    raw(con, "HTTP/1.1 100 Continue\r\nContent-Length: 0\r\n\r\n")
+    respond(con, method, 200, {xconn}, "hello")
   elseif target == "/continue-only" then
     raw(con, "HTTP/1.1 100 Continue\r\n\r\n")
     return false
@@ -311,6 +342,42 @@ local function listen(name, ctx)
 end
 
 listen("http")
+
+-- The proxy: CONNECT host:port, answered 200 with a Content-Length: 0 (RFC 9110
+-- 9.3.6: the client ignores it), then bytes both ways until either side ends.
+do
+  local srv = assert(socket.listen{host = "127.0.0.1", port = 0})
+  assert(srv:listen())
+  local _, _, port = srv:localname()
+  io.stdout:write("proxy ", port, "\n")
+  local function pump(from, to)
+    while true do
+      local data = from:read(-65536)
+      if not data or not to:write(data) or not to:flush() then break end
+    end
+    pcall(to.shutdown, to, "w")
+  end
+  cq:wrap(function()
+    for con in srv:clients() do
+      cq:wrap(function()
+        con:setmode("b", "b")
+        local line = con:read("*L") or ""
+        local host, tport = line:match("^CONNECT ([^:%s]+):(%d+) HTTP/1%.%d\r?\n$")
+        repeat local h = con:read("*L") until not h or h == "\r\n" or h == "\n"
+        local up = host and socket.connect{host = host, port = tonumber(tport)}
+        if not up or not pcall(up.connect, up, 5) then
+          pcall(raw, con, "HTTP/1.1 405 No\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+          pcall(con.close, con)
+          return
+        end
+        up:setmode("b", "b")
+        raw(con, "HTTP/1.1 200 Connection established\r\nContent-Length: 0\r\n\r\n")
+        cq:wrap(function() pcall(pump, up, con) end)
+        pcall(pump, con, up)
+      end)
+    end
+  end)
+end
 
 -- A listener with a backlog of 0 that never accepts, filled by one
 -- connection of our own: the kernel drops every further SYN.

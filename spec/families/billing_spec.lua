@@ -1,5 +1,6 @@
 -- Billing accounts and what hangs off them, against the simulator: resources, cards, credit,
 -- invoices, payments, usage; and VM creation filling in the default billing account.
+-- (Long, on purpose: billing accounts carry 30 endpoints, one spec file per family.)
 local helper = require "spec.helper"
 
 local LIST = "/v1/payment/billing_account/list"

@@ -9,7 +9,7 @@ local idcloudhost = require "idcloudhost"
 local resource = require "idcloudhost.families.kit.resource"
 local system = require "system"   -- luasystem, a busted dependency: a monotonic clock and sleep
 
-local HERE = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$")) or "spec"
+local HERE = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$")) or "spec/hostile"
 local C = dofile(HERE .. "/cases.lua")
 
 local SLACK = tonumber(os.getenv("HOSTILE_SLACK") or "") or 1.5

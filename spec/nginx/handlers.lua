@@ -39,7 +39,8 @@ end
 -- n reads, then a write, then a read, through the counting proxy; the user agent tags the
 -- proxy's log lines of this run.
 function H.keepalive(args)
-  local c = client { base_url = ngx.var.count_url, user_agent = args.ua, location = "cyc01" }
+  local c = client { base_url = ngx.var.count_url, user_agent = args.ua, location = "cyc01",
+    pool = args.pool and { name = args.pool, size = 2, idle = 5 } or nil }
   local n = tonumber(args.n) or 5
   for _ = 1, n do
     local vms, err = c.vms:list()
@@ -162,6 +163,35 @@ function H.hostile(args)
   if args.write then write, werr = c:request("POST", "/raw/" .. args.case) end
   reply { ok = value ~= nil, value = type(value) == "table" and value or json.null, error = err_of(err),
     headers = seen or json.null, seconds = now() - t0, write_ok = write ~= nil, write_error = err_of(werr) }
+end
+
+-- A VM stopped by uuid without fetching it first: client.vms:ref(uuid):stop{force = true}.
+function H.ref_stop(args)
+  local vm, err = app.client.vms:ref(args.uuid)
+  if vm then vm, err = vm:stop { force = true } end
+  reply { ok = vm ~= nil, status = vm and vm.status or json.null, error = err_of(err) }
+end
+
+-- A timer whose call fails (nothing listens on port 1) and raises with idcloudhost.assert; the
+-- location slug marks its line in error.log.
+function H.timer_assert()
+  local marker = string.format("ta%d", math.random(1, 1e9))
+  local c = client { base_url = "http://127.0.0.1:1", location = marker }
+  assert(ngx.timer.at(0, function(premature)
+    if premature then return end
+    local vms = idcloudhost.assert(c.vms:list())   -- (as docs/openresty.md's timer does)
+    ngx.log(ngx.NOTICE, #vms, " VMs")
+  end))
+  reply { marker = marker }
+end
+
+-- A call with the debug log on: its line in error.log names this file and line.
+function H.debug_site()
+  local marker = string.format("ds%d", math.random(1, 1e9))
+  local c = client { debug = true, location = marker }
+  local line = debug.getinfo(1, "l").currentline + 1
+  local _, err = c.vms:list()
+  reply { marker = marker, line = line, error = err_of(err) }
 end
 
 -- What the log_by_lua handler of /t/logphase saw (spec/nginx/logphase.lua).

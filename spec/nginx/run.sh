@@ -20,15 +20,16 @@ mkdir -p "$run/logs" "$run/tls" "$run/conf/conf.d" "$run/build/nginx" "$run/fron
 ln -s "$repo/lua" "$run/lua"
 ln -s "$repo/examples" "$run/examples"
 ln -s "$repo/spec" "$run/spec"
+ln -s "$repo/sim" "$run/sim"
 [ -n "$core" ] && ln -s "$core" "$run/build/nginx/idcloudhost"
 
 # Free ports: the first ones of a random stretch below the kernel's ephemeral range (a port there
 # may be the local end of any client connection, which bind() refuses) that no socket uses.
 lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
 ports=$(ss -Htan | awk '{ n = split($4, a, ":"); print a[n] }' | sort -u | awk -v base=$(( $(od -An -N2 -tu2 /dev/urandom) % (lo - 10100) + 10000 )) '
-  { used[$1] = 1 } END { for (p = base; n < 4; p++) if (!(p in used)) { printf "%d ", p; n++ } }')
+  { used[$1] = 1 } END { for (p = base; n < 6; p++) if (!(p in used)) { printf "%d ", p; n++ } }')
 set -- $ports
-app_port=$1 count_port=$2 tls_port=$3 wrong_port=$4
+app_port=$1 count_port=$2 tls_port=$3 wrong_port=$4 rate_port=$5 spare_port=$6
 
 # A CA, a server certificate it signed for 127.0.0.1, and one for another name.  ngx_lua checks
 # the name with X509_check_host, which matches an IP literal against DNS names only: hence
@@ -83,41 +84,56 @@ http {
 }
 CONF
 
-# The app: the example's nginx.conf on our port, with the modules unpacked by scripts/deps.sh
-# (or Debian's own, when libnginx-mod-http-lua is installed), plus the specs' locations.
-modules=/usr/lib/nginx/modules
-libs=
-if [ ! -f $modules/ngx_http_lua_module.so ]; then
-  modules=$root/usr/lib/nginx/modules
-  libs=$root/usr/lib/x86_64-linux-gnu
-fi
+# The app: the example's nginx.conf on our port, with the modules of scripts/nginx.sh's route
+# (what `make nginx` writes: the unpacked packages of scripts/deps.sh, or Debian's own when
+# libnginx-mod-http-lua is installed) and its wrapper, plus the specs' locations.
+route=unpacked
+[ -f /usr/lib/nginx/modules/ngx_http_lua_module.so ] && route=debian
+QUIET=1 NGX_ROUTE=$route sh scripts/nginx.sh "$repo" "$root" "$run" $core
 sed -e "s|listen 127.0.0.1:8080;|listen 127.0.0.1:$app_port;|" \
-    -e "s|/usr/lib/nginx/modules/|$modules/|" examples/openresty/nginx.conf >"$run/conf/nginx.conf"
+    -e "s|include ../../build/nginx/idcloudhost-main.conf;|include $run/idcloudhost-main.conf;|" \
+    examples/openresty/nginx.conf >"$run/conf/nginx.conf"
 grep -q "listen 127.0.0.1:$app_port;" "$run/conf/nginx.conf"
+grep -q "include $run/idcloudhost-main.conf;" "$run/conf/nginx.conf"
 sed -e "s|@RUN@|$run|g" -e "s|@COUNT@|$count_port|g" -e "s|@TLS@|$tls_port|g" -e "s|@WRONG@|$wrong_port|g" \
   spec/nginx/locations.conf >"$run/conf/conf.d/spec.conf"
 
+# A second app with 2 workers sharing a rate limit (spec/nginx/rate.conf), in one of the runs.
+rate_pid=
+if [ $mode = pure ]; then
+  mkdir -p "$run/rate"
+  sed -e "s|@RUN@|$run|g" -e "s|@REPO@|$repo|g" -e "s|@PORT@|$rate_port|g" -e "s|@USER@|$user|g" \
+    spec/nginx/rate.conf >"$run/rate/nginx.conf"
+fi
+
 front_pid= app_pid=
 stop() {
-  for p in $app_pid $front_pid; do kill "$p" 2>/dev/null || true; done
-  for p in $app_pid $front_pid; do wait "$p" 2>/dev/null || true; done
+  for p in $app_pid $front_pid $rate_pid; do kill "$p" 2>/dev/null || true; done
+  for p in $app_pid $front_pid $rate_pid; do wait "$p" 2>/dev/null || true; done
 }
 trap stop EXIT INT TERM
 
 nginx -p "$run/front" -e stderr -c "$run/front/nginx.conf" 2>"$run/logs/front-stderr.log" &
 front_pid=$!
-# nginx's LuaJIT is libluajit2 (LD_LIBRARY_PATH); resty.core comes from LUA_PATH's default; the
-# Makefile's LUA_CPATH (a core.so for another Lua) must not reach it.
-env -u LUA_CPATH LD_LIBRARY_PATH="$libs" LUA_PATH="$root/usr/share/lua/5.1/?.lua;;" \
-  IDCLOUDHOST_BASE_URL="$sim" IDCLOUDHOST_API_KEY=demo-key \
-  nginx -p "$run" -e stderr ${user:+-g "$user"} -c "$run/conf/nginx.conf" 2>"$run/logs/app.log" &
+# Through make nginx's wrapper: nginx's LuaJIT is libluajit2 (LD_LIBRARY_PATH), resty.core
+# comes from LUA_PATH's default, and the Makefile's LUA_CPATH (a core.so for another Lua) must
+# not reach it.
+IDCLOUDHOST_BASE_URL="$sim" IDCLOUDHOST_API_KEY=demo-key \
+  "$run/nginx" -p "$run" -e stderr ${user:+-g "$user"} -c "$run/conf/nginx.conf" 2>"$run/logs/app.log" &
 app_pid=$!
+if [ $mode = pure ]; then
+  IDCLOUDHOST_BASE_URL="$sim" IDCLOUDHOST_API_KEY=demo-key \
+    "$run/nginx" -p "$run/rate" -e stderr -c "$run/rate/nginx.conf" 2>"$run/logs/rate-stderr.log" &
+  rate_pid=$!
+fi
 
 i=0
-until curl -s -o /dev/null "http://127.0.0.1:$app_port/status" && curl -s -o /dev/null "http://127.0.0.1:$count_port/"; do
+until curl -s -o /dev/null "http://127.0.0.1:$app_port/status" && curl -s -o /dev/null "http://127.0.0.1:$count_port/" \
+  && { [ -z "$rate_pid" ] || curl -s -o /dev/null "http://127.0.0.1:$rate_port/ping"; }; do
   i=$((i + 1))
-  if [ $i -gt 100 ] || ! kill -0 $app_pid 2>/dev/null || ! kill -0 $front_pid 2>/dev/null; then
-    cat "$run/logs/app.log" "$run/logs/front-stderr.log" "$run/logs/front-error.log" 2>/dev/null
+  if [ $i -gt 100 ] || ! kill -0 $app_pid 2>/dev/null || ! kill -0 $front_pid 2>/dev/null \
+    || { [ -n "$rate_pid" ] && ! kill -0 $rate_pid 2>/dev/null; }; then
+    cat "$run/logs/app.log" "$run/logs/front-stderr.log" "$run/logs/front-error.log" "$run/logs/rate-stderr.log" 2>/dev/null
     echo "nginx did not start"
     exit 1
   fi
@@ -127,10 +143,13 @@ done
 echo "== nginx ($mode: the C core $( [ $mode = core ] && echo 'on the cpath' || echo 'absent')), 1 worker, port $app_port"
 status=0
 LUA_PATH="$repo/lua/?.lua;$repo/lua/?/init.lua;$repo/?.lua;;" \
-NGX_URL="http://127.0.0.1:$app_port" NGX_MODE=$mode NGX_RUN=$run NGX_COUNT_LOG="$run/logs/count.log" \
-  $lua /usr/bin/busted --pattern=_ngx spec/nginx || status=$?
+NGX_URL="http://127.0.0.1:$app_port" NGX_MODE=$mode NGX_RATE_URL=${rate_pid:+http://127.0.0.1:$rate_port} \
+NGX_ROOT=$root NGX_APP_LOG="$run/logs/app.log" NGX_SPARE_PORT=$spare_port NGX_USER="$user" NGX_REPO="$repo" \
+NGX_RUN=$run NGX_COUNT_LOG="$run/logs/count.log" \
+  $lua /usr/bin/busted ${NGX_BUSTED_ARGS:-} --pattern=_ngx spec/nginx || status=$?
 if [ $status != 0 ]; then
   echo "-- app error log (tail):"
   tail -n 40 "$run/logs/app.log"
+  [ -n "$rate_pid" ] && { echo "-- rate app error log (tail):"; tail -n 20 "$run/logs/rate-error.log"; }
 fi
 exit $status

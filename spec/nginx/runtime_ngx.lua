@@ -154,6 +154,38 @@ describe("inside nginx (" .. tostring(D.MODE) .. ")", function()
     assert.is_nil(conns[writes[1].connection])
   end)
 
+  it("keeps connections in the pool the client's pool option names: another name, other connections", function()
+    local function reads(pool)
+      local ua = string.format("pool-%s-%s-%d-%d", D.MODE, pool, os.time(), math.random(1e6))
+      local r = D.get("/t/keepalive?n=3&pool=" .. pool .. "&ua=" .. ua)
+      assert.equal(200, r.status, r.body)
+      local conns, n = {}, 0
+      for _, l in ipairs(D.count_lines(ua)) do
+        if l.method == "GET" and not conns[l.connection] then conns[l.connection], n = true, n + 1 end
+      end
+      return conns, n
+    end
+    local a, na = reads("pool-a")
+    local b, nb = reads("pool-b")
+    local a2 = reads("pool-a")
+    assert.equal(1, na)
+    assert.equal(1, nb)
+    for c in pairs(b) do assert.is_nil(a[c], "pool-b reused pool-a's connection") end
+    for c in pairs(a2) do assert.is_true(a[c], "pool-a's connection was not reused") end
+  end)
+
+  it("attributes the debug log's lines in error.log to the call's site", function()
+    local r = D.get("/t/debug-site")
+    assert.equal(200, r.status, r.body)
+    local f = assert(io.open(os.getenv("NGX_APP_LOG")))
+    local text = f:read("*a")
+    f:close()
+    local line = text:match("[^\n]*idcloudhost: GET /v1/" .. r.json.marker .. "[^\n]*")
+    assert.is_string(line, "no debug line for the call")
+    assert.matches("%[notice%].- %[lua%] handlers%.lua:" .. r.json.line .. ": ", line)
+    assert.not_matches("ngx.lua:", line, 1, true)
+  end)
+
   it("encodes forms and queries without the C core (and like it, with it)", function()
     D.sim("DELETE", "log")
     local r = D.get("/t/encode")
@@ -181,24 +213,70 @@ describe("inside nginx (" .. tostring(D.MODE) .. ")", function()
     end
   end)
 
-  it("in log_by_lua, blocks on the C core or refuses with the phase named; transport ngx is refused", function()
+  it("in log_by_lua, refuses a stalled call at once on the default transport; transport = \"curl\" still blocks", function()
+    D.sim("DELETE", "log")
+    D.sim("POST", "faults", { path = "/v1/user-resource/vm/list", kind = "stall", seconds = 1, count = 1 })
     assert.equal(200, D.get("/t/logphase").status)
     local r
-    for _ = 1, 20 do
+    for _ = 1, 40 do
       r = D.get("/t/logphase-result").json
       if not r.none then break end
       D.sleep(0.1)
     end
+    D.sim("DELETE", "faults")
     assert.equal("log", r.phase)
-    if D.MODE == "core" then
-      assert.is_true(r.auto_ok, r.auto_error and r.auto_error.message)
-    else
-      assert.is_false(r.auto_ok)
-      assert.equal("invalid", r.auto_error.kind)
-      assert.matches("nginx's log phase without the C core", r.auto_error.message, 1, true)
-    end
+    assert.is_false(r.auto_ok)
+    assert.equal("invalid", r.auto_error.kind)
+    assert.matches("no call runs in nginx's log phase by default", r.auto_error.message, 1, true)
+    assert.matches("ngx.timer.at(0, fn)", r.auto_error.message, 1, true)
+    assert.is_true(r.auto_seconds < 0.05, string.format("the refusal took %.3f s", r.auto_seconds))
     assert.is_false(r.ngx_ok)
     assert.equal("invalid", r.ngx_error.kind)
     assert.matches("the ngx transport cannot run in nginx's log phase", r.ngx_error.message, 1, true)
+    if D.MODE == "core" then
+      -- the stalled call, asked for: it went out and blocked the worker for the stall
+      assert.is_true(r.curl_ok, r.curl_error and r.curl_error.message)
+      assert.is_true(r.curl_seconds >= 0.9, string.format("transport curl took %.2f s", r.curl_seconds))
+    else
+      assert.is_false(r.curl_ok)
+      assert.matches("transport curl cannot run in nginx's log phase without the C core", r.curl_error.message, 1, true)
+    end
+    D.figure("log_by_lua: the default transport refused in %.4f s; transport = \"curl\" %s in %.2f s",
+      r.auto_seconds, r.curl_ok and "blocked" or "refused", r.curl_seconds)
+    local sent = 0
+    for _, e in ipairs(D.sim("GET", "log")) do if e.path:find("vm/list", 1, true) then sent = sent + 1 end end
+    assert.equal(D.MODE == "core" and 1 or 0, sent)
+  end)
+
+  it("ref(uuid):stop sends exactly one request", function()
+    local uuid = D.get("/vms").json[1].uuid
+    D.sim("DELETE", "log")
+    local r = D.post("/t/ref-stop?uuid=" .. uuid)
+    assert.is_true(r.json.ok, r.body)
+    assert.equal("stopped", r.json.status)
+    local log = D.sim("GET", "log")
+    assert.equal(1, #log)
+    assert.equal("POST", log[1].method)
+    assert.matches("/user%-resource/vm/stop$", log[1].path)
+    assert.equal(uuid, log[1].params.uuid)
+  end)
+
+  it("shows the message of an error raised by idcloudhost.assert in a timer in error.log", function()
+    local r = D.get("/t/timer-assert")
+    assert.equal(200, r.status, r.body)
+    local text
+    for _ = 1, 40 do
+      D.sleep(0.1)
+      local f = assert(io.open(os.getenv("NGX_APP_LOG")))
+      text = f:read("*a")
+      f:close()
+      if text:find(r.json.marker, 1, true) then break end
+    end
+    local line = text:match("[^\n]*" .. r.json.marker .. "[^\n]*")
+    assert.is_string(line, "no line in error.log names the failed call")
+    assert.matches("handlers.lua:%d+: idcloudhost: GET /v1/" .. r.json.marker .. "/user%-resource/vm/list", line)
+    assert.matches("COULDNT_CONNECT", line, 1, true)
+    assert.not_matches("unknown reason", line, 1, true)
+    assert.not_matches("demo-key", text, 1, true)
   end)
 end)

@@ -6,12 +6,14 @@
 -- Modes:
 --   core     the C core of build/luajit (make LUA=luajit): transfers on its multi interface;
 --   spawn    the core hidden: every request is a curl process (transport/spawn.lua);
---   nocjson  the core and lua-cjson hidden: only spec/nvim/json_nvim_spec.lua (vim.json).
+--   nocjson  the core and lua-cjson hidden: spec/nvim/json_nvim_spec.lua (vim.json), and the fake
+--            (its engine on vim.json).
 -- Exits 0 when every spec passed, 1 otherwise (3: this file did not run; make adds -c "cquit 3").
 local mode = os.getenv("IDCLOUDHOST_NVIM_MODE") or "core"
 local root = vim.fn.getcwd()
 
-package.path = table.concat({ root .. "/lua/?.lua", root .. "/lua/?/init.lua", root .. "/?.lua", package.path }, ";")
+package.path = table.concat({ root .. "/lua/?.lua", root .. "/lua/?/init.lua", root .. "/sim/lua/?.lua", root .. "/?.lua",
+  package.path }, ";")
 
 -- Our own C paths only: LUA_CPATH may name a core built for another Lua (make's default, 5.4).
 local cpath = {}
@@ -35,8 +37,14 @@ end
 vim.opt.runtimepath:append(root)
 vim.opt.runtimepath:append(root .. "/examples/nvim")
 
-local files = mode == "nocjson" and { "spec/nvim/json_nvim_spec.lua" } or { "--exclude-pattern=json_nvim_spec", "spec/nvim" }
-_G.arg = { [0] = "busted", "--output=utfTerminal", unpack(files) }
+local files = mode == "nocjson" and { "spec/nvim/json_nvim_spec.lua", "spec/nvim/fake_nvim_spec.lua" }
+  or { "--exclude-pattern=json_nvim_spec", "spec/nvim" }
+-- IDCLOUDHOST_NVIM_FILES: only these spec files (make mutate's nvim level); _OUTPUT: busted's.
+if os.getenv("IDCLOUDHOST_NVIM_FILES") then
+  files = {}
+  for f in os.getenv("IDCLOUDHOST_NVIM_FILES"):gmatch("%S+") do files[#files + 1] = f end
+end
+_G.arg = { [0] = "busted", "--output=" .. (os.getenv("IDCLOUDHOST_NVIM_OUTPUT") or "utfTerminal"), unpack(files) }
 
 io.stdout:write("== nvim ", tostring(vim.version().major), ".", tostring(vim.version().minor), ".",
   tostring(vim.version().patch), ", ", mode, " run\n")

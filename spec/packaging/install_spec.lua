@@ -1,5 +1,5 @@
--- make install from a user's side: scripts/check-install.sh stages `make install` and `make
--- install-sim` with DESTDIR and uses them from clean shells (see the script).  It starts a
+-- make install from a user's side: scripts/check-install.sh stages `make install`, `make
+-- install-fake` and `make install-sim` with DESTDIR and uses them from clean shells (see the script).  It starts a
 -- simulator, so it runs under `make check-install` (PACKAGING_LUA names the interpreter) and is
 -- pending in a plain `make test`.
 local function run(cmd)
@@ -12,28 +12,38 @@ end
 describe("make install", function()
   it("installs the files of the rocks, each set in one", function()
     -- The Makefile derives its sets from the tree; the rockspecs list theirs: they must agree.
-    local out, code = run("make -s -n install install-sim DESTDIR=/nonexistent LMOD=/L CMOD=/C SIM_LMOD=/S")
+    local out, code = run("make -s -n install install-fake install-sim DESTDIR=/nonexistent LMOD=/L CMOD=/C "
+      .. "FAKE_LMOD=/F SIM_LMOD=/S")
     assert.equal(0, code, out)
     local sets = {}
     for list, dir in out:gmatch('for f in ([^;]+); do install %-D %-m 644 "%$f" "/nonexistent/(%u)/') do
-      sets[dir] = {}
+      sets[dir] = sets[dir] or {}
       for f in list:gmatch("lua/(%S+)") do sets[dir][f] = true end
     end
-    assert.is_truthy(sets.L and sets.S, out)
-    for _, rock in ipairs { { "rockspec/idcloudhost-scm-1.rockspec", sets.L }, { "rockspec/idcloudhost-sim-scm-1.rockspec", sets.S } } do
-      local env = {}
-      local chunk = assert(loadfile(rock[1], "t", env))
-      if setfenv then setfenv(chunk, env) end -- luacheck: ignore 113 (Lua 5.1)
-      chunk()
-      local n = 0
-      for _, file in pairs(env.build.install.lua) do
-        n = n + 1
+    assert.is_truthy(sets.L and sets.F and sets.S, out)
+    local function listed(...)
+      local files = {}
+      for _, path in ipairs { ... } do
+        local env = {}
+        local chunk = assert(loadfile(path, "t", env))
+        if setfenv then setfenv(chunk, env) end -- luacheck: ignore 113 (Lua 5.1)
+        chunk()
+        for _, file in pairs(env.build.install.lua) do files[#files + 1] = file end
+      end
+      return files
+    end
+    local SDK, FAKE, SIM = "rockspec/idcloudhost-scm-1.rockspec", "rockspec/idcloudhost-fake-scm-1.rockspec",
+      "rockspec/idcloudhost-sim-scm-1.rockspec"
+    -- make install-sim installs the engine too: the dependency LuaRocks would install with it
+    for _, rock in ipairs { { "SDK", listed(SDK), sets.L }, { "fake", listed(FAKE), sets.F },
+      { "simulator", listed(SIM, FAKE), sets.S } } do
+      for _, file in ipairs(rock[2]) do
         local rel = file:gsub("^sim/", ""):gsub("^lua/", "")
-        assert.is_true(rock[2][rel] == true, file .. " is in " .. rock[1] .. " but not installed by make")
+        assert.is_true(rock[3][rel] == true, file .. " is in the " .. rock[1] .. "'s rockspecs but not installed by make")
       end
       local m = 0
-      for _ in pairs(rock[2]) do m = m + 1 end
-      assert.equal(n, m, "make installs files " .. rock[1] .. " does not list")
+      for _ in pairs(rock[3]) do m = m + 1 end
+      assert.equal(#rock[2], m, "make installs files the " .. rock[1] .. "'s rockspecs do not list")
     end
   end)
 
@@ -47,6 +57,8 @@ describe("make install", function()
     local out, code = run("sh scripts/check-install.sh " .. lua)
     assert.equal(0, code, out)
     assert.matches("\nok %d+%.%d+%.%d+ on [^\n]+made and deleted\n", "\n" .. out)
+    assert.matches("\nok fake: [^\n]+\n", out)
+    assert.matches("\nok command: idcloudhost %-%-help, location list: cyc01 bus02 \n", out)
     assert.matches("\ninstall: ok: [^\n]+uninstalled\n", out)
   end)
 end)

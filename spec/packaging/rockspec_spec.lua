@@ -1,5 +1,6 @@
 -- The rockspecs install what the repository has: every module and every C source in exactly one
--- of the two rocks (the SDK, the simulator), and agree with version.lua and LICENSE.
+-- of the three rocks (the SDK; the fake: the engine and idcloudhost.fake; the simulator: the HTTP
+-- shell and its control client), and agree with version.lua and LICENSE.
 local rockspecs = dofile("scripts/rockspecs.lua")
 
 local function listing(cmd)
@@ -38,27 +39,37 @@ end
 local VERSION = dofile("lua/idcloudhost/version.lua")
 local SDK = "rockspec/idcloudhost-scm-1.rockspec"
 local SIM = "rockspec/idcloudhost-sim-scm-1.rockspec"
+local FAKE = "rockspec/idcloudhost-fake-scm-1.rockspec"
+
+-- The simulator rock's files: what needs lua-http and cqueues, and the control client (HTTP).
+local SIM_ONLY = { ["sim/lua/idcloudhost/sim/server.lua"] = true, ["sim/lua/idcloudhost/sim/client.lua"] = true,
+  ["sim/lua/idcloudhost/simulator.lua"] = true }
 
 describe("rockspecs", function()
   it("list every Lua module, each in one rock, and build the C core from every C source", function()
-    local sdk, sim = modules_of(load_rockspec(SDK)), modules_of(load_rockspec(SIM))
+    local sdk, sim, fake = modules_of(load_rockspec(SDK)), modules_of(load_rockspec(SIM)), modules_of(load_rockspec(FAKE))
     local files = listing("find lua sim/lua -name '*.lua' | sort")
     assert.is_true(#files > 40)
     for _, f in ipairs(files) do
-      -- The SDK's folder whole in its rock, the simulator's in the other.
-      if f:match("^sim/") then assert.is_truthy(sim[f], f .. " is not in the simulator's rockspec")
-      else assert.is_truthy(sdk[f], f .. " is not in the SDK's rockspec") end
-      assert.is_falsy(sdk[f] and sim[f], f .. " is in both rockspecs")
+      -- The SDK's folder whole in its rock; of the simulator's, the HTTP side in its rock, the rest
+      -- (the engine, idcloudhost.fake) in the fake's.
+      local rock, other1, other2 = sdk, sim, fake
+      if SIM_ONLY[f] then rock, other1, other2 = sim, sdk, fake
+      elseif f:match("^sim/") then rock, other1, other2 = fake, sdk, sim end
+      assert.is_truthy(rock[f], f .. " is not in its rockspec")
+      assert.is_falsy(other1[f] or other2[f], f .. " is in two rockspecs")
       local want = f:match("^lua/(.*)%.lua$") or f:match("^sim/lua/(.*)%.lua$")
       if want then
         want = want:gsub("/init$", ""):gsub("/", ".")
-        assert.equal(want, sdk[f] or sim[f], f .. " is listed under another module name")
+        assert.equal(want, rock[f], f .. " is listed under another module name")
       end
     end
+    for f in pairs(fake) do assert.is_truthy(io.open(f), f .. " is listed but missing") end
     for f in pairs(sdk) do assert.is_truthy(io.open(f), f .. " is listed but missing") end
     for f in pairs(sim) do assert.is_truthy(io.open(f), f .. " is listed but missing") end
     assert.equal("idcloudhost", sdk["lua/idcloudhost/init.lua"])
     local build = load_rockspec(SDK).build
+    assert.equal("bin/idcloudhost", build.install.bin.idcloudhost) -- the command
     assert.equal("make", build.type)
     assert.equal("build/rock/idcloudhost/core.so", build.install.lib["idcloudhost.core"])
     local makefile = read("Makefile")
@@ -67,17 +78,29 @@ describe("rockspecs", function()
       "the Makefile's target " .. build.build_target .. " builds the core the rockspec installs")
   end)
 
-  it("keep the simulator and its control client out of the SDK rock", function()
+  it("keep the simulator and its control client out of the SDK rock, lua-http out of the fake's", function()
     local sdk = modules_of(load_rockspec(SDK))
     for f, name in pairs(sdk) do
       assert.is_nil(name:match("^idcloudhost%.sim"), f)
       assert.is_not.equal("idcloudhost.simulator", name)
+      assert.is_not.equal("idcloudhost.fake", name)
     end
     local sim = load_rockspec(SIM)
     assert.equal("bin/idcloudhost-sim", sim.build.install.bin["idcloudhost-sim"])
-    local deps = table.concat(sim.dependencies, ",")
-    assert.is_truthy(deps:find('idcloudhost,', 1, true) or deps:find("idcloudhost$"))
+    local deps = table.concat(sim.dependencies, ",") .. ","
+    assert.is_truthy(deps:find('"?idcloudhost,') or deps:find(",idcloudhost,", 1, true))
+    assert.is_truthy(deps:find("idcloudhost-fake,", 1, true))
     assert.is_truthy(deps:find("http", 1, true))
+    -- the fake: any Lua the SDK runs on, the SDK its only dependency, no module of it needing
+    -- lua-http, cqueues or lua-cjson (the engine takes the SDK's JSON when cjson is absent)
+    local fake = load_rockspec(FAKE)
+    assert.same({ "lua >= 5.1, < 5.5", "idcloudhost" }, fake.dependencies)
+    for f in pairs(modules_of(fake)) do
+      local src = read(f)
+      for _, mod in ipairs { "http%.", "cqueues", "cjson" } do
+        assert.is_nil(src:match('require[ (]*"' .. mod), f .. " requires " .. mod)
+      end
+    end
   end)
 
   it("have a current release rockspec of version.lua's version", function()
@@ -94,13 +117,14 @@ describe("rockspecs", function()
     end
     local files = listing("ls rockspec")
     table.sort(files)
-    assert.same({ "idcloudhost-" .. VERSION .. "-1.rockspec", "idcloudhost-scm-1.rockspec",
+    assert.same({ "idcloudhost-" .. VERSION .. "-1.rockspec", "idcloudhost-fake-" .. VERSION .. "-1.rockspec",
+      "idcloudhost-fake-scm-1.rockspec", "idcloudhost-scm-1.rockspec",
       "idcloudhost-sim-" .. VERSION .. "-1.rockspec", "idcloudhost-sim-scm-1.rockspec" }, files)
   end)
 
   it("follow LuaRocks' conventions: license as in LICENSE, homepage, description, tests", function()
     assert.is_truthy(read("LICENSE"):match("^MIT License\n"))
-    for _, path in ipairs { SDK, SIM } do
+    for _, path in ipairs { SDK, FAKE, SIM } do
       local spec = load_rockspec(path)
       assert.equal("3.0", spec.rockspec_format)
       assert.equal("MIT", spec.description.license)

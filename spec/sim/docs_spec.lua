@@ -11,6 +11,7 @@
 --
 -- Where the field shows the platform answers otherwise than the docs, FIELD says how, with its
 -- source; the simulator follows the field, and this spec holds it to the field.
+-- (Long, on purpose: every endpoint's example answer in both editions, table-driven.)
 local h = require "spec.sim.helper"
 
 if not h.available then

@@ -3,6 +3,7 @@
 -- public_keys, empty-disk VMs, disk meta-data, snapshots' size_gb, floating IPs on load
 -- balancers and services), with the editions' choices (sim/README.md, "Editions").
 --   lua5.3 /usr/bin/busted spec/sim/platform2025_spec.lua   (uses $IDCLOUDHOST_SIM_URL, or starts one)
+-- (Long, on purpose: every route and rule of the 2025-12 edition, around one simulator.)
 local h = require "spec.sim.helper"
 
 if not h.available then

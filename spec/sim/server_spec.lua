@@ -3,6 +3,7 @@
 -- shapes are in sim_docs_spec.lua, the field's rules and the editions in sim_field_spec.lua.
 --   lua5.3 /usr/bin/busted spec/sim/server_spec.lua   (uses $IDCLOUDHOST_SIM_URL, or starts a simulator)
 -- Under other interpreters this file marks itself pending.
+-- (Long, on purpose: the server's protocol and control API, case by case.)
 local h = require "spec.sim.helper"
 
 if not h.available then

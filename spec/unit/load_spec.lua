@@ -24,7 +24,9 @@ local function broken_tree()
   return dir
 end
 
-describe("a broken module", function()
+-- It checks the source tree: pending where the SDK comes installed (the rock's test section).
+local describe_tree = io.open("lua/idcloudhost/init.lua") and describe or pending
+describe_tree("a broken module", function()
   local lua = lua_cmd()
   local tree
   setup(function() tree = broken_tree() end)

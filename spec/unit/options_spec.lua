@@ -56,6 +56,23 @@ describe("idcloudhost.new options", function()
     end
   end)
 
+  it("refuses a timeout over an hour, any of them, saying timeouts are seconds", function() -- opt-timeout-cap
+    for _, name in ipairs { "timeout", "write_timeout", "connect_timeout", "deadline" } do
+      refused({ apikey = "k", [name] = 5000, transport = T }, name, "at most 3600 seconds (timeouts are seconds, not milliseconds)")
+      refused({ apikey = "k", [name] = 3600.5, transport = T }, name)
+      fine { apikey = "k", [name] = 3600, transport = T }
+    end
+  end)
+
+  it("takes pool = {size, idle, name} and refuses anything else there", function()
+    fine { apikey = "k", pool = { size = 8, idle = 5, name = "app-1" }, transport = T }
+    fine { apikey = "k", pool = {}, transport = T }
+    for _, bad in ipairs { 8, { size = 0 }, { size = 1.5 }, { idle = 0 }, { idle = 30000 }, { name = "a b" },
+      { name = 3 }, { max = 3 } } do
+      refused({ apikey = "k", pool = bad, transport = T }, "pool")
+    end
+  end)
+
   it("refuses bad counts and sizes", function()
     refused({ apikey = "k", retries = -1, transport = T }, "retries")
     refused({ apikey = "k", retries = 1.5, transport = T }, "retries")

@@ -43,7 +43,8 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size) {
   static lua_State *L;
   xfer *x;
   if (size < 2) return 0;
-  if (L == NULL) L = luaL_newstate();
+  if (L == NULL && (L = luaL_newstate()) != NULL) xfer_register(L);  /* res.headers */
+  if (L == NULL) return 0;
   if ((x = xfer_new()) == NULL) return 0;
   x->max_body = (size_t)data[0] * 64;
   feed(x, data + 2, size - 2, (size_t)data[1] % 255 + 1);

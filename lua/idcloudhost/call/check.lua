@@ -3,10 +3,9 @@
 -- "table", "ip" (an IPv4 or IPv6 address), "prefix" (an address or a CIDR prefix: "10.0.0.0/24"),
 -- "strings" (a list of non-empty strings: a form sends it as the field repeated), "pubkey" (an
 -- OpenSSH public key line: private key material is refused, its text never shown), "pubkeys" (a
--- list of them, repeated in a form), "document" (a
--- table, sent as JSON text, or non-empty text sent as it is: YAML, or JSON when it opens with {
--- or [), "bucket" (an S3 bucket
--- name).  Path parameters are
+-- list of them, repeated in a form), "document" (a table, sent as JSON text, or non-empty text
+-- sent as it is: YAML, or JSON when it opens with { or [), "bucket" (an S3 bucket name),
+-- "seconds" (a finite number > 0).  Path parameters are
 -- checked by kind like the rest, so "." or ".." can never reach a URL.
 local lazy = require "idcloudhost.lazy"
 local errors = lazy "idcloudhost.call.errors"
@@ -127,7 +126,10 @@ end
 local convert = {
   string = function(v)
     if type(v) == "string" then return v end
-    if type(v) == "number" then return tostring(integer(v)) end
+    -- (a number as its text: never "nan", "inf" or the rounded "9.2233720368548e+18")
+    if type(v) == "number" and v == v and v >= -2^53 and v <= 2^53 then
+      return v == math.floor(v) and string.format("%d", v) or tostring(v)  -- (not 9.007199254741e+15 on 5.1)
+    end
     return nil, "a string"
   end,
   uuid = function(v)
@@ -143,13 +145,23 @@ local convert = {
     if type(v) == "number" and v == v then return integer(v) or v end
     return nil, "a number"
   end,
+  -- A time: finite and > 0 (a timeout of 0 or -1 would be refused by the transport, or mean "none").
+  -- A timeout: seconds, at most an hour (5000 is an OpenResty user's milliseconds, refused).
+  seconds = function(v)
+    if type(v) == "number" and v > 0 and v <= 3600 then return v end
+    return nil, "a number of seconds > 0, at most 3600 (timeouts are seconds, not milliseconds)"
+  end,
   boolean = function(v)
     if type(v) == "boolean" then return v end
     return nil, "true or false"
   end,
   -- Sent as JSON text: a table is encoded, a string must already be JSON.
   json = function(v)
-    if type(v) == "table" then return json.encode(v) end
+    if type(v) == "table" then
+      local text, why = json.encode(v)
+      if text then return text end
+      return nil, "a table JSON can encode (" .. tostring(why) .. ")"
+    end
     if type(v) == "string" and json.decode(v) ~= nil then return v end
     return nil, "a table or a JSON string"
   end,
@@ -228,6 +240,7 @@ local convert = {
 
 local function describe(v)
   if type(v) == "string" then return string.format("%q", #v > 40 and v:sub(1, 40) .. "..." or v) end
+  if type(v) == "number" then return "the number " .. tostring(v) end
   return type(v)
 end
 
@@ -257,12 +270,64 @@ local function compile(specs)
   return list
 end
 
+-- A table with a metatable (a proxy, an object) read once, protected: what its __pairs gives
+-- (on every Lua, as the JSON encoder reads it), else its own fields, then each declared name
+-- left out through __index; nil and why when reading it raises.
+local function plain(params, specs)
+  local copy = {}
+  local mt = getmetatable(params)
+  local mp = type(mt) == "table" and rawget(mt, "__pairs") or nil
+  local ok, why = pcall(function()
+    if mp then
+      for k, v in mp(params) do copy[k] = v end
+    else
+      for k, v in next, params do copy[k] = v end
+    end
+    for k in pairs(specs) do
+      if copy[k] == nil then copy[k] = params[k] end
+    end
+  end)
+  if not ok then return nil, errors.text(why) end
+  return copy
+end
+
+local function index(t, k) return t[k] end
+
+--- t[k] of a table user code gave (an object, a proxy), read protected: the value, or nil and an
+-- invalid error naming `what` and `name` when reading it raises.
+function check.field(what, name, t, k)
+  local ok, v = pcall(index, t, k)
+  if ok then return v end
+  return nil, errors.invalid(what .. ": " .. name .. " could not be read: " .. errors.text(v), name)
+end
+
+--- params as a plain table (itself when it has no metatable), read once and protected, or nil
+-- and an invalid error naming `what` when reading it raises.  specs: the names it may hold
+-- (read through __index); without them a table with __index and no __pairs cannot be read.
+function check.plain(what, params, specs)
+  if type(params) ~= "table" then return params end
+  local mt = getmetatable(params)
+  if mt == nil then return params end
+  if not specs and (type(mt) ~= "table" or (rawget(mt, "__index") ~= nil and rawget(mt, "__pairs") == nil)) then
+    return nil, errors.invalid(what .. ": the parameters are a table with __index and no __pairs (a proxy?): "
+      .. "its fields cannot be read")
+  end
+  local copy, why = plain(params, specs or {})
+  if not copy then return nil, errors.invalid(what .. ": the parameters could not be read: " .. why) end
+  return copy
+end
+
 --- Checks params against specs (name -> spec string).  `what` names the call in messages.
 -- Returns a new table of converted values (or `into` with them: params itself, converted in
 -- place, when the caller made it), or nil and an "invalid" error.
 function check.params(what, specs, params, into)
   if params ~= nil and type(params) ~= "table" then
     return nil, errors.invalid(what .. ": expected a table of parameters, got " .. type(params))
+  end
+  if params ~= into then
+    local err
+    params, err = check.plain(what, params, specs)
+    if err then return nil, err end
   end
   local out = into or {}
   if params ~= nil then
@@ -308,7 +373,11 @@ end
 --- The uuid of an object (its `uuid` field) or a uuid given as such, checked against spec
 -- ("uuid!" unless given): the one way a method takes "a VM or its uuid".
 function check.uuid_of(what, name, v, spec)
-  if type(v) == "table" then v = v.uuid end
+  if type(v) == "table" then
+    local err
+    v, err = check.field(what, name, v, "uuid")
+    if err then return nil, err end
+  end
   return check.value(what, name, spec or "uuid!", v)
 end
 

@@ -76,6 +76,16 @@ function errors.new(fields)
   return setmetatable(fields, Error)
 end
 
+--- v as text, whatever user code made it: tostring(v), or a plain description when its
+-- __tostring raises or returns something other than a string (what a batch item, a task or a
+-- transport threw must never raise a second time where the SDK describes it).
+-- @local
+function errors.text(v)
+  local ok, s = pcall(tostring, v)
+  if ok and type(s) == "string" then return s end
+  return "a " .. type(v) .. " value (its __tostring " .. (ok and ("returned a " .. type(s)) or "raised an error") .. ")"
+end
+
 --- Bad input, caught before any request: kind "invalid".
 -- @local
 function errors.invalid(message, field)

@@ -8,12 +8,11 @@ local encode = require "idcloudhost.call.encode"
 local errors = require "idcloudhost.call.errors"
 local json = require "idcloudhost.json"
 local runtime = require "idcloudhost.runtime"
+local answer = require "idcloudhost.call.answer"
+local observe = require "idcloudhost.call.observe"
 local secrets = require "idcloudhost.call.secrets"
-local transport = require "idcloudhost.transport"
 
 local pipeline = {}
-
-local ARRAY = getmetatable(json.array()) -- json.is_array(t): getmetatable(t) == ARRAY
 
 ------------------------------------------------------------------------------------------------
 -- Retries
@@ -62,121 +61,6 @@ local function backoff(cfg, attempt)
 end
 
 ------------------------------------------------------------------------------------------------
--- Answers: what each endpoint returns (resource.endpoint parses its `answer` declaration)
-
-local function describe(v)
-  local t = type(v)
-  if t == "string" then return string.format("a JSON string (%q)", #v > 40 and v:sub(1, 40) .. "..." or v) end
-  if t == "number" then return "a JSON number (" .. tostring(v) .. ")" end
-  if v == nil or v == json.null then return "null" end
-  if t == "boolean" then return tostring(v) end
-  if json.is_array(v) then return #v == 0 and "an empty list" or "a list" end
-  return "an object"
-end
-
--- An object's key as the platform sends it: ids are numbers, uuids, addresses and names
--- non-empty strings; any other declared field (a report's `account`) only has to be there.
-local STRING_KEYS = { uuid = true, address = true, name = true, slug = true, accessKey = true, url = true }
--- key -> "number", "string" or "any", worked out once per key (a list checks every item).
-local KINDS = setmetatable({}, { __index = function(kinds, key)
-  local kind = (key == "id" or key:find("_id$")) and "number"
-    or (STRING_KEYS[key] or key:find("_uuid$")) and "string" or "any"
-  kinds[key] = kind
-  return kind
-end })
-
-local function keyed(obj, key)
-  local v, kind = obj[key], KINDS[key]
-  if kind == "number" then return type(v) == "number" end
-  if kind == "string" then return type(v) == "string" and v ~= "" end
-  return v ~= nil
-end
-
--- The first item of list that is not an object with key (true: any object), and why; nil when
--- all are.  Inlined: a list of 10,000 VMs runs it 10,000 times.
-local function bad_item(list, key)
-  local kind = key ~= true and KINDS[key]
-  for i = 1, #list do
-    local item = list[i]
-    if type(item) ~= "table" or getmetatable(item) == ARRAY then return i, describe(item) end
-    if kind then
-      local v = item[key]
-      if kind == "number" then
-        if type(v) ~= "number" then return i end
-      elseif kind == "string" then
-        if type(v) ~= "string" or v == "" then return i end
-      elseif v == nil then
-        return i
-      end
-    end
-  end
-end
-
--- data if it has the shape `answer` declares, else nil and what came instead.
-local function shape(answer, data)
-  if answer.any then
-    if data == nil or data == false or data == json.null then return nil, describe(data) end
-    return data
-  end
-  if type(data) ~= "table" or data == json.null then
-    if data == true and answer.success then return true end
-    return nil, describe(data)
-  end
-  if getmetatable(data) == ARRAY then
-    local key = answer.list
-    if not key then return nil, describe(data) end
-    local i, what = bad_item(data, key)
-    if i then return nil, "a list whose item " .. i .. " is " .. (what or ("an object without " .. key)) end
-    return data
-  end
-  if answer.success and data.success ~= nil and (not answer.object or data[answer.object] == nil) then
-    if data.success == true then return true end
-    return nil, "success = " .. tostring(data.success), true
-  end
-  local key = answer.object
-  if key and (key == true or keyed(data, key)) then return data end
-  return nil, key and key ~= true and ("an object without " .. key) or describe(data)
-end
-
--- The platform's id of a request, for support tickets: read when an error or an observer needs
--- it (a transport's headers may be built on first read, see src/xfer.c).
-local function request_id(res)
-  return res and res.headers["x-warren-correlation-id"] or nil
-end
-
--- The value of a 2xx answer, or nil and what is wrong with it (and true: the platform refused).
-local function read(answer, res)
-  local text = res.body
-  -- The decoder raises only when memory runs out: an answer, not a crash, all the same.
-  local ok, data, why = pcall(json.decode, text)
-  if not ok then data, why = nil, data end
-  if data == nil and why then
-    -- (blank text is no JSON: asked for only when the decoder refused it)
-    if not text:find("%S") then
-      if answer.success or answer.any then return true end
-      why = "an empty answer"
-    else
-      why = text:find("^%s*<") and "an HTML page instead of JSON" or ("malformed JSON (" .. tostring(why) .. ")")
-    end
-  else
-    return shape(answer, data)
-  end
-  return nil, why
-end
-
--- The error value of a 2xx answer that read() found wrong.
-local function misread(answer, res, ctx, write, why, refused)
-  if refused then
-    return errors.new { kind = "api", status = res.status, message = "the platform answered " .. why,
-      method = ctx.method, path = ctx.path, request_id = ctx.request_id, attempts = ctx.attempts }
-  end
-  return errors.decode("the answer is " .. why .. ", not " .. answer.text
-    .. (write and ": the request was accepted, check its effect before sending it again" or ""),
-    { status = res.status, method = ctx.method, path = ctx.path, request_id = ctx.request_id,
-      attempts = ctx.attempts, uncertain = write or nil })
-end
-
-------------------------------------------------------------------------------------------------
 -- Outcomes: an attempt's answer or failure as a value, or an error value
 
 local function redirect(res, ctx, redact)
@@ -187,20 +71,22 @@ local function redirect(res, ctx, redact)
     method = ctx.method, path = ctx.path, request_id = ctx.request_id, attempts = ctx.attempts }
 end
 
--- ctx: {method, path, attempts}, made here only when the attempt failed: a call that succeeds
--- builds no error context.
-local function outcome(redact, answer, res, msg, name, write, method, path, attempts)
+-- The value of attempt number `attempts` of call c that ended with res (or msg, name), or nil
+-- and its error value.  ctx, the error's context, is made only when the attempt failed: a call
+-- that succeeds builds none.
+local function outcome(c, res, msg, name, attempts)
   local status = res and res.status
   local why, refused
   if status and status >= 200 and status < 300 then
     local data
-    data, why, refused = read(answer, res)
+    data, why, refused = answer.read(c.answer, res)
     if data ~= nil then return data end
   end
-  local ctx = { method = method, path = path, attempts = attempts, request_id = request_id(res) }
+  local write = c.write
+  local ctx = { method = c.method, path = c.path, attempts = attempts, request_id = answer.request_id(res) }
   local err
   if why then
-    err = misread(answer, res, ctx, write, why, refused)
+    err = answer.misread(c.answer, res, ctx, write, why, refused)
   elseif not res then
     local kind = name == "OPERATION_TIMEDOUT" and "timeout" or name == "FILESIZE_EXCEEDED" and "decode" or "network"
     err = errors.new { kind = kind, code = name, message = tostring(msg),
@@ -210,7 +96,7 @@ local function outcome(redact, answer, res, msg, name, write, method, path, atte
     err = errors.from_response(res.status, res.body, ctx)
     if write and res.status >= 500 then err.uncertain = true end
   elseif res.status >= 300 then
-    err = redirect(res, ctx, redact)
+    err = redirect(res, ctx, c.redact)
   else
     err = errors.new { kind = "network", code = "WEIRD_SERVER_REPLY", message = "a final answer with status "
       .. res.status, method = ctx.method, path = ctx.path, request_id = ctx.request_id, attempts = ctx.attempts }
@@ -218,77 +104,9 @@ local function outcome(redact, answer, res, msg, name, write, method, path, atte
   -- Whatever the server echoed, the key (and the call's passwords) leave in no field; the SDK's
   -- own words stay as they are.
   local kind, verb = err.kind, err.method
-  secrets.deep(err, redact)
+  secrets.deep(err, c.redact)
   err.kind, err.method = kind, verb
   return nil, err
-end
-
-------------------------------------------------------------------------------------------------
--- Observation: on_request hooks and the debug log, built only when asked for
-
-local function copy_headers(h, redact)
-  local out = {}
-  for k, v in pairs(h) do
-    out[k] = (type(k) == "string" and k:lower() == "apikey") and secrets.MASK or redact(v)
-  end
-  return out
-end
-
--- A URL or path with the values of secret query fields masked, like bodies (a password given
--- to client:request("GET", ...) travels in the query).
-local function mask_query(u)
-  if type(u) ~= "string" then return u end
-  local head, query = u:match("^([^?]*)%?(.*)$")
-  if not head then return u end
-  return head .. "?" .. secrets.mask(query)
-end
-
--- The debug log writes one line per entry, whatever a server sends: control characters escaped,
--- a body cut after DEBUG_BODY bytes.
-local DEBUG_BODY = 8192
-local ESCAPES = { ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t" }
-
-local function one_line(s)
-  return (s:gsub("%c", function(c) return ESCAPES[c] or string.format("\\%03d", c:byte()) end))
-end
-
-local function body_line(mark, body)
-  if #body > DEBUG_BODY then
-    body = body:sub(1, DEBUG_BODY) .. string.format("... (%d bytes in all)", #body)
-  end
-  return "idcloudhost:   " .. mark .. " " .. one_line(body)
-end
-
--- One line per attempt: "idcloudhost: GET /v1/... -> 200 in 12.3 ms (attempt 1, request <id>)";
--- level 2 adds the request ("> ") and answer ("< ") bodies.  To debug = function(line), else
--- to the runtime's log (a host's, like nginx's error log), else stderr.
-local function debug_lines(cfg, rt, rec, path)
-  local lines = { one_line(string.format("idcloudhost: %s %s -> %s in %.1f ms (attempt %d%s)", rec.method, path,
-    rec.status and tostring(rec.status) or tostring(rec.error), rec.duration * 1000, rec.attempt,
-    rec.request_id and (", request " .. rec.request_id) or "")) }
-  if cfg.debug == 2 then
-    if rec.body then lines[#lines + 1] = body_line(">", rec.body) end
-    if rec.response_body then lines[#lines + 1] = body_line("<", rec.response_body) end
-  end
-  local sink = type(cfg.debug) == "function" and cfg.debug or rt.log
-  for _, l in ipairs(lines) do
-    if sink then pcall(sink, l) else io.stderr:write(l, "\n") end
-  end
-end
-
--- secret: the endpoint's answer is all secret (a service's secrets): its body is never shown.
-local function observe(cfg, redact, rt, req, res, msg, attempt, duration, path, secret)
-  local rec = {
-    method = req.method, url = redact(mask_query(req.url)), headers = copy_headers(req.headers, redact),
-    body = redact(secrets.mask(req.body)), status = res and res.status,
-    response_headers = res and copy_headers(res.headers, redact),
-    response_body = res and (secret and secrets.MASK or redact(secrets.mask(res.body))),
-    error = not res and redact(tostring(msg)) or nil, attempt = attempt, duration = duration,
-    request_id = redact(request_id(res)),
-  }
-  if cfg.debug then debug_lines(cfg, rt, rec, redact(mask_query(path))) end
-  -- A failing hook must not break the call it observes.
-  if cfg.on_request then pcall(cfg.on_request, rec) end
 end
 
 ------------------------------------------------------------------------------------------------
@@ -298,8 +116,9 @@ local function too_large(cfg)
   return nil, "FILESIZE_EXCEEDED: the answer is larger than max_body (" .. cfg.max_body .. " bytes)", "FILESIZE_EXCEEDED"
 end
 
-local function deadline_error(method, path, attempts, last, cfg)
-  local e = last or errors.new { kind = "timeout", method = method, path = path, message = "" }
+local function deadline_error(c, attempts, last)
+  local cfg = c.cfg
+  local e = last or errors.new { kind = "timeout", method = c.method, path = c.path, message = "" }
   e.kind = "timeout"
   e.message = "the call's deadline passed" .. (cfg.deadline and (" (deadline " .. cfg.deadline .. " s)") or "")
     .. (last and ("; last: " .. tostring(last.message)) or "")
@@ -307,41 +126,56 @@ local function deadline_error(method, path, attempts, last, cfg)
   return nil, e
 end
 
--- method, path (after the base URL, without the query), query ("" or the encoded fields), body,
--- headers, answer, timeout (per attempt, overriding the client's), redact (the call's redactor).
-local function send(client, method, path, query, body, headers, answer, timeout, redact)
-  local shared = client._shared
+-- The error of a call that cannot go on because its client was closed: kind "invalid" as for
+-- any call after close(); uncertain when a write was in flight (it may have been carried out).
+-- attempts: how many were sent; write_in_flight: a write was cut.
+local function closed_error(c, attempts, last, write_in_flight)
+  local e = errors.invalid("the client is closed (client:close())" .. (write_in_flight
+    and ", the write was in flight" or "")
+    .. (last and ("; last: " .. tostring(last.message)) or ""))
+  e.method, e.path, e.attempts, e.uncertain = c.method, c.path, attempts, write_in_flight or nil
+  return nil, e
+end
+
+-- Sends call c, a record its attempts share (made once by pipeline.call or pipeline.request):
+--   shared, cfg   the client's shared state and settings
+--   method, path  "GET", the path after the base URL (no query)
+--   query, body   "" or the encoded query fields; the body text or nil
+--   headers, answer, redact   the request's headers, what a 2xx must hold, the call's redactor
+--   timeout, write            seconds per attempt (nil: the client's), whether it changes something
+local function send(c)
+  local shared, cfg = c.shared, c.cfg
   if shared.closed then return nil, errors.invalid("the client is closed (client:close())") end
-  local cfg = shared.cfg
-  redact = redact or shared.redact
-  local rt = runtime.current()
-  local t, terr = transport.pick(shared, rt)
+  local rt, t, terr, deadline = runtime.attempt(shared)
   if not t then return nil, terr end
-  local write = method ~= "GET" and method ~= "HEAD"
-  local per_attempt = timeout or (write and cfg.write_timeout or cfg.timeout)
+  local write = c.write
+  local per_attempt = c.timeout or (write and cfg.write_timeout or cfg.timeout)
   local watch = cfg.on_request or cfg.debug
-  local deadline = runtime.deadline()
   -- The clock is read when something needs it: a deadline, an observer's durations, a retry.
   local now = (deadline or cfg.deadline or watch) and rt:now()
   if cfg.deadline and (not deadline or now + cfg.deadline < deadline) then deadline = now + cfg.deadline end
-  local url = cfg.base_url .. path .. (query == "" and "" or "?") .. query  -- (one new string)
+  local url = cfg.base_url .. c.path .. (c.query == "" and "" or "?") .. c.query  -- (one new string)
   local attempts, last = 0, nil
   while true do
+    -- (closed since: by a hook before this retry, or by another item of a batch)
+    if shared.closed then return closed_error(c, attempts, last) end
     attempts = attempts + 1
-    timeout = per_attempt
+    local timeout = per_attempt
     if deadline then
       local left = deadline - now
-      if left <= 0 then return deadline_error(method, path, attempts, last, cfg) end
+      if left <= 0 then return deadline_error(c, attempts, last) end
       if left < timeout then timeout = left end
     end
     -- A table per attempt: a transport may keep what it was given.
-    local req = { method = method, url = url, headers = headers, body = body, timeout = timeout, fresh = write }
-    local res, msg, name = rt:request(t, req)
+    local req = { method = c.method, url = url, headers = c.headers, body = c.body, timeout = timeout, fresh = write }
+    -- (rate: a client-side rate limit, call/rate.lua, holds every attempt to its slots)
+    local res, msg, name
+    if cfg.rate then res, msg, name = cfg.rate:send(rt, t, req, cfg) else res, msg, name = rt:request(t, req) end
+    -- Closed while in flight: the transfer was cut (a write may have landed all the same).
+    if not res and shared.closed then return closed_error(c, attempts, nil, write) end
     if res and #res.body > cfg.max_body then res, msg, name = too_large(cfg) end
-    if watch then
-      observe(cfg, redact, rt, req, res, msg, attempts, rt:now() - now, url:sub(#cfg.base_url + 1), answer.secret)
-    end
-    local data, err = outcome(redact, answer, res, msg, name, write, method, path, attempts)
+    if watch then observe(c, rt, req, res, msg, attempts, rt:now() - now) end
+    local data, err = outcome(c, res, msg, name, attempts)
     if data ~= nil then return data end
     last = err
     if not retry_policy(write, res, name) or attempts > cfg.retries then return nil, err end
@@ -384,7 +218,11 @@ local function encoded(kind, what, values)
   local ok, text
   if kind == "json" then
     text, ok = json.encode(values)
-    if not text then return nil, errors.invalid(what .. ": cannot encode the body as JSON: " .. tostring(ok)) end
+    if not text then
+      -- (the field at fault: the first step of the place the encoder names, "at $.rules[1]")
+      return nil, errors.invalid(what .. ": cannot encode the body as JSON: " .. tostring(ok),
+        tostring(ok):match(" at %$%.([%a_][%w_]*)"))
+    end
     return text
   end
   ok, text = pcall(encode.form, values)
@@ -393,6 +231,7 @@ local function encoded(kind, what, values)
 end
 
 local NONE = {} -- no parameters (never written to)
+local CALL_OPTS = { timeout = "seconds" }
 
 local function query_of(what, values)
   if next(values) == nil then return "" end
@@ -402,24 +241,25 @@ local function query_of(what, values)
 end
 
 -- The client's redactor, or one that also hides this call's passwords (a server may echo the
--- request in an error).  names: the parameters that may hold one (nil: look at every one).
+-- request in an error), as given and as they travel in a query or a form ("hunter 22!" is
+-- "hunter%2022%21" there).  names: the parameters that may hold one (nil: look at every one).
 local function redactor(client, values, names)
   local found
+  local function add(v)
+    found = found or {}
+    found[#found + 1] = v
+    local escaped = encode.escape(v)
+    if escaped ~= v then found[#found + 1] = escaped end
+  end
   if names then
     for i = 1, #names do
       local v = values[names[i]]
-      if type(v) == "string" and #v >= 4 then
-        found = found or {}
-        found[#found + 1] = v
-      end
+      if type(v) == "string" and #v >= 4 then add(v) end
     end
   else
     for k, v in pairs(values) do
       -- (the platform wants 8 characters at least: shorter ones would only mangle messages)
-      if type(v) == "string" and #v >= 4 and secrets.is_secret(k) then
-        found = found or {}
-        found[#found + 1] = v
-      end
+      if type(v) == "string" and #v >= 4 and secrets.is_secret(k) then add(v) end
     end
   end
   local redact = client._shared.redact
@@ -432,10 +272,14 @@ end
 function pipeline.call(client, ep, params, opts, owned)
   local values, err = check.params(ep.name, ep.specs, params, owned and params or nil)
   if not values then return nil, err end
+  if opts ~= nil then
+    opts, err = check.params(ep.name, CALL_OPTS, opts)
+    if not opts then return nil, err end
+  end
   local billing
   if ep.billed and values.billing_account_id == nil then
     -- The platform wants an account for what it bills: the default one, looked up once per client.
-    billing = require "idcloudhost.families.billing_accounts"
+    billing = require "idcloudhost.call.billing"
     local id, berr = billing.default_id(client)
     if berr then return nil, berr end
     if id == nil then
@@ -466,9 +310,11 @@ function pipeline.call(client, ep, params, opts, owned)
     text, err = encoded(ep.body, ep.name, body)
     if not text then return nil, err end
   end
-  local headers = client._shared.headers(text and ep.body or "none")
+  local shared = client._shared
   local data
-  data, err = send(client, ep.method, path, q, text, headers, ep.answer, opts and opts.timeout, redact)
+  data, err = send { shared = shared, cfg = shared.cfg, method = ep.method, path = path, query = q, body = text,
+    headers = shared.headers(text and ep.body or "none"), answer = ep.answer, redact = redact,
+    timeout = opts and opts.timeout, write = ep.write }
   -- A default account refused (deleted since it was looked up): look it up again next time.
   if billing and data == nil and err.kind == "api" and err.status and err.status < 500 then
     billing.forget_default(client)
@@ -477,7 +323,7 @@ function pipeline.call(client, ep, params, opts, owned)
 end
 
 local ANY = { any = true, text = "any value" }
-local REQUEST_OPTS = { json = "boolean", query = "boolean", location = "boolean", timeout = "number" }
+local REQUEST_OPTS = { json = "boolean", query = "boolean", location = "boolean", timeout = "seconds" }
 
 -- A path of the escape hatch: absolute, no query or fragment (params travel apart), no dot
 -- segments or empty segments (libcurl would remove them and call another route).
@@ -497,8 +343,12 @@ function pipeline.request(client, method, path, params, opts)
   end
   local ok, why = checked_path(path)
   if not ok then return nil, errors.invalid("client:request: " .. why) end
+  local err
   if params ~= nil and type(params) ~= "table" then return nil, errors.invalid("client:request: params must be a table") end
-  local o, err = check.params("client:request", REQUEST_OPTS, opts)
+  params, err = check.plain("client:request", params)
+  if err then return nil, err end
+  local o
+  o, err = check.params("client:request", REQUEST_OPTS, opts)
   if not o then return nil, err end
   if o.location and client.location then path = path:gsub("^/v1/", "/v1/" .. client.location .. "/") end
   params = params or {}
@@ -511,7 +361,10 @@ function pipeline.request(client, method, path, params, opts)
     text, err = encoded(kind, "client:request", params)
     if not text then return nil, err end
   end
-  return send(client, method, path, q, text, client._shared.headers(kind), ANY, o.timeout, redactor(client, params))
+  local shared = client._shared
+  return send { shared = shared, cfg = shared.cfg, method = method, path = path, query = q, body = text,
+    headers = shared.headers(kind), answer = ANY, redact = redactor(client, params), timeout = o.timeout,
+    write = method ~= "GET" and method ~= "HEAD" }
 end
 
 return pipeline

@@ -8,9 +8,8 @@ local check = lazy "idcloudhost.call.check"
 local errors = lazy "idcloudhost.call.errors"
 local invoices = require "idcloudhost.families.invoices"
 local nested = require "idcloudhost.families.kit.nested"
-local pipeline = lazy "idcloudhost.call.pipeline"
+local billing = require "idcloudhost.call.billing"
 local resource = require "idcloudhost.families.kit.resource"
-local runtime = lazy "idcloudhost.runtime"
 local vms = require "idcloudhost.families.vms"
 
 local ID = { billing_account_id = "integer!" }
@@ -31,7 +30,6 @@ end
 local BA = "object:id"
 
 local E = resource.endpoints("billing_account", {
-  list        = { "GET",    "payment/billing_account/list", query = { show_shadow = "boolean" }, answer = "list:id" },
   get         = { "GET",    "payment/billing_account", query = ID, answer = BA },
   update      = { "PUT",    "payment/billing_account", form = with_id(FIELDS), answer = BA },
   delete      = { "DELETE", "payment/billing_account", form = ID, answer = "success" },
@@ -54,9 +52,10 @@ local E = resource.endpoints("billing_account", {
   pay_amount  = { "POST",   "payment/pay_amount", form = with_id { amount = "number!" }, answer = "object" },
   usage       = { "GET",    "charging/usage", query = ID, answer = "list" },
 })
+-- Listing them is the request layer's call too (the default account of billed creates).
+E.list = billing.LIST
 
 local NESTED = { "additional_data" }
-
 
 local function summary(ba)
   local flags = (ba.is_default and " default" or "") .. (ba.is_deleted and " deleted" or "")
@@ -66,73 +65,7 @@ end
 local BillingAccount = resource.model { name = "billing_account", key = "id", param = "billing_account_id",
   get = E.get, summary = summary, prepare = function(data) nested.decode(data, NESTED) end }
 
--- ---------------------------------------------------------------------------------------------
--- The default billing account, for calls that need one (VM creation): fetched once per client
--- and shared by every client made from it with client:at.  Keyed on the settings table they share.
-
-local defaults = setmetatable({}, { __mode = "k" }) -- client._shared -> id, or false for "none"
-
--- The default account of a list: the one marked is_default, else the only one (a token
--- restricted to one billing account sees just that one).
-local function pick_default(list)
-  local live = {}
-  for _, ba in ipairs(list) do
-    if type(ba) == "table" and not ba.is_deleted then
-      if ba.is_default then return ba.id end
-      live[#live + 1] = ba
-    end
-  end
-  if #live == 1 then return live[1].id end
-end
-
 local billing_accounts = {}
-
--- Lookups in flight: client._shared -> {by = the coroutine making it}.  The items of a batch that
--- create together wait for the first one's answer instead of each asking the same.
-local lookups = setmetatable({}, { __mode = "k" })
-local MAIN = {}
-
--- Waits while another coroutine looks the default up, where waiting yields to it (a scheduler:
--- a batch, idcloudhost.async; an nginx request handler): never in plain Lua, never for a lookup
--- of the running coroutine (a hook calling back), never past the client's timeout or the call's
--- deadline (a lookup whose coroutine was dropped ends nothing).
-local function await_lookup(shared)
-  local flight = lookups[shared]
-  if not flight or flight.by == (coroutine.running() or MAIN) then return end
-  local rt = runtime.current()
-  if not rt.concurrent then return end
-  local now = rt:now()
-  local limit = now + shared.cfg.timeout
-  local deadline = runtime.deadline()
-  if deadline and deadline < limit then limit = deadline end
-  while lookups[shared] == flight and defaults[shared] == nil and now < limit do
-    rt:sleep(0.01)
-    now = rt:now()
-  end
-end
-
---- The id of the default billing account of client's api key (nil when there is none), or nil, err.
--- @local
-function billing_accounts.default_id(client)
-  local shared = client._shared
-  if defaults[shared] == nil then await_lookup(shared) end
-  local cached = defaults[shared]
-  if cached ~= nil then return cached or nil end
-  local flight = { by = coroutine.running() or MAIN }
-  lookups[shared] = flight
-  local list, err = pipeline.call(client, E.list)
-  if lookups[shared] == flight then lookups[shared] = nil end
-  if list == nil then return nil, err end
-  local id = pick_default(list)
-  defaults[shared] = id or false
-  return id
-end
-
---- Forgets the cached default (the platform refused a call made with it).
--- @local
-function billing_accounts.forget_default(client)
-  defaults[client._shared] = nil
-end
 
 -- ---------------------------------------------------------------------------------------------
 -- client.billing_accounts
@@ -143,6 +76,14 @@ end
 
 local BillingAccounts = {}
 
+--- A billing account object holding only its id, made without a request (by the kit: resource.referrer): a call on it
+-- (`client.billing_accounts:ref(id):...`) is one request, and obj:reload() fetches the rest.
+-- @function client.billing_accounts:ref
+-- @tparam integer id the billing account's id
+-- @treturn billing_account the object
+-- @errors invalid (a malformed id)
+BillingAccounts.ref = resource.referrer(BillingAccount)
+
 --- The billing accounts of the user; {show_shadow = true} adds the deleted ones.
 -- @function client.billing_accounts:list
 -- @tparam[opt] table opts
@@ -150,6 +91,9 @@ local BillingAccounts = {}
 -- @treturn {billing_account,...} the accounts
 -- @errors invalid, api, network, timeout, decode
 function BillingAccounts:list(opts)
+  local perr
+  opts, perr = check.plain("billing_account:list", opts, E.list.specs)
+  if perr then return nil, perr end
   local p = opts
   -- Any value of show_shadow, false included, shows the deleted accounts: send it only for true.
   if type(opts) == "table" and opts.show_shadow == false then
@@ -167,7 +111,7 @@ end
 function BillingAccounts:default()
   local list, err = self:list()
   if not list then return nil, err end
-  local id = pick_default(list)
+  local id = billing.pick_default(list)
   for _, ba in ipairs(list) do
     if ba.id == id then return ba end
   end
@@ -270,8 +214,7 @@ end
 function BillingAccount:delete(opts)
   local ok, err = resource.success(self:_call(E.delete, opts))
   if not ok then return nil, err end
-  local shared = self:_client()._shared
-  if defaults[shared] == self.id then defaults[shared] = nil end
+  billing.forget_if(self:_client(), self.id)
   return true
 end
 
@@ -283,7 +226,7 @@ function BillingAccount:set_default(opts)
   local ok, err = resource.success(self:_call(E.set_default, opts))
   if not ok then return nil, err end
   self.is_default = true
-  defaults[self:_client()._shared] = self.id
+  billing.remember(self:_client(), self.id)
   return true
 end
 

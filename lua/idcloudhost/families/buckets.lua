@@ -38,6 +38,15 @@ local Bucket = resource.model { name = "bucket", key = "name", get = E.get, summ
 
 local Buckets = {}
 
+--- A bucket object holding only its name, made without a request (by the kit:
+-- resource.referrer): a call on it (`client.buckets:ref(name):...`) is one request, and obj:reload()
+-- fetches the rest.
+-- @function client.buckets:ref
+-- @tparam string name the bucket's name
+-- @treturn bucket the object
+-- @errors invalid (a malformed name)
+Buckets.ref = resource.referrer(Bucket)
+
 --- Creates a bucket: {name=, billing_account_id= (default: the default account)}.
 -- @function client.buckets:create
 -- @tparam table params

@@ -35,6 +35,15 @@ local Card = resource.model { name = "card", key = "id", param = "payment_object
 
 local Cards = {}
 
+--- A card object holding only its id, made without a request (by the kit:
+-- resource.referrer): a call on it (`client.cards:ref(id):...`) is one request, and obj:reload()
+-- fetches the rest.
+-- @function client.cards:ref
+-- @tparam integer id the card's id (payment_object_id)
+-- @treturn card the object
+-- @errors invalid (a malformed id)
+Cards.ref = resource.referrer(Card)
+
 --- One payment method by its id (payment_object_id).
 -- Made by `resource.getter` (families/kit/resource.lua) from this family's get endpoint.
 -- @function client.cards:get

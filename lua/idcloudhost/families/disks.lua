@@ -60,6 +60,15 @@ local Disk = resource.model { name = "disk", key = "uuid", param = "disk_uuid", 
 
 local Disks = {}
 
+--- A disk object holding only its uuid, made without a request (by the kit:
+-- resource.referrer): a call on it (`client.disks:ref(uuid):...`) is one request, and obj:reload()
+-- fetches the rest.
+-- @function client.disks:ref
+-- @tparam string uuid the disk's uuid
+-- @treturn disk the object
+-- @errors invalid (a malformed uuid)
+Disks.ref = resource.referrer(Disk)
+
 -- What the docs ask of a new disk's source.
 local function check_create(p)
   if type(p) ~= "table" then return nil, errors.invalid("disk:create: expected a table of parameters") end
@@ -96,7 +105,10 @@ end
 -- @treturn disk the new disk
 -- @errors invalid, api, network, timeout (err.uncertain), decode
 function Disks:create(params)
-  local ok, err = check_create(params)
+  local ok, err
+  params, err = check.plain("disk:create", params, E.create.specs)
+  if err then return nil, err end
+  ok, err = check_create(params)
   if not ok then return nil, err end
   return resource.wrap(Disk, self.client, self:_call(E.create, params))
 end

@@ -87,6 +87,9 @@ local function rule_of(what, rule)
   if type(rule) ~= "table" or json.is_array(rule) then
     return bad(what, "rules", "a rule is a table {direction =, protocol =, port_start =, ...}")
   end
+  local rerr
+  rule, rerr = check.plain(what, rule, RULE_FIELDS)
+  if rerr then return nil, rerr end
   for k in pairs(rule) do
     if not RULE_FIELDS[k] then return bad(what, tostring(k), "unknown rule field '" .. tostring(k) .. "'") end
   end
@@ -124,6 +127,11 @@ local function rule_of(what, rule)
   end
   out.endpoint_spec_type = kind
   local spec = rule.endpoint_spec
+  if type(spec) == "table" then
+    local serr
+    spec, serr = check.plain(what, spec)
+    if serr then return nil, serr end
+  end
   if kind == "ip_prefixes" then
     if type(spec) ~= "table" or #spec == 0 or (next(spec) ~= nil and not spec[1]) then
       return bad(what, "endpoint_spec", "ip_prefixes needs endpoint_spec: a list of addresses or CIDR prefixes")
@@ -147,6 +155,11 @@ end
 
 -- A list of rules, each checked.
 local function rules_of(what, list)
+  if type(list) == "table" then
+    local lerr
+    list, lerr = check.plain(what, list)
+    if lerr then return nil, lerr end
+  end
   if type(list) ~= "table" or (next(list) ~= nil and #list == 0) then
     return bad(what, "rules", "rules must be a list")
   end
@@ -213,10 +226,13 @@ end
 function Firewalls:create(params)
   local what = "firewall:create"
   if type(params) ~= "table" then return nil, errors.invalid(what .. ": expected a table of parameters") end
-  local p = {}
-  for k, v in pairs(params) do p[k] = v end
-  local err
-  p.rules, err = rules_of(what, params.rules or {})
+  local p, err = check.plain(what, params, E.create.specs)
+  if err then return nil, err end
+  if p == params then
+    p = {}
+    for k, v in pairs(params) do p[k] = v end
+  end
+  p.rules, err = rules_of(what, p.rules or {})
   if not p.rules then return nil, err end
   return resource.wrap(Firewall, self.client, self:_call(E.create, p))
 end
@@ -286,7 +302,13 @@ end
 -- @errors invalid, api, network, timeout, decode
 function Firewall:update(params)
   local what = "firewall:update"
-  if type(params) ~= "table" or next(params) == nil then
+  if type(params) ~= "table" then
+    return nil, errors.invalid(what .. ": give at least one of display_name, description, rules")
+  end
+  local perr
+  params, perr = check.plain(what, params, UPDATE)
+  if perr then return nil, perr end
+  if next(params) == nil then
     return nil, errors.invalid(what .. ": give at least one of display_name, description, rules")
   end
   for k in pairs(params) do
@@ -324,8 +346,7 @@ end
 -- @errors invalid, api, network, timeout, decode
 function Firewall:remove_rule(rule)
   local what = "firewall:remove_rule"
-  if type(rule) == "table" then rule = rule.uuid end
-  local uuid, err = check.value(what, "rule", "uuid!", rule)
+  local uuid, err = check.uuid_of(what, "rule", rule)
   if not uuid then return nil, err end
   local rules, found = json.array(), false
   for _, r in ipairs(held(self)) do

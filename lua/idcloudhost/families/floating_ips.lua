@@ -45,6 +45,14 @@ local FloatingIP = resource.model { name = "floating_ip", key = "address", get =
 
 local FloatingIPs = {}
 
+--- A floating ip object holding only its address, made without a request (by the kit: resource.referrer): a call on it
+-- (`client.floating_ips:ref(address):...`) is one request, and obj:reload() fetches the rest.
+-- @function client.floating_ips:ref
+-- @tparam string address the IP address
+-- @treturn floating_ip the object
+-- @errors invalid (a malformed address)
+FloatingIPs.ref = resource.referrer(FloatingIP)
+
 --- Floating IPs of the client's location; opts: billing_account_id, vm_uuid (a VM or its uuid).
 -- @function client.floating_ips:list
 -- @tparam[opt] table opts
@@ -53,6 +61,9 @@ local FloatingIPs = {}
 -- @treturn {floating_ip,...} the floating IPs
 -- @errors invalid, api, network, timeout, decode
 function FloatingIPs:list(opts)
+  local perr
+  opts, perr = check.plain("floating_ip:list", opts, E.list.specs)
+  if perr then return nil, perr end
   local p = opts
   if type(opts) == "table" and type(opts.vm_uuid) == "table" then
     p = {}
@@ -145,7 +156,9 @@ local TARGETS = { load_balancer = "load_balancer", service = "service" }
 function FloatingIP:assign(target)
   local what = "floating_ip:assign"
   local M = type(target) == "table" and getmetatable(target)
-  if type(M) ~= "table" or type(M.kind) ~= "string" or M.__name ~= "idcloudhost." .. M.kind then M = nil end
+  if type(M) ~= "table" or type(rawget(M, "kind")) ~= "string" or rawget(M, "__name") ~= "idcloudhost." .. M.kind then
+    M = nil
+  end
   if type(target) == "table" and not (M and (M.kind == "vm" or TARGETS[M.kind])) then
     return nil, errors.invalid(what .. ": expected a VM, a load balancer, a service or a VM's uuid, got "
       .. (M and ("a " .. M.kind) or "a table"), "target")

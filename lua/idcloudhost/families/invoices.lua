@@ -39,6 +39,15 @@ local Invoice = resource.model { name = "invoice", key = "id", param = "invoice_
 
 local Invoices = {}
 
+--- A invoice object holding only its id, made without a request (by the kit:
+-- resource.referrer): a call on it (`client.invoices:ref(id):...`) is one request, and obj:reload()
+-- fetches the rest.
+-- @function client.invoices:ref
+-- @tparam integer id the invoice's id
+-- @treturn invoice the object
+-- @errors invalid (a malformed id)
+Invoices.ref = resource.referrer(Invoice)
+
 --- One invoice by id.
 -- Made by `resource.getter` (families/kit/resource.lua) from this family's get endpoint.
 -- @function client.invoices:get

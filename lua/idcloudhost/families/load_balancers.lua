@@ -113,6 +113,14 @@ end
 
 local LBs = {}
 
+--- A load balancer object holding only its uuid, made without a request (by the kit: resource.referrer): a call on it
+-- (`client.load_balancers:ref(uuid):...`) is one request, and obj:reload() fetches the rest.
+-- @function client.load_balancers:ref
+-- @tparam string uuid the load balancer's uuid
+-- @treturn load_balancer the object
+-- @errors invalid (a malformed uuid)
+LBs.ref = resource.referrer(LB)
+
 --- Creates a load balancer: display_name, billing_account_id, network_uuid (a network or its
 -- uuid), reserve_public_ip, rules {{source_port=, target_port=}, ...}, targets {vm_or_target, ...}.
 -- @function client.load_balancers:create
@@ -130,9 +138,11 @@ function LBs:create(params)
   if params ~= nil and type(params) ~= "table" then
     return nil, errors.invalid(what .. ": expected a table of parameters")
   end
+  local err
+  params, err = check.plain(what, params, E.create.specs)
+  if err then return nil, err end
   local p = {}
   for k, v in pairs(params or {}) do p[k] = v end
-  local err
   if type(p.network_uuid) == "table" then
     p.network_uuid, err = check.uuid_of(what, "network_uuid", p.network_uuid)
     if not p.network_uuid then return nil, err end

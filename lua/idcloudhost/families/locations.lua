@@ -18,6 +18,15 @@ local Location = resource.model { name = "location", key = "slug", summary = sum
 
 local Locations = {}
 
+--- A location object holding only its slug, made without a request (by the kit:
+-- resource.referrer): a call on it (`client.locations:ref(slug):...`) is one request, and obj:reload()
+-- fetches the rest.
+-- @function client.locations:ref
+-- @tparam string slug the location's slug
+-- @treturn location the object
+-- @errors invalid (a malformed slug)
+Locations.ref = resource.referrer(Location)
+
 --- Every location of the platform.
 -- Made by `resource.lister` (families/kit/resource.lua) from this family's list endpoint.
 -- @function client.locations:list

@@ -37,6 +37,15 @@ local Network = resource.model { name = "network", key = "uuid", get = E.get, su
 
 local Networks = {}
 
+--- A network object holding only its uuid, made without a request (by the kit:
+-- resource.referrer): a call on it (`client.networks:ref(uuid):...`) is one request, and obj:reload()
+-- fetches the rest.
+-- @function client.networks:ref
+-- @tparam string uuid the network's uuid
+-- @treturn network the object
+-- @errors invalid (a malformed uuid)
+Networks.ref = resource.referrer(Network)
+
 --- Creates a network {name = ...}; the first network of a location becomes its default.
 -- @function client.networks:create
 -- @tparam table params

@@ -53,9 +53,11 @@ local function check_type(what, name, v)
 end
 
 -- The r_type option of vm:replicas / vm:snapshot, when opts is a table.
-local function check_opts(what, opts)
+local function r_type_of(what, opts)
   if type(opts) ~= "table" then return true end
-  return check_type(what, "r_type", opts.r_type)
+  local r_type, err = check.field(what, "r_type", opts, "r_type")
+  if err then return nil, err end
+  return check_type(what, "r_type", r_type)
 end
 
 --- Deletes the replica.  Returns true.
@@ -101,5 +103,5 @@ return {
   model = Replica,
   endpoints = E,
   check_type = check_type,
-  check_opts = check_opts,
+  r_type_of = r_type_of,
 }

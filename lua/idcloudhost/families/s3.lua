@@ -2,6 +2,8 @@
 -- themselves live behind the S3 API, not this one; buckets are client.buckets.
 -- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.families.s3
+local lazy = require "idcloudhost.lazy"
+local check = lazy "idcloudhost.call.check"
 local resource = require "idcloudhost.families.kit.resource"
 
 local E = resource.endpoints("s3", {
@@ -56,7 +58,11 @@ end
 -- @treturn boolean true
 -- @errors invalid, api, network, timeout, decode
 function S3:delete_key(access_key)
-  if type(access_key) == "table" then access_key = access_key.accessKey end
+  if type(access_key) == "table" then
+    local err
+    access_key, err = check.field("s3:delete_key", "access_key", access_key, "accessKey")
+    if err then return nil, err end
+  end
   return resource.success(self:_call(E.delete_key, { access_key = access_key }))
 end
 

@@ -42,6 +42,15 @@ end
 
 local Tokens = {}
 
+--- A token object holding only its id, made without a request (by the kit:
+-- resource.referrer): a call on it (`client.tokens:ref(id):...`) is one request, and obj:reload()
+-- fetches the rest.
+-- @function client.tokens:ref
+-- @tparam integer id the token's id
+-- @treturn token the object
+-- @errors invalid (a malformed id)
+Tokens.ref = resource.referrer(Token)
+
 --- Creates a token: description, restricted (to billing_account_id).  Returns the new token.
 -- @function client.tokens:create
 -- @tparam[opt] table params

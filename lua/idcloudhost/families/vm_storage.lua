@@ -88,7 +88,7 @@ function storage.attach(VM)
   -- @treturn {replica,...} the replicas
   -- @errors invalid, api, network, timeout, decode
   function VM:replicas(opts)
-    local ok, err = replicas.check_opts("vm:replicas", opts)
+    local ok, err = replicas.r_type_of("vm:replicas", opts)
     if not ok then return nil, err end
     return resource.wrap_list(replicas.model, self:_client(), self:_call(S.replicas, opts))
   end
@@ -100,7 +100,7 @@ function storage.attach(VM)
   -- @treturn replica the new replica
   -- @errors invalid, api, network, timeout (err.uncertain), decode (err.uncertain: made, but not in the answer)
   function VM:snapshot(opts)
-    local ok, err = replicas.check_opts("vm:snapshot", opts)
+    local ok, err = replicas.r_type_of("vm:snapshot", opts)
     if not ok then return nil, err end
     local data, cerr = self:_call(S.snapshot, opts)
     if data == nil then return nil, cerr end

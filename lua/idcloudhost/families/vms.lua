@@ -1,6 +1,9 @@
 --- Virtual machines: client.vms and VM objects.  The VM's storage (replicas, disks, the deprecated
 -- public IP calls) is idcloudhost.vm_storage; docs/endpoints.md maps every endpoint.
 -- @module idcloudhost.families.vms
+
+-- (Long, on purpose: the VM family's 20 endpoints and their methods (its storage is
+-- vm_storage.lua).)
 local lazy = require "idcloudhost.lazy"
 local check = lazy "idcloudhost.call.check"
 local errors = lazy "idcloudhost.call.errors"
@@ -62,6 +65,15 @@ local VM = resource.model { name = "vm", key = "uuid", get = E.get, list = E.lis
 
 local VMs = {}
 
+--- A vm object holding only its uuid, made without a request (by the kit:
+-- resource.referrer): a call on it (`client.vms:ref(uuid):...`) is one request, and obj:reload()
+-- fetches the rest.
+-- @function client.vms:ref
+-- @tparam string uuid the VM's uuid
+-- @treturn vm the object
+-- @errors invalid (a malformed uuid)
+VMs.ref = resource.referrer(VM)
+
 --- All VMs of the client's location; with {all_locations = true}, every VM of the account, each
 -- tagged with its `location` slug (the platform has no call for that: each location is asked).
 -- @function client.vms:list
@@ -70,6 +82,9 @@ local VMs = {}
 -- @treturn {vm,...} the VMs
 -- @errors invalid, api, network, timeout, decode
 function VMs:list(opts)
+  local err
+  opts, err = check.plain("vm:list", opts)
+  if err then return nil, err end
   if opts ~= nil and (type(opts) ~= "table" or next(opts) ~= nil and opts.all_locations == nil) then
     return nil, errors.invalid("vm:list: the only option is all_locations")
   end
@@ -112,7 +127,8 @@ end
 local function with_keys(client, p)
   if p.ssh_keys == nil then return p end
   local what = "vm:create"
-  local keys = p.ssh_keys
+  local keys, kerr = check.plain(what, p.ssh_keys)
+  if kerr then return nil, kerr end
   if type(keys) ~= "table" or #keys == 0 then
     return nil, errors.invalid(what .. ": ssh_keys must be a list of SSH keys, their uuids or names", "ssh_keys")
   end
@@ -123,7 +139,9 @@ local function with_keys(client, p)
     if not seen[key] then seen[key] = true; list[#list + 1] = key end
   end
   if type(p.public_keys) == "table" then
-    for _, key in ipairs(p.public_keys) do add(key) end
+    local given, gerr = check.plain(what, p.public_keys)
+    if gerr then return nil, gerr end
+    for _, key in ipairs(given) do add(key) end
   elseif p.public_keys ~= nil then
     return nil, errors.invalid(what .. ": public_keys must be a list of public key lines", "public_keys")
   end
@@ -131,7 +149,9 @@ local function with_keys(client, p)
   for i, key in ipairs(keys) do
     local line
     if type(key) == "table" then
-      line = key.public_key
+      local ferr
+      line, ferr = check.field(what, "ssh_keys", key, "public_key")
+      if ferr then return nil, ferr end
     elseif type(key) == "string" and key ~= "" then
       -- private key material is refused unseen; a public key line is taken as it is
       local ok, err = check.value(what, "ssh_keys", "pubkey", key)
@@ -200,7 +220,10 @@ end
 -- @treturn vm the new VM
 -- @errors invalid, api, network, timeout (err.uncertain: the VM may exist), decode
 function VMs:create(params)
-  local ok, err = check_create(params)
+  local ok, err
+  params, err = check.plain("vm:create", params)
+  if err then return nil, err end
+  ok, err = check_create(params)
   if not ok then return nil, err end
   params, err = with_keys(self.client, params) -- ssh_keys made into public_keys
   if not params then return nil, err end
@@ -410,6 +433,76 @@ function VM:set_password(opts)
   return resource.success(self:_call(E.password, opts))
 end
 
+local RESIZE_OPTS = { vcpu = "integer", ram = "integer", restart = "boolean", force = "boolean", timeout = "number" }
+
+-- After a failed step of a resize that stopped the VM: start it again (its power state before),
+-- and say in err how that went.
+local function restore_power(vm, err)
+  local ok, serr = vm:start()
+  if ok then
+    err.message = tostring(err.message) .. " (the VM was started again)"
+  else
+    err.message = tostring(err.message) .. " (starting the VM again failed too: " .. tostring(serr and serr.message) .. ")"
+  end
+  err.restarted = ok and true or false
+  return nil, err
+end
+
+--- Changes vcpu and/or ram.  The platform resizes a stopped VM only: with {restart = true} a
+-- running VM is stopped, waited for, resized and started again (not waited for); if a step after
+-- the stop fails the VM is started again (err.restarted says whether that worked).  Without
+-- restart it is vm:update{vcpu =, ram =}.  A stopped VM stays stopped.
+-- @function vm:resize
+-- @tparam table opts
+-- @tparam[opt] integer opts.vcpu virtual CPUs
+-- @tparam[opt] integer opts.ram RAM in MB
+-- @tparam[opt=false] boolean opts.restart stop a running VM first and start it again after
+-- @tparam[opt=false] boolean opts.force stop at once, not through ACPI
+-- @tparam[opt=600] number opts.timeout seconds to wait for the VM to stop
+-- @treturn vm the VM, updated in place
+-- @errors invalid (no vcpu or ram, a bad value), api, network, timeout, decode; after the stop: err.restarted
+function VM:resize(opts)
+  local o, err = check.params("vm:resize", RESIZE_OPTS, opts)
+  if not o then return nil, err end
+  if o.vcpu == nil and o.ram == nil then return nil, errors.invalid("vm:resize: give vcpu, ram or both") end
+  for _, k in ipairs { "vcpu", "ram" } do
+    if o[k] ~= nil and o[k] < 1 then return nil, errors.invalid("vm:resize: " .. k .. " must be at least 1", k) end
+  end
+  local change = { vcpu = o.vcpu, ram = o.ram }
+  if not o.restart then
+    local ok, uerr = self:update(change)
+    if not ok then return nil, uerr end
+    return self
+  end
+  local ok
+  ok, err = self:reload()
+  if not ok then return nil, err end
+  local running = tostring(self.status):lower() == "running"
+  if running then
+    ok, err = self:stop { force = o.force }
+    if not ok then
+      if err.uncertain then return restore_power(self, err) end
+      return nil, err
+    end
+    ok, err = self:wait("stopped", { timeout = o.timeout })
+    if not ok then return restore_power(self, err) end
+  end
+  ok, err = self:update(change)
+  if not ok then
+    if running then return restore_power(self, err) end
+    return nil, err
+  end
+  if running then
+    ok, err = self:start()
+    if not ok then
+      err.message = "the VM is resized but did not start again: " .. tostring(err.message)
+      err.resized = true
+      return nil, err
+    end
+  end
+  return self
+end
+
 --- The floating IPs assigned to this VM (floating IP objects, see client.floating_ips).
 -- @function vm:floating_ips
 -- @treturn {floating_ip,...} the VM's floating IPs
@@ -438,6 +531,7 @@ end
 function VM:wait(target, opts) return require("idcloudhost.ops.wait").status(self, target, opts) end
 
 local REPOSITORIES = { platform = true, private = true }
+local BOOT_OPTS = { image = true, repository = true }
 
 --- Boots the VM once from an ISO: a platform image (client.catalog:boot_images()) or, with
 -- repository = "private", a disk of the account made read-only bootable (client.disks, holding an
@@ -453,6 +547,9 @@ local REPOSITORIES = { platform = true, private = true }
 function VM:boot_media(opts)
   local what = "vm:boot_media"
   if type(opts) ~= "table" then return nil, errors.invalid(what .. ": expected {image = ..., repository = ...}") end
+  local perr
+  opts, perr = check.plain(what, opts, BOOT_OPTS)
+  if perr then return nil, perr end
   for k in pairs(opts) do
     if k ~= "image" and k ~= "repository" then
       return nil, errors.invalid(what .. ": unknown parameter '" .. tostring(k) .. "'", k)

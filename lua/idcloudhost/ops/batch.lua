@@ -16,13 +16,13 @@ local OPTS = { concurrency = "integer", on_progress = "function" }
 -- An item's outcome as {ok=, value=, err=}: err is always an error value when ok is false.
 local function result_of(out)
   if not out[1] then
-    return { ok = false, err = errors.new { kind = "error", message = tostring(out[2]), traceback = out.traceback } }
+    return { ok = false, err = errors.new { kind = "error", message = errors.text(out[2]), traceback = out.traceback } }
   end
   local v, e = out[2], out[3]
   local r = { ok = v ~= nil and v ~= false, value = v, err = e }
   if not r.ok and not errors.is(e) then
-    r.err = errors.new { kind = "error", message = e ~= nil and tostring(e)
-      or ("the item returned " .. tostring(v) .. " without an error") }
+    r.err = errors.new { kind = "error", message = e ~= nil and errors.text(e)
+      or ("the item returned " .. errors.text(v) .. " without an error") }
   end
   return r
 end
@@ -40,7 +40,7 @@ function batch.run(client, items, fn, opts)
     return nil, errors.invalid("client:batch: concurrency must be 1 or more", "concurrency")
   end
   local total, done, results = #items, 0, {}
-  runtime.current():map(total, o.concurrency or 8, function(i) return fn(items[i], client) end, function(i, out)
+  runtime.current(client._shared.cfg):map(total, o.concurrency or 8, function(i) return fn(items[i], client) end, function(i, out)
     local r = result_of(out)
     results[i] = r
     done = done + 1

@@ -276,7 +276,7 @@ local function totals_of(items)
   return list
 end
 
-local function check_opts(opts)
+local function leftovers_options(opts)
   local o, err = check.params("client:leftovers", OPTS, opts)
   if not o then return nil, err end
   if o.stopped_for and (o.stopped_for < 0 or o.stopped_for ~= o.stopped_for) then
@@ -307,7 +307,7 @@ end
 -- billing_account_id, why, monthly (nil: unpriced), addresses (IPs it holds), object (the
 -- resource, for leftovers.delete).  Each total: billing_account_id, monthly, items, unpriced.
 function leftovers.find(client, opts)
-  local o, err = check_opts(opts)
+  local o, err = leftovers_options(opts)
   if not o then return nil, err end
   local report = { items = {}, errors = {}, hours_per_month = leftovers.HOURS_PER_MONTH }
   -- The pricing policy, the buckets and services (global) and the walk over the locations, all at once.

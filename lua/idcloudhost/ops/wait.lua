@@ -9,6 +9,8 @@
 -- take it, and every wait takes any list fetched after its own previous look.  A wait that is
 -- alone on its board reloads its object instead (a list can be megabytes).  Only runtime sleeps,
 -- so it works wherever waits yield: batches, nginx light threads, Neovim tasks.
+-- (Long, on purpose: single polls, shared boards and wait_all share one clock model and one set of
+-- checks.)
 local lazy = require "idcloudhost.lazy"
 local check = lazy "idcloudhost.call.check"
 local errors = lazy "idcloudhost.call.errors"
@@ -19,13 +21,28 @@ local runtime = require "idcloudhost.runtime"
 local wait = {}
 
 wait.DEFAULTS = { timeout = 600, interval = 2, max_interval = 30, backoff = 1.5 }
+-- The floor of interval and max_interval: a wait looks again at most every 10 ms (README,
+-- "Waiting"), whatever it was given (interval = 1e-9 would be thousands of requests a second).
+wait.MIN_INTERVAL = 0.01
+
+-- What each numeric option must be (all finite): the lowest value, whether it may equal it, and
+-- the words of the error.
+local BOUNDS = {
+  timeout = { 0, true, "a number of seconds >= 0" },
+  interval = { 0, false, "a number of seconds > 0" },
+  max_interval = { 0, false, "a number of seconds > 0" },
+  backoff = { 1, true, "a number >= 1 (the factor of each next interval)" },
+}
 
 local POLL_OPTS = { timeout = "number", interval = "number", max_interval = "number", backoff = "number",
   sleep = "function", on_progress = "function" }
 local STATUS_OPTS = { fail_on = "table", timeout = "number", interval = "number", max_interval = "number",
   backoff = "number", sleep = "function", on_progress = "function", coalesce = "boolean" }
 
-local function check_opts(what, specs, opts)
+local function wait_options(what, specs, opts)
+  local perr
+  opts, perr = check.plain(what, opts, specs)
+  if perr then return nil, perr end
   if type(opts) == "table" and type(opts.fail_on) == "string" then
     local o = {}
     for k, v in pairs(opts) do o[k] = v end
@@ -34,12 +51,16 @@ local function check_opts(what, specs, opts)
   end
   local o, err = check.params(what, specs, opts)
   if not o then return nil, err end
-  for k in pairs(wait.DEFAULTS) do
-    if o[k] ~= nil and (o[k] < 0 or o[k] ~= o[k]) then
-      return nil, errors.invalid(what .. ": option '" .. k .. "' must be a number >= 0", k)
+  for k, b in pairs(BOUNDS) do
+    local v = o[k]
+    if v == nil then
+      o[k] = wait.DEFAULTS[k]
+    elseif v ~= v or v == math.huge or v < b[1] or (v == b[1] and not b[2]) then
+      return nil, errors.invalid(what .. ": option '" .. k .. "' must be " .. b[3] .. ", got " .. tostring(v), k)
     end
-    if o[k] == nil then o[k] = wait.DEFAULTS[k] end
   end
+  o.interval = math.max(o.interval, wait.MIN_INTERVAL)
+  o.max_interval = math.max(o.max_interval, wait.MIN_INTERVAL)
   return o
 end
 
@@ -49,7 +70,7 @@ local function guarded(fn, ...)
   if not runtime.yieldable_pcall and coroutine.running() then return fn(...) end
   local ok, a, b = pcall(fn, ...)
   if ok then return a, b end
-  return nil, errors.new { kind = "error", message = tostring(a) }
+  return nil, errors.new { kind = "error", message = errors.text(a) }
 end
 
 -- The deadline of a wait starting at t0: its timeout, or an outer wait's deadline if that comes
@@ -61,7 +82,7 @@ local function deadline_of(t0, o)
 end
 
 local function run(o, cfg, fn)
-  local rt = runtime.current()
+  local rt = runtime.current(cfg)
   local t0 = rt:now()
   local deadline = deadline_of(t0, o)
   local interval = o.interval
@@ -89,7 +110,7 @@ end
 -- (1.5), sleep, on_progress(seen, elapsed).  Calls inside fn are bounded by the timeout.
 function wait.poll(fn, opts)
   if type(fn) ~= "function" then return nil, errors.invalid("wait: expected a function to poll") end
-  local o, err = check_opts("wait", POLL_OPTS, opts)
+  local o, err = wait_options("wait", POLL_OPTS, opts)
   if not o then return nil, err end
   return run(o, nil, fn)
 end
@@ -133,8 +154,12 @@ local function goal_of(what, M, target, opts)
   if ttype ~= "string" and ttype ~= "function" and ttype ~= "table" then
     return nil, errors.invalid(what .. ": target must be a status, a list of statuses or a function")
   end
-  local o, err = check_opts(what, STATUS_OPTS, opts)
+  local o, err = wait_options(what, STATUS_OPTS, opts)
   if not o then return nil, err end
+  if ttype == "table" then
+    target, err = check.plain(what .. ": target", target)
+    if err then return nil, err end
+  end
   local g = { wanted = ttype ~= "function" and set_of(target) or nil, target = ttype == "function" and target or nil,
     fail_on = o.fail_on and set_of(o.fail_on) or {} }
   local ok, kerr = known(what, M, g.wanted or {}, "target")
@@ -163,7 +188,7 @@ local function judge(e, g)
   end
   if g.wanted then return g.wanted[status] == true end
   local ok, v = call_target(g.target, obj)
-  if not ok then return nil, errors.new { kind = "error", message = tostring(v) } end
+  if not ok then return nil, errors.new { kind = "error", message = errors.text(v) } end
   return v and true or false
 end
 
@@ -243,7 +268,7 @@ end
 
 --- The board of a client's location for a model, in the running runtime (for tests, benches).
 function wait.board(client, methods)
-  return board_of(client._shared, runtime.current(), client.location, resource.meta(methods))
+  return board_of(client._shared, runtime.current(client._shared.cfg), client.location, resource.meta(methods))
 end
 
 local WEAK = { __mode = "v" }
@@ -314,8 +339,8 @@ end
 -- Waits for every entry (objects of model M behind one client and location) until each is done,
 -- failed or out of time; one look per round serves them all.  Sets e.value or e.err.
 local function watch(client, M, entries, g, o)
-  local rt = runtime.current()
   local cfg = client._shared.cfg
+  local rt = runtime.current(cfg)
   local sleeper = { sleep = o.sleep or cfg.sleep }
   local t0 = rt:now()
   local deadline = deadline_of(t0, o)
@@ -413,14 +438,14 @@ function wait.all(client, methods, items, target, opts)
     grp.entries[#grp.entries + 1] = entries[i]
   end
   if #groups == 0 then return {} end
-  local rt = runtime.current()
+  local rt = runtime.current(groups[1].client._shared.cfg)
   rt:map(#groups, #groups, function(i)
     watch(groups[i].client, M, groups[i].entries, g, o)
   end, function(i, out)
     if out[1] then return end
     for _, e in ipairs(groups[i].entries) do
       if e.value == nil and e.err == nil then
-        e.err = errors.new { kind = "error", message = tostring(out[2]), traceback = out.traceback }
+        e.err = errors.new { kind = "error", message = errors.text(out[2]), traceback = out.traceback }
       end
     end
   end)

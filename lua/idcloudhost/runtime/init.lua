@@ -9,7 +9,9 @@
 --   * a scheduler (sched.lua), inside one of its coroutines: everything yields to it;
 --   * a host (runtime/<host>.lua, e.g. ngx) when host.active() says the running code is there;
 --   * plain Lua: blocking calls on the C core, batches on a scheduler of their own.
+local lazy = require "idcloudhost.lazy"
 local sched = require "idcloudhost.runtime.sched"
+local transport = lazy "idcloudhost.transport"
 
 local runtime = {}
 
@@ -33,8 +35,8 @@ local plain = { name = "plain", clock = { now = now, sleep = sleep } }
 function plain.now() return now() end
 function plain.sleep(_, seconds) return sleep(seconds) end
 
-function plain.request(_, transport, req)
-  return transport:request(req)
+function plain.request(_, t, req)
+  return t:request(req)
 end
 
 function plain:map(n, concurrency, fn, on_result)
@@ -63,18 +65,61 @@ end
 
 local of = sched.of
 
---- The runtime of the running code.
-function runtime.current()
-  local s = of()
-  if s then return s end
-  for i = 1, #HOSTS do
-    if rawget(_G, HOSTS[i][2]) ~= nil then
-      local h = host(i)
-      local rt = h and h.active()
-      if rt then return rt == true and h or rt end
-    end
+-- A client's clock (the `clock` option: {now = fn, sleep = fn(seconds)}) over the runtime rt:
+-- rt's requests, transports and refusals, the clock's time and sleeps.  Inside a scheduler that
+-- runs on that same clock a sleep still yields to it (a batch made by this runtime: map below);
+-- anywhere else the clock's own sleep is called (a virtual clock's returns at once).  One per
+-- (clock, rt), so transport.pick's memory of the last runtime holds.
+local clocked = setmetatable({}, { __mode = "k" })  -- clock -> {rt -> wrapped}
+
+local function with_clock(rt, clock)
+  local by_rt = clocked[clock]
+  if not by_rt then
+    by_rt = setmetatable({}, { __mode = "k" })
+    clocked[clock] = by_rt
   end
-  return plain
+  local w = by_rt[rt]
+  if w then return w end
+  local yields = rt.scheduled and rt.clock == clock
+  w = { name = rt.name, transport = rt.transport, concurrent = rt.concurrent, scheduled = rt.scheduled,
+    clock = clock, inner = rt }
+  function w.now() return clock.now() end
+  function w.sleep(_, seconds)
+    if yields then return rt:sleep(seconds) end
+    return clock.sleep(seconds)
+  end
+  function w.request(_, t, req) return rt:request(t, req) end
+  if rt.refuse then function w.refuse(_, name) return rt:refuse(name) end end
+  w.log = rt.log
+  function w.map(_, n, concurrency, fn, on_result)
+    -- plain Lua's batches run on a scheduler of this clock; a host's or a scheduler's as they do
+    if rt == plain then return sched.new(clock):map(n, concurrency, fn, on_result) end
+    return rt:map(n, concurrency, fn, on_result)
+  end
+  by_rt[rt] = w
+  return w
+end
+
+--- The runtime of the running code; for a client's settings cfg with a clock, that runtime on
+-- the client's clock (every time the SDK reads or waits on goes through the runtime it gets here).
+function runtime.current(cfg)
+  local rt = of()
+  if not rt then
+    for i = 1, #HOSTS do
+      if rawget(_G, HOSTS[i][2]) ~= nil then
+        local h = host(i)
+        local r = h and h.active()
+        if r then
+          rt = r == true and h or r
+          break
+        end
+      end
+    end
+    rt = rt or plain
+  end
+  local clock = cfg and cfg.clock
+  if clock then return with_clock(rt, clock) end
+  return rt
 end
 
 --- Sleeps through rt, unless the client was given a sleep of its own (plain Lua only: inside a
@@ -101,6 +146,15 @@ end
 --- The deadline (a time of rt's clock) of the running scope, or nil.
 function runtime.deadline()
   return scopes[running() or MAIN]  -- (key(), inlined: asked by every call)
+end
+
+--- Where an attempt of a call of the client whose shared state is `shared` runs, in one lookup:
+-- the runtime, the client's transport there (or nil and the runtime's refusal), and the
+-- deadline of the calls in progress (nil: none).
+function runtime.attempt(shared)
+  local rt = runtime.current(shared.cfg)
+  local t, err = transport.pick(shared, rt)
+  return rt, t, err, scopes[running() or MAIN]
 end
 
 -- PUC Lua 5.1 cannot yield across pcall, and a wait inside a batch yields: there the scope is

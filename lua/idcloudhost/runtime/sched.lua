@@ -6,13 +6,26 @@
 -- runtime.lua): request, sleep, now and map yield instead of blocking.  Two drivers:
 --   * blocking: sched:run(done) waits in the transports' poll, or the clock's sleep;
 --   * an event loop: a timer calls sched:step(0), and sched:next_wait() says when to call again.
+local lazy = require "idcloudhost.lazy"
+local errors = lazy "idcloudhost.call.errors"
+
 local sched = {}
+
+-- The interpreter's answer to SIGINT (lua.c, luajit.c; the core raises the same text).
+local function interrupt(e)
+  return type(e) == "string" and e:find("interrupted!$") ~= nil
+end
 
 -- (concurrent: while one coroutine waits, the others run)
 local Sched = { scheduled = true, concurrent = true }
 Sched.__index = Sched
 
-local slots = setmetatable({}, { __mode = "k" }) -- coroutine -> its slot {co, sched, on_done}
+-- coroutine -> its slot {co, sched, on_done}.  Weak values too: a slot points back at its key,
+-- and LuaJIT (and 5.1) has no ephemerons, so with weak keys alone an abandoned batch (its
+-- caller's coroutine never resumed) would keep its coroutines, scheduler, client and sockets
+-- forever.  A live slot is always held elsewhere: by its scheduler's queues (ready, sleepers,
+-- inflight), by its children's on_done (a map), or by the stack that resumes it.
+local slots = setmetatable({}, { __mode = "kv" })
 local YIELD = {} -- the tag of our yields: no user code can produce it
 local unpack = table.unpack or unpack
 
@@ -50,7 +63,7 @@ end
 local function finish(self, slot, out)
   self.live = self.live - 1
   slots[slot.co] = nil
-  if not out[1] then out.traceback = debug.traceback(slot.co, tostring(out[2])) end
+  if not out[1] then out.traceback = debug.traceback(slot.co, errors.text(out[2])) end
   slot.on_done(out)
 end
 
@@ -168,12 +181,32 @@ function Sched:pump(wait)
     if next(waiting) == nil then
       self.inflight[transport] = nil
     else
-      for _, id in ipairs(transport:poll(each)) do
-        local slot = waiting[id]
-        if slot then
-          waiting[id] = nil
+      local ok, ids = pcall(transport.poll, transport, each)
+      -- Ctrl-C in the core's wait raises the interpreter's "interrupted!": that stops the run,
+      -- as it stops a plain call (README, "Ctrl-C"), never a transfer's failure.
+      if not ok and interrupt(ids) then error(ids, 0) end
+      if not ok then
+        -- The transport broke under its transfers (a client closed while they were in flight):
+        -- each gets that as its failure, nothing raises out of the scheduler.
+        self.inflight[transport] = nil
+        local msg = "TRANSPORT_ERROR: " .. errors.text(ids)
+        for _, slot in pairs(waiting) do
           self.flying = self.flying - 1
-          self:push(slot, pack(transport:result(id)))
+          self:push(slot, pack(nil, msg, "TRANSPORT_ERROR"))
+        end
+      else
+        for _, id in ipairs(ids) do
+          local slot = waiting[id]
+          if slot then
+            waiting[id] = nil
+            self.flying = self.flying - 1
+            local got = pack(pcall(transport.result, transport, id))
+            if got[1] then
+              self:push(slot, pack(unpack(got, 2, got.n)))
+            else
+              self:push(slot, pack(nil, "TRANSPORT_ERROR: " .. errors.text(got[2]), "TRANSPORT_ERROR"))
+            end
+          end
         end
       end
     end

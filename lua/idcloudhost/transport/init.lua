@@ -18,29 +18,47 @@ end
 local function failure(msg, name)
   -- old-style numeric curl codes from a user's transport, named as the contract wants
   if type(name) == "number" then name = require("idcloudhost.transport.codes").name(name) end
+  msg = msg and errors.text(msg) or "the transport failed"
   if type(name) ~= "string" or name == "" then
     -- cosocket style: "timeout", "connection refused"
-    local m = tostring(msg):lower()
+    local m = msg:lower()
     name = (m:find("timeout") or m:find("timed out")) and "OPERATION_TIMEDOUT"
       or m:find("refused") and "COULDNT_CONNECT" or "TRANSPORT_ERROR"
   end
-  return nil, tostring(msg or "the transport failed"), name
+  return nil, msg, name
 end
 
--- Header names lower-cased, as the C core gives them.
+-- Header names lower-cased, as the C core gives them; nil when a name is not a string or a value
+-- neither a string nor a number.
 local function lower_headers(h)
-  for k in pairs(h) do
-    if type(k) ~= "string" then return nil end
-    if k:find("%u") then
-      local out = {}
-      for name, v in pairs(h) do
-        local l = name:lower()
-        out[l] = out[l] and (out[l] .. ", " .. tostring(v)) or v
-      end
-      return out
-    end
+  local upper = false
+  for k, v in pairs(h) do
+    if type(k) ~= "string" or (type(v) ~= "string" and type(v) ~= "number") then return nil end
+    if k:find("%u") then upper = true end
   end
-  return h
+  if not upper then return h end
+  local out = {}
+  for name, v in pairs(h) do
+    local l = name:lower()
+    out[l] = out[l] and (out[l] .. ", " .. tostring(v)) or v
+  end
+  return out
+end
+
+-- The answer of a user's function as the contract wants it.
+local function answer(res, msg, name)
+  if res == nil then return failure(msg, name) end
+  if type(res) ~= "table" then return bad("returned a " .. type(res) .. ", not {status=, body=, headers=}") end
+  local status = res.status
+  if type(status) ~= "number" or status ~= math.floor(status) or status < 100 or status > 999 then
+    return bad("returned status " .. tostring(status))
+  end
+  local body, headers = res.body, res.headers
+  if body == nil then body = "" elseif type(body) ~= "string" then return bad("returned a " .. type(body) .. " body") end
+  if headers == nil then headers = {} elseif type(headers) ~= "table" then return bad("returned " .. type(headers) .. " headers") end
+  headers = lower_headers(headers)
+  if not headers then return bad("returned a header name that is not a string, or a value that is not a string or a number") end
+  return { status = status, body = body, headers = headers }
 end
 
 --- A transport object around a user's function(req) -> res | nil, message, name.
@@ -48,19 +66,11 @@ function transport.custom(fn)
   local t = {}
   function t.request(_, req)
     local ok, res, msg, name = pcall(fn, req)
-    if not ok then return bad("raised an error: " .. tostring(res)) end
-    if res == nil then return failure(msg, name) end
-    if type(res) ~= "table" then return bad("returned a " .. type(res) .. ", not {status=, body=, headers=}") end
-    local status = res.status
-    if type(status) ~= "number" or status ~= math.floor(status) or status < 100 or status > 999 then
-      return bad("returned status " .. tostring(status))
-    end
-    local body, headers = res.body, res.headers
-    if body == nil then body = "" elseif type(body) ~= "string" then return bad("returned a " .. type(body) .. " body") end
-    if headers == nil then headers = {} elseif type(headers) ~= "table" then return bad("returned " .. type(headers) .. " headers") end
-    headers = lower_headers(headers)
-    if not headers then return bad("returned a header name that is not a string") end
-    return { status = status, body = body, headers = headers }
+    if not ok then return bad("raised an error: " .. errors.text(res)) end
+    -- (an answer whose fields raise when read is a bad answer, not a raise out of the call)
+    local read, a, b, c = pcall(answer, res, msg, name)
+    if not read then return bad("returned an answer that raised when read: " .. errors.text(a)) end
+    return a, b, c
   end
   return t
 end
@@ -77,9 +87,11 @@ function transport.pick(shared, rt)
     cache.custom = cache.custom or transport.custom(want)
     return cache.custom
   end
-  if want == "auto" then want = rt.transport or "curl" end
-  -- A runtime may refuse a transport that cannot run there (nginx's init phase has no cosockets).
-  local why = rt.refuse and rt:refuse(want)
+  local auto = want == "auto"
+  if auto then want = rt.transport or "curl" end
+  -- A runtime may refuse a transport that cannot run there (nginx's init phase has no cosockets),
+  -- or one it would pick itself but not block on unasked (auto: nginx's log phase).
+  local why = rt.refuse and rt:refuse(want, auto)
   if why then return nil, errors.invalid(why) end
   local t = cache[want]
   if not t then

@@ -8,6 +8,8 @@
 --   * TLS: sslhandshake with verification on (trust: lua_ssl_trusted_certificate), SNI;
 --   * req.timeout bounds the whole attempt: every socket operation gets what is left of it;
 --   * no Accept-Encoding is sent: a compressed answer anyway is BAD_CONTENT_ENCODING.
+-- (Long, on purpose: one HTTP/1.1 client over cosockets (pools, chunked framing, limits): splitting
+-- it would split one protocol.)
 local ngx = rawget(_G, "ngx")
 
 local M = {}
@@ -16,10 +18,14 @@ local M = {}
 M.PHASES = { rewrite = true, access = true, content = true, timer = true, ssl_cert = true,
   ssl_session_fetch = true, ssl_client_hello = true, preread = true }
 
-local POOL_SIZE = 32        -- idle connections kept per pool and worker
-local IDLE_MS = 30000       -- an idle connection is closed after this
+local POOL_SIZE = 32        -- idle connections kept per pool and worker (pool.size)
+local IDLE = 30             -- seconds: an idle connection is closed after this (pool.idle)
+local POOL_NAME = "idcloudhost" -- the pools' names start with this (pool.name)
 local CHUNK = 65536         -- bytes asked of one receive
-local MAX_HEAD = 256 * 1024 -- bytes of a status line and its headers (libcurl 8 allows 300 KB)
+local MAX_HEAD = 300 * 1024 -- bytes of a status line and its headers: the core's bound
+local MAX_LINE = 102397     -- bytes of one of those lines without its CRLF: libcurl 7.88's bound
+                            -- (100 KB with the CRLF and its own NUL), which the core and the
+                            -- curl command keep
 
 local NO_BODY = { [204] = true, [304] = true }
 -- Headers the transport writes itself: a caller's copy would make a second framing.
@@ -114,7 +120,7 @@ end
 
 local function recv_failed(c, err, during)
   if err == "timeout" then return timed_out(c, during) end
-  if err == "long" then return fail("WEIRD_SERVER_REPLY", "a line longer than allowed " .. during .. " " .. c.where) end
+  if err == "long" then return fail("RECV_ERROR", "a line longer than allowed " .. during .. " " .. c.where) end
   if c.got == 0 and err == "closed" then
     return fail("GOT_NOTHING", "the server closed the connection without answering " .. c.where)
   end
@@ -204,7 +210,7 @@ end
 local function read_head(c)
   local informational = 0
   while true do
-    local line, err = c:line(MAX_HEAD)
+    local line, err = c:line(MAX_LINE)
     if not line then return recv_failed(c, err, "reading the status line") end
     local minor, status = line:match("^HTTP/1%.(%d) (%d%d%d)")
     if not minor then
@@ -214,9 +220,13 @@ local function read_head(c)
     status = tonumber(status)
     local headers, size, last = {}, #line, nil
     while true do
-      line, err = c:line(MAX_HEAD - size)
+      -- The same bounds, and names, as the core's: a line over 100 KB, headers over 300 KB.
+      line, err = c:line(math.min(MAX_LINE, MAX_HEAD - size))
       if not line then
-        if err == "long" then return fail("WEIRD_SERVER_REPLY", "headers larger than " .. MAX_HEAD .. " bytes " .. c.where) end
+        if err == "long" then
+          return fail("RECV_ERROR", (MAX_HEAD - size < MAX_LINE and "headers larger than " .. MAX_HEAD .. " bytes "
+            or "a header line over 100 KB ") .. c.where)
+        end
         return recv_failed(c, err, "reading the headers")
       end
       size = size + #line + 2
@@ -351,8 +361,8 @@ Ngx.__index = Ngx
 -- pool name -> the TLS session of its last handshake (per worker, like the pools).
 local sessions = setmetatable({}, { __mode = "v" })
 
-local function pool_of(u, verify, fresh)
-  return "idcloudhost|" .. u.scheme .. "|" .. u.host .. "|" .. u.port .. "|" .. (verify and "verify" or "noverify")
+local function pool_of(self, u, verify, fresh)
+  return self.pool_name .. "|" .. u.scheme .. "|" .. u.host .. "|" .. u.port .. "|" .. (verify and "verify" or "noverify")
     .. (fresh and "|fresh" or "")
 end
 
@@ -370,7 +380,7 @@ function Ngx:attempt(req, u, timeout, fresh)
   end
   local connect_ms = math.floor(math.min(req.connect_timeout or self.connect_timeout, timeout) * 1000)
   sock:settimeouts(connect_ms > 0 and connect_ms or 1, nil, nil)
-  local ok, err = sock:connect(u.host, u.port, { pool = pool_of(u, verify, fresh) })
+  local ok, err = sock:connect(u.host, u.port, { pool = pool_of(self, u, verify, fresh) })
   if not ok then return close(connect_failed(c, err)) end
   local reused = (sock:getreusedtimes() or 0) > 0
   if tls and not reused then
@@ -378,7 +388,7 @@ function Ngx:attempt(req, u, timeout, fresh)
     -- The name is SNI and what ngx_lua checks the certificate against (X509_check_host: an IP
     -- literal matches a DNS name "127.0.0.1" only, not an IP SAN).  The last session of the
     -- pool resumes the handshake of a new connection (writes make one each time).
-    local key = pool_of(u, verify, false)
+    local key = pool_of(self, u, verify, false)
     local sess
     ok, sess, err = pcall(sock.sslhandshake, sock, sessions[key], (u.host:gsub("^%[(.*)%]$", "%1")), verify)
     if not ok then
@@ -420,7 +430,7 @@ function Ngx:attempt(req, u, timeout, fresh)
   end
   -- Bytes beyond the answer would be read as the next one: such a connection is not reused.
   if keep and not fresh and c.pos > #c.buf then
-    sock:setkeepalive(IDLE_MS, POOL_SIZE)
+    sock:setkeepalive(self.idle_ms, self.pool_size)
   else
     sock:close()
   end
@@ -468,8 +478,11 @@ function M.new(cfg)
     return nil, "proxy is not supported on the ngx transport (cosockets connect to the API directly); "
       .. "use transport = \"curl\" (blocking the worker) or reach the API without a proxy"
   end
+  local pool = cfg.pool or {}
   return setmetatable({ insecure = cfg.insecure == true, connect_timeout = cfg.connect_timeout or 10,
-    timeout = cfg.timeout or 30, max_body = cfg.max_body or 64 * 1024 * 1024 }, Ngx)
+    timeout = cfg.timeout or 30, max_body = cfg.max_body or 64 * 1024 * 1024,
+    pool_size = pool.size or POOL_SIZE, idle_ms = math.floor((pool.idle or IDLE) * 1000),
+    pool_name = pool.name or POOL_NAME }, Ngx)
 end
 
 return M

@@ -10,7 +10,8 @@
 -- @/dev/fd/3`).  A pipe, not libuv's stdio socketpair: /dev/fd/N of a socket cannot be opened.
 -- The same policy as the core's: TLS verified unless insecure, no redirects, http/https only,
 -- --max-time/--connect-timeout, --max-filesize and a cap on what is read, a fresh process (so
--- a fresh connection) per request, ~/.curlrc never read (-q).
+-- a fresh connection) per request, ~/.curlrc never read (-q), and the same reading of answers
+-- (--raw: the chunked framing is read here, as strictly as the core reads it).
 local vim = rawget(_G, "vim")
 local uv = vim and (vim.uv or vim.loop)
 
@@ -92,8 +93,10 @@ local function config(self, req)
   if cfg.proxy then lines[#lines + 1] = "proxy = " .. quoted(cfg.proxy) end
   -- http/https only, no URL globbing ([] {} in a query), status line and headers on stdout
   -- before the body, a proxy's CONNECT answer left out, errors on stderr only.
+  -- raw: a chunked body comes with its framing, read here as strictly as the core and the ngx
+  -- transport read it (curl alone reads "5 " as 5, and glues trailers onto the body).
   for _, l in ipairs { 'proto = "=http,https"', "globoff", "include", "suppress-connect-headers",
-    "silent", "show-error" } do
+    "raw", "silent", "show-error" } do
     lines[#lines + 1] = l
   end
   return table.concat(lines, "\n") .. "\n"
@@ -121,6 +124,43 @@ local function headers_of(block)
 end
 
 local HEADERS_MAX = 300 * 1024 -- bytes of one header block: the core's bound
+local CHUNK_LINE = 1024         -- bytes of a chunk's size line with its extensions
+
+local BADCHUNK = "the answer's chunked encoding is malformed"
+
+-- The body of a chunked answer from its framing (RFC 9112 7.1), read as the core and the ngx
+-- transport read it: 1 to 15 hex digits, then only ";" extensions (blanks allowed before the
+-- ";"), CRLF or a bare LF; the data and its line end; after the 0-size chunk, trailer lines up
+-- to an empty one, dropped.  body, or nil, NAME, message.
+local function dechunk(raw)
+  local parts, pos = {}, 1
+  while true do
+    local e = raw:find("\n", pos, true)
+    if not e then return nil, "PARTIAL_FILE", "the chunked body ended early" end
+    local line = raw:sub(pos, e - 1):gsub("\r$", "", 1)
+    local hex, ext = line:match("^(%x+)(.*)$")
+    if not hex or #hex > 15 or #line > CHUNK_LINE or not (ext == "" or ext:find("^[ \t]*;")) then
+      return nil, "RECV_ERROR", BADCHUNK
+    end
+    pos = e + 1
+    local size = tonumber(hex, 16)
+    if size == 0 then break end
+    if #raw - pos + 1 < size then return nil, "PARTIAL_FILE", "the chunked body ended early" end
+    parts[#parts + 1] = raw:sub(pos, pos + size - 1)
+    pos = pos + size
+    if raw:sub(pos, pos + 1) == "\r\n" then pos = pos + 2
+    elseif raw:sub(pos, pos) == "\n" then pos = pos + 1
+    elseif pos > #raw or raw:sub(pos) == "\r" then return nil, "PARTIAL_FILE", "the chunked body ended early"
+    else return nil, "RECV_ERROR", BADCHUNK end
+  end
+  while true do -- trailers
+    local e = raw:find("\n", pos, true)
+    if not e then return nil, "PARTIAL_FILE", "the chunked body ended early" end
+    local line = raw:sub(pos, e - 1)
+    pos = e + 1
+    if line == "" or line == "\r" then return table.concat(parts) end
+  end
+end
 
 -- res, or nil, NAME, message: as the core names what libcurl 7.88 lets through.
 local function parse(out)
@@ -140,7 +180,20 @@ local function parse(out)
       if length and not length:find("^%d+$") then
         return nil, "WEIRD_SERVER_REPLY", "a malformed or two-valued Content-Length: " .. length:sub(1, 40)
       end
-      return { status = status, headers = headers, body = out:sub(pos) }
+      local body = out:sub(pos)
+      local te = headers["transfer-encoding"]
+      if te then
+        -- No TE header is sent: chunked is the only transfer coding a server may use.
+        if te:lower() ~= "chunked" then
+          return nil, "BAD_CONTENT_ENCODING", "the answer has a Transfer-Encoding other than chunked"
+        end
+        if body ~= "" then -- (none at all: a HEAD, 204 or 304)
+          local name, why
+          body, name, why = dechunk(body)
+          if not body then return nil, name, why end
+        end
+      end
+      return { status = status, headers = headers, body = body }
     end
   end
 end
@@ -166,6 +219,11 @@ local function outcome(self, job)
   if job.signal and job.signal ~= 0 then
     return fail("RECV_ERROR", "the curl command was killed by signal " .. job.signal)
   end
+  if job.code == 27 and not table.concat(job.out):find("\r?\n\r?\n") then
+    -- curl 7.88 says "Out of memory" for a header line over 100 KB: the answer's doing, named
+    -- as the core and the ngx transport name it
+    return fail("RECV_ERROR", "a header line of the answer is over 100 KB")
+  end
   if job.code ~= 0 then
     local name = codes.name(job.code)
     local msg = err:match("curl: %(%d+%) ([^\n]*)") or (err ~= "" and err:match("[^\n]*$")) or ("curl exited with " .. job.code)
@@ -179,7 +237,8 @@ local function outcome(self, job)
   local enc = res.headers["content-encoding"]
   if enc and enc:lower() ~= "identity" then
     -- Never asked for (no Accept-Encoding): the bytes are not the answer's text.
-    return fail("BAD_CONTENT_ENCODING", "the answer is encoded with " .. enc .. ", which was not asked for")
+    return fail("BAD_CONTENT_ENCODING", "the answer is encoded with " .. string.format("%q", enc)
+      .. ", which was not asked for")
   end
   return res
 end

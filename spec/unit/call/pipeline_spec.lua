@@ -1,5 +1,6 @@
 -- The request pipeline on a scripted transport and an injected clock: answers checked against
 -- what each endpoint returns, redirects, retries, deadlines, redaction, values never throws.
+-- (Long, on purpose: the pipeline's whole policy, case by case.)
 local idcloudhost = require "idcloudhost"
 local runtime = require "idcloudhost.runtime"
 

@@ -373,7 +373,7 @@ describe("the default billing account, looked up inside a scheduler", function()
     if not runtime.yieldable_pcall then pending("PUC Lua 5.1 cannot yield across pcall") end
     local s, cl, _, lookups = setup { 1 }
     local ids = {}
-    s:map(4, 4, function() return require("idcloudhost.families.billing_accounts").default_id(cl) end,
+    s:map(4, 4, function() return require("idcloudhost.call.billing").default_id(cl) end,
       function(i, out) ids[i] = out[2] end)
     assert.same({ 6, 6, 6, 6 }, ids)
     assert.equal(1, lookups())
@@ -383,7 +383,7 @@ describe("the default billing account, looked up inside a scheduler", function()
     if not runtime.yieldable_pcall then pending("PUC Lua 5.1 cannot yield across pcall") end
     local s, cl, c, lookups = setup { 1000 }
     local done = {}
-    s:map(2, 2, function() return require("idcloudhost.families.billing_accounts").default_id(cl) end,
+    s:map(2, 2, function() return require("idcloudhost.call.billing").default_id(cl) end,
       function(i, out) done[i] = { id = out[2], at = c.t } end)
     assert.equal(6, done[2].id)
     assert.is_true(done[2].at >= 5 and done[2].at < 6, "the second waited until " .. done[2].at)

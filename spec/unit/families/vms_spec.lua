@@ -1,6 +1,7 @@
 -- client.vms and VM objects on a scripted transport (endpoints 8-19 and 25-27 of
 -- docs/endpoints.md): the requests they send, how they read the docs' answers, what
 -- they refuse before sending.  The VMs' disks are in disks_spec, their replicas in replicas_spec.
+-- (Long, on purpose: the VM family's 25 endpoints, one spec file per family.)
 local idcloudhost = require "idcloudhost"
 local helper = require "spec.helper"
 local docs = require "spec.fixtures.unit_docs"

@@ -18,7 +18,9 @@ local function c_names()
 end
 
 describe("transport.codes", function()
-  it("names every CURLcode src/codes.c names, and no other", function()
+  -- (src/ is absent where the SDK comes installed: the rock's test section)
+  local with_src = io.open("src/codes.c") and it or pending
+  with_src("names every CURLcode src/codes.c names, and no other", function()
     local c = c_names()
     assert.is_true(next(c) ~= nil)
     assert.same(c, codes.NAMES)

@@ -8,84 +8,21 @@
 --   local VM = resource.model { name = "vm", key = "uuid", get = E.get }
 --   function VM:stop(opts) return self:_apply(self:_call(E.stop, opts)) end
 --
--- An endpoint names its method, its path after /v1/ ({name} parts come from parameters), whether
--- it lives in a location (loc), where each parameter travels (path, query, form or json), whether
--- an omitted billing_account_id means the account's default one (billed), and what it answers:
--- "object[:key]", "list[:key]" (of objects with that key), "success" ({"success": true}, true or
--- an empty body), "any", or alternatives joined by "|"; secret = true: the answer is never shown
--- (hooks, the debug log).  docs/endpoints.md lists all of them.
+-- An endpoint's declaration is read by call/endpoint.lua (what one call is: the request layer's),
+-- which resource.endpoint and resource.endpoints are.
+local endpoint = require "idcloudhost.call.endpoint"
 local lazy = require "idcloudhost.lazy"
+local check = lazy "idcloudhost.call.check"
 local errors = lazy "idcloudhost.call.errors"
 local json = lazy "idcloudhost.json"
 local pipeline = lazy "idcloudhost.call.pipeline"
-local secrets = require "idcloudhost.call.secrets"
 
 local resource = {}
 
-local PLACES = { "path", "query", "form", "json" }
-
-local function answer_of(name, text)
-  assert(type(text) == "string", name .. ": every endpoint declares its answer")
-  local a, words = {}, {}
-  for part in text:gmatch("[^|]+") do
-    local kind, key = part:match("^(%a+):?([%w_]*)$")
-    if kind == "object" or kind == "list" then
-      a[kind] = key ~= "" and key or true
-      words[#words + 1] = (kind == "object" and "an object" or "a list of objects") .. (key ~= "" and (" with " .. key) or "")
-    elseif kind == "success" or kind == "any" then
-      a[kind] = true
-      words[#words + 1] = kind == "success" and '{"success": true}' or "any value"
-    else
-      error(name .. ": unknown answer '" .. part .. "'")
-    end
-  end
-  a.text = table.concat(words, " or ")
-  return a
-end
-
---- Builds one endpoint description from its declaration.
-function resource.endpoint(name, decl)
-  local ep = { name = name, method = decl[1], path = decl[2], loc = decl.loc or false,
-    billed = decl.billed or false, specs = {}, where = {}, answer = answer_of(name, decl.answer) }
-  -- secret: the answer holds secrets (a service's passwords): hooks and the debug log never
-  -- show its body, and the family keeps it out of errors.
-  ep.answer.secret = decl.secret or nil
-  -- deprecated: the newest docs drop it (docs/endpoints.md says so); still sent when called.
-  ep.deprecated = decl.deprecated or nil
-  for _, place in ipairs(PLACES) do
-    for k, spec in pairs(decl[place] or {}) do
-      assert(not ep.specs[k], name .. ": parameter declared twice: " .. k)
-      ep.specs[k], ep.where[k] = spec, place
-    end
-    if (place == "form" or place == "json") and decl[place] then ep.body = place end
-  end
-  for part in ep.path:gmatch("{([%w_]+)}") do
-    assert(ep.where[part] == "path", name .. ": {" .. part .. "} needs a path parameter")
-  end
-  -- Worked out once for the pipeline: a path without parameters, where the parameters left after
-  -- the path's travel when they all go one way ("query" or "body"), those that may hold a secret.
-  ep.templated = ep.path:find("{", 1, true) ~= nil
-  ep.v1_path = "/v1/" .. ep.path
-  local places, secret = {}, {}
-  for k, place in pairs(ep.where) do
-    if place ~= "path" then
-      places[place == "query" and "query" or "body"] = true
-      if secrets.is_secret(k) then secret[#secret + 1] = k end
-    end
-  end
-  table.sort(secret)
-  ep.secret_params = secret
-  -- (a billing_account_id the pipeline adds travels in the body)
-  ep.only = not places.body and not ep.billed and "query" or not places.query and "body" or nil
-  return ep
-end
-
+--- Builds one endpoint description from its declaration (call/endpoint.lua).
+resource.endpoint = endpoint.new
 --- Declares a family's endpoints; each is named "<prefix>:<key>" in error messages.
-function resource.endpoints(prefix, decls)
-  local out = {}
-  for key, decl in pairs(decls) do out[key] = resource.endpoint(prefix .. ":" .. key, decl) end
-  return out
-end
+resource.endpoints = endpoint.declare
 
 ------------------------------------------------------------------------------------------------
 -- Objects: plain tables holding the API's fields; methods come from their model through a
@@ -113,6 +50,9 @@ function Base:_params(ep, opts, fixed)
   if opts ~= nil and type(opts) ~= "table" then
     return nil, errors.invalid(what .. ": expected named parameters, like {name = value}, got " .. type(opts))
   end
+  local err
+  opts, err = check.plain(what, opts, ep.specs)
+  if err then return nil, err end
   local p = {}
   for k, v in pairs(opts or {}) do
     if k == M.param or (fixed and fixed[k] ~= nil) then
@@ -333,6 +273,21 @@ function resource.getter(M, ep)
   local param = metas[M].param
   return function(self, id)
     return resource.wrap(M, self.client, self:_call(ep, { [param] = id }, true))
+  end
+end
+
+--- The method `coll:ref(id)`: an object of model M that holds only its key, made without a
+-- request: `client.vms:ref(uuid):stop()` is one call; obj:reload() fills in the rest.  The key
+-- is checked as the calls would check it.
+function resource.referrer(M)
+  local meta = metas[M]
+  return function(self, id)
+    local want = meta.key == "uuid" and "uuid!" or (type(id) == "number" and "integer!" or "string!")
+    local v, err = check.value(meta.kind .. ":ref", meta.key, want, id)
+    if v == nil then return nil, err end
+    local obj = { [meta.key] = v }
+    owner[obj] = self.client
+    return setmetatable(obj, meta)
   end
 end
 

@@ -102,7 +102,7 @@ end
 local function raised(out)
   local e = out[2]
   if errors.is(e) then return e end
-  return errors.new { kind = "error", message = tostring(e), traceback = out.traceback }
+  return errors.new { kind = "error", message = errors.text(e), traceback = out.traceback }
 end
 
 --- Runs fn() as a task on Neovim's loop; on_done(true, fn's values...) or on_done(false, err)

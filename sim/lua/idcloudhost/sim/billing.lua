@@ -26,6 +26,7 @@
 -- Restricted tokens: a token restricted to a billing account gets
 -- 403 {"errors": {"consumer::resource_forbidden": {...}}} for anything of
 -- another account (and sees only its own account in the list).
+local compat = require "idcloudhost.sim.compat"
 local account = require "idcloudhost.sim.account"
 local json = require "idcloudhost.sim.json"
 local params = require "idcloudhost.sim.params"
@@ -49,7 +50,7 @@ billing.NEEDED = "'billing_account_id' is required if using a global API token"
 function billing.round(x, places)
   local m = 10 ^ places
   local r = math.floor(x * m + 0.5) / m
-  return math.tointeger(r) or r
+  return compat.tointeger(r) or r
 end
 
 function billing.money(x) return billing.round(x, 2) end
@@ -203,7 +204,7 @@ state.on_reset(function()
   new_account {
     id = 6, is_default = true, created = 1519219377, title = "konto", email = state.user.email,
     additional_data = '{"link_methods": ["duitku::FT", "duitku::M1"]}',
-    address_line1 = "Puiestee", city = "K\u{fc}la", company_name = "Firma", company_reg_code = "232",
+    address_line1 = "Puiestee", city = "K\195\188la", company_name = "Firma", company_reg_code = "232",
     company_vat_number = "235235", country = "EE", county = "Moldaavia", post_index = "314243123",
     referral_share_code = "yfsx0q", recurring_payment_amount = 52, recurring_payment_threshold = 55,
     eligible_promotions = A { { amount = 17.0, credit_type = "referral_receiver", top_up_done = 2.0,

@@ -14,6 +14,7 @@
 -- status/html/empty/drop do not run the request (it never reached the
 -- platform) unless `after` is true: then the request runs first and its
 -- answer is replaced by the fault ("the write happened, the answer was lost").
+local compat = require "idcloudhost.sim.compat"
 local json = require "idcloudhost.sim.json"
 
 local faults = { queue = {} }
@@ -71,8 +72,8 @@ function faults.add(spec)
       path = f.path,
       method = f.method and f.method:upper() or nil,
       kind = f.kind,
-      count = math.tointeger(f.count or 1) or 1,
-      status = f.status and math.tointeger(f.status),
+      count = compat.tointeger(f.count or 1) or 1,
+      status = f.status and compat.tointeger(f.status),
       body = f.body,
       headers = f.headers,
       seconds = f.seconds,

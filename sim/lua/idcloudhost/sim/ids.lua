@@ -1,10 +1,29 @@
 -- Random identifiers: UUIDs (version 4), hex strings and MAC addresses.
+local unpack = require("idcloudhost.sim.compat").unpack
+
 local ids = {}
 
 local urandom = io.open("/dev/urandom", "rb")
 if urandom then urandom:setvbuf("no") end
 
+-- ids.seed(n): from now on the bytes come from a generator seeded with n (the same ids in the
+-- same order on every Lua: Park-Miller's, exact in doubles), for tests that want them repeatable.
+local gen
+
+function ids.seed(n)
+  local x = math.floor(n) % 2147483646 + 1
+  gen = function()
+    x = x * 16807 % 2147483647
+    return x % 256
+  end
+end
+
 local function random_bytes(n)
+  if gen then
+    local t = {}
+    for i = 1, n do t[i] = string.char(gen()) end
+    return table.concat(t)
+  end
   local s = urandom and urandom:read(n)
   if s and #s == n then return s end
   local t = {}
@@ -17,7 +36,7 @@ function ids.uuid4()
   b[7] = b[7] % 16 + 0x40 -- version 4
   b[9] = b[9] % 64 + 0x80 -- RFC 4122 variant
   return string.format("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-    table.unpack(b))
+    unpack(b))
 end
 
 -- n (up to 64) random hex digits, for the identifiers of payments and cards.

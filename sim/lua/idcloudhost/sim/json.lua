@@ -1,14 +1,27 @@
--- JSON for the simulator: cjson.safe for decoding and for scalars, a small
--- encoder of our own for tables so that
+-- JSON for the simulator: a decoder it finds (lua-cjson's, or the SDK's idcloudhost.json), and
+-- an encoder of our own for tables so that
 --   * object keys come out sorted (like the platform's answers in the docs),
 --   * empty arrays come out as [] (lua-cjson 2.1.0 has no empty_array):
 --     mark a table as an array with json.array(t),
---   * json.null (cjson.null) comes out as null.
-local cjson = require "cjson.safe"
+--   * json.null comes out as null, "/" is not escaped.
+--
+-- Decoders, chosen once when this module loads:
+--   cjson        lua-cjson (cjson.safe): the HTTP server's (the simulator rock depends on it);
+--                a null member of an object stays as json.null (cjson.null)
+--   idcloudhost  the SDK's idcloudhost.json (the C core's decoder, cjson, or vim.json), where
+--                lua-cjson is not installed (idcloudhost.fake in Neovim): null members are left
+--                out, arrays are marked, whole numbers are integers
+-- json.backend names the one in use.  The encoder is plain Lua on every interpreter.
+local compat = require "idcloudhost.sim.compat"
 
 local json = {}
 
-json.null = cjson.null
+local has_cjson, cjson = pcall(require, "cjson.safe")
+if not has_cjson or type(cjson) ~= "table" then cjson = nil end
+local sdk = not cjson and require "idcloudhost.json"
+
+json.backend = cjson and "cjson" or "idcloudhost"
+json.null = cjson and cjson.null or sdk.null
 
 local array_mt = { __name = "idcloudhost.sim.json.array" }
 
@@ -17,8 +30,13 @@ function json.array(t)
   return setmetatable(t or {}, array_mt)
 end
 
+local function marked(t)
+  local mt = getmetatable(t)
+  return mt == array_mt or (sdk and mt ~= nil and sdk.is_array(t))
+end
+
 function json.is_array(t)
-  return getmetatable(t) == array_mt
+  return marked(t)
 end
 
 local function is_sequence(t)
@@ -31,15 +49,30 @@ end
 
 local encode_value
 
--- cjson writes "/" as "\/"; the platform (Python) does not. cjson escapes
--- every "/", so each "\/" in its output is exactly an escaped slash.
+local ESCAPES = { ['"'] = '\\"', ["\\"] = "\\\\", ["\b"] = "\\b", ["\f"] = "\\f", ["\n"] = "\\n",
+  ["\r"] = "\\r", ["\t"] = "\\t", ["\127"] = "\\u007f" }
+for c = 0, 31 do
+  local ch = string.char(c)
+  ESCAPES[ch] = ESCAPES[ch] or string.format("\\u%04x", c)
+end
+
+-- As lua-cjson writes a string, but "/" as it is: the platform (Python) does not escape it.
+-- (cjson escapes every "/", so each "\/" in its output is exactly an escaped slash.)
 local function encode_string(s)
-  return (cjson.encode(s):gsub("\\/", "/"))
+  if cjson then return (cjson.encode(s):gsub("\\/", "/")) end
+  return '"' .. s:gsub('[%z\1-\31"\\\127]', ESCAPES) .. '"'
+end
+
+-- Numbers as lua-cjson writes them (%.14g), whole numbers as integers.
+local function encode_number(v)
+  if compat.is_integer(v) then return string.format("%d", v) end
+  if cjson then return cjson.encode(v) end
+  return (string.format("%.14g", v):gsub(",", "."))
 end
 
 local function encode_table(t, out, depth)
   if depth > 64 then error("json: nesting too deep") end
-  if getmetatable(t) == array_mt or is_sequence(t) then
+  if marked(t) or is_sequence(t) then
     out[#out + 1] = "["
     for i = 1, #t do
       if i > 1 then out[#out + 1] = "," end
@@ -67,18 +100,18 @@ function encode_value(v, out, depth)
   local tv = type(v)
   if tv == "table" then
     encode_table(v, out, depth)
-  elseif tv == "nil" then
+  elseif tv == "nil" or v == json.null then
     out[#out + 1] = "null"
   elseif tv == "number" and (v ~= v or v == math.huge or v == -math.huge) then
     out[#out + 1] = "null"
-  elseif tv == "number" and math.type(v) == "integer" then
-    out[#out + 1] = string.format("%d", v)
+  elseif tv == "number" then
+    out[#out + 1] = encode_number(v)
   elseif tv == "string" then
     out[#out + 1] = encode_string(v)
+  elseif tv == "boolean" then
+    out[#out + 1] = v and "true" or "false"
   else
-    local s = cjson.encode(v)
-    if s == nil then error("json: cannot encode a " .. tv) end
-    out[#out + 1] = s
+    error("json: cannot encode a " .. tv)
   end
 end
 
@@ -90,7 +123,8 @@ end
 
 -- Returns value, or nil and an error message.
 function json.decode(s)
-  return cjson.decode(s)
+  if cjson then return cjson.decode(s) end
+  return sdk.decode(s)
 end
 
 return json

@@ -23,6 +23,7 @@
 -- Errors of this service come as {"message": "..."}; an unknown or malformed
 -- network uuid is 400 {"message": "Network UUID is invalid."} (also for VM
 -- creation with such a network_uuid), parameter errors as {"errors": {...}}.
+local compat = require "idcloudhost.sim.compat"
 local clock = require "idcloudhost.sim.clock"
 local ids = require "idcloudhost.sim.ids"
 local json = require "idcloudhost.sim.json"
@@ -134,7 +135,7 @@ function network.view(rec)
     uuid = rec.uuid,
     type = rec.type,
     is_default = rec.is_default,
-    vm_uuids = A(table.move(rec.vm_uuids, 1, #rec.vm_uuids, 1, {})),
+    vm_uuids = A(compat.move(rec.vm_uuids, 1, #rec.vm_uuids, 1, {})),
     resources_count = #rec.vm_uuids + n,
   }
 end

@@ -2,6 +2,7 @@
 -- Kong) reads them: from the JSON body, the query string and the form body,
 -- first value wins (json, then query, then form), and typed readers that
 -- collect one error message per bad field.
+local compat = require "idcloudhost.sim.compat"
 local json = require "idcloudhost.sim.json"
 
 local params = {}
@@ -125,13 +126,12 @@ end
 -- Whole number: "12", " 12 ", 12, 12.0
 function params.to_int(v)
   if type(v) == "number" then
-    if math.type(v) == "integer" then return v end
-    if v == math.floor(v) and v > -2^53 and v < 2^53 then return math.tointeger(v) end
-    return nil
+    if v == math.floor(v) and v > -2^53 and v < 2^53 then return compat.tointeger(v) end
+    return compat.is_integer(v) and v or nil
   end
   if type(v) ~= "string" then return nil end
   local s = v:match("^%s*([+-]?%d+)%s*$")
-  return s and math.tointeger(tonumber(s)) or nil
+  return s and compat.tointeger(tonumber(s)) or nil
 end
 
 function reader_mt:int(name, required, default)

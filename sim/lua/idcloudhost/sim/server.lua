@@ -1,54 +1,33 @@
--- The HTTP side: lua-http server, request parsing, location prefix, auth,
--- write latency, fault injection, request log, response writing.
+-- The HTTP shell over the engine (engine.lua): lua-http server, cqueues' clock, reading a
+-- request into the engine's table, writing its answer.  Everything the platform does is the
+-- engine's; this file only moves bytes.
 --
 --   local server = require "idcloudhost.sim.server"
 --   local srv = server.listen{ host = "127.0.0.1", port = 0, cq = cq }
---
--- Resource families are the modules named in families.lua; each has register(router).
+local cqueues = require "cqueues"
 local http_headers = require "http.headers"
 local http_server = require "http.server"
 
-local account = require "idcloudhost.sim.account"
 local clock = require "idcloudhost.sim.clock"
-local config = require "idcloudhost.sim.config"
-local control = require "idcloudhost.sim.control"
-local faults = require "idcloudhost.sim.faults"
-local families = require "idcloudhost.sim.families"
-local ids = require "idcloudhost.sim.ids"
-local json = require "idcloudhost.sim.json"
-local log = require "idcloudhost.sim.log"
-local params = require "idcloudhost.sim.params"
-local reply = require "idcloudhost.sim.reply"
-local router = require "idcloudhost.sim.router"
-local state = require "idcloudhost.sim.state"
+local engine = require "idcloudhost.sim.engine"
 
 local server = {}
 
 local IO_TIMEOUT = 60
 
-local WRITES = { POST = true, PUT = true, PATCH = true, DELETE = true }
+-- Writes wait with cqueues.sleep: other requests are served meanwhile.
+clock.use { now = cqueues.monotime, sleep = cqueues.sleep }
 
-for _, name in ipairs(families) do
-  require(name).register(router)
-end
-
--- Send a reply ({status, body, headers}); errors (client gone) are ignored.
+-- Send an answer ({status, body, headers} of the engine); errors (client gone) are ignored.
 local function send(stream, rep)
   local h = http_headers.new()
   h:append(":status", tostring(rep.status))
-  local extra = rep.headers or {}
-  local ctype = extra["content-type"]
-  if ctype == nil then ctype = "application/json" end
-  if ctype then h:append("content-type", ctype) end
-  h:append("x-warren-correlation-id", ids.uuid4())
-  for k, v in pairs(extra) do
-    local lk = k:lower()
-    if lk ~= "content-type" and lk ~= "content-length" and lk ~= "transfer-encoding"
-      and lk ~= "connection" then
-      h:append(lk, tostring(v))
-    end
+  if rep.headers["content-type"] then h:append("content-type", rep.headers["content-type"]) end
+  h:append("x-warren-correlation-id", rep.headers["x-warren-correlation-id"])
+  for k, v in pairs(rep.headers) do
+    if k ~= "content-type" and k ~= "x-warren-correlation-id" then h:append(k, v) end
   end
-  local body = rep.body or ""
+  local body = rep.body
   -- A 204 has no body and no Content-Length (lua-http refuses to send one: 503 instead).
   if rep.status ~= 204 then h:append("content-length", tostring(#body)) end
   local ok = stream:write_headers(h, body == "", IO_TIMEOUT)
@@ -61,95 +40,14 @@ local function drop(stream)
   if sock then sock:shutdown("rw") end
 end
 
--- Routing, auth, latency and the handler: returns a reply.
-local function process(req, entry)
-  local route, vars, slug = router.match(req.method, req.path, state.is_location)
-  if not route then return reply.message(404, reply.NO_ROUTE) end
-  if req.apikey == nil then
-    return reply.message(401, "No API key found in request")
+-- The request's headers as the engine takes them: {lower-case name = value} (the first of a
+-- repeated header, as headers:get gives it).
+local function header_table(headers)
+  local t = {}
+  for name in headers:each() do
+    if name:sub(1, 1) ~= ":" and t[name] == nil then t[name] = headers:get(name) end
   end
-  -- A configured key (APIKEYS) is an unrestricted token; tokens made through the API count too.
-  req.token = not config.apikeys[req.apikey] and account.find_token(req.apikey) or nil
-  if not config.apikeys[req.apikey] and not req.token then
-    return reply.message(403, "Invalid authentication credentials")
-  end
-  if req.json_error then return reply.message(400, req.json_error) end
-  req.vars = vars
-  req.loc = route.loc and (slug or state.default_location()) or nil
-  entry.location = req.loc or json.null
-  if WRITES[req.method] then
-    clock.sleep(route.latency == "create" and config.get_create_latency() or config.latency)
-  end
-  local ok, rep = xpcall(route.handler, debug.traceback, req)
-  if not ok then
-    io.stderr:write("sim: handler error for ", req.method, " ", req.path, ": ", tostring(rep), "\n")
-    return reply.message(500, "An unexpected error occurred")
-  end
-  return rep
-end
-
-local function api(stream, method, path, qs, headers, body)
-  local ctype = headers:get("content-type")
-  local apikey = headers:get("apikey")
-  local query = params.parse_urlencoded(qs)
-  local form, decoded, json_error = params.parse_body(ctype, body)
-  local merged = params.merge(decoded, query, form)
-  local entry = log.add({
-    method = method,
-    path = path,
-    query = query,
-    params = merged,
-    content_type = ctype or json.null,
-    body = body,
-    status = json.null,
-    location = json.null,
-    apikey_present = apikey ~= nil,
-    fault = json.null,
-  })
-  local _, fault_path = router.split_location(path, state.is_location)
-  local fault = faults.take(method, fault_path)
-  if fault then entry.fault = fault.kind end
-
-  local early = fault and not fault.after and fault.kind ~= "stall" and fault.kind ~= "truncated"
-  if fault and fault.kind == "stall" then
-    clock.sleep(fault.seconds or 30)
-  end
-  if early then
-    if fault.kind == "drop" then return drop(stream) end
-    local rep = faults.reply(fault)
-    entry.status = rep.status
-    return send(stream, rep)
-  end
-
-  local rep = process({
-    method = method,
-    path = path,
-    query = query,
-    form = form,
-    json = decoded,
-    json_error = json_error,
-    params = merged,
-    body = body,
-    headers = headers,
-    apikey = apikey,
-  }, entry)
-
-  if fault and fault.kind == "truncated" then
-    rep = {
-      status = fault.status or 200,
-      headers = rep.headers,
-      body = rep.body:sub(1, math.floor(#rep.body / 2)),
-    }
-  elseif fault and fault.after then
-    if fault.kind == "drop" then
-      entry.handler_status = rep.status
-      return drop(stream)
-    end
-    entry.handler_status = rep.status
-    rep = faults.reply(fault)
-  end
-  entry.status = rep.status
-  return send(stream, rep)
+  return t
 end
 
 local function onstream(_, stream)
@@ -162,10 +60,13 @@ local function onstream(_, stream)
     stream:write_continue(IO_TIMEOUT)
   end
   local body = stream:get_body_as_string(IO_TIMEOUT) or ""
-  if path == "/__sim" or path:sub(1, 7) == "/__sim/" then
-    return send(stream, control.handle(method, path, body))
+  if engine.is_control(path) then
+    return send(stream, engine.control(method, path, body))
   end
-  return api(stream, method, path, qs, headers, body)
+  local rep = engine.handle { method = method, path = path, query = qs, headers = header_table(headers),
+    body = body }
+  if not rep then return drop(stream) end
+  return send(stream, rep)
 end
 
 local function onerror(_, context, op, err)
