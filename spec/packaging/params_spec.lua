@@ -8,7 +8,7 @@ local TYPES = { -- a doc type -> the declaration types it may stand for
   integer = { integer = true, number = true },
   number = { number = true, integer = true },
   boolean = { boolean = true },
-  table = { table = true, array = true, json = true, strings = true, pubkeys = true, document = true },
+  table = { table = true, array = true, json = true, pubkeys = true, document = true },
 }
 
 local function read(path)

@@ -1,12 +1,11 @@
 -- Parameter checks, run before anything is sent.  A parameter spec is a type name with an
 -- optional "!" for required: "uuid!", "string", "integer", "number", "boolean", "json", "array",
 -- "table", "ip" (an IPv4 or IPv6 address), "prefix" (an address or a CIDR prefix: "10.0.0.0/24"),
--- "strings" (a list of non-empty strings: a form sends it as the field repeated), "pubkey" (an
--- OpenSSH public key line: private key material is refused, its text never shown), "pubkeys" (a
--- list of them, repeated in a form), "document" (a table, sent as JSON text, or non-empty text
--- sent as it is: YAML, or JSON when it opens with { or [), "bucket" (an S3 bucket name),
--- "seconds" (a finite number > 0).  Path parameters are
--- checked by kind like the rest, so "." or ".." can never reach a URL.
+-- "pubkey" (an OpenSSH public key line: private key material is refused, its text never shown),
+-- "pubkeys" (a list of them: a form sends it as the field repeated), "document" (a table, sent
+-- as JSON text, or non-empty text sent as it is: YAML, or JSON when it opens with { or [),
+-- "bucket" (an S3 bucket name), "seconds" (a finite number > 0).  Path parameters are checked by
+-- kind like the rest, so "." or ".." can never reach a URL.
 local lazy = require "idcloudhost.lazy"
 local errors = lazy "idcloudhost.call.errors"
 local json = lazy "idcloudhost.json"
@@ -207,18 +206,6 @@ local convert = {
       if not key then return nil, expected .. " (item " .. i .. ")", secret end
       out[i] = key
     end
-    return out
-  end,
-  strings = function(v)
-    if type(v) ~= "table" or getmetatable(v) ~= nil and not json.is_array(v) then return nil, "a list of strings" end
-    local n = 0
-    for _ in pairs(v) do n = n + 1 end
-    if n ~= #v then return nil, "a list of strings" end
-    for i = 1, n do
-      if type(v[i]) ~= "string" or v[i] == "" then return nil, "a list of non-empty strings" end
-    end
-    local out = json.array()
-    for i = 1, n do out[i] = v[i] end
     return out
   end,
   -- Text sent as it is (YAML, or JSON: text that opens with { or [ must be JSON), or a table

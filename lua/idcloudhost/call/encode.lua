@@ -43,7 +43,7 @@ local function field(k, v)
   error("form: field '" .. k .. "' has unsupported type " .. t, 0)
 end
 
--- A list value (checked by the "strings" parameter type) travels as the field repeated, in list
+-- A list value (checked by a list parameter type: "pubkeys") travels as the field repeated, in list
 -- order: public_keys=a&public_keys=b.  Any other table is refused.
 local function list_of(k, v)
   local n = 0
