@@ -8,6 +8,7 @@
 --   --stopped-days=N   also VMs stopped for N days or more
 --   --ip-price=X --lb-price=X   monthly prices of a floating IP and a load balancer (the pricing
 --                      policy has none: without these they are listed unpriced)
+--   --fw-price=X --service-price=X   likewise for a firewall and a managed service
 --
 -- Uses IDCLOUDHOST_API_KEY (and IDCLOUDHOST_BASE_URL for the simulator).  Exit status 1 when a
 -- part could not be read (the bill is then incomplete), 2 on bad arguments.
@@ -15,6 +16,7 @@ local idcloudhost = require "idcloudhost"
 local leftovers = require "idcloudhost.leftovers"
 
 local USAGE = "usage: leftovers.lua [--json] [--delete [--yes]] [--stopped-days=N] [--ip-price=X] [--lb-price=X]"
+  .. " [--fw-price=X] [--service-price=X]"
 
 local function args_of(argv)
   local a = { prices = {} }
@@ -26,6 +28,8 @@ local function args_of(argv)
     elseif k == "stopped-days" and tonumber(v) then a.stopped_for = tonumber(v) * 86400
     elseif k == "ip-price" and tonumber(v) then a.prices.floating_ip = tonumber(v)
     elseif k == "lb-price" and tonumber(v) then a.prices.load_balancer = tonumber(v)
+    elseif k == "fw-price" and tonumber(v) then a.prices.firewall = tonumber(v)
+    elseif k == "service-price" and tonumber(v) then a.prices.service = tonumber(v)
     else return nil, "unknown or malformed argument: " .. s end
   end
   if a.yes and not a.delete then return nil, "--yes goes with --delete" end

@@ -78,12 +78,14 @@
 ---@field username? string the login
 ---@field password? string its password
 ---@field public_key? string an SSH public key
+---@field public_keys? table SSH public key lines, each sent as a repeated `public_keys` field
+---@field ssh_keys? table stored SSH keys (client.ssh_keys): key objects, uuids or names; their public keys are sent as `public_keys` (a uuid or name costs one list of the account's keys)
 ---@field description? string
 ---@field backup? boolean automatic backups
 ---@field billing_account_id? integer default: the account's default billing account
 ---@field reserve_public_ip? boolean give the VM a floating IP (billed)
 ---@field network_uuid? string the private network (default: the location's default)
----@field cloud_init? table|string cloud-init user data (a table is sent as JSON text)
+---@field cloud_init? table|string cloud-init user data: YAML text ("#cloud-config ...") or JSON text, sent as it is, or a table, sent as JSON text; with `users` in it, leave username out
 ---@field designated_pool_uuid? string the host pool (client.vms:pools(), elastis edition)
 ---@field disk_uuid? string boot from this unattached disk (client.disks)
 ---@field source_uuid? string the VM whose replica to copy (with source_replica)
@@ -127,6 +129,10 @@
 ---@field sleep? function `function(seconds)`
 ---@field on_progress? function `function(vm, elapsed)` after each poll
 
+---@class idcloudhost.vm.boot_media.opts
+---@field image table|string the image or disk (an object or its uuid)
+---@field repository? string "platform" or "private"
+
 ---@class idcloudhost.vm.replicas.opts
 ---@field r_type? string "snapshot" or "backup"
 
@@ -145,9 +151,15 @@
 ---@field billing_account_id? integer default: the account's default billing account
 ---@field source_image_type? string "EMPTY", "OS_BASE", "DISK" or "SNAPSHOT"
 ---@field source_image? string "ubuntu_20.04" (OS_BASE), a disk's uuid (DISK) or a snapshot's (SNAPSHOT)
+---@field display_name? string its name (2025-12 edition)
+
+---@class idcloudhost.client.disks.list.opts
+---@field read_only_bootable? boolean only the read-only bootable disks (2025-12 edition)
 
 ---@class idcloudhost.disk.update.opts
----@field billing_account_id integer the new billing account
+---@field billing_account_id? integer the new billing account
+---@field display_name? string its name (2025-12 edition)
+---@field read_only_bootable? boolean make it an ISO a VM can boot from (2025-12 edition)
 
 ---@class idcloudhost.client.networks.create.params
 ---@field name string the network's name
@@ -178,6 +190,36 @@
 ---@class idcloudhost.load_balancer.add_rule.params
 ---@field source_port integer 1-65535
 ---@field target_port integer 1-65535
+
+---@class idcloudhost.client.firewalls.create.params
+---@field display_name string its name
+---@field billing_account_id? integer default: the account's default billing account
+---@field description? string
+---@field rules? table a list of rules (see above)
+
+---@class idcloudhost.firewall.update.params
+---@field display_name? string the new name (sent as `name`)
+---@field description? string
+---@field rules? table the new list of rules (checked as for create)
+
+---@class idcloudhost.client.ssh_keys.create.params
+---@field name string a name unique among the account's keys
+---@field public_key string the OpenSSH public key line, "ssh-ed25519 AAAA... user@host"
+
+---@class idcloudhost.client.services.create.params
+---@field service string the service, "postgresql"
+---@field version string its version, "14.0"
+---@field display_name string its name
+---@field vm_cpu integer virtual CPUs of each node
+---@field vm_ram integer RAM of each node in MB
+---@field vm_disk_gb integer disk of each node in GB
+---@field package_parameters? table|string service settings (a table is sent as JSON text)
+---@field is_multi_node? boolean several nodes (where the service offers it)
+---@field billing_account_id? integer default: the account's default billing account
+
+---@class idcloudhost.service.update.params
+---@field display_name? string
+---@field billing_account_id? integer
 
 ---@class idcloudhost.client.buckets.create.params
 ---@field name string the bucket's name (S3 rules)
@@ -318,6 +360,9 @@ function json.is_array(t) end
 ---@field networks idcloudhost.client.networks private networks of the location
 ---@field floating_ips idcloudhost.client.floating_ips floating (public) IP addresses of the location
 ---@field load_balancers idcloudhost.client.load_balancers load balancers of the location (elastis edition)
+---@field firewalls idcloudhost.client.firewalls firewalls of the location (2025-12 edition)
+---@field ssh_keys idcloudhost.client.ssh_keys SSH public keys of the account (2025-12 edition)
+---@field services idcloudhost.client.services managed service (database) packages of the account (2025-12 edition)
 ---@field s3 idcloudhost.client.s3 the object storage API's address and keys
 ---@field buckets idcloudhost.client.buckets object storage buckets (in no location)
 ---@field user idcloudhost.client.user the user the api key belongs to
@@ -475,6 +520,7 @@ function client_vms:get(uuid) end
 ---@field user_id integer the owner's user id
 ---@field created_at string "2018-02-22 11:10:17"
 ---@field updated_at string
+---@field license_type? string "WINDOWS" on Windows guests (2025-12 docs); absent on Linux guests
 ---@field id? integer the platform's numeric id (the docs show it; not every deployment sends it)
 ---@field tags? table (docs only)
 ---@field hypervisor_id? integer (docs only)
@@ -555,6 +601,17 @@ function vm:floating_ips() end
 ---@return idcloudhost.vm? result the VM, updated
 ---@return idcloudhost.error? err invalid (an unknown status), timeout (err.last_status), api (not_found; or a fail_on status), network, decode
 function vm:wait(target, opts) end
+
+---Boots the VM once from an ISO: a platform image (client.catalog:boot_images()) or, with repository = "private", a disk of the account made read-only bootable (client.disks, holding an ISO 9660 file system).
+---@param opts idcloudhost.vm.boot_media.opts
+---@return idcloudhost.vm? result the VM (updated in place when the platform answers it)
+---@return idcloudhost.error? err invalid, api, network, timeout, decode
+function vm:boot_media(opts) end
+
+---The firewalls guarding this VM (firewall objects, see client.firewalls).
+---@return idcloudhost.firewall[]? result its firewalls
+---@return idcloudhost.error? err invalid, api, network, timeout, decode
+function vm:firewalls() end
 
 ---The VM's replicas of one type: {r_type = "snapshot"} (the default) or {r_type = "backup"}.
 ---@param opts? idcloudhost.vm.replicas.opts
@@ -665,10 +722,11 @@ function client_disks:create(params) end
 ---@return idcloudhost.error? err invalid
 function client_disks:wait_all(items, target, opts) end
 
----All disks of the client's location.
+---All disks of the client's location; {read_only_bootable = true}: only those a VM can boot an ISO from.
+---@param opts? idcloudhost.client.disks.list.opts
 ---@return idcloudhost.disk[]? result the disks
 ---@return idcloudhost.error? err invalid, api, network, timeout, decode
-function client_disks:list() end
+function client_disks:list(opts) end
 
 ---One disk by uuid.
 ---@param uuid string the disk's uuid
@@ -684,11 +742,13 @@ function client_disks:get(uuid) end
 ---@field source_image_type string "EMPTY", "OS_BASE", "DISK" or "SNAPSHOT"
 ---@field source_image? string what it was made from: "ubuntu_20.04", or a disk's or snapshot's uuid
 ---@field billing_account_id integer the billing account it is billed to
----@field snapshots table its snapshots: a list of `{uuid, disk_uuid, sizeGb, created_at}`
+---@field snapshots table its snapshots: a list of `{uuid, disk_uuid, size_gb, sizeGb, display_name, created_at}` (the platform sends `size_gb` (2025-12) or `sizeGb` (older): the SDK fills in the other)
 ---@field user_id integer the owner's user id
 ---@field created_at string "2022-08-25T09:26:21.171+0000"
 ---@field updated_at string
----@field display_name? string its name, where the platform sends one
+---@field display_name? string its name, where the platform sends one (primary OS disks have none)
+---@field read_only_bootable? boolean a disk a VM can boot an ISO from (vm:boot_media, 2025-12 edition)
+---@field storage_pool_uuid? string its storage pool (2025-12 docs; live answers may lack it)
 ---@field deleted? boolean set by the SDK: the disk reads back deleted (a tombstone)
 local disk = {}
 
@@ -697,8 +757,8 @@ local disk = {}
 ---@return idcloudhost.error? err invalid, api (not_found), network, timeout, decode
 function disk:reload() end
 
----Moves the disk to another billing account: {billing_account_id = 7}.
----@param opts idcloudhost.disk.update.opts
+---Changes the disk's metadata: {billing_account_id = 7, display_name = "data", read_only_bootable = true}.
+---@param opts idcloudhost.disk.update.opts at least one of:
 ---@return idcloudhost.disk? result the disk, updated in place
 ---@return idcloudhost.error? err invalid, api, network, timeout, decode
 function disk:update(opts) end
@@ -835,8 +895,8 @@ function client_floating_ips:get(address) end
 ---@field type string "public"
 ---@field enabled boolean
 ---@field billing_account_id integer the billing account it is billed to
----@field assigned_to? string the uuid of the VM (or service) it is assigned to; null when unassigned
----@field assigned_to_resource_type? string "virtual_machine", "service", ... (elastis edition)
+---@field assigned_to? string the uuid of the VM, load balancer or service it is assigned to; null when unassigned
+---@field assigned_to_resource_type? string "virtual_machine", "load_balancer" or "service"
 ---@field assigned_to_private_ip? string the private address it maps to (elastis edition)
 ---@field is_deleted? boolean (elastis edition)
 ---@field is_virtual? boolean (elastis edition)
@@ -859,11 +919,11 @@ function floating_ip:reload() end
 ---@return idcloudhost.error? err invalid, api, network, timeout, decode
 function floating_ip:update(params) end
 
----Assigns the address to a VM (a VM object or its uuid), moving it from wherever it was.
----@param vm idcloudhost.vm|string a VM or its uuid
+---Assigns the address to a VM, a load balancer or a managed service, moving it from wherever it was.
+---@param target idcloudhost.vm|idcloudhost.load_balancer|idcloudhost.service|string a VM, a load balancer, a service, or a VM's uuid
 ---@return idcloudhost.floating_ip? result the floating IP, updated in place
 ---@return idcloudhost.error? err invalid, api, network, timeout, decode
-function floating_ip:assign(vm) end
+function floating_ip:assign(target) end
 
 ---Takes the address off its VM; it stays reserved (and billed).
 ---@return idcloudhost.floating_ip? result the floating IP, updated in place
@@ -964,6 +1024,212 @@ function load_balancer:add_rule(params) end
 ---@return boolean? result true
 ---@return idcloudhost.error? err invalid, api, network, timeout, decode
 function load_balancer:remove_rule(rule) end
+
+---@class idcloudhost.client.firewalls
+local client_firewalls = {}
+
+---All firewalls of the client's location.
+---@return idcloudhost.firewall[]? result the firewalls
+---@return idcloudhost.error? err invalid, api, network, timeout, decode
+function client_firewalls:list() end
+
+---One firewall by uuid, found in the list (the platform has no call that reads one).
+---@param uuid string the firewall's uuid
+---@return idcloudhost.firewall? result the firewall
+---@return idcloudhost.error? err invalid, api (not_found: the list does not hold it), network, timeout, decode
+function client_firewalls:get(uuid) end
+
+---Creates a firewall {display_name =, billing_account_id =, rules = {...}}.
+---@param params idcloudhost.client.firewalls.create.params
+---@return idcloudhost.firewall? result the new firewall, its rules with their uuids
+---@return idcloudhost.error? err invalid, api, network, timeout (err.uncertain), decode
+function client_firewalls:create(params) end
+
+---A firewall's fields, as the platform sends them (GET network/firewalls).
+---@class idcloudhost.firewall
+---@field uuid string the firewall's id
+---@field display_name string its name: the answer's `display_name`, or its `name` when it has none (the list sends `name`, create and update answers `display_name`: both are read)
+---@field name? string its name as the list sends it
+---@field description? string
+---@field billing_account_id integer the billing account it is billed to
+---@field rules table a list of `{uuid, direction, protocol, port_start, port_end, endpoint_spec_type, endpoint_spec}` (the platform's order, not the order sent; `port_end` filled in; `endpoint_spec` null for "any")
+---@field resources_assigned table what it guards: a list of `{resource_type = "vm", resource_uuid}`
+---@field user_id? integer the owner's user id
+---@field created_at string "2025-05-15 10:30:45"
+---@field deleted_at? string
+---@field deleted? boolean set by the SDK: fw:delete() succeeded
+local firewall = {}
+
+---Fetches the firewall again (from the list) and updates this object in place.
+---@return idcloudhost.firewall? result the firewall
+---@return idcloudhost.error? err invalid, api (not_found), network, timeout, decode
+function firewall:reload() end
+
+---Changes the firewall {display_name =, description =, rules = {...}}: a PUT of the whole firewall, so the fields not given are sent as this object last saw them (reload it first when something else may have changed it).
+---@param params idcloudhost.firewall.update.params at least one of:
+---@return idcloudhost.firewall? result the firewall, updated in place
+---@return idcloudhost.error? err invalid, api, network, timeout, decode
+function firewall:update(params) end
+
+---Adds a rule (checked as for create) by updating the whole firewall; answers the firewall, updated in place (the new rule with its uuid among its rules).
+---@param rule table `{direction =, protocol =, port_start =, port_end =, endpoint_spec_type =, endpoint_spec =}`
+---@return idcloudhost.firewall? result the firewall, updated in place
+---@return idcloudhost.error? err invalid, api, network, timeout, decode
+function firewall:add_rule(rule) end
+
+---Removes a rule (a rule of fw.rules, or its uuid) by updating the whole firewall; answers the firewall, updated in place.
+---@param rule table|string the rule, or its uuid
+---@return idcloudhost.firewall? result the firewall, updated in place
+---@return idcloudhost.error? err invalid, api, network, timeout, decode
+function firewall:remove_rule(rule) end
+
+---Puts a VM (a VM object or its uuid) behind the firewall; answers the firewall, its resources_assigned as the platform answered them.
+---@param vm idcloudhost.vm|string a VM or its uuid
+---@return idcloudhost.firewall? result the firewall, updated in place
+---@return idcloudhost.error? err invalid, api, network, timeout, decode
+function firewall:assign(vm) end
+
+---Takes a VM (a VM object or its uuid) from behind the firewall; answers the firewall.
+---@param vm idcloudhost.vm|string a VM or its uuid
+---@return idcloudhost.firewall? result the firewall, updated in place
+---@return idcloudhost.error? err invalid, api, network, timeout, decode
+function firewall:unassign(vm) end
+
+---Deletes the firewall (the platform answers 204).
+---@return boolean? result true; fw.deleted is then true
+---@return idcloudhost.error? err invalid, api, network, timeout, decode
+function firewall:delete() end
+
+---@class idcloudhost.client.ssh_keys
+local client_ssh_keys = {}
+
+---All SSH keys of the account.
+---@return idcloudhost.ssh_key[]? result the keys
+---@return idcloudhost.error? err invalid, api, network, timeout, decode
+function client_ssh_keys:list() end
+
+---One SSH key by uuid or by name, found in the list (the platform has no call that reads one).
+---@param id string the key's uuid, or its name
+---@return idcloudhost.ssh_key? result the key
+---@return idcloudhost.error? err invalid, api (not_found: the list does not hold it), network, timeout, decode
+function client_ssh_keys:get(id) end
+
+---Stores an SSH public key {name =, public_key =}.
+---@param params idcloudhost.client.ssh_keys.create.params
+---@return idcloudhost.ssh_key? result the new key
+---@return idcloudhost.error? err invalid, api (409: the name is taken), network, timeout (err.uncertain), decode
+function client_ssh_keys:create(params) end
+
+---An SSH key's fields, as the platform sends them (GET user-resource/ssh_keys).
+---@class idcloudhost.ssh_key
+---@field uuid string the key's id
+---@field name string its name, unique among the account's keys
+---@field public_key string the OpenSSH public key line
+---@field user_id integer the owner's user id
+---@field created_at string "2025-01-12T09:21:33Z"
+---@field fingerprint? string (the docs do not show it; live answers lack it)
+local ssh_key = {}
+
+---Fetches the key again (from the list) and updates this object in place.
+---@return idcloudhost.ssh_key? result the key
+---@return idcloudhost.error? err invalid, api (not_found), network, timeout, decode
+function ssh_key:reload() end
+
+---Renames the key (its public key cannot change); answers the key, updated in place.
+---@param name string the new name, free among the account's keys
+---@return idcloudhost.ssh_key? result the key, updated in place
+---@return idcloudhost.error? err invalid, api (409: the name is taken), network, timeout, decode
+function ssh_key:rename(name) end
+
+---Deletes the key (VMs made with it keep it).
+---@return boolean? result true; key.deleted is then true
+---@return idcloudhost.error? err invalid, api, network, timeout, decode
+function ssh_key:delete() end
+
+---@class idcloudhost.client.services
+local client_services = {}
+
+---All service packages of the account.
+---@return idcloudhost.service[]? result the services
+---@return idcloudhost.error? err invalid, api, network, timeout, decode
+function client_services:list() end
+
+---One service package by uuid.
+---@param uuid string the service's uuid
+---@return idcloudhost.service? result the service
+---@return idcloudhost.error? err invalid, api (not_found), network, timeout, decode
+function client_services:get(uuid) end
+
+---Creates a managed service package (billed): {service = "postgresql", version = "14.0", display_name =, vm_cpu =, vm_ram = (MB), vm_disk_gb =, package_parameters = (a table, sent as JSON text), is_multi_node =, billing_account_id =}.
+---@param params idcloudhost.client.services.create.params
+---@return idcloudhost.service? result the new service
+---@return idcloudhost.error? err invalid, api, network, timeout (err.uncertain: the service may exist), decode
+function client_services:create(params) end
+
+---A service's fields, as the platform sends them (GET user-resource/service/package/{uuid}).
+---@class idcloudhost.service
+---@field uuid string the service's id
+---@field display_name string its name
+---@field service string "postgresql"
+---@field version string "14.0"
+---@field status string "active", ... "deleted"
+---@field is_multi_node boolean
+---@field is_deleted boolean
+---@field properties table `{service_ip, location, sql_user, port}`: how to reach it (the password is in svc:secrets())
+---@field resources table a list of `{resource_type ("vm", "virtual_ip"), resource_id, resource_location, resource_allocation}`
+---@field prices table a list of `{resourceType, serviceNameInUptime, priceMultiplier}`
+---@field billing_account_id integer the billing account it is billed to
+---@field user_id integer the owner's user id
+---@field created_at string "2022-01-04 14:05:25"
+---@field updated_at string
+---@field deleted_at? string
+---@field deleted? boolean set by the SDK: it reads back deleted, or svc:delete() succeeded
+local service = {}
+
+---Fetches the service again and updates this object in place.
+---@return idcloudhost.service? result the service
+---@return idcloudhost.error? err invalid, api (not_found), network, timeout, decode
+function service:reload() end
+
+---Changes the service's metadata {display_name =, billing_account_id =}; answers the service, updated in place.
+---@param params idcloudhost.service.update.params at least one of:
+---@return idcloudhost.service? result the service, updated in place
+---@return idcloudhost.error? err invalid, api, network, timeout, decode
+function service:update(params) end
+
+---The service's secrets, `{sql_pass = "..."}`.
+---@return table? result the secrets, by name
+---@return idcloudhost.error? err invalid, api, network, timeout, decode (their messages never hold the answer)
+function service:secrets() end
+
+---The addresses allowed to connect: a list of addresses and CIDR prefixes.
+---@return string[]? result the whitelist
+---@return idcloudhost.error? err invalid, api, network, timeout, decode
+function service:whitelist() end
+
+---Allows an address or a CIDR prefix to connect; answers the whole whitelist after the change.
+---@param address string "203.0.113.7" or "10.0.0.0/24"
+---@return string[]? result the whitelist
+---@return idcloudhost.error? err invalid, api, network, timeout (err.uncertain), decode
+function service:allow(address) end
+
+---Takes an address or a CIDR prefix off the whitelist; answers the whole whitelist after the change (empty: every address may connect again).
+---@param address string as it stands in the whitelist
+---@return string[]? result the whitelist
+---@return idcloudhost.error? err invalid, api, network, timeout (err.uncertain), decode
+function service:disallow(address) end
+
+---Deletes the service, its nodes and its address.
+---@return boolean? result true; svc.deleted is then true
+---@return idcloudhost.error? err invalid, api, network, timeout, decode
+function service:delete() end
+
+---svc:wait(target, opts): polls until the service's status is target ("active", a list of statuses, or a function of the service); as vm:wait.
+---@param target string|table|function a status, a list of them, or `function(svc)`
+---@param opts? table as for vm:wait
+---@return idcloudhost.service? result the service, updated
+---@return idcloudhost.error? err invalid (an unknown status), timeout (err.last_status), api, network, decode
+function service:wait(target, opts) end
 
 ---@class idcloudhost.client.buckets
 local client_buckets = {}
@@ -1179,6 +1445,11 @@ function client_catalog:plain_os_images() end
 ---@return table[]? result the images
 ---@return idcloudhost.error? err invalid, api, network, timeout, decode
 function client_catalog:app_catalog_images() end
+
+---The bootable ISO images of the platform, for vm:boot_media (2025-12 edition): a list of `{uuid, image_name ("systemrescue-12.x-amd64.iso"), description, is_installation_media, is_published}`.
+---@return table[]? result the images
+---@return idcloudhost.error? err invalid, api, network, timeout, decode
+function client_catalog:boot_images() end
 
 ---@class idcloudhost.client.pricing
 local client_pricing = {}

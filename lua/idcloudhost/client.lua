@@ -27,6 +27,9 @@ local mt = { __name = "idcloudhost.client" }
 -- @tfield client.networks networks private networks of the location
 -- @tfield client.floating_ips floating_ips floating (public) IP addresses of the location
 -- @tfield client.load_balancers load_balancers load balancers of the location (elastis edition)
+-- @tfield client.firewalls firewalls firewalls of the location (2025-12 edition)
+-- @tfield client.ssh_keys ssh_keys SSH public keys of the account (2025-12 edition)
+-- @tfield client.services services managed service (database) packages of the account (2025-12 edition)
 -- @tfield client.s3 s3 the object storage API's address and keys
 -- @tfield client.buckets buckets object storage buckets (in no location)
 -- @tfield client.user user the user the api key belongs to
@@ -45,6 +48,8 @@ local FAMILIES = {
   disks = "idcloudhost.families.disks", s3 = "idcloudhost.families.s3", buckets = "idcloudhost.families.buckets",
   networks = "idcloudhost.families.networks", floating_ips = "idcloudhost.families.floating_ips",
   load_balancers = "idcloudhost.families.load_balancers",
+  firewalls = "idcloudhost.families.firewalls", ssh_keys = "idcloudhost.families.ssh_keys",
+  services = "idcloudhost.families.services",
   user = "idcloudhost.families.user", tokens = "idcloudhost.families.tokens", locations = "idcloudhost.families.locations",
   catalog = "idcloudhost.families.catalog", billing_accounts = "idcloudhost.families.billing_accounts",
   cards = "idcloudhost.families.cards", invoices = "idcloudhost.families.invoices", pricing = "idcloudhost.families.pricing",

@@ -146,7 +146,7 @@ describe("disks on the simulator", function()
     refused(nil, client.disks:create "10 GB")
     refused("disk_uuid", client.disks:get("nope"))
     refused("disk_uuid", client.disks:get())
-    refused("billing_account_id", disk:update {})
+    refused(nil, disk:update {})                                             -- nothing to change
     refused("billing_account_id", disk:update { billing_account_id = "six" })
     refused("colour", disk:update { billing_account_id = 6, colour = "red" })
     refused("vm", disk:attach("nope"))

@@ -382,6 +382,38 @@ case { name = "echo_secrets_create", call = "create", serve = function(s, req)
   why = "the password sent in the form comes back in the error: redacted like the key" }
 
 ------------------------------------------------------------------------------------------------
+-- The 2025-12 routes (issue 23): a service's secrets echoed or misshapen, writes answered 204
+-- where a body is due.  Service packages and SSH keys have no location slug: their cases set
+-- `global`, so the spec sends the tag in the User-Agent instead.
+
+local SECRET = '{"sql_pass":"' .. C.PASSWORD .. '"}'
+case { name = "secrets_ok", call = "secrets", global = true, serve = answer(200, { JSON }, SECRET),
+  want = { kind = "ok", seen = 1 } }
+case { name = "secrets_string", call = "secrets", global = true, serve = answer(200, { JSON }, '"' .. C.PASSWORD .. '"'),
+  want = { kind = "decode", seen = 1 } }
+case { name = "secrets_list", call = "secrets", global = true, serve = answer(200, { JSON }, "[" .. SECRET .. "]"),
+  want = { kind = "decode", seen = 1 } }
+case { name = "secrets_cut", call = "secrets", global = true, serve = answer(200, { JSON }, SECRET:sub(1, -3)),
+  want = { kind = "decode", seen = 1 } }
+case { name = "secrets_204", call = "secrets", global = true, serve = answer(204, {}, ""),
+  want = { kind = "decode", seen = 1 } }
+case { name = "secrets_echo_400", call = "secrets", global = true,
+  serve = answer(400, { JSON }, '{"errors":{"sql_pass":"' .. C.PASSWORD .. '"}}'), want = { kind = "api", status = 400, seen = 1 },
+  why = "a server that echoes the secrets in its refusal: the error keeps nothing of the answer" }
+case { name = "secrets_echo_html", call = "secrets", global = true,
+  serve = answer(403, { "Content-Type: text/html" }, "<html><title>" .. C.PASSWORD .. "</title></html>"),
+  want = { kind = "api", status = 403, seen = 1 } }
+case { name = "firewall_create_204", call = "fw_create", serve = answer(204, {}, ""),
+  want = { kind = "decode", uncertain = true, seen = 1 },
+  why = "a create answered without the firewall: it may exist, so the error is uncertain and nothing is replayed" }
+case { name = "firewall_create_list", call = "fw_create", serve = answer(201, { JSON }, "[]"),
+  want = { kind = "decode", uncertain = true, seen = 1 } }
+case { name = "whitelist_allow_204", call = "allow", serve = answer(204, {}, ""),
+  want = { kind = "decode", uncertain = true, seen = 1 } }
+case { name = "ssh_key_create_html", call = "key_create", global = true,
+  serve = answer(200, { "Content-Type: text/html" }, "<html>ok</html>"), want = { kind = "decode", uncertain = true, seen = 1 } }
+
+------------------------------------------------------------------------------------------------
 -- One client across answers: a normal one, then a first header line that is a fold (this
 -- crashed libcurl 7.88 on a reused easy handle), then a normal one again.
 

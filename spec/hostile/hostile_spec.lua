@@ -6,6 +6,7 @@
 -- runs in this process.  `make hostile` runs this under valgrind; HOSTILE_SLACK (seconds, default
 -- 1.5) is what a call may take past its deadline, and SIM_LUA the server's interpreter.
 local idcloudhost = require "idcloudhost"
+local resource = require "idcloudhost.families.kit.resource"
 local system = require "system"   -- luasystem, a busted dependency: a monotonic clock and sleep
 
 local HERE = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$")) or "spec/hostile"
@@ -125,6 +126,22 @@ local PREPARE = {
     assert(vm, "the GET before vm:stop: " .. tostring(err))
     return function() return vm:stop { force = true } end
   end,
+  -- the 2025-12 routes: objects made as answers make them, without a request
+  secrets = function(c)
+    local svc = resource.wrap(require("idcloudhost.families.services").model, c, { uuid = C.UUID })
+    return function() return svc:secrets() end
+  end,
+  allow = function(c)
+    local svc = resource.wrap(require("idcloudhost.families.services").model, c, { uuid = C.UUID })
+    return function() return svc:allow("203.0.113.7") end
+  end,
+  fw_create = function(c)
+    return function() return c.firewalls:create { display_name = "fw", billing_account_id = 6, rules = {
+      { direction = "inbound", protocol = "tcp", port_start = 22 } } } end
+  end,
+  key_create = function(c)
+    return function() return c.ssh_keys:create { name = "k", public_key = "ssh-ed25519 AAAA k@h" } end
+  end,
   seq_sync = function(c) return function() return fold_sequence(c) end end,
   seq_batch = function(c)
     return function()
@@ -136,7 +153,7 @@ local PREPARE = {
   end,
 }
 
-local METHOD = { create = "POST", stop = "POST" }
+local METHOD = { create = "POST", stop = "POST", allow = "POST", fw_create = "POST", key_create = "POST" }
 
 -- The value a successful call must return.
 local function check_value(call, res)
@@ -145,6 +162,9 @@ local function check_value(call, res)
     assert.equal(C.UUID, res[1].uuid)
   elseif call == "request" then
     assert.equal("table", type(res))
+  elseif call == "secrets" then
+    assert.equal(C.PASSWORD, res.sql_pass)
+    assert.is_nil(tostring(res):find(C.PASSWORD, 1, true))
   else
     assert.equal(C.UUID, res.uuid)
   end
@@ -182,6 +202,8 @@ local function run(case)
   local tag = case.name .. "-" .. serial
   local records = {}
   local opts = { base_url = server.url, location = tag, on_request = function(r) records[#records + 1] = r end }
+  -- a route in no location (service packages, SSH keys): the tag rides in the User-Agent
+  if case.global then opts.user_agent = "hostile-tag/" .. tag end
   for k, v in pairs(BASE) do opts[k] = v end
   for k, v in pairs(case.opts or {}) do opts[k] = v end
   local c, cerr = idcloudhost.new(opts)

@@ -112,8 +112,11 @@ local function read_request(con)
 end
 
 -- Fills req.tag, req.case, req.n; logs the request.  Returns the case, or nil for our own paths.
+-- A route in no location (/v1/user-resource/..., the 2025-12 service packages and SSH keys)
+-- carries its tag in the User-Agent instead: "hostile-tag/<tag>".
 local function route(req)
-  local tag = req.path:match("^/v1/([%w_-]+)/") or req.path:match("^/__target/([%w_-]+)")
+  local tag = (req.headers["user-agent"] or ""):match("^hostile%-tag/([%w_-]+)$")
+    or req.path:match("^/v1/([%w_-]+)/") or req.path:match("^/__target/([%w_-]+)")
   req.tag = tag
   req.case = tag and cases.byname[tag:gsub("%-%d+$", "")]
   if tag then

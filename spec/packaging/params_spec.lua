@@ -3,11 +3,12 @@
 -- method that sends an endpoint is one the endpoint declares (or one the method's own code reads),
 -- of a matching type, optional in the docs exactly when the declaration is.
 local TYPES = { -- a doc type -> the declaration types it may stand for
-  string = { string = true, uuid = true, ip = true, bucket = true, ident = true, json = true },
+  string = { string = true, uuid = true, ip = true, bucket = true, ident = true, json = true, prefix = true,
+    document = true, pubkey = true },
   integer = { integer = true, number = true },
   number = { number = true, integer = true },
   boolean = { boolean = true },
-  table = { table = true, array = true, json = true },
+  table = { table = true, array = true, json = true, pubkeys = true, document = true },
 }
 
 local function read(path)

@@ -1,8 +1,11 @@
 -- Parameter checks, run before anything is sent.  A parameter spec is a type name with an
 -- optional "!" for required: "uuid!", "string", "integer", "number", "boolean", "json", "array",
--- "table", "ip" (an IPv4 or IPv6 address), "bucket" (an S3 bucket name), "seconds" (a finite
--- number > 0).  Path parameters are
--- checked by kind like the rest, so "." or ".." can never reach a URL.
+-- "table", "ip" (an IPv4 or IPv6 address), "prefix" (an address or a CIDR prefix: "10.0.0.0/24"),
+-- "pubkey" (an OpenSSH public key line: private key material is refused, its text never shown),
+-- "pubkeys" (a list of them: a form sends it as the field repeated), "document" (a table, sent
+-- as JSON text, or non-empty text sent as it is: YAML, or JSON when it opens with { or [),
+-- "bucket" (an S3 bucket name), "seconds" (a finite number > 0).  Path parameters are checked by
+-- kind like the rest, so "." or ".." can never reach a URL.
 local lazy = require "idcloudhost.lazy"
 local errors = lazy "idcloudhost.call.errors"
 local json = lazy "idcloudhost.json"
@@ -70,6 +73,18 @@ function check.is_ipv6(s)
   return g ~= nil and #g + v4 == 8
 end
 
+--- true when s is an IPv4 or IPv6 address, or a CIDR prefix of one ("10.0.0.0/24", "2001:db8::/32":
+-- a prefix length within the family's bits, written without leading zeros).
+function check.is_prefix(s)
+  if type(s) ~= "string" then return false end
+  local addr, bits = s:match("^([^/]+)/(%d%d?%d?)$")
+  if not addr then return check.is_ipv4(s) or check.is_ipv6(s) end
+  if #bits > 1 and bits:sub(1, 1) == "0" then return false end
+  local n = tonumber(bits)
+  if check.is_ipv4(addr) then return n <= 32 end
+  return check.is_ipv6(addr) and n <= 128
+end
+
 --- nil when name follows the S3 bucket naming rules, else what is wrong with it.
 function check.bucket_problem(name)
   if type(name) ~= "string" then return "must be a string, got " .. type(name) end
@@ -93,7 +108,20 @@ local function integer(v)
   return math.tointeger and math.tointeger(v) or v
 end
 
--- Each converter returns the value as it travels, or nil and what was expected.
+-- An OpenSSH public key line, or nil, what was expected and true when the value may be secret
+-- (private key material: refused before anything is sent, and never shown in the error).
+local function pubkey(v)
+  if type(v) ~= "string" or not v:find("%S") then return nil, "an OpenSSH public key line" end
+  local upper = v:upper()
+  if upper:find("PRIVATE KEY", 1, true) or upper:find("-----BEGIN", 1, true) or upper:find("PUTTY-USER-KEY", 1, true) then
+    return nil, "a public key line (\"ssh-ed25519 AAAA... user@host\"): this looks like PRIVATE key material,"
+      .. " which must never leave your machine (its text is not shown)", true
+  end
+  return v
+end
+
+-- Each converter returns the value as it travels, or nil and what was expected (and true when
+-- the value must not be shown).
 local convert = {
   string = function(v)
     if type(v) == "string" then return v end
@@ -156,6 +184,39 @@ local convert = {
   ip = function(v)
     if check.is_ipv4(v) or check.is_ipv6(v) then return v end
     return nil, "an IP address like 103.151.0.2"
+  end,
+  prefix = function(v)
+    if check.is_prefix(v) then return v end
+    return nil, "an IP address or a CIDR prefix like 10.0.0.0/24"
+  end,
+  -- An OpenSSH public key line; private key material is refused (and never shown).
+  pubkey = function(v)
+    return pubkey(v)
+  end,
+  pubkeys = function(v)
+    if type(v) ~= "table" or getmetatable(v) ~= nil and not json.is_array(v) or #v == 0 then
+      return nil, "a list of public key lines"
+    end
+    local n = 0
+    for _ in pairs(v) do n = n + 1 end
+    if n ~= #v then return nil, "a list of public key lines" end
+    local out = json.array()
+    for i = 1, n do
+      local key, expected, secret = pubkey(v[i])
+      if not key then return nil, expected .. " (item " .. i .. ")", secret end
+      out[i] = key
+    end
+    return out
+  end,
+  -- Text sent as it is (YAML, or JSON: text that opens with { or [ must be JSON), or a table
+  -- sent as JSON text.
+  document = function(v)
+    if type(v) == "table" then return json.encode(v) end
+    if type(v) == "string" and v:find("%S") then
+      if not v:find("^%s*[{%[]") or json.decode(v) ~= nil then return v end
+      return nil, "YAML text or JSON text (this opens like JSON but is none)"
+    end
+    return nil, "a table or non-empty text (YAML or JSON)"
   end,
   bucket = function(v)
     local problem = check.bucket_problem(v)
@@ -277,10 +338,11 @@ function check.params(what, specs, params, into)
         return nil, errors.invalid(what .. ": " .. (v == "" and "empty" or "missing") .. " required parameter '" .. k .. "'", k)
       end
     else
-      local cv, expected = c[2](v)
+      local cv, expected, secret = c[2](v)
       if cv == nil then
-        return nil, errors.invalid(string.format("%s: parameter '%s' must be %s, got %s",
-          what, k, expected, describe(v)), k)
+        -- (a value that may be a secret is not shown, not even its start)
+        return nil, errors.invalid(string.format("%s: parameter '%s' must be %s%s",
+          what, k, expected, secret and "" or (", got " .. describe(v))), k)
       end
       out[k] = cv
     end

@@ -43,8 +43,18 @@ local function field(k, v)
   error("form: field '" .. k .. "' has unsupported type " .. t, 0)
 end
 
---- t as application/x-www-form-urlencoded, keys sorted (bytewise).  Raises on a value that
--- cannot be sent (callers pcall it and turn the message into an "invalid" error).
+-- A list value (checked by a list parameter type: "pubkeys") travels as the field repeated, in list
+-- order: public_keys=a&public_keys=b.  Any other table is refused.
+local function list_of(k, v)
+  local n = 0
+  for _ in pairs(v) do n = n + 1 end
+  if n == 0 or n ~= #v then error("form: field '" .. k .. "' is a table", 0) end
+  return v
+end
+
+--- t as application/x-www-form-urlencoded, keys sorted (bytewise); a list value repeats its
+-- field.  Raises on a value that cannot be sent (callers pcall it and turn the message into an
+-- "invalid" error).
 function encode.form(t)
   local keys = {}
   for k in pairs(t) do
@@ -53,18 +63,32 @@ function encode.form(t)
   end
   table.sort(keys)
   local out = {}
-  for i, k in ipairs(keys) do
-    out[i] = encode.escape(k) .. "=" .. encode.escape(field(k, t[k]))
+  for _, k in ipairs(keys) do
+    local v = t[k]
+    local name = encode.escape(k) .. "="
+    if type(v) == "table" then
+      for _, item in ipairs(list_of(k, v)) do out[#out + 1] = name .. encode.escape(field(k, item)) end
+    else
+      out[#out + 1] = name .. encode.escape(field(k, v))
+    end
   end
   return table.concat(out, "&")
 end
 
 encode.lua = { escape = encode.escape, form = encode.form }
 
--- The C core's versions when it is there.
+-- The C core's versions when it is there (its form takes no list: a form with one is encoded
+-- here, byte-identical otherwise).
 local core = require("idcloudhost.native").core
 if core and core.escape and core.form then
-  encode.escape, encode.form = core.escape, core.form
+  local lua_form, core_form = encode.form, core.form
+  encode.escape = core.escape
+  encode.form = function(t)
+    for _, v in pairs(t) do
+      if type(v) == "table" then return lua_form(t) end
+    end
+    return core_form(t)
+  end
 end
 
 return encode

@@ -4,7 +4,9 @@
 -- lives in a location (loc), where each parameter travels (path, query, form or json), whether an
 -- omitted billing_account_id means the account's default one (billed), and what it answers:
 -- "object[:key]", "list[:key]" (of objects with that key), "success" ({"success": true}, true or
--- an empty body), "any", or alternatives joined by "|".  docs/endpoints.md lists all of them.
+-- an empty body), "any", or alternatives joined by "|"; secret = true: the answer is never shown
+-- (hooks, the debug log); deprecated = true: the newest docs drop it.  docs/endpoints.md lists all
+-- of them.
 local secrets = require "idcloudhost.call.secrets"
 
 local endpoint = {}
@@ -34,6 +36,11 @@ end
 function endpoint.new(name, decl)
   local ep = { name = name, method = decl[1], path = decl[2], loc = decl.loc or false,
     billed = decl.billed or false, specs = {}, where = {}, answer = answer_of(name, decl.answer) }
+  -- secret: the answer holds secrets (a service's passwords): hooks and the debug log never
+  -- show its body (call/observe.lua), and the family keeps it out of errors.
+  ep.answer.secret = decl.secret or nil
+  -- deprecated: the newest docs drop it (docs/endpoints.md says so); still sent when called.
+  ep.deprecated = decl.deprecated or nil
   for _, place in ipairs(PLACES) do
     for k, spec in pairs(decl[place] or {}) do
       assert(not ep.specs[k], name .. ": parameter declared twice: " .. k)

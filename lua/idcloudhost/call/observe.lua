@@ -61,7 +61,8 @@ return function(c, rt, req, res, msg, attempt, duration)
     method = req.method, url = redact(mask_query(req.url)), headers = copy_headers(req.headers, redact),
     body = redact(secrets.mask(req.body)), status = res and res.status,
     response_headers = res and copy_headers(res.headers, redact),
-    response_body = res and redact(secrets.mask(res.body)),
+    -- (an endpoint whose answer is all secret, a service's secrets: its body is never shown)
+    response_body = res and (c.answer.secret and secrets.MASK or redact(secrets.mask(res.body))),
     error = not res and redact(tostring(msg)) or nil, attempt = attempt, duration = duration,
     request_id = redact(answer.request_id(res)),
   }

@@ -60,13 +60,14 @@ function secrets.also(redact, values)
   end
 end
 
--- Fields whose values are secrets wherever they travel: passwords (any field naming one),
--- token secrets (`token`), S3 secret keys, a card's processor token.
+-- Fields whose values are secrets wherever they travel: passwords (any field naming one, and
+-- a managed service's `sql_pass`: any name ending in `_pass`), token secrets (`token`), S3
+-- secret keys, a card's processor token.
 local function secret_name(name)
   if type(name) ~= "string" then return false end
   name = name:lower()
   return name:find("password", 1, true) ~= nil or name == "token" or name == "secretkey"
-    or name == "secret_key" or name == "secret"
+    or name == "secret_key" or name == "secret" or name:find("_pass$") ~= nil
 end
 
 -- The end of the JSON string whose opening quote is at i (the index of the closing quote).
@@ -114,7 +115,7 @@ end
 function secrets.mask(text)
   if type(text) ~= "string" or text == "" then return text end
   local lower = text:lower()
-  if not (lower:find("password", 1, true) or lower:find("token", 1, true) or lower:find("secret", 1, true)) then
+  if not (lower:find("pass", 1, true) or lower:find("token", 1, true) or lower:find("secret", 1, true)) then
     return text
   end
   if text:find("^%s*[{%[]") then return mask_json(text) end

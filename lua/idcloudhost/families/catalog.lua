@@ -8,6 +8,7 @@ local E = resource.endpoints("catalog", {
   images        = { "GET", "config/vm_images", answer = "list" },
   plain_os      = { "GET", "config/vm_images/plain_os", answer = "list" },
   app_catalog   = { "GET", "config/vm_images/app_catalog", answer = "list" },
+  boot_images   = { "GET", "config/boot_images", answer = "list:uuid" },
 })
 
 --- client.catalog: what can be created.  Answers are plain tables.
@@ -45,6 +46,15 @@ end
 -- @errors invalid, api, network, timeout, decode
 function Catalog:app_catalog_images()
   return self:_call(E.app_catalog)
+end
+
+--- The bootable ISO images of the platform, for vm:boot_media (2025-12 edition): a list of
+-- `{uuid, image_name ("systemrescue-12.x-amd64.iso"), description, is_installation_media, is_published}`.
+-- @function client.catalog:boot_images
+-- @treturn {table,...} the images
+-- @errors invalid, api, network, timeout, decode
+function Catalog:boot_images()
+  return self:_call(E.boot_images)
 end
 
 return {

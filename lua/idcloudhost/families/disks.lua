@@ -10,14 +10,17 @@ local resource = require "idcloudhost.families.kit.resource"
 local PATH = { disk_uuid = "uuid!" }
 
 local E = resource.endpoints("disk", {
-  list   = { "GET",    "storage/disks", loc = true, answer = "list:uuid" },
+  -- read_only_bootable = true: only the disks a VM can boot an ISO from (2025-12 edition).
+  list   = { "GET",    "storage/disks", loc = true, answer = "list:uuid", query = { read_only_bootable = "boolean" } },
   get    = { "GET",    "storage/disks/{disk_uuid}", loc = true, path = PATH, answer = "object:uuid" },
   -- A form body: the platform ignores a JSON one here and fails the call.
   create = { "POST",   "storage/disks", loc = true, billed = true, answer = "object:uuid", form = {
     size_gb = "integer", billing_account_id = "integer", source_image_type = "string", source_image = "string",
+    display_name = "string",
   } },
+  -- The disk's metadata (2025-12 edition: display_name and read_only_bootable besides the account).
   update = { "PATCH",  "storage/disks/{disk_uuid}", loc = true, path = PATH, answer = "object:uuid",
-    form = { billing_account_id = "integer!" } },
+    form = { billing_account_id = "integer", display_name = "string", read_only_bootable = "boolean" } },
   delete = { "DELETE", "storage/disks/{disk_uuid}", loc = true, path = PATH, answer = "success" },
   attach = { "POST",   "user-resource/vm/storage/attach", loc = true, answer = "object:uuid",
     form = { uuid = "uuid!", storage_uuid = "uuid!" } },
@@ -33,8 +36,19 @@ local function summary(d)
   return string.format("%s %s GB %s%s", tostring(d.uuid), tostring(d.size_gb), tostring(d.status), src)
 end
 
+-- Snapshots' size: `sizeGb` in the older docs, `size_gb` in the 2025-12 ones; each is filled from
+-- the other, so both read the same whichever came.
+local function prepare(d)
+  for _, snap in ipairs(type(d.snapshots) == "table" and d.snapshots or {}) do
+    if type(snap) == "table" then
+      if snap.size_gb == nil then snap.size_gb = snap.sizeGb end
+      if snap.sizeGb == nil then snap.sizeGb = snap.size_gb end
+    end
+  end
+end
+
 local Disk = resource.model { name = "disk", key = "uuid", param = "disk_uuid", get = E.get, list = E.list,
-  summary = summary, statuses = resource.statuses { "active", "creating", "attached", "detached", "resizing", "deleting",
+  summary = summary, prepare = prepare, statuses = resource.statuses { "active", "creating", "attached", "detached", "resizing", "deleting",
     "deleted", "error" } }
 
 -- ---------------------------------------------------------------------------------------------
@@ -87,6 +101,7 @@ end
 -- @tparam[opt] integer params.billing_account_id default: the account's default billing account
 -- @tparam[opt="EMPTY"] string params.source_image_type "EMPTY", "OS_BASE", "DISK" or "SNAPSHOT"
 -- @tparam[opt] string params.source_image "ubuntu_20.04" (OS_BASE), a disk's uuid (DISK) or a snapshot's (SNAPSHOT)
+-- @tparam[opt] string params.display_name its name (2025-12 edition)
 -- @treturn disk the new disk
 -- @errors invalid, api, network, timeout (err.uncertain), decode
 function Disks:create(params)
@@ -113,9 +128,12 @@ end
 -- ---------------------------------------------------------------------------------------------
 -- Disk objects
 
---- All disks of the client's location.
+--- All disks of the client's location; {read_only_bootable = true}: only those a VM can boot an
+-- ISO from.
 -- Made by `resource.lister` (families/kit/resource.lua) from this family's list endpoint.
 -- @function client.disks:list
+-- @tparam[opt] table opts
+-- @tparam[opt] boolean opts.read_only_bootable only the read-only bootable disks (2025-12 edition)
 -- @treturn {disk,...} the disks
 -- @errors invalid, api, network, timeout, decode
 Disks.list = resource.lister(Disk, E.list)
@@ -139,11 +157,14 @@ Disks.get = resource.getter(Disk, E.get)
 -- @tfield string source_image_type "EMPTY", "OS_BASE", "DISK" or "SNAPSHOT"
 -- @tfield[opt] string source_image what it was made from: "ubuntu_20.04", or a disk's or snapshot's uuid
 -- @tfield integer billing_account_id the billing account it is billed to
--- @tfield table snapshots its snapshots: a list of `{uuid, disk_uuid, sizeGb, created_at}`
+-- @tfield table snapshots its snapshots: a list of `{uuid, disk_uuid, size_gb, sizeGb, display_name,
+-- created_at}` (the platform sends `size_gb` (2025-12) or `sizeGb` (older): the SDK fills in the other)
 -- @tfield integer user_id the owner's user id
 -- @tfield string created_at "2022-08-25T09:26:21.171+0000"
 -- @tfield string updated_at
--- @tfield[opt] string display_name its name, where the platform sends one
+-- @tfield[opt] string display_name its name, where the platform sends one (primary OS disks have none)
+-- @tfield[opt] boolean read_only_bootable a disk a VM can boot an ISO from (vm:boot_media, 2025-12 edition)
+-- @tfield[opt] string storage_pool_uuid its storage pool (2025-12 docs; live answers may lack it)
 -- @tfield[opt] boolean deleted set by the SDK: the disk reads back deleted (a tombstone)
 
 --- Fetches the disk again and updates this object in place.
@@ -152,13 +173,19 @@ Disks.get = resource.getter(Disk, E.get)
 -- @treturn disk the disk
 -- @errors invalid, api (not_found), network, timeout, decode
 
---- Moves the disk to another billing account: {billing_account_id = 7}.  Returns the disk, updated.
+--- Changes the disk's metadata: {billing_account_id = 7, display_name = "data",
+-- read_only_bootable = true}.  Returns the disk, updated.
 -- @function disk:update
--- @tparam table opts
--- @tparam integer opts.billing_account_id the new billing account
+-- @tparam table opts at least one of:
+-- @tparam[opt] integer opts.billing_account_id the new billing account
+-- @tparam[opt] string opts.display_name its name (2025-12 edition)
+-- @tparam[opt] boolean opts.read_only_bootable make it an ISO a VM can boot from (2025-12 edition)
 -- @treturn disk the disk, updated in place
 -- @errors invalid, api, network, timeout, decode
 function Disk:update(opts)
+  if type(opts) ~= "table" or next(opts) == nil then
+    return nil, errors.invalid("disk:update: give at least one of billing_account_id, display_name, read_only_bootable")
+  end
   local data, err = self:_call(E.update, opts)
   if data == nil then return nil, err end
   -- The answer leaves out the snapshots: keep the ones we know.

@@ -21,8 +21,10 @@ local E = resource.endpoints("floating_ip", {
     json = { name = "string", billing_account_id = "integer" } },
   -- Answers an empty 200 (the docs) or the body `true` (live).
   delete   = { "DELETE", "network/ip_addresses/{address}", loc = true, path = A, answer = "success" },
+  -- A VM by vm_uuid (the docs); a load balancer or a service by assigned_to and
+  -- assigned_to_resource_type (what live clients send: the docs show no way).
   assign   = { "POST",   "network/ip_addresses/{address}/assign", loc = true, path = A, answer = FIP,
-    json = { vm_uuid = "uuid!" } },
+    json = { vm_uuid = "uuid", assigned_to = "uuid", assigned_to_resource_type = "string" } },
   unassign = { "POST",   "network/ip_addresses/{address}/unassign", loc = true, path = A, answer = FIP },
 })
 
@@ -111,8 +113,8 @@ FloatingIPs.get = resource.getter(FloatingIP, E.get)
 -- @tfield string type "public"
 -- @tfield boolean enabled
 -- @tfield integer billing_account_id the billing account it is billed to
--- @tfield[opt] string assigned_to the uuid of the VM (or service) it is assigned to; null when unassigned
--- @tfield[opt] string assigned_to_resource_type "virtual_machine", "service", ... (elastis edition)
+-- @tfield[opt] string assigned_to the uuid of the VM, load balancer or service it is assigned to; null when unassigned
+-- @tfield[opt] string assigned_to_resource_type "virtual_machine", "load_balancer" or "service"
 -- @tfield[opt] string assigned_to_private_ip the private address it maps to (elastis edition)
 -- @tfield[opt] boolean is_deleted (elastis edition)
 -- @tfield[opt] boolean is_virtual (elastis edition)
@@ -149,14 +151,32 @@ function FloatingIP:update(params)
   return self:_apply(self:_call(E.update, params))
 end
 
---- Assigns the address to a VM (a VM object or its uuid), moving it from wherever it was.
+-- The resource types an address can be assigned to, by the kind of the SDK's object.
+local TARGETS = { load_balancer = "load_balancer", service = "service" }
+
+--- Assigns the address to a VM, a load balancer or a managed service, moving it from wherever
+-- it was.  A VM (or a uuid alone, which means a VM) is sent as `vm_uuid`; a load balancer or a
+-- service object as `assigned_to` with `assigned_to_resource_type` ("load_balancer", "service"),
+-- as live clients send them.  Anything else is refused before sending.
 -- @function floating_ip:assign
--- @tparam vm|string vm a VM or its uuid
+-- @tparam vm|load_balancer|service|string target a VM, a load balancer, a service, or a VM's uuid
 -- @treturn floating_ip the floating IP, updated in place
 -- @errors invalid, api, network, timeout, decode
-function FloatingIP:assign(vm)
-  local uuid, err = check.uuid_of("floating_ip:assign", "vm", vm)
+function FloatingIP:assign(target)
+  local what = "floating_ip:assign"
+  local M = type(target) == "table" and getmetatable(target)
+  if type(M) ~= "table" or type(rawget(M, "kind")) ~= "string" or rawget(M, "__name") ~= "idcloudhost." .. M.kind then
+    M = nil
+  end
+  if type(target) == "table" and not (M and (M.kind == "vm" or TARGETS[M.kind])) then
+    return nil, errors.invalid(what .. ": expected a VM, a load balancer, a service or a VM's uuid, got "
+      .. (M and ("a " .. M.kind) or "a table"), "target")
+  end
+  local uuid, err = check.uuid_of(what, "target", target)
   if not uuid then return nil, err end
+  if M and TARGETS[M.kind] then
+    return self:_apply(self:_call(E.assign, nil, { assigned_to = uuid, assigned_to_resource_type = TARGETS[M.kind] }))
+  end
   return self:_apply(self:_call(E.assign, nil, { vm_uuid = uuid }))
 end
 

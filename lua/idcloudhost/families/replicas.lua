@@ -10,8 +10,9 @@ local resource = require "idcloudhost.families.kit.resource"
 
 local E = resource.endpoints("replica", {
   delete  = { "DELETE", "user-resource/vm/replica", loc = true, form = { replica_uuid = "string!" }, answer = "success" },
+  -- Deprecated: only the old idcloudhost docs show it (not the elastis ones, nor the 2025-12 ones).
   convert = { "PATCH",  "user-resource/vm/replica", loc = true, answer = "object:uuid|success",
-    form = { replica_uuid = "string!", from_type = "string", to_type = "string" } },
+    form = { replica_uuid = "string!", from_type = "string", to_type = "string" }, deprecated = true },
 })
 
 local TYPES = { snapshot = true, backup = true }
@@ -71,6 +72,7 @@ local CONVERT = { from_type = "string", to_type = "string" }
 
 --- Converts a backup into a snapshot or back (idcloudhost edition): {from_type=, to_type=}, by
 -- default from the replica's own type to the other one.  Returns the replica, updated.
+-- Deprecated: the elastis and 2025-12 docs no longer show it; kept while the platform answers it.
 -- @function replica:convert
 -- @tparam[opt] table opts
 -- @tparam[opt] string opts.from_type "snapshot" or "backup" (default: the replica's type)

@@ -17,9 +17,9 @@ local E = resource.endpoints("vm", {
   create   = { "POST",   "user-resource/vm", loc = true, billed = true, answer = "object:uuid", form = {
     name = "string!", os_name = "string", os_version = "string", disks = "integer",
     vcpu = "integer!", ram = "integer!", username = "string", password = "string",
-    public_key = "string", description = "string", backup = "boolean",
+    public_key = "pubkey", public_keys = "pubkeys", description = "string", backup = "boolean",
     billing_account_id = "integer", reserve_public_ip = "boolean", network_uuid = "uuid",
-    cloud_init = "json", designated_pool_uuid = "uuid", disk_uuid = "uuid",
+    cloud_init = "document", designated_pool_uuid = "uuid", disk_uuid = "uuid",
     source_uuid = "uuid", source_replica = "string",
   } },
   update   = { "PATCH",  "user-resource/vm", loc = true, answer = VM_ANSWER,
@@ -28,7 +28,12 @@ local E = resource.endpoints("vm", {
   start    = { "POST",   "user-resource/vm/start", loc = true, form = { uuid = "uuid!" }, answer = VM_ANSWER },
   stop     = { "POST",   "user-resource/vm/stop", loc = true, form = { uuid = "uuid!", force = "boolean" },
     answer = VM_ANSWER },
-  rescue   = { "POST",   "user-resource/vm/rescue_start", loc = true, form = { uuid = "uuid!" }, answer = VM_ANSWER },
+  -- Deprecated: gone from the 2025-12 docs (boot_media takes its place); kept while the platform answers it.
+  rescue   = { "POST",   "user-resource/vm/rescue_start", loc = true, form = { uuid = "uuid!" }, answer = VM_ANSWER,
+    deprecated = true },
+  -- Boots once from an ISO (2025-12 edition); the docs show no answer.
+  boot_media = { "POST", "user-resource/vm/boot_iso_media", loc = true, answer = "any",
+    form = { uuid = "uuid!", boot_image_uuid = "uuid!", boot_image_repository = "string" } },
   clone    = { "POST",   "user-resource/vm/clone", loc = true, form = { uuid = "uuid!", name = "string!" },
     answer = "object:uuid" },
   reinstall = { "POST",  "user-resource/vm/reinstall", loc = true, answer = VM_ANSWER,
@@ -95,24 +100,97 @@ local function check_create(p)
     return nil, errors.invalid("vm:create: source_uuid and source_replica go together", "source_replica")
   end
   if not from_copy then
-    for _, k in ipairs { "os_name", "os_version", "username" } do
-      if p[k] == nil then return nil, errors.invalid("vm:create: missing required parameter '" .. k .. "'", k) end
+    -- Both, or neither: an empty disk to boot an installer on (os_name "_custom", os_version "_").
+    if (p.os_name == nil) ~= (p.os_version == nil) then
+      local k = p.os_name == nil and "os_name" or "os_version"
+      return nil, errors.invalid("vm:create: os_name and os_version go together (leave both out for an empty disk)", k)
     end
     if p.disk_uuid == nil and p.disks == nil then
       return nil, errors.invalid("vm:create: missing required parameter 'disks' (size in GB, or give disk_uuid)", "disks")
     end
-    if p.password == nil and p.public_key == nil then
-      return nil, errors.invalid("vm:create: missing required parameter 'password' (or public_key)", "password")
+    -- A cloud_init may declare the users itself (then username must not be sent).
+    if p.cloud_init == nil then
+      if p.username == nil then
+        return nil, errors.invalid("vm:create: missing required parameter 'username' (or a cloud_init with users)", "username")
+      end
+      if p.password == nil and p.public_key == nil and p.public_keys == nil and p.ssh_keys == nil then
+        return nil, errors.invalid("vm:create: missing required parameter 'password' (or public_key, public_keys, ssh_keys)",
+          "password")
+      end
     end
   end
   return true
 end
 
---- Creates a VM.  Every parameter of the docs; cloud_init may be a Lua table (sent as JSON text).
+-- ssh_keys = {key, "uuid", "name", ...} made into public_keys (after those given): key objects
+-- give their public key, uuids and names are looked up in the account's keys (one list).
+local function with_keys(client, p)
+  if p.ssh_keys == nil then return p end
+  local what = "vm:create"
+  local keys, kerr = check.plain(what, p.ssh_keys)
+  if kerr then return nil, kerr end
+  if type(keys) ~= "table" or #keys == 0 then
+    return nil, errors.invalid(what .. ": ssh_keys must be a list of SSH keys, their uuids or names", "ssh_keys")
+  end
+  local out = {}
+  for k, v in pairs(p) do if k ~= "ssh_keys" then out[k] = v end end
+  local list, seen = {}, {}
+  local function add(key)
+    if not seen[key] then seen[key] = true; list[#list + 1] = key end
+  end
+  if type(p.public_keys) == "table" then
+    local given, gerr = check.plain(what, p.public_keys)
+    if gerr then return nil, gerr end
+    for _, key in ipairs(given) do add(key) end
+  elseif p.public_keys ~= nil then
+    return nil, errors.invalid(what .. ": public_keys must be a list of public key lines", "public_keys")
+  end
+  local stored
+  for i, key in ipairs(keys) do
+    local line
+    if type(key) == "table" then
+      local ferr
+      line, ferr = check.field(what, "ssh_keys", key, "public_key")
+      if ferr then return nil, ferr end
+    elseif type(key) == "string" and key ~= "" then
+      -- private key material is refused unseen; a public key line is taken as it is
+      local ok, err = check.value(what, "ssh_keys", "pubkey", key)
+      if not ok then return nil, err end
+      if key:find("^%S+%s+AAAA") then line = key end
+    end
+    if type(key) == "string" and not line and key ~= "" then
+      if not stored then
+        local err
+        stored, err = client.ssh_keys:list()
+        if not stored then return nil, err end
+      end
+      local lower = key:lower()
+      for _, s in ipairs(stored) do
+        if tostring(s.uuid):lower() == lower or s.name == key then line = s.public_key break end
+      end
+      if not line then
+        return nil, errors.invalid(string.format("%s: ssh_keys[%d]: the account has no SSH key %q", what, i, key), "ssh_keys")
+      end
+    end
+    if type(line) ~= "string" or line == "" then
+      return nil, errors.invalid(string.format("%s: ssh_keys[%d] must be an SSH key, its uuid or its name", what, i), "ssh_keys")
+    end
+    add(line)
+  end
+  out.public_keys = list
+  return out
+end
+
+--- Creates a VM.  Every parameter of the docs; cloud_init may be YAML text, JSON text or a Lua
+-- table (sent as JSON text).  A VM made from stored SSH keys needs no password: ssh_keys = {key,
+-- "uuid", "name"} sends each key's public key as a repeated `public_keys` field, as does
+-- public_keys = {"ssh-ed25519 ...", ...}.  os_name and os_version left out (or "_custom" and "_")
+-- make an empty disk to boot an installer on (vm:boot_media).
 -- reserve_public_ip defaults to true on the platform: the VM gets a floating IP, billed until
 -- released (vm:delete{release_ips = true} releases it with the VM).  A new VM needs a disk
--- source (os_name, os_version and disks; or disk_uuid; or source_uuid with source_replica) and a
--- login (username with password or public_key).  Never retried once sent: a replayed create is
+-- source (disks, with or without os_name and os_version; or disk_uuid; or source_uuid with
+-- source_replica) and a login (username with password, public_key, public_keys or ssh_keys; or a
+-- cloud_init).  Never retried once sent: a replayed create is
 -- a second VM.
 -- @function client.vms:create
 -- @tparam table params
@@ -125,12 +203,16 @@ end
 -- @tparam[opt] string params.username the login
 -- @tparam[opt] string params.password its password
 -- @tparam[opt] string params.public_key an SSH public key
+-- @tparam[opt] table params.public_keys SSH public key lines, each sent as a repeated `public_keys` field
+-- @tparam[opt] table params.ssh_keys stored SSH keys (client.ssh_keys): key objects, uuids or names;
+-- their public keys are sent as `public_keys` (a uuid or name costs one list of the account's keys)
 -- @tparam[opt] string params.description
 -- @tparam[opt] boolean params.backup automatic backups
 -- @tparam[opt] integer params.billing_account_id default: the account's default billing account
 -- @tparam[opt=true] boolean params.reserve_public_ip give the VM a floating IP (billed)
 -- @tparam[opt] string params.network_uuid the private network (default: the location's default)
--- @tparam[opt] table|string params.cloud_init cloud-init user data (a table is sent as JSON text)
+-- @tparam[opt] table|string params.cloud_init cloud-init user data: YAML text ("#cloud-config ...")
+-- or JSON text, sent as it is, or a table, sent as JSON text; with `users` in it, leave username out
 -- @tparam[opt] string params.designated_pool_uuid the host pool (client.vms:pools(), elastis edition)
 -- @tparam[opt] string params.disk_uuid boot from this unattached disk (client.disks)
 -- @tparam[opt] string params.source_uuid the VM whose replica to copy (with source_replica)
@@ -145,6 +227,8 @@ function VMs:create(params)
   if err then return nil, err end
   ok, err = check_create(params)
   if not ok then return nil, err end
+  params, err = with_keys(self.client, params) -- ssh_keys made into public_keys
+  if not params then return nil, err end
   return resource.wrap(VM, self.client, self:_call(E.create, params))
 end
 
@@ -214,6 +298,7 @@ VMs.get = resource.getter(VM, E.get)
 -- @tfield integer user_id the owner's user id
 -- @tfield string created_at "2018-02-22 11:10:17"
 -- @tfield string updated_at
+-- @tfield[opt] string license_type "WINDOWS" on Windows guests (2025-12 docs); absent on Linux guests
 -- @tfield[opt] integer id the platform's numeric id (the docs show it; not every deployment sends it)
 -- @tfield[opt] table tags (docs only)
 -- @tfield[opt] integer hypervisor_id (docs only)
@@ -300,7 +385,8 @@ function VM:stop(opts)
   return self:_apply(self:_call(E.stop, opts))
 end
 
---- Boots the VM once from a rescue image.
+--- Boots the VM once from a rescue image.  Deprecated: the 2025-12 docs no longer show
+-- `rescue_start`; vm:boot_media takes its place.  Kept while the platform answers it.
 -- @function vm:rescue
 -- @treturn vm the VM, updated in place
 -- @errors invalid, api, network, timeout, decode
@@ -445,6 +531,60 @@ end
 -- @treturn vm the VM, updated
 -- @errors invalid (an unknown status), timeout (err.last_status), api (not_found; or a fail_on status), network, decode
 function VM:wait(target, opts) return require("idcloudhost.ops.wait").status(self, target, opts) end
+
+local REPOSITORIES = { platform = true, private = true }
+local BOOT_OPTS = { image = true, repository = true }
+
+--- Boots the VM once from an ISO: a platform image (client.catalog:boot_images()) or, with
+-- repository = "private", a disk of the account made read-only bootable (client.disks, holding an
+-- ISO 9660 file system).  The next start boots as usual.  (2025-12 edition; it replaces
+-- vm:rescue.)  The docs show no answer (nor a status): the VM when one comes, else this object as
+-- it was; `boot_image_uuid` is always sent (the docs' table requires it, their example omits it).
+-- @function vm:boot_media
+-- @tparam table opts
+-- @tparam table|string opts.image the image or disk (an object or its uuid)
+-- @tparam[opt="platform"] string opts.repository "platform" or "private"
+-- @treturn vm the VM (updated in place when the platform answers it)
+-- @errors invalid, api, network, timeout, decode
+function VM:boot_media(opts)
+  local what = "vm:boot_media"
+  if type(opts) ~= "table" then return nil, errors.invalid(what .. ": expected {image = ..., repository = ...}") end
+  local perr
+  opts, perr = check.plain(what, opts, BOOT_OPTS)
+  if perr then return nil, perr end
+  for k in pairs(opts) do
+    if k ~= "image" and k ~= "repository" then
+      return nil, errors.invalid(what .. ": unknown parameter '" .. tostring(k) .. "'", k)
+    end
+  end
+  local image, err = check.uuid_of(what, "image", opts.image)
+  if not image then return nil, err end
+  if opts.repository ~= nil and not REPOSITORIES[opts.repository] then
+    return nil, errors.invalid(what .. ": repository must be \"platform\" or \"private\", got " .. tostring(opts.repository),
+      "repository")
+  end
+  local data
+  data, err = self:_call(E.boot_media, nil, { boot_image_uuid = image, boot_image_repository = opts.repository })
+  if data == nil then return nil, err end
+  if type(data) == "table" and data.uuid ~= nil then self:_update(data) end
+  return self
+end
+
+--- The firewalls guarding this VM (firewall objects, see client.firewalls).  One request: the
+-- location's firewalls.
+-- @function vm:firewalls
+-- @treturn {firewall,...} its firewalls
+-- @errors invalid, api, network, timeout, decode
+function VM:firewalls()
+  local list, err = self:_client().firewalls:list()
+  if not list then return nil, err end
+  local guards = require("idcloudhost.families.firewalls").guards
+  local out, uuid = {}, tostring(self.uuid):lower()
+  for _, fw in ipairs(list) do
+    if guards(fw, uuid) then out[#out + 1] = fw end
+  end
+  return out
+end
 
 return {
   new = resource.collection(VMs),

@@ -2,20 +2,25 @@
 -- price and a total per billing account.  client:leftovers(opts).
 --
 -- Leftovers: floating IPs assigned to nothing, disks attached to no VM, load balancers without
--- targets, empty buckets (buckets are global) and, with opts.stopped_for, VMs stopped for at
+-- targets, firewalls guarding nothing, managed services that are not running (stopped,
+-- suspended, failed: billed and serving nothing; a running service is never judged idle, whatever
+-- its whitelist: an empty one lets everyone in, and the SDK cannot see its connections), empty
+-- buckets (buckets and services are global) and, with opts.stopped_for, VMs stopped for at
 -- least that many seconds.
 --
 -- Prices come from GET /v1/pricing/policy, whose prices are per hour: a month is 730 hours
 -- (8760 / 12).  The policy prices by resource type:
---   disk          size_gb x STORAGE "main" (per GB), plus each snapshot's sizeGb x STORAGE "snapshot"
+--   disk          size_gb x STORAGE "main" (per GB), plus each snapshot's size_gb (or sizeGb) x STORAGE "snapshot"
 --   stopped VM    the size of its disks x STORAGE "main" (a stopped VM bills its storage only),
 --                 plus its floating IPs
 --   load balancer an entry whose resourceType names load balancers, plus its floating IPs
 --   floating IP   an entry whose resourceType names IP addresses
 --   bucket        size_bytes / 2^30 x OBJECT_STORAGE (per GB): 0 for an empty one
--- The platform's policy (as documented) has no entry for floating IPs or load balancers: those
--- are unpriced (monthly = nil, counted apart in the totals) unless opts.prices gives their
--- monthly price ({floating_ip = 4.5, load_balancer = 12}).  Backups of a stopped VM, taxes,
+--   firewall      an entry whose resourceType names firewalls
+--   service       an entry whose resourceType names managed services (packages)
+-- The platform's policy (as documented) has no entry for floating IPs, load balancers, firewalls
+-- or services: those are unpriced (monthly = nil, counted apart in the totals) unless opts.prices
+-- gives their monthly price ({floating_ip = 4.5, load_balancer = 12, firewall = 0, service = 40}).  Backups of a stopped VM, taxes,
 -- credits and discounts are not counted.
 local lazy = require "idcloudhost.lazy"
 local check = lazy "idcloudhost.call.check"
@@ -28,7 +33,7 @@ local leftovers = {}
 leftovers.HOURS_PER_MONTH = 730
 
 local OPTS = { stopped_for = "number", prices = "table", now = "number", concurrency = "integer", owner = "string" }
-local PRICES = { floating_ip = true, load_balancer = true }
+local PRICES = { floating_ip = true, load_balancer = true, firewall = true, service = true }
 
 local function null(v)
   return v == nil or v == json.null or v == ""
@@ -49,7 +54,8 @@ local function names_lb(rt)
 end
 
 --- The hourly rates a policy gives: storage_gb, snapshot_gb, backup_gb, object_gb,
--- floating_ip, load_balancer, cpu (per vcpu), ram_gb (each absent when the policy has no entry for it).
+-- floating_ip, load_balancer, firewall, service, cpu (per vcpu), ram_gb (each absent when the policy has
+-- no entry for it).
 function leftovers.rates(policy)
   local r = {}
   for _, p in ipairs(type(policy) == "table" and policy or {}) do
@@ -70,6 +76,10 @@ function leftovers.rates(policy)
         r.object_gb = price
       elseif names_lb(rt) then
         r.load_balancer = price
+      elseif rt:find("FIREWALL", 1, true) then
+        r.firewall = price
+      elseif rt:find("SERVICE", 1, true) or rt:find("PACKAGE", 1, true) then
+        r.service = price
       elseif names_ip(rt) then
         r.floating_ip = price
       end
@@ -128,7 +138,7 @@ end
 ------------------------------------------------------------------------------------------------
 -- One location
 
-local FAMILIES = { "vms", "disks", "floating_ips", "load_balancers" }
+local FAMILIES = { "vms", "disks", "floating_ips", "load_balancers", "firewalls" }
 
 -- Every billed resource becomes an item; `why` says why it is idle (nil: it serves).  In the
 -- leftovers (not opts.everything) an item is kept when idle or a duplicate.
@@ -162,7 +172,7 @@ local function detached_disks(p, disks, vms)
     if not attached[tostring(d.uuid):lower()] and not d.deleted then
       local snaps = 0
       for _, s in ipairs(type(d.snapshots) == "table" and d.snapshots or {}) do
-        snaps = snaps + (tonumber(type(s) == "table" and s.sizeGb) or 0)
+        snaps = snaps + (tonumber(type(s) == "table" and (s.size_gb or s.sizeGb)) or 0)
       end
       item(p, { kind = "disk", id = d.uuid, name = tostring(d.size_gb) .. " GB", billing_account_id = d.billing_account_id,
         why = "attached to no VM", units = { storage_gb = tonumber(d.size_gb) or 0, snapshot_gb = snaps }, object = d })
@@ -181,6 +191,36 @@ local function idle_lbs(p, lbs, ips)
         object = lb })
     end
   end
+end
+
+local function idle_firewalls(p, fws)
+  for _, fw in ipairs(fws) do
+    if not fw.deleted and null(fw.deleted_at) then
+      local idle = type(fw.resources_assigned) ~= "table" or #fw.resources_assigned == 0
+      item(p, { kind = "firewall", id = fw.uuid, name = resource.given_name(fw) or fw.display_name,
+        billing_account_id = fw.billing_account_id, why = idle and "guards no resource" or nil,
+        units = { firewall = 1 }, object = fw })
+    end
+  end
+end
+
+-- The statuses of a service that runs, or is on its way to: never a leftover.
+local SERVING = { active = true, running = true, creating = true, pending = true, provisioning = true,
+  updating = true, starting = true, deleting = true, deleted = true }
+
+-- Every managed service (global: no location): idle when not running.
+local function services_of(services)
+  local out = {}
+  for _, svc in ipairs(services) do
+    local status = tostring(svc.status):lower()
+    if not svc.deleted then
+      local idle = not SERVING[status]
+      out[#out + 1] = { kind = "service", id = svc.uuid, name = svc.display_name, owner = svc.owner,
+        billing_account_id = svc.billing_account_id, why = idle and ("not running (" .. tostring(svc.status) .. ")") or nil,
+        idle = idle, units = { service = 1 }, object = svc }
+    end
+  end
+  return out
 end
 
 local function storage_gb(vm)
@@ -284,6 +324,7 @@ local function walk(c, loc, opts)
       err = errors.new { kind = "error", message = "disks not judged: which are attached needs the list of VMs" } }
   end
   if got.load_balancers then idle_lbs(p, got.load_balancers, ips) end
+  if got.firewalls then idle_firewalls(p, got.firewalls) end
   if vms then stopped_vms(p, vms, ips) end
   mark_duplicates(p.items)
   if not opts.everything then p.items = leftover_items(p.items) end
@@ -293,12 +334,12 @@ end
 ------------------------------------------------------------------------------------------------
 -- The bill
 
-local KIND_ORDER = { vm = 1, disk = 2, floating_ip = 3, load_balancer = 4, bucket = 5 }
+local KIND_ORDER = { vm = 1, disk = 2, floating_ip = 3, load_balancer = 4, firewall = 5, service = 6, bucket = 7 }
 
 local function by_account_then_place(a, b)
   local ba, bb = tonumber(a.billing_account_id) or math.huge, tonumber(b.billing_account_id) or math.huge
   if ba ~= bb then return ba < bb end
-  local la, lb = a.location or "\255", b.location or "\255" -- global ones (buckets) last
+  local la, lb = a.location or "\255", b.location or "\255" -- global ones (buckets, services) last
   if la ~= lb then return la < lb end
   if a.kind ~= b.kind then return KIND_ORDER[a.kind] < KIND_ORDER[b.kind] end
   return tostring(a.id) < tostring(b.id)
@@ -333,7 +374,8 @@ local function leftovers_options(opts, what, specs)
   end
   for k, v in pairs(o.prices or {}) do
     if not PRICES[k] then
-      return nil, errors.invalid(what .. ": prices takes floating_ip and load_balancer, not '" .. tostring(k) .. "'", "prices")
+      return nil, errors.invalid(what .. ": prices takes floating_ip, load_balancer, firewall and service, not '"
+        .. tostring(k) .. "'", "prices")
     end
     if type(v) ~= "number" or v < 0 or v ~= v then
       return nil, errors.invalid(what .. ": prices." .. k .. " must be a monthly price >= 0", "prices")
@@ -345,11 +387,13 @@ local function leftovers_options(opts, what, specs)
 end
 
 --- client:leftovers(opts): what is billed and serves nothing, in every location.  opts:
--- stopped_for (seconds: also VMs stopped that long), owner (only what carries that owner mark), prices ({floating_ip =, load_balancer =}:
--- monthly prices the policy lacks), now (seconds since the epoch the ages count from).
+-- stopped_for (seconds: also VMs stopped that long), owner (only what carries that owner mark),
+-- prices ({floating_ip =, load_balancer =, firewall =, service =}: monthly prices the policy
+-- lacks), now (seconds since the epoch the ages count from).
 -- Returns {items = {...}, totals = {...}, rates =, hours_per_month =, errors = {...},
 -- complete = bool}, or nil, err when the locations cannot be listed.  Each item: kind ("vm",
--- "disk", "floating_ip", "load_balancer", "bucket"), id, name, location (nil for buckets),
+-- "disk", "floating_ip", "load_balancer", "firewall", "service", "bucket"), id, name, location
+-- (nil for buckets and services),
 -- billing_account_id, why, monthly (nil: unpriced), addresses (IPs it holds), object (the
 -- resource, for leftovers.delete).  Each total: billing_account_id, monthly, items, unpriced.
 function leftovers.find(client, opts)
@@ -362,7 +406,7 @@ end
 -- (client:bill, ops/bill.lua), o.vm_hourly (uuid -> the platform's hourly price of a VM).
 function leftovers.collect(client, o)
   local report = { items = {}, errors = {}, hours_per_month = leftovers.HOURS_PER_MONTH }
-  -- The pricing policy, the buckets (global) and the walk over the locations, all at once.
+  -- The pricing policy, the buckets and services (global) and the walk over the locations, all at once.
   local steps = {
     function() return client.pricing:policy() end,
     function() return client.buckets:list() end,
@@ -373,11 +417,13 @@ function leftovers.collect(client, o)
       end
       return client:each_location(function(c, loc) return walk(c, loc, o) end, { concurrency = o.concurrency })
     end,
+    function() return client.services:list() end,
   }
   local got = client:batch(steps, function(fn) return fn() end, { concurrency = #steps })
   if not got[3].ok then return nil, got[3].err end
   if not got[1].ok then report.errors[#report.errors + 1] = { what = "pricing", err = got[1].err } end
   if not got[2].ok then report.errors[#report.errors + 1] = { what = "buckets", err = got[2].err } end
+  if not got[4].ok then report.errors[#report.errors + 1] = { what = "services", err = got[4].err } end
   for _, r in ipairs(got[3].value) do
     if r.ok then
       for _, it in ipairs(r.value.items) do report.items[#report.items + 1] = it end
@@ -386,16 +432,17 @@ function leftovers.collect(client, o)
       report.errors[#report.errors + 1] = { location = r.location, what = "location", err = r.err }
     end
   end
-  local buckets = {}
+  local globals = {} -- buckets and services: in no location
   for _, b in ipairs(got[2].value or {}) do
     local empty = tonumber(b.num_objects) == 0 and (tonumber(b.size_bytes) or 0) == 0
-    buckets[#buckets + 1] = { kind = "bucket", id = b.name, name = resource.given_name(b),
+    globals[#globals + 1] = { kind = "bucket", id = b.name, name = resource.given_name(b),
       billing_account_id = b.billing_account_id, why = empty and "empty" or nil, idle = empty, owner = b.owner,
       units = { object_gb = (tonumber(b.size_bytes) or 0) / 2 ^ 30 }, object = b }
   end
-  mark_duplicates(buckets)
-  if not o.everything then buckets = leftover_items(buckets) end
-  for _, it in ipairs(buckets) do report.items[#report.items + 1] = it end
+  for _, it in ipairs(services_of(got[4].value or {})) do globals[#globals + 1] = it end
+  mark_duplicates(globals)
+  if not o.everything then globals = leftover_items(globals) end
+  for _, it in ipairs(globals) do report.items[#report.items + 1] = it end
   report.rates = leftovers.rates(got[1].value)
   for _, it in ipairs(report.items) do
     if it.hourly_known then -- the platform's own figure (a VM's usage entry)

@@ -104,9 +104,9 @@ end
 -- The SDK's endpoint declarations: what a test may expect.  One entry per family module of
 -- lua/idcloudhost/families/ (spec/fake/fake_spec.lua holds this list to that folder).
 
-fake.FAMILIES = { "billing_accounts", "buckets", "cards", "catalog", "disks", "floating_ips", "invoices",
-  "load_balancers", "locations", "networks", "payments", "pricing", "replicas", "s3", "tokens", "user",
-  "vm_storage", "vms" }
+fake.FAMILIES = { "billing_accounts", "buckets", "cards", "catalog", "disks", "firewalls", "floating_ips",
+  "invoices", "load_balancers", "locations", "networks", "payments", "pricing", "replicas", "s3", "services",
+  "ssh_keys", "tokens", "user", "vm_storage", "vms" }
 
 local catalog  -- name -> {ep =, pattern =, slug_pattern =}, built at first use
 

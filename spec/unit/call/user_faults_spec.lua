@@ -249,7 +249,8 @@ end)
 
 describe("every public method, given a table whose __index or __pairs raise", function()
   local FAMILIES = { "vms", "disks", "s3", "buckets", "networks", "floating_ips", "load_balancers", "user",
-    "tokens", "locations", "catalog", "billing_accounts", "cards", "invoices", "pricing", "payments" }
+    "tokens", "locations", "catalog", "billing_accounts", "cards", "invoices", "pricing", "payments",
+    "firewalls", "ssh_keys", "services" }
   local BAD = {
     setmetatable({}, { __index = function() error("raising __index") end }),
     setmetatable({}, { __pairs = function() error("raising __pairs") end,

@@ -84,6 +84,9 @@ local function base_routes()
     ["GET /v1/bus02/storage/disks"] = A {},
     ["GET /v1/bus02/network/ip_addresses"] = A { { address = "103.152.0.9", name = "far", billing_account_id = 7 } },
     ["GET /v1/bus02/network/load_balancers"] = A {},
+    ["GET /v1/cyc01/network/firewalls"] = A {},
+    ["GET /v1/bus02/network/firewalls"] = A {},
+    ["GET /v1/user-resource/service/packages"] = A {},
   }
 end
 
@@ -124,6 +127,52 @@ describe("client:leftovers", function()
     assert.equal(3, report.totals[2].items)
     near(report.totals[2].monthly, disk.monthly)
     assert.equal(1, report.totals[2].unpriced)
+  end)
+
+  it("counts firewalls guarding nothing and services not running; never a running service", function()
+    local routes = base_routes()
+    routes["GET /v1/cyc01/network/firewalls"] = A {
+      { uuid = uuid(700), display_name = "idle-fw", rules = A {}, resources_assigned = A {}, billing_account_id = 6 },
+      { uuid = uuid(701), name = "busy-fw", rules = A {}, billing_account_id = 6,
+        resources_assigned = A { { resource_type = "vm", resource_uuid = uuid(1) } } },
+    }
+    routes["GET /v1/user-resource/service/packages"] = A {
+      -- running with no whitelist (open to all) and no way to see connections: not idle
+      { uuid = uuid(800), display_name = "db-open", status = "active", billing_account_id = 6 },
+      { uuid = uuid(801), display_name = "db-stopped", status = "stopped", billing_account_id = 7 },
+      { uuid = uuid(802), display_name = "db-gone", status = "deleted", is_deleted = true, billing_account_id = 7 },
+      { uuid = uuid(803), display_name = "db-new", status = "creating", billing_account_id = 7 },
+    }
+    local report = assert(platform(routes).client():leftovers { now = NOW })
+    assert.is_true(report.complete)
+    local fw = find(report, "firewall", uuid(700))
+    assert.equal("guards no resource", fw.why)
+    assert.equal("cyc01", fw.location)
+    assert.is_nil(fw.monthly) -- the policy has no firewall price
+    assert.is_nil(find(report, "firewall", uuid(701)))
+    local svc = find(report, "service", uuid(801))
+    assert.matches("not running", svc.why, 1, true)
+    assert.is_nil(svc.location)
+    for _, n in ipairs { 800, 802, 803 } do assert.is_nil(find(report, "service", uuid(n)), n) end
+    report = assert(platform(routes).client():leftovers { now = NOW, prices = { firewall = 2, service = 40 } })
+    assert.equal(2, find(report, "firewall", uuid(700)).monthly)
+    assert.equal(40, find(report, "service", uuid(801)).monthly)
+    routes["GET /v1/user-resource/service/packages"] = function() return 500, '{"message": "boom"}' end
+    report = assert(platform(routes).client():leftovers { now = NOW })
+    assert.is_false(report.complete)
+    assert.equal("services", report.errors[1].what)
+  end)
+
+  it("prices snapshots from size_gb (2025-12) and sizeGb alike", function()
+    for _, field in ipairs { "size_gb", "sizeGb" } do
+      local routes = base_routes()
+      routes["GET /v1/cyc01/storage/disks"] = A {
+        { uuid = uuid(900), size_gb = 100, billing_account_id = 7,
+          snapshots = A { { uuid = "s1", [field] = 100 }, { uuid = "s2", [field] = 30 } } },
+      }
+      local report = assert(platform(routes).client():leftovers { now = NOW })
+      near(find(report, "disk", uuid(900)).monthly, (100 * 0.0002 + 130 * 0.0001) * H)
+    end
   end)
 
   it("takes monthly prices for what the policy lacks, and policy entries when it has them", function()
