@@ -41,6 +41,8 @@ local json = lazy "idcloudhost.json"
 -- @tparam[opt] string opts.ca_file CA bundle for TLS
 -- @tparam[opt] string opts.proxy proxy URL
 -- @tparam[opt=false] boolean opts.insecure true turns TLS verification off
+-- @tparam[opt=false] boolean opts.blocking Neovim: true lets calls outside `idcloudhost.async` block the editor
+-- (`:lua` one-liners, scripts, tests); otherwise they are refused (kind invalid)
 -- @tparam[opt] function|string opts.transport `function(req) return res end`, or "auto", "curl", "ngx"
 -- @tparam[opt] function opts.sleep `function(seconds)` for waits and backoffs
 -- @tparam[opt] function opts.on_request `function(record)` after every attempt; the api key redacted
@@ -78,11 +80,19 @@ local json = lazy "idcloudhost.json"
 -- @return the value fn returned
 -- @errors invalid, timeout (`err.last_status`: the last seen), or fn's err
 
---- Neovim: runs fn in a task on the editor's event loop (the idcloudhost.nvim module), where
--- calls yield instead of blocking; on_done(ok, ...) gets its outcome.
+--- Neovim: runs fn in a task on the editor's event loop, where calls yield instead of blocking
+-- (docs/neovim.md).  on_done gets `(true, fn's values...)`, `(false, err)` when fn raised, or
+-- `(true, nil, err)` with `err.kind == "cancelled"` after `task:cancel()`; called once, through
+-- vim.schedule.
 -- @function async
 -- @tparam function fn
--- @tparam[opt] function on_done
+-- @tparam[opt] function|table opts on_done, or `{on_done = fn}`
+-- @treturn task the task: `task:cancel()`, `task:done()`, `task:result()`, `task:wait(ms)`
+-- @errors invalid (fn not a function, outside Neovim)
+
+--- Neovim: cancels every task of idcloudhost.async (Neovim does so itself on VimLeavePre).
+-- @function cancel_all
+-- @treturn integer how many were running
 
 --- JSON as the SDK reads and writes it: null is nil, integral numbers are integers, empty arrays
 -- stay arrays.  The same module as `require "idcloudhost.json"`.
@@ -127,8 +137,12 @@ local M = {
   is_uuid = function(s) return check.is_uuid(s) end,
   array = function(t) return json.array(t) end,
   wait = function(fn, opts) return require("idcloudhost.ops.wait").poll(fn, opts) end, -- (loaded when first needed)
-  -- Neovim: runs fn in a task on the editor's event loop (idcloudhost.nvim).
-  async = function(fn, on_done) return require("idcloudhost.runtime.nvim.async").async(fn, on_done) end,
+  -- Neovim: runs fn in a task on the editor's event loop (runtime/nvim/async.lua).
+  async = function(fn, opts) return require("idcloudhost.runtime.nvim.async").async(fn, opts) end,
+  cancel_all = function()
+    local a = package.loaded["idcloudhost.runtime.nvim.async"]
+    return a and a.cancel_all() or 0
+  end,
 }
 
 -- idcloudhost.json is the module itself (not a proxy), set when first read.

@@ -314,6 +314,12 @@ local function send(client, method, path, query, body, headers, answer, timeout,
   local cfg = shared.cfg
   redact = redact or shared.redact
   local rt = runtime.current()
+  -- A host may refuse a call where it would do harm (Neovim: freezing the editor).
+  local refuse = rt.refuse_call
+  if refuse then
+    local why = refuse(rt, cfg)
+    if why then return nil, errors.invalid(why) end
+  end
   local t, terr = transport.pick(shared, rt)
   if not t then return nil, terr end
   local write = method ~= "GET" and method ~= "HEAD"

@@ -87,6 +87,7 @@ local function probe_options()
   local o = {}
   for k, v in pairs(type(opts) == "table" and opts or {}) do o[k] = v end
   o.retries, o.timeout, o.connect_timeout, o.deadline = 0, 5, 3, 8
+  o.blocking = true -- :checkhealth waits for its probe, a few seconds at most
   return o, type(opts) == "table" and opts.apikey ~= nil
 end
 
