@@ -2,7 +2,9 @@
 -- how often a 50 ms timer ticks during a 1 s read, inside async and outside it; the wall time of
 -- a batch of ten 1 s writes; the editor's CPU time (getrusage: user + system, this process
 -- only, so curl processes are not counted) as a share of the wall time while it waits on a 2 s
--- read.  Prints one line per figure; the specs assert the bounds, this reports the numbers.
+-- read; and the cost of one call inside a task against the same call blocking (sequential
+-- calls, the median of rounds, wall and CPU, printed side by side as a ratio: target <= 1.2x).
+-- Prints one line per figure; the specs assert the bounds, this reports the numbers.
 local mode = os.getenv("IDCLOUDHOST_NVIM_MODE") or "core"
 local root = vim.fn.getcwd()
 package.path = root .. "/lua/?.lua;" .. root .. "/lua/?/init.lua;" .. root .. "/?.lua;" .. package.path
@@ -44,11 +46,48 @@ local function measure(fn, outside)
   return wall, ticks, used
 end
 
+-- Seconds of wall and CPU per call for `calls` sequential client.locations:list(), inside a
+-- task or blocking (a client made with blocking = true, called on the main loop).
+local function per_call(client, calls, inside)
+  local function loop()
+    for _ = 1, calls do assert(client.locations:list()) end
+  end
+  local t0, c0 = uv.hrtime(), cpu()
+  if inside then
+    local done
+    assert(idcloudhost.async(loop, function(ok, e) done = true assert(ok, tostring(e)) end))
+    vim.wait(60000, function() return done end, 1)
+  else
+    loop()
+  end
+  return (uv.hrtime() - t0) / 1e9 / calls, (cpu() - c0) / calls
+end
+
+local function median(list)
+  table.sort(list)
+  return list[math.floor((#list + 1) / 2)]
+end
+
+local ROUNDS = tonumber(os.getenv("BENCH_ROUNDS") or "") or 9
+
 local ok, err = pcall(function()
-  local client = helper.fresh_client()
+  local client = helper.fresh_client { blocking = true }
+
+  -- Per call: rounds alternate (task, blocking) so that a busy machine weighs on both alike.
+  helper.config { latency = 0 }
+  per_call(client, 20, true)
+  per_call(client, 20, false)
+  local tw, tc, bw, bc = {}, {}, {}, {}
+  for r = 1, ROUNDS do
+    tw[r], tc[r] = per_call(client, 50, true)
+    bw[r], bc[r] = per_call(client, 50, false)
+  end
+  local mtw, mtc, mbw, mbc = median(tw), median(tc), median(bw), median(bc)
+  say("per call, task vs blocking (median of %d rounds of 50): wall %.3f / %.3f ms = %.2fx, CPU %.3f / %.3f ms = %.2fx",
+    ROUNDS, mtw * 1e3, mbw * 1e3, mtw / mbw, mtc * 1e3, mbc * 1e3, mtc / mbc)
+
   local LIST = "/v1/user-resource/vm/list"
   helper.config { latency = 0.01 }
-
   for _, where in ipairs { "async", "outside" } do
     helper.fault { path = LIST, method = "GET", kind = "stall", seconds = 1 }
     local wall, ticks = measure(function() assert(client.vms:list()) end, where == "outside")

@@ -43,8 +43,8 @@ describe("idcloudhost.async (" .. tools.mode .. ")", function()
     assert.is_true(ticks >= 18, "the timer ticked " .. ticks .. " times in " .. took .. " s")
   end)
 
-  it("keeps calls outside async blocking: the value comes back directly, no scheduled callback runs meanwhile", function()
-    local client = helper.client()
+  it("keeps calls outside async blocking with blocking = true: the value comes back directly, no scheduled callback runs meanwhile", function()
+    local client = helper.client { blocking = true }
     helper.fault { path = LIST, method = "GET", kind = "stall", seconds = 0.3 }
     local ran = false
     vim.schedule(function() ran = true end)
@@ -203,7 +203,7 @@ describe("idcloudhost.async (" .. tools.mode .. ")", function()
   end)
 
   it("writes the debug log with vim.notify at DEBUG level, without the key", function()
-    local client = helper.client { debug = true }
+    local client = helper.client { debug = true, blocking = true }
     local notify, seen = vim.notify, {}
     vim.notify = function(msg, level) seen[#seen + 1] = { msg = msg, level = level } end
     local done = tools.run(function() return client.locations:list() end)
@@ -242,29 +242,29 @@ describe("idcloudhost.async (" .. tools.mode .. ")", function()
     end
   end)
 
-  it("runs a batch inside a vim.loop callback without hanging: blocking on the core, error values without it", function()
-    local client = helper.client()
-    local results
+  it("runs a batch inside a vim.loop callback without hanging (blocking = true): on the core, refused without it", function()
+    local client = helper.client { blocking = true }
+    local results, err, got
     local timer = vim.loop.new_timer()
     timer:start(1, 0, function()
-      results = client:batch({ 1, 2 }, function(_, c) return c.locations:list() end)
+      results, err = client:batch({ 1, 2 }, function(_, c) return c.locations:list() end)
+      got = true
     end)
-    vim.wait(5000, function() return results ~= nil end, 10)
+    vim.wait(5000, function() return got end, 10)
     timer:close()
-    assert.is_table(results)
-    for _, r in ipairs(results) do
-      if tools.mode == "core" then
-        assert.is_true(r.ok, tostring(r.err))
-      else
-        assert.is_false(r.ok)
-        assert.equal("BAD_FUNCTION_ARGUMENT", r.err.code)
-        assert.matches("idcloudhost.async", r.err.message, 1, true)
-      end
+    if tools.mode == "core" then
+      assert.is_table(results)
+      for _, r in ipairs(results) do assert.is_true(r.ok, tostring(r.err)) end
+    else
+      -- A programming error, not a network failure: retry-on-network logic must not retry it.
+      assert.is_nil(results)
+      assert.equal("invalid", err.kind)
+      assert.matches("idcloudhost.async", err.message, 1, true)
     end
   end)
 
   it("gives a task and a blocking batch outside it on the same client each their answers", function()
-    local client = helper.client()
+    local client = helper.client { blocking = true }
     helper.fault { path = LIST, method = "GET", kind = "stall", seconds = 0.5 }
     local task
     assert(idcloudhost.async(function() return client.vms:list() end, function(ok, vms) task = ok and vms ~= nil end))

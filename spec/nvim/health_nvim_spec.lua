@@ -61,7 +61,7 @@ describe(":IdchVms, the example plugin (" .. tools.mode .. " run)", function()
   end)
 
   it("lists every VM of every location into a scratch buffer, without blocking, with progress", function()
-    local client = helper.client()
+    local client = helper.client { blocking = true }
     for i, slug in ipairs { "cyc01", "cyc01", "bus02" } do
       local at = assert(client:at(slug))
       assert(at.vms:create(helper.billed_vm_params { name = "vm-" .. i }))
