@@ -68,13 +68,23 @@ local function request_turn()
   vim.schedule(turn)
 end
 
--- The core's transfers became ready: one turn.  Ready again before that turn ran (it cannot run
--- yet: a task waits in vim.wait), the handle stops until the next watch starts it again, so the
+-- The core's transfers became ready.  Their bytes are taken here, in the libuv callback (the
+-- transports' poll: libcurl, no task code), and a turn is asked for only when one ended: a
+-- partial answer costs no trip through vim.schedule.  During a turn (a task waits in vim.wait)
+-- or with one already asked for, the handle stops until the next watch starts it again, so the
 -- loop never spins on a descriptor that stays readable.
 local function ready(handle)
   return function()
-    if queued then handle:stop() end
-    request_turn()
+    if turning or queued then
+      handle:stop()
+      return request_turn()
+    end
+    local ok, err = pcall(S.pump, S, 0)
+    if not ok then
+      vim.schedule(function() vim.notify("idcloudhost.async: the scheduler failed: " .. tostring(err), ERROR) end)
+    end
+    if #S.ready > 0 then return request_turn() end
+    arm()
   end
 end
 
