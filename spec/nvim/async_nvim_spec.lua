@@ -221,25 +221,36 @@ describe("idcloudhost.async (" .. tools.mode .. ")", function()
     end
   end)
 
-  it("pumps the core's transfers with a timer, and needs none for curl processes (they say when they end)", function()
+  it("wakes on the core's descriptor, with no fast timer; curl processes say when they end", function()
     local client = helper.client()
     helper.fault { path = LIST, method = "GET", kind = "stall", seconds = 0.5 }
-    local seen, timed = 0, 0
-    assert(idcloudhost.async(function() return client.vms:list() end))
+    local seen, watched, turns = 0, 0, 0
+    local sched = require "idcloudhost.runtime.sched"
+    local Sched = getmetatable(sched.new({}))
+    local step = Sched.step
+    Sched.step = function(...)
+      turns = turns + 1
+      return step(...)
+    end
+    local task = idcloudhost.async(function() return client.vms:list() end)
     vim.wait(3000, function()
       local s = require("idcloudhost.runtime.nvim.async").status()
       if s.flying > 0 then
         seen = seen + 1
-        if s.timer then timed = timed + 1 end
+        if s.sockets > 0 then watched = watched + 1 end
       end
-      return s.live == 0
+      return task:done()
     end, 5)
+    Sched.step = step
+    assert.is_true(task:result())
     assert.is_true(seen > 10, "the request was seen in flight " .. seen .. " times")
     if tools.mode == "core" then
-      assert.is_true(timed > 0, "no timer while the core's transfer was in flight")
+      assert.equal(seen, watched, "the core's descriptor was not watched while its transfer was in flight")
     else
-      assert.equal(0, timed)
+      assert.equal(0, watched)
     end
+    -- A 0.5 s answer takes a few turns, not one per millisecond.
+    assert.is_true(turns <= 5, turns .. " turns for one request")
   end)
 
   it("runs a batch inside a vim.loop callback without hanging (blocking = true): on the core, refused without it", function()
