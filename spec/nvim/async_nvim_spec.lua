@@ -43,7 +43,8 @@ describe("idcloudhost.async (" .. tools.mode .. ")", function()
     assert.is_true(ticks >= 18, "the timer ticked " .. ticks .. " times in " .. took .. " s")
   end)
 
-  it("keeps calls outside async blocking with blocking = true: the value comes back directly, no scheduled callback runs meanwhile", function()
+  it("keeps calls outside async blocking with blocking = true: the value comes back directly, no scheduled callback runs"
+    .. " meanwhile", function()
     local client = helper.client { blocking = true }
     helper.fault { path = LIST, method = "GET", kind = "stall", seconds = 0.3 }
     local ran = false
