@@ -6,7 +6,7 @@
 --   lua5.4 scripts/mutate.lua [--subset] [--only ID,...] [--level LEVEL] [--list] [--keep]
 --
 --   --subset   only the mutants marked subset = true (make mutate-ci)
---   --level    only the mutants of that level (unit, test, hostile, wire, c)
+--   --level    only the mutants of that level (unit, test, nvim, hostile, wire, c)
 --   --only     these mutants (comma-separated ids)
 --   --at       run the selected mutants at that level instead of their own (to find where a
 --              mutant is seen)
@@ -113,6 +113,8 @@ local LEVELS = {
   unit = { { name = "unit", cmd = function() return "make -s unit LUA=" .. LUA .. " BUSTED=" .. quote(BUSTED) end } },
   -- Every spec against the simulator, the core's and the simulator's own included (~35 s).
   test = { { name = "test", cmd = function() return "make -s test LUA=" .. LUA .. " BUSTED=" .. quote(BUSTED) end } },
+  -- The Neovim specs in nvim --headless, in its three modes (~40 s): make nvim included.
+  nvim = { { name = "nvim", cmd = function() return "IDCLOUDHOST_NVIM_OUTPUT=TAP make -s test-nvim" end } },
   -- The hostile server, bare (valgrind would take minutes).
   hostile = { { name = "hostile", cmd = function()
     return "make -s hostile LUA=" .. LUA .. " VALGRIND= BUSTED=" .. quote(BUSTED)

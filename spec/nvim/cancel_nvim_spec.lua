@@ -77,6 +77,13 @@ describe("task handles (" .. tools.mode .. ")", function()
     assert.equal(0, tools.core_pending(client))
     idle()
     all_gone(pids)
+    local spawn = client._shared.transports.spawn
+    if spawn then
+      -- The killed process ended: nothing of it is kept (nobody would take it).
+      vim.wait(1000, function() return next(spawn.jobs) == nil end, 5)
+      assert.is_nil(next(spawn.jobs))
+      assert.is_nil(next(spawn.finished))
+    end
     vim.wait(1000, function() return got ~= nil end, 5)
     assert.is_true(tools.now() - t0 < 1, "on_done came after the stall, not at the cancel")
     assert.equal(1, called)

@@ -38,7 +38,7 @@ vim.opt.runtimepath:append(root .. "/examples/nvim")
 
 local files = mode == "nocjson" and { "spec/nvim/json_nvim_spec.lua", "spec/nvim/cancel_nvim_spec.lua" }
   or { "--exclude-pattern=json_nvim_spec", "spec/nvim" }
-_G.arg = { [0] = "busted", "--output=utfTerminal", unpack(files) }
+_G.arg = { [0] = "busted", "--output=" .. (os.getenv("IDCLOUDHOST_NVIM_OUTPUT") or "utfTerminal"), unpack(files) }
 
 io.stdout:write("== nvim ", tostring(vim.version().major), ".", tostring(vim.version().minor), ".",
   tostring(vim.version().patch), ", ", mode, " run\n")
