@@ -47,6 +47,51 @@ describe(":checkhealth idcloudhost (" .. tools.mode .. " run)", function()
   end)
 end)
 
+describe(":checkhealth idcloudhost, what goes wrong (" .. tools.mode .. " run)", function()
+  before_each(function() helper.reset() end)
+
+  it("says a key with a space is not valid (not that none is configured), without showing it", function()
+    local text = checkhealth { apikey = "has a space", base_url = helper.URL }
+    assert.matches("ERROR: the api key is not valid", text, 1, true)
+    assert.is_nil(text:find("no api key configured", 1, true))
+    assert.is_nil(text:find("has a space", 1, true))
+    local saved = vim.env.IDCLOUDHOST_API_KEY
+    vim.env.IDCLOUDHOST_API_KEY = "env key"
+    text = checkhealth { base_url = helper.URL }
+    vim.env.IDCLOUDHOST_API_KEY = saved
+    assert.matches("ERROR: the api key is not valid", text, 1, true)
+    assert.is_nil(text:find("env key", 1, true))
+  end)
+
+  it("without curl on $PATH, says what sends the requests, or that nothing can", function()
+    local path = vim.env.PATH
+    vim.env.PATH = "/nonexistent"
+    local text = checkhealth { apikey = helper.KEY, base_url = helper.URL }
+    vim.env.PATH = path
+    if tools.mode == "core" then
+      assert.matches("no curl command on $PATH (not needed", text, 1, true)
+      assert.matches("calls go through the C core", text, 1, true)
+    else
+      assert.matches("ERROR: no curl command on $PATH and no C core", text, 1, true)
+      assert.is_nil(text:find("calls go through", 1, true))
+    end
+  end)
+
+  it("gives the first line of why the core did not load, with no dangling 'not found:'", function()
+    local loaded, preload = package.loaded["idcloudhost.core"], package.preload["idcloudhost.core"]
+    package.loaded["idcloudhost.core"] = nil
+    package.preload["idcloudhost.core"] = function()
+      error("module 'idcloudhost.core' not found:\n\tno field package.preload['idcloudhost.core']\n\tno file 'x.so'", 0)
+    end
+    local text = checkhealth { apikey = helper.KEY, base_url = helper.URL }
+    package.loaded["idcloudhost.core"], package.preload["idcloudhost.core"] = loaded, preload
+    local line = text:match("WARNING: C core not loaded[^\n]*")
+    assert.is_string(line, text)
+    assert.matches("module 'idcloudhost.core' not found$", line)
+    assert.matches("make nvim", text, 1, true)
+  end)
+end)
+
 describe(":IdchVms, the example plugin (" .. tools.mode .. " run)", function()
   local plugin
 
