@@ -121,7 +121,7 @@ describe(":IdchVms, the example plugin (" .. tools.mode .. " run)", function()
     local buf
     vim.wait(5000, function()
       buf = vim.fn.bufnr("idcloudhost://vms")
-      return buf > 0
+      return buf > 0 and vim.api.nvim_buf_get_lines(buf, 0, 1, false)[1]:find("^LOCATION") ~= nil
     end, 10)
     vim.api.nvim_echo = echo
     assert.is_true(returned < 0.2, ":IdchVms blocked for " .. returned .. " s")
@@ -141,5 +141,46 @@ describe(":IdchVms, the example plugin (" .. tools.mode .. " run)", function()
       or vim.tbl_contains(echoed, "idcloudhost: 2/2 locations (cyc01: 2 VMs)"))
     assert.matches("^idcloudhost: 3 VMs in 2 locations", echoed[#echoed])
     vim.cmd("bwipeout! " .. buf)
+  end)
+
+  it("cancels the listing when its buffer is wiped", function()
+    plugin.setup { apikey = helper.KEY, base_url = helper.URL }
+    helper.fault { path = "/v1/config/locations", method = "GET", kind = "stall", seconds = 3 }
+    local notify, seen = vim.notify, {}
+    local echo = vim.api.nvim_echo
+    vim.notify = function(msg) seen[#seen + 1] = msg end
+    vim.api.nvim_echo = function() end
+    vim.cmd("IdchVms")
+    vim.wait(2000, function() return require("idcloudhost.runtime.nvim.async").status().flying > 0 end, 5)
+    vim.cmd("bwipeout! idcloudhost://vms")
+    vim.wait(200)
+    vim.notify, vim.api.nvim_echo = notify, echo
+    assert.same({ "idcloudhost: listing cancelled" }, seen)
+    assert.equal(0, require("idcloudhost.runtime.nvim.async").status().live)
+  end)
+
+  it("loads no module of the SDK at start-up or at setup(), only at the first :IdchVms", function()
+    local root = vim.fn.getcwd()
+    local status, out = tools.nvim([[
+      vim.opt.runtimepath:append(]] .. string.format("%q", root) .. [[)
+      vim.opt.runtimepath:append(]] .. string.format("%q", root .. "/examples/nvim") .. [[)
+      vim.cmd("runtime plugin/idcloudhost_vms.lua")
+      local function sdk()
+        local n = 0
+        for name in pairs(package.loaded) do
+          if name == "idcloudhost" or (name:find("^idcloudhost%.") and not name:find("health$")) then n = n + 1 end
+        end
+        return n
+      end
+      local at_start = sdk()
+      require("idcloudhost_vms").setup { apikey = "demo-key", base_url = os.getenv("IDCLOUDHOST_SIM_URL") }
+      local at_setup = sdk()
+      vim.cmd("IdchVms")
+      io.stdout:write("start=", at_start, " setup=", at_setup, " used=", sdk(), "\n")
+      vim.cmd("qa!")
+    ]], { LUA_PATH = false, LUA_CPATH = false })
+    assert.equal(0, status, out)
+    assert.matches("start=0 setup=0 used=%d+", out)
+    assert.is_nil(out:find("used=0", 1, true))
   end)
 end)
