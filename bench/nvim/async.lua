@@ -102,6 +102,22 @@ local ok, err = pcall(function()
   end
   helper.sim("DELETE", "faults")
 
+  -- How long a keymap's call outside a task freezes the editor: refused at once (a client
+  -- without blocking = true), against the same call made blocking.
+  local refusing = helper.client()
+  for _, c in ipairs { refusing, client } do
+    local times = {}
+    vim.keymap.set("n", "<F7>", function()
+      local t0 = uv.hrtime()
+      c.locations:list()
+      times[#times + 1] = (uv.hrtime() - t0) / 1e6
+    end)
+    for _ = 1, 51 do vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes("<F7>", true, false, true), "x", false) end
+    vim.keymap.del("n", "<F7>")
+    say("keymap call outside a task, %s: the editor frozen %.3f ms (median of %d)",
+      c == refusing and "refused" or "blocking = true", median(times), #times)
+  end
+
   local LIST = "/v1/user-resource/vm/list"
   helper.config { latency = 0.01 }
   for _, where in ipairs { "async", "outside" } do

@@ -1,7 +1,7 @@
 --- idcloudhost: the Lua SDK for the idcloudhost.com / elastis.id cloud.
 --
 --   local idcloudhost = require "idcloudhost"
---   local client = assert(idcloudhost.new { location = "jkt01" })
+--   local client = assert(idcloudhost.new { location = "cyc01" })   -- the simulator's; put yours
 --   for _, vm in ipairs(assert(client.vms:list())) do print(vm) end
 --
 -- Every call returns its result, or `nil, err` with err an @{idcloudhost.errors.error|error value}.
@@ -86,8 +86,8 @@ local json = lazy "idcloudhost.json"
 -- vim.schedule.
 -- @function async
 -- @tparam function fn
--- @tparam[opt] function|table opts on_done, or `{on_done = fn}`
--- @treturn task the task: `task:cancel()`, `task:done()`, `task:result()`, `task:wait(ms)`
+-- @tparam[opt] function|table opts `function(ok, ...)`: on_done; or `{on_done = fn}`
+-- @treturn table the task: `task:cancel()`, `task:done()`, `task:result()`, `task:wait(ms)`
 -- @errors invalid (fn not a function, outside Neovim)
 
 --- Neovim: cancels every task of idcloudhost.async (Neovim does so itself on VimLeavePre).

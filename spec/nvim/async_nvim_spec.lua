@@ -233,6 +233,7 @@ describe("idcloudhost.async (" .. tools.mode .. ")", function()
       turns = turns + 1
       return step(...)
     end
+    local woke = require("idcloudhost.runtime.nvim.async").status().wakeups
     local task = idcloudhost.async(function() return client.vms:list() end)
     vim.wait(3000, function()
       local s = require("idcloudhost.runtime.nvim.async").status()
@@ -245,13 +246,16 @@ describe("idcloudhost.async (" .. tools.mode .. ")", function()
     Sched.step = step
     assert.is_true(task:result())
     assert.is_true(seen > 10, "the request was seen in flight " .. seen .. " times")
+    woke = require("idcloudhost.runtime.nvim.async").status().wakeups - woke
     if tools.mode == "core" then
-      assert.equal(seen, watched, "the core's descriptor was not watched while its transfer was in flight")
+      assert.is_true(watched >= seen - 1, "the core's descriptor was watched " .. watched .. " of " .. seen .. " times")
+      assert.is_true(woke >= 1, "the answer was found by a timer, not by its descriptor")
     else
       assert.equal(0, watched)
+      assert.equal(0, woke)
     end
-    -- A 0.5 s answer takes a few turns, not one per millisecond.
-    assert.is_true(turns <= 5, turns .. " turns for one request")
+    -- A 0.5 s answer takes a few turns, not one every few milliseconds (a pumping timer: 50).
+    assert.is_true(turns <= 10, turns .. " turns for one request")
   end)
 
   it("runs a batch inside a vim.loop callback without hanging (blocking = true): on the core, refused without it", function()

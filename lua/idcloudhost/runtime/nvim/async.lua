@@ -35,7 +35,7 @@ local unpack = table.unpack or unpack
 local M = {}
 
 local PUMP_MIN, PUMP_MAX = 1, 10 -- ms between blind pumps of the core's transfers: first, slowest
-local WATCH_MAX = 250            -- ms: the longest a watched transfer goes without a pump
+local WATCH_MAX = 1000           -- ms: the longest a watched transfer goes without a pump
 
 local S          -- the scheduler, made on first use
 local timer      -- the one libuv timer
@@ -73,8 +73,11 @@ end
 -- partial answer costs no trip through vim.schedule.  During a turn (a task waits in vim.wait)
 -- or with one already asked for, the handle stops until the next watch starts it again, so the
 -- loop never spins on a descriptor that stays readable.
+local wakeups = 0 -- times a core's descriptor woke the driver (status())
+
 local function ready(handle)
   return function()
+    wakeups = wakeups + 1
     if turning or queued then
       handle:stop()
       return request_turn()
@@ -261,13 +264,13 @@ function M.async(fn, opts)
 end
 
 --- What the driver holds: tasks alive, requests in flight, whether its timer is set, how many
--- sockets it watches.
+-- descriptors of the core it watches (one per session), and how many times one woke it.
 function M.status()
   local sockets = 0
-  for _ in pairs(polls) do sockets = sockets + 1 end -- (one per session)
-  if not S then return { live = 0, flying = 0, timer = false, sockets = 0 } end
+  for _ in pairs(polls) do sockets = sockets + 1 end
+  if not S then return { live = 0, flying = 0, timer = false, sockets = 0, wakeups = wakeups } end
   return { live = S.live, flying = S.flying, timer = timer:is_active() and true or false,
-    transport = S.transport, sockets = sockets }
+    transport = S.transport, sockets = sockets, wakeups = wakeups }
 end
 
 return M
