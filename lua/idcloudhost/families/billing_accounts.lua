@@ -11,6 +11,7 @@ local nested = require "idcloudhost.families.kit.nested"
 local pipeline = lazy "idcloudhost.call.pipeline"
 local resource = require "idcloudhost.families.kit.resource"
 local runtime = lazy "idcloudhost.runtime"
+local sched = lazy "idcloudhost.runtime.sched"
 local vms = require "idcloudhost.families.vms"
 
 local ID = { billing_account_id = "integer!" }
@@ -94,8 +95,9 @@ local MAIN = {}
 
 -- Waits while another coroutine looks the default up, where waiting yields to it (a scheduler:
 -- a batch, idcloudhost.async; an nginx request handler): never in plain Lua, never for a lookup
--- of the running coroutine (a hook calling back), never past the client's timeout or the call's
--- deadline (a lookup whose coroutine was dropped ends nothing).
+-- of the running coroutine (a hook calling back), never for one whose task was cancelled,
+-- never past the client's timeout or the call's deadline (a lookup whose coroutine was dropped
+-- otherwise ends nothing).
 local function await_lookup(shared)
   local flight = lookups[shared]
   if not flight or flight.by == (coroutine.running() or MAIN) then return end
@@ -105,7 +107,7 @@ local function await_lookup(shared)
   local limit = now + shared.cfg.timeout
   local deadline = runtime.deadline()
   if deadline and deadline < limit then limit = deadline end
-  while lookups[shared] == flight and defaults[shared] == nil and now < limit do
+  while lookups[shared] == flight and defaults[shared] == nil and now < limit and sched.alive(flight.by) do
     rt:sleep(0.01)
     now = rt:now()
   end

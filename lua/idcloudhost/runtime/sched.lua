@@ -36,6 +36,14 @@ function sched.of(co)
   return slot and slot.sched
 end
 
+--- Whether coroutine co may still run: false once it has ended, or its task was cancelled (it
+-- will never be resumed).  A coroutine of no scheduler (or not a coroutine) counts as running.
+function sched.alive(co)
+  if type(co) ~= "thread" then return true end
+  local slot = slots[co]
+  return not (slot and slot.dead) and coroutine.status(co) ~= "dead"
+end
+
 --- A new scheduler.  clock = {now = fn, sleep = fn(seconds)}: the blocking driver's.
 -- default_transport: the transport "auto" means in its coroutines (nil: the C core).
 function sched.new(clock, default_transport)
