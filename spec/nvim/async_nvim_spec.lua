@@ -224,6 +224,8 @@ describe("idcloudhost.async (" .. tools.mode .. ")", function()
 
   it("wakes on the core's descriptor, with no fast timer; curl processes say when they end", function()
     local client = helper.client()
+    -- (a connection kept from a first call: the wake-ups below are the answer's, not a connect's)
+    assert.is_true(idcloudhost.async(function() return client.locations:list() end):wait(5000))
     helper.fault { path = LIST, method = "GET", kind = "stall", seconds = 0.5 }
     local seen, watched, turns = 0, 0, 0
     local sched = require "idcloudhost.runtime.sched"
