@@ -351,7 +351,7 @@ function client:collect_locations(family) end
 
 ---The fields of an error value (all but kind and message may be nil).
 ---@class idcloudhost.error
----@field kind string "invalid" (bad input or options, caught before anything is sent; also a call on a closed client), "api" (the platform answered >= 400, or a 3xx), "network" (no complete answer), "timeout" (an attempt or the call's deadline ran out), "decode" (a 2xx that is not what the endpoint answers), "error" (a Lua error raised in a batch item or a wait's function)
+---@field kind string "invalid" (bad input or options, caught before anything is sent; also a call on a closed client), "api" (the platform answered >= 400, or a 3xx), "network" (no complete answer), "timeout" (an attempt or the call's deadline ran out), "decode" (a 2xx that is not what the endpoint answers), "error" (a Lua error raised in a batch item or a wait's function), "cancelled" (the task the call ran in was cancelled: Neovim's task:cancel(); uncertain when a write was in flight)
 ---@field message string readable, one line
 ---@field status? integer the HTTP status (kind "api")
 ---@field code? string the key inside the answer's `errors` ("consumer::resource_forbidden"), or the transport's error name for kind "network" ("COULDNT_CONNECT", ...)

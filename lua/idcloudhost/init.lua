@@ -4,7 +4,7 @@
 --   local client = assert(idcloudhost.new { location = "cyc01" })   -- the simulator's; put yours
 --   for _, vm in ipairs(assert(client.vms:list())) do print(vm) end
 --
--- Every call returns its result, or `nil, err` with err an @{idcloudhost.errors.error|error value}.
+-- Every call returns its result, or `nil, err` with err an @{idcloudhost.call.errors.error|error value}.
 -- @module idcloudhost
 local Client = require "idcloudhost.client"
 local lazy = require "idcloudhost.lazy"

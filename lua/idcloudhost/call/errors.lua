@@ -22,7 +22,9 @@ Error.__index = Error
 -- @tfield string kind "invalid" (bad input or options, caught before anything is sent; also a
 -- call on a closed client), "api" (the platform answered >= 400, or a 3xx), "network" (no
 -- complete answer), "timeout" (an attempt or the call's deadline ran out), "decode" (a 2xx that
--- is not what the endpoint answers), "error" (a Lua error raised in a batch item or a wait's function)
+-- is not what the endpoint answers), "error" (a Lua error raised in a batch item or a wait's function),
+-- "cancelled" (the task the call ran in was cancelled: Neovim's task:cancel(); uncertain when a
+-- write was in flight)
 -- @tfield string message readable, one line
 -- @tfield[opt] integer status the HTTP status (kind "api")
 -- @tfield[opt] string code the key inside the answer's `errors` ("consumer::resource_forbidden"),
