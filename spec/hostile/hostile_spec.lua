@@ -9,7 +9,7 @@ local idcloudhost = require "idcloudhost"
 local system = require "system"   -- luasystem, a busted dependency: a monotonic clock and sleep
 
 local HERE = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$")) or "spec"
-local C = dofile(HERE .. "/hostile/cases.lua")
+local C = dofile(HERE .. "/cases.lua")
 
 local SLACK = tonumber(os.getenv("HOSTILE_SLACK") or "") or 1.5
 local SERVER_LUA = os.getenv("SIM_LUA") or "lua5.3"
@@ -37,7 +37,7 @@ local function start_server()
   local log = os.tmpname()
   -- sh prints its pid, then exec keeps that pid for the server, which prints its port.
   local p = assert(io.popen("echo $$; exec " .. SERVER_LUA .. " "
-    .. shell_quote(HERE .. "/hostile/server.lua") .. " " .. shell_quote(log), "r"))
+    .. shell_quote(HERE .. "/server.lua") .. " " .. shell_quote(log), "r"))
   local pid = tonumber(p:read("*l") or "")
   local port = tonumber(p:read("*l") or "")
   if not (pid and port) then
