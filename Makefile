@@ -19,7 +19,7 @@ HDR      := $(wildcard src/*.h)
 export LUA_PATH  := $(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/sim/lua/?.lua;$(CURDIR)/sim/lua/?/init.lua;$(CURDIR)/?.lua;;
 export LUA_CPATH := $(CURDIR)/$(BUILD)/?.so;;
 
-.PHONY: all core deps test unit test-fake check-load test-nvim demo examples sim bench bench-nvim lint valgrind hostile asan fuzz clean help test-nginx nginx-deps nginx-core mutate mutate-ci
+.PHONY: all core deps test unit test-fake check-load nvim test-nvim demo examples sim bench bench-nvim lint valgrind hostile asan fuzz clean help test-nginx nginx-deps nginx-core mutate mutate-ci
 
 all: core
 
@@ -28,6 +28,7 @@ help:
 	@echo "make test       run the specs against a simulator started for the run"
 	@echo "make unit       the families' unit specs on a scripted transport (no simulator)"
 	@echo "make test-fake  idcloudhost.fake and the shared scenario on every Lua (FAKE_LUAS), fake and simulator"
+	@echo "make nvim       the C core for Neovim (LuaJIT) at lua/idcloudhost/core.so, where 'runtimepath' finds it"
 	@echo "make test-nvim  the Neovim specs in nvim --headless: with the C core, without it, without cjson"
 	@echo "make demo       run examples/quickstart.lua against a simulator"
 	@echo "make sim        run the simulator in the foreground (PORT=$(PORT) APIKEYS=$(APIKEYS) SIM_EDITION=...)"
@@ -99,6 +100,24 @@ test-fake:
 	@for l in $(FAKE_LUAS); do $(MAKE) --no-print-directory core LUA=$$l || exit 1; done
 	sh scripts/with-sim.sh $(SIM_LUA) -- sh -c 'for l in $(FAKE_LUAS); do echo "== $$l"; \
 	  LUA_CPATH="$(CURDIR)/build/$$l/?.so;;" $$l $(BUSTED) $(FAKE_SPECS) || exit 1; done'
+# Neovim: the core built for LuaJIT (the ABI of Lua 5.1: LuaJIT's headers, else Lua 5.1's) and
+# placed at lua/idcloudhost/core.so (git-ignored), where Neovim's 'runtimepath' loader finds it:
+# a plugin manager's `build = "make nvim"` is the whole set-up, no package.cpath edit.  Only a
+# compiler, pkg-config and libcurl's and zlib's headers are needed (no package is installed); the
+# new file replaces the old one by a rename, so a running Neovim keeps the one it loaded.
+NVIM_LUA_CFLAGS = $(shell pkg-config --cflags luajit 2>/dev/null || pkg-config --cflags lua5.1 2>/dev/null \
+  || pkg-config --cflags lua-5.1 2>/dev/null || pkg-config --cflags lua51 2>/dev/null)
+NVIM_LDFLAGS    = $(if $(filter Darwin,$(shell uname -s)),-undefined dynamic_lookup)
+NVIM_BUILD      := build/nvim/idcloudhost/core.so
+NVIM_CORE       := lua/idcloudhost/core.so
+nvim: $(NVIM_CORE)
+
+$(NVIM_CORE): $(SRC) $(HDR)
+	@mkdir -p $(dir $(NVIM_BUILD))
+	$(CC) $(CFLAGS) $(WARN) -fPIC -shared $(NVIM_LUA_CFLAGS) $$(pkg-config --cflags libcurl zlib) \
+	  -o $(NVIM_BUILD) $(SRC) $$(pkg-config --libs libcurl zlib) $(NVIM_LDFLAGS)
+	cp $(NVIM_BUILD) $@.tmp && mv -f $@.tmp $@
+	@echo "the C core for Neovim: $@ (restart Neovim to load it)"
 
 # The Neovim specs inside nvim --headless (Debian's neovim, LuaJIT): with the C core built for
 # LuaJIT, with the core hidden (the curl command), with the core and cjson hidden (vim.json).
@@ -106,6 +125,7 @@ NVIM_RUN = nvim --headless -u NONE -i NONE -n -c "luafile spec/nvim/run.lua" -c 
 test-nvim:
 	@$(MAKE) --no-print-directory core LUA=luajit
 	@sh scripts/deps.sh luajit $(SIM_LUA) neovim curl
+	@$(MAKE) --no-print-directory nvim
 	sh scripts/with-sim.sh $(SIM_LUA) -- sh -c 'for m in core spawn nocjson; do \
 	  IDCLOUDHOST_NVIM_MODE=$$m $(NVIM_RUN) || exit 1; done'
 
@@ -359,4 +379,4 @@ mutate mutate-ci: deps
 	MUTATE_LUA=$(LUA) $(LUA) scripts/mutate.lua $(if $(filter mutate-ci,$@),--subset) $(ARGS)
 
 clean:
-	rm -rf build
+	rm -rf build $(NVIM_CORE)

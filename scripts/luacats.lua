@@ -19,13 +19,35 @@ local function class(name) return "idcloudhost." .. name end
 -- The local variable holding a class's methods in the file: idcloudhost.client.vms -> client_vms.
 function M.var(name) return (name:gsub("%.", "_")) end
 
-local function luatype(t, classes, where)
+-- The types of a callback's arguments, by the names the doc comments give them in their
+-- `function(a, b)` signatures; a name not listed is `any`.
+local ARGS = {
+  seconds = "number", elapsed = "number", done = "integer", total = "integer", seen = "any",
+  item = "any", result = "{ok: boolean, value: any, err: idcloudhost.error?}", vm = "idcloudhost.vm",
+  disk = "table", record = "table", req = "table", line = "string", client = "idcloudhost.client",
+  location = "table", ok = "boolean", ["..."] = "any",
+}
+
+-- A callback's LuaCATS type from the signature its description opens with ("`function(seen,
+-- elapsed)` after each poll" -> fun(seen: any, elapsed: number)), or nil.
+local function callback(desc)
+  local args = desc and desc:match("^`function%(([^)]*)%)")
+  if not args then return nil end
+  local list = {}
+  for name in args:gmatch("[^,%s]+") do list[#list + 1] = name .. ": " .. (ARGS[name] or "any") end
+  return "fun(" .. table.concat(list, ", ") .. ")"
+end
+M.callback = callback
+
+local function luatype(t, classes, where, desc)
   if t == nil or t == "" then return "any" end
   local parts = {}
   for alt in t:gmatch("[^|]+") do
     local inner = alt:match("^{(.-),%.%.%.}$")
     if inner then
       parts[#parts + 1] = luatype(inner, classes, where) .. "[]"
+    elseif alt == "function" and callback(desc) then
+      parts[#parts + 1] = callback(desc)
     elseif PLAIN[alt] then
       parts[#parts + 1] = alt
     elseif classes[alt] then
@@ -67,7 +89,7 @@ end
 
 local function field_line(p, classes, where)
   local name = p.name
-  local t = luatype(p.type, classes, where .. "." .. name)
+  local t = luatype(p.type, classes, where .. "." .. name, p.desc)
   if t == "nil" then return nil end
   return string.format("---@field %s%s %s%s", name, p.opt ~= nil and "?" or "", t,
     p.desc ~= "" and (" " .. p.desc) or "")
@@ -99,7 +121,7 @@ local function params(item, classes, out_classes)
       t = cname
       if p.type and p.type ~= "table" then t = t .. "|" .. luatype(p.type:gsub("^table|", ""):gsub("|table$", ""), classes, item.name) end
     else
-      t = luatype(p.type, classes, item.name .. " " .. p.name)
+      t = luatype(p.type, classes, item.name .. " " .. p.name, p.desc)
     end
     lines[#lines + 1] = string.format("---@param %s%s %s%s", p.name, p.opt ~= nil and "?" or "", t,
       p.desc ~= "" and (" " .. p.desc) or "")

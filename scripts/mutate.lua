@@ -6,7 +6,7 @@
 --   lua5.4 scripts/mutate.lua [--subset] [--only ID,...] [--level LEVEL] [--list] [--keep]
 --
 --   --subset   only the mutants marked subset = true (make mutate-ci)
---   --level    only the mutants of that level (unit, test, hostile, wire, c, nginx, nvim)
+--   --level    only the mutants of that level (unit, test, hostile, wire, c, nginx, nvim, spawn)
 --   --only     these mutants (comma-separated ids)
 --   --at       run the selected mutants at that level instead of their own (to find where a
 --              mutant is seen)
@@ -116,6 +116,8 @@ local LEVELS = {
   unit = { { name = "unit", cmd = function() return "make -s unit LUA=" .. LUA .. " BUSTED=" .. quote(BUSTED) end } },
   -- Every spec against the simulator, the core's and the simulator's own included (~35 s).
   test = { { name = "test", cmd = function() return "make -s test LUA=" .. LUA .. " BUSTED=" .. quote(BUSTED) end } },
+  -- The Neovim specs in nvim --headless, in its three modes (~40 s): make nvim included.
+  nvim = { { name = "nvim", cmd = function() return "IDCLOUDHOST_NVIM_OUTPUT=TAP make -s test-nvim" end } },
   -- The hostile server, bare (valgrind would take minutes).
   hostile = { { name = "hostile", cmd = function()
     return "make -s hostile LUA=" .. LUA .. " VALGRIND= BUSTED=" .. quote(BUSTED)
@@ -128,7 +130,7 @@ local LEVELS = {
   end } },
   -- The curl command transport in nvim --headless, the core hidden: the spawn specs that need no
   -- simulator (seconds).
-  nvim = { { name = "nvim", cmd = function()
+  spawn = { { name = "spawn", cmd = function()
     return "IDCLOUDHOST_NVIM_MODE=spawn IDCLOUDHOST_NVIM_OUTPUT=TAP IDCLOUDHOST_NVIM_FILES="
       .. quote("spec/nvim/same_nvim_spec.lua spec/nvim/spawn_faults_nvim_spec.lua")
       .. " nvim --headless -u NONE -i NONE -n -c 'luafile spec/nvim/run.lua' -c 'cquit 3' </dev/null"

@@ -3,6 +3,9 @@
 ** driven from Lua (coroutines): send queues, perform advances and names
 ** the transfers that finished, result hands over an outcome.
 */
+#include <string.h>
+#include <sys/select.h>
+
 #include "clock.h"
 #include "session.h"
 
@@ -163,7 +166,97 @@ static int session_cancel(lua_State *L) {
   return 1;
 }
 
+#ifdef __linux__
+#include <sys/epoll.h>
+#include <unistd.h>
+#endif
+
+/* Closes session:wakeup()'s epoll fd (session close and __gc). */
+void session_unwake(session *s) {
+#ifdef __linux__
+  if (s->wake > 0) (void)close(s->wake - 1);
+#endif
+  s->wake = 0;
+  s->wmax = -1;
+}
+
+/*
+** session:wakeup() -> fd, ms | nil, ms: for an event loop (Neovim's libuv)
+** that wakes on socket readiness instead of polling.  fd is one epoll
+** descriptor of the session's own, readable while a socket the queued
+** transfers wait on is ready: the loop watches that one descriptor, never
+** libcurl's sockets themselves (libcurl closes and reopens them inside
+** perform, and an error on one is no error on fd).  Each call follows the
+** sockets libcurl waits on now (a socket closed and opened again under the
+** same number is registered again): call it after every perform or cancel.  ms: the milliseconds until libcurl
+** wants perform called anyway (-1: no timeout of its own).  fd is nil off
+** Linux, or while no socket is known (nothing queued, sockets numbered
+** FD_SETSIZE or more): then perform by ms, or poll.  fd lives as long as
+** the session; close the loop's watcher before session:close().
+*/
+static int session_wakeup(lua_State *L) {
+  session *s = (session *)luaL_checkudata(L, 1, SESSION_MT);
+  long ms = -1;
+  int any = 0;
+  if (s->closed || s->multi == NULL || s->pending == 0) {
+    lua_pushnil(L);
+    lua_pushinteger(L, -1);
+    return 2;
+  }
+#ifdef __linux__
+  {
+    fd_set r, w, e;
+    int maxfd = -1, fd;
+    if (s->wake == 0) {
+      int efd = epoll_create1(EPOLL_CLOEXEC);
+      if (efd >= 0) {
+        s->wake = efd + 1;
+        FD_ZERO(&s->watched);
+        s->wmax = -1;
+      }
+    }
+    if (s->wake > 0) {
+      struct epoll_event ev;
+      int efd = s->wake - 1, oldmax = s->wmax;
+      FD_ZERO(&r);
+      FD_ZERO(&w);
+      FD_ZERO(&e);
+      if (curl_multi_fdset(s->multi, &r, &w, &e, &maxfd) != CURLM_OK) maxfd = -1;
+      if (maxfd >= FD_SETSIZE) maxfd = FD_SETSIZE - 1;
+      s->wmax = -1;
+      for (fd = 0; fd <= maxfd || fd <= oldmax; fd++) {
+        int rd = fd <= maxfd && FD_ISSET(fd, &r), wr = fd <= maxfd && FD_ISSET(fd, &w);
+        int was = fd <= oldmax && FD_ISSET(fd, &s->watched);
+        memset(&ev, 0, sizeof ev);
+        if (!rd && !wr) {
+          /* a socket closed meanwhile left the set by itself: errors are expected */
+          if (was) (void)epoll_ctl(efd, EPOLL_CTL_DEL, fd, &ev);
+          FD_CLR(fd, &s->watched);
+          continue;
+        }
+        ev.events = (rd ? EPOLLIN : 0) | (wr ? EPOLLOUT : 0);
+        ev.data.fd = fd;
+        /* MOD fails on a socket closed and opened again under the same number: ADD */
+        if ((was && epoll_ctl(efd, EPOLL_CTL_MOD, fd, &ev) == 0) ||
+            epoll_ctl(efd, EPOLL_CTL_ADD, fd, &ev) == 0) {
+          FD_SET(fd, &s->watched);
+          s->wmax = fd;
+          any = 1;
+        }
+        else FD_CLR(fd, &s->watched);
+      }
+    }
+  }
+#endif
+  if (curl_multi_timeout(s->multi, &ms) != CURLM_OK) ms = -1;
+  if (any) lua_pushinteger(L, s->wake - 1);
+  else lua_pushnil(L);
+  lua_pushinteger(L, (lua_Integer)ms);
+  return 2;
+}
+
 const luaL_Reg session_multi_methods[] = {
+  {"wakeup", session_wakeup},
   {"send", session_send},
   {"perform", session_perform},
   {"result", session_result},

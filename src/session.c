@@ -134,6 +134,7 @@ int session_new(lua_State *L) {
   if (o.max_body >= 4503599627370496.0) o.max_body = 0;  /* 2^52: no cap */
   s = (session *)lua_newuserdata(L, sizeof *s);
   memset(s, 0, sizeof *s);
+  s->wmax = -1;
   luaL_getmetatable(L, SESSION_MT);
   lua_setmetatable(L, -2);
   s->conf.max_body = (size_t)o.max_body;
@@ -179,6 +180,7 @@ static int session_close(lua_State *L) {
   s->multi = s->syncm = NULL;
   if (s->conf.tmpl != NULL) curl_easy_cleanup(s->conf.tmpl);
   s->conf.tmpl = NULL;
+  session_unwake(s);
   /* CURLSHE_IN_USE would mean an easy handle survived: leak, not crash */
   if (s->conf.share != NULL) (void)curl_share_cleanup(s->conf.share);
   s->conf.share = NULL;

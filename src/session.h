@@ -5,6 +5,8 @@
 #ifndef IDC_SESSION_H
 #define IDC_SESSION_H
 
+#include <sys/select.h>
+
 #include "xfer.h"
 
 #define SESSION_MT	"idcloudhost.session"
@@ -19,12 +21,16 @@ typedef struct session {
   int pending;			/* transfers in the multi handle */
   lua_Integer last_id;
   int closed;
+  int wake;			/* session:wakeup()'s epoll fd + 1 (0: none) */
+  int wmax;			/* the highest fd in watched, -1: none */
+  fd_set watched;		/* the sockets in that epoll set */
 } session;
 
 IDC_HIDDEN session *session_check(lua_State *L, int arg);
 IDC_HIDDEN void session_unlink(xfer **list, xfer *x);
 IDC_HIDDEN int session_new(lua_State *L);
 IDC_HIDDEN void session_register(lua_State *L);
+IDC_HIDDEN void session_unwake(session *s);
 
 IDC_HIDDEN extern const luaL_Reg session_multi_methods[];
 

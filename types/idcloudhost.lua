@@ -24,10 +24,11 @@
 ---@field ca_file? string CA bundle for TLS
 ---@field proxy? string proxy URL
 ---@field insecure? boolean true turns TLS verification off
----@field transport? function|string `function(req) return res end`, or "auto", "curl", "ngx"
----@field sleep? function `function(seconds)` for waits and backoffs
+---@field blocking? boolean Neovim: true lets calls outside `idcloudhost.async` block the editor (`:lua` one-liners, scripts, tests); otherwise they are refused (kind invalid)
+---@field transport? fun(req: table)|string `function(req) return res end`, or "auto", "curl", "ngx"
+---@field sleep? fun(seconds: number) `function(seconds)` for waits and backoffs
 ---@field clock? table `{now = function, sleep = function(seconds)}`: the clock of every deadline, backoff, wait and batch (a test's virtual clock)
----@field on_request? function `function(record)` after every attempt; the api key redacted
+---@field on_request? fun(record: table) `function(record)` after every attempt; the api key redacted
 ---@field debug? boolean|integer|function true, 1 or 2 (or `$IDCLOUDHOST_DEBUG`): a debug log; a function gets its lines
 ---@field rate? table a client-side rate limit: `{per_second = r, burst = b [, shared = "dict"]}`, or a limiter of `rate_limiter` shared with other clients (default none)
 ---@field pool? table the ngx transport's keep-alive pools: `{size = 32, idle = 30 (seconds), name = "idcloudhost"}`
@@ -37,8 +38,8 @@
 ---@field interval? number first delay in seconds
 ---@field max_interval? number longest delay
 ---@field backoff? number growth of the delay
----@field sleep? function `function(seconds)`
----@field on_progress? function `function(seen, elapsed)` after each poll
+---@field sleep? fun(seconds: number) `function(seconds)`
+---@field on_progress? fun(seen: any, elapsed: number) `function(seen, elapsed)` after each poll
 
 ---@class idcloudhost.plan.opts
 ---@field prune? boolean also delete resources with the owner mark that desired does not name
@@ -58,7 +59,7 @@
 
 ---@class idcloudhost.client.batch.opts
 ---@field concurrency? integer items running at once
----@field on_progress? function `function(done, total, item, result)` as each item ends
+---@field on_progress? fun(done: integer, total: integer, item: any, result: {ok: boolean, value: any, err: idcloudhost.error?}) `function(done, total, item, result)` as each item ends
 
 ---@class idcloudhost.client.leftovers.opts
 ---@field stopped_for? number seconds: also VMs stopped that long
@@ -126,8 +127,8 @@
 ---@field max_interval? number longest delay
 ---@field backoff? number growth of the delay
 ---@field fail_on? string|table statuses that end the wait at once, as an error
----@field sleep? function `function(seconds)`
----@field on_progress? function `function(vm, elapsed)` after each poll
+---@field sleep? fun(seconds: number) `function(seconds)`
+---@field on_progress? fun(vm: idcloudhost.vm, elapsed: number) `function(vm, elapsed)` after each poll
 
 ---@class idcloudhost.vm.boot_media.opts
 ---@field image table|string the image or disk (an object or its uuid)
@@ -305,10 +306,16 @@ function idcloudhost.wait(fn, opts) end
 ---@return idcloudhost.error? err invalid, conflict (two marked resources of one name), api, network, timeout, decode
 function idcloudhost.plan(client, desired, opts) end
 
----Neovim: runs fn in a task on the editor's event loop (the idcloudhost.nvim module), where calls yield instead of blocking; on_done(ok, ...) gets its outcome.
+---Neovim: runs fn in a task on the editor's event loop, where calls yield instead of blocking (docs/neovim.md).
 ---@param fn function
----@param on_done? function
-function idcloudhost.async(fn, on_done) end
+---@param opts? fun(ok: boolean, ...: any)|table `function(ok, ...)`: on_done; or `{on_done = fn}`
+---@return table? result the task: `task:cancel()`, `task:done()`, `task:result()`, `task:wait(ms)`
+---@return idcloudhost.error? err invalid (fn not a function, outside Neovim)
+function idcloudhost.async(fn, opts) end
+
+---Neovim: cancels every task of idcloudhost.async (Neovim does so itself on VimLeavePre).
+---@return integer result how many were running
+function idcloudhost.cancel_all() end
 
 ---Like Lua's assert, for the SDK's `value, err` returns: gives back its arguments when v is truthy; otherwise raises `tostring(err)`, a string that names the caller's line, so that the message reaches nginx's error.log (ngx_lua prints "unknown reason" for a table raised there, as `assert(call())` raises) and a plain script's stderr alike.
 ---@param v any the first value of a call
@@ -404,14 +411,14 @@ function client:request(method, path, params, opts) end
 
 ---Runs fn(item, client) for every item, up to opts.concurrency (8) at once, through the curl multi interface (light threads inside nginx): a wait or backoff inside an item yields to the others.
 ---@param items table a list
----@param fn function `function(item, client)` returning a value or `nil, err`
+---@param fn fun(item: any, client: idcloudhost.client) `function(item, client)` returning a value or `nil, err`
 ---@param opts? idcloudhost.client.batch.opts
 ---@return table[]? result results in item order, each `{ok = boolean, value = fn's value, err = error}`; a Lua error in an item is `err.kind == "error"`
 ---@return idcloudhost.error? err invalid
 function client:batch(items, fn, opts) end
 
 ---Runs fn(location_client, location) for every location of the platform, concurrently.
----@param fn function `function(client, location)`: a client of that location, the location object
+---@param fn fun(client: idcloudhost.client, location: table) `function(client, location)`: a client of that location, the location object
 ---@param opts? table those of client:batch
 ---@return table[]? result results in the order of the locations, as client:batch's, each with `location` (the slug)
 ---@return idcloudhost.error? err invalid, or the error of listing the locations
@@ -437,7 +444,7 @@ function client:collect_locations(family) end
 
 ---The fields of an error value (all but kind and message may be nil).
 ---@class idcloudhost.error
----@field kind string "invalid" (bad input or options, caught before anything is sent; also a call on a closed client), "api" (the platform answered >= 400, or a 3xx), "network" (no complete answer), "timeout" (an attempt or the call's deadline ran out), "decode" (a 2xx that is not what the endpoint answers), "error" (a Lua error raised in a batch item or a wait's function), "conflict" (ensure or plan found two resources of one name and owner: err.matches lists them)
+---@field kind string "invalid" (bad input or options, caught before anything is sent; also a call on a closed client), "api" (the platform answered >= 400, or a 3xx), "network" (no complete answer), "timeout" (an attempt or the call's deadline ran out), "decode" (a 2xx that is not what the endpoint answers), "error" (a Lua error raised in a batch item or a wait's function), "conflict" (ensure or plan found two resources of one name and owner: err.matches lists them) "cancelled" (the task the call ran in was cancelled: Neovim's task:cancel(); uncertain when a write was in flight)
 ---@field message string readable, one line
 ---@field status? integer the HTTP status (kind "api")
 ---@field code? string the key inside the answer's `errors` ("consumer::resource_forbidden"), or the transport's error name for kind "network" ("COULDNT_CONNECT", ...)
@@ -1406,7 +1413,7 @@ function client_locations:list() end
 
 ---A location's fields, as the platform sends them (GET config/locations).
 ---@class idcloudhost.location
----@field slug string its slug, "jkt01": what client:at and the location option take
+---@field slug string its slug, "cyc01": what client:at and the location option take
 ---@field display_name string "Jakarta"
 ---@field description string
 ---@field is_default boolean the account's default location (calls without a slug go there)

@@ -2,7 +2,9 @@
 -- how often a 50 ms timer ticks during a 1 s read, inside async and outside it; the wall time of
 -- a batch of ten 1 s writes; the editor's CPU time (getrusage: user + system, this process
 -- only, so curl processes are not counted) as a share of the wall time while it waits on a 2 s
--- read.  Prints one line per figure; the specs assert the bounds, this reports the numbers.
+-- read; and the cost of one call inside a task against the same call blocking (sequential
+-- calls, the median of rounds, wall and CPU, printed side by side as a ratio: target <= 1.2x).
+-- Prints one line per figure; the specs assert the bounds, this reports the numbers.
 local mode = os.getenv("IDCLOUDHOST_NVIM_MODE") or "core"
 local root = vim.fn.getcwd()
 package.path = root .. "/lua/?.lua;" .. root .. "/lua/?/init.lua;" .. root .. "/?.lua;" .. package.path
@@ -44,11 +46,81 @@ local function measure(fn, outside)
   return wall, ticks, used
 end
 
+-- Seconds of wall and CPU per call for `calls` sequential client.locations:list(), inside a
+-- task or blocking (a client made with blocking = true, called on the main loop).
+local function per_call(client, calls, inside)
+  local function loop()
+    for _ = 1, calls do assert(client.locations:list()) end
+  end
+  local t0, c0 = uv.hrtime(), cpu()
+  if inside then
+    local done
+    assert(idcloudhost.async(loop, function(ok, e) done = true assert(ok, tostring(e)) end))
+    vim.wait(60000, function() return done end, 1)
+  else
+    loop()
+  end
+  return (uv.hrtime() - t0) / 1e9 / calls, (cpu() - c0) / calls
+end
+
+local function median(list)
+  table.sort(list)
+  return list[math.floor((#list + 1) / 2)]
+end
+
+local ROUNDS = tonumber(os.getenv("BENCH_ROUNDS") or "") or 9
+-- Calls per round: what starting and ending a task costs is spread thin (a curl process per
+-- call costs ~10 ms: fewer).
+local CALLS = mode == "core" and 200 or 40
+
 local ok, err = pcall(function()
-  local client = helper.fresh_client()
+  local client = helper.fresh_client { blocking = true }
+
+  -- Per call: rounds alternate (task, blocking) so that a busy machine weighs on both alike.
+  -- At no latency (what the SDK adds, all of it), then with the server taking 1 ms (a call of
+  -- ~1 ms, as on a LAN: the simulator stalls each answer).
+  local function stall(latency, calls)
+    if latency > 0 then
+      helper.fault { path = "/v1/config/locations", method = "GET", kind = "stall", seconds = latency, count = calls }
+    end
+  end
+  for _, latency in ipairs { 0, 0.001 } do
+    stall(latency, 40)
+    per_call(client, 20, true)
+    per_call(client, 20, false)
+    local tw, tc, bw, bc = {}, {}, {}, {}
+    for r = 1, ROUNDS do
+      stall(latency, CALLS)
+      tw[r], tc[r] = per_call(client, CALLS, true)
+      stall(latency, CALLS)
+      bw[r], bc[r] = per_call(client, CALLS, false)
+    end
+    local mtw, mtc, mbw, mbc = median(tw), median(tc), median(bw), median(bc)
+    say("per call, %g ms latency, task vs blocking (median of %d rounds of %d): wall %.3f / %.3f ms = %.2fx,"
+      .. " CPU %.3f / %.3f ms = %.2fx", latency * 1000, ROUNDS, CALLS, mtw * 1e3, mbw * 1e3, mtw / mbw,
+      mtc * 1e3, mbc * 1e3, mtc / mbc)
+  end
+  helper.sim("DELETE", "faults")
+
+  -- How long a keymap's call outside a task freezes the editor: refused at once (a client
+  -- without blocking = true), against the same call made blocking.
+  local refusing = helper.client()
+  for _, c in ipairs { refusing, client } do
+    local times = {}
+    vim.keymap.set("n", "<F7>", function()
+      local t0 = uv.hrtime()
+      local value, e = c.locations:list()
+      times[#times + 1] = (uv.hrtime() - t0) / 1e3
+      assert(c == refusing and e and e.kind == "invalid" or value, "the keymap's call answered " .. tostring(e))
+    end)
+    for _ = 1, 51 do vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes("<F7>", true, false, true), "x", false) end
+    vim.keymap.del("n", "<F7>")
+    say("keymap call outside a task, %s: the editor frozen %.1f us (median of %d)",
+      c == refusing and "refused" or "blocking = true", median(times), #times)
+  end
+
   local LIST = "/v1/user-resource/vm/list"
   helper.config { latency = 0.01 }
-
   for _, where in ipairs { "async", "outside" } do
     helper.fault { path = LIST, method = "GET", kind = "stall", seconds = 1 }
     local wall, ticks = measure(function() assert(client.vms:list()) end, where == "outside")

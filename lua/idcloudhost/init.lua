@@ -1,7 +1,7 @@
 --- idcloudhost: the Lua SDK for the idcloudhost.com / elastis.id cloud.
 --
 --   local idcloudhost = require "idcloudhost"
---   local client = assert(idcloudhost.new { location = "jkt01" })
+--   local client = assert(idcloudhost.new { location = "cyc01" })   -- the simulator's; put yours
 --   for _, vm in ipairs(assert(client.vms:list())) do print(vm) end
 --
 -- Every call returns its result, or `nil, err` with err an @{idcloudhost.call.errors.error|error value}.
@@ -43,6 +43,8 @@ local json = lazy "idcloudhost.json"
 -- @tparam[opt] string opts.ca_file CA bundle for TLS
 -- @tparam[opt] string opts.proxy proxy URL
 -- @tparam[opt=false] boolean opts.insecure true turns TLS verification off
+-- @tparam[opt=false] boolean opts.blocking Neovim: true lets calls outside `idcloudhost.async` block the editor
+-- (`:lua` one-liners, scripts, tests); otherwise they are refused (kind invalid)
 -- @tparam[opt] function|string opts.transport `function(req) return res end`, or "auto", "curl", "ngx"
 -- @tparam[opt] function opts.sleep `function(seconds)` for waits and backoffs
 -- @tparam[opt] table opts.clock `{now = function, sleep = function(seconds)}`: the clock of every deadline,
@@ -100,11 +102,19 @@ local json = lazy "idcloudhost.json"
 -- @treturn table the plan: actions (op, kind, location, name, reason, hourly, monthly), unowned, monthly
 -- @errors invalid, conflict (two marked resources of one name), api, network, timeout, decode
 
---- Neovim: runs fn in a task on the editor's event loop (the idcloudhost.nvim module), where
--- calls yield instead of blocking; on_done(ok, ...) gets its outcome.
+--- Neovim: runs fn in a task on the editor's event loop, where calls yield instead of blocking
+-- (docs/neovim.md).  on_done gets `(true, fn's values...)`, `(false, err)` when fn raised, or
+-- `(true, nil, err)` with `err.kind == "cancelled"` after `task:cancel()`; called once, through
+-- vim.schedule.
 -- @function async
 -- @tparam function fn
--- @tparam[opt] function on_done
+-- @tparam[opt] function|table opts `function(ok, ...)`: on_done; or `{on_done = fn}`
+-- @treturn table the task: `task:cancel()`, `task:done()`, `task:result()`, `task:wait(ms)`
+-- @errors invalid (fn not a function, outside Neovim)
+
+--- Neovim: cancels every task of idcloudhost.async (Neovim does so itself on VimLeavePre).
+-- @function cancel_all
+-- @treturn integer how many were running
 
 --- JSON as the SDK reads and writes it: null is nil, integral numbers are integers, empty arrays
 -- stay arrays.  The same module as `require "idcloudhost.json"`.
@@ -187,8 +197,12 @@ local M = {
   wait = function(fn, opts) return require("idcloudhost.ops.wait").poll(fn, opts) end, -- (loaded when first needed)
   -- The actions that make the account hold `desired` (ops/plan.lua); plan:apply{} carries them out.
   plan = function(client, desired, opts) return require("idcloudhost.ops.plan").new(client, desired, opts) end,
-  -- Neovim: runs fn in a task on the editor's event loop (idcloudhost.nvim).
-  async = function(fn, on_done) return require("idcloudhost.runtime.nvim.async").async(fn, on_done) end,
+  -- Neovim: runs fn in a task on the editor's event loop (runtime/nvim/async.lua).
+  async = function(fn, opts) return require("idcloudhost.runtime.nvim.async").async(fn, opts) end,
+  cancel_all = function()
+    local a = package.loaded["idcloudhost.runtime.nvim.async"]
+    return a and a.cancel_all() or 0
+  end,
 }
 
 -- IDCLOUDHOST_STRICT=1: what the first calls would load, loaded now (idcloudhost.lazy).

@@ -89,7 +89,7 @@ local CHECKS = {
   end,
   user_agent = string_of("^[\32-\126]+$", "a non-empty string of printable characters"),
   ca_file = string_of("^[^%z]+$", "a file name"), proxy = string_of("^[^%z%c]+$", "a proxy URL"),
-  insecure = typed("boolean"),
+  insecure = typed("boolean"), blocking = typed("boolean"),
   transport = function(v)
     if type(v) ~= "function" and v ~= "auto" and v ~= "curl" and v ~= "ngx" then
       return 'a function, or "auto", "curl" or "ngx"'

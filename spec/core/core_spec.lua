@@ -203,7 +203,7 @@ describe("idcloudhost.core", function()
   describe("session life cycle", function()
     it("has the idcloudhost.session methods", function()
       local s = core.session()
-      for _, m in ipairs{"request", "send", "perform", "result", "pending", "cancel", "close"} do
+      for _, m in ipairs{"request", "send", "perform", "result", "pending", "cancel", "wakeup", "close"} do
         assert.is_function(s[m], m)
       end
       s:close()
@@ -233,6 +233,7 @@ describe("idcloudhost.core", function()
       assert.has_error(function() s:result(1) end, "session is closed")
       assert.equal(0, s:pending())
       assert.is_false(s:cancel(1))
+      assert.same({ nil, -1 }, { s:wakeup() })
     end)
 
     it("survives garbage collection of open, used and closed sessions", function()
@@ -851,6 +852,48 @@ describe("idcloudhost.core", function()
         assert.equal(200, res.status)
         assert.has_error(function() s:result(id) end)
         assert.is_false(s:cancel(id))
+      end)
+
+      it("gives one descriptor to wake on while a transfer waits, none when nothing is queued", function()
+        local fd, ms = s:wakeup()
+        assert.is_nil(fd)
+        assert.equal(-1, ms)
+        local id = s:send(req(url("/hang")))
+        local deadline = now() + 5
+        repeat
+          s:perform(0.05)
+          fd, ms = s:wakeup()
+        until fd or now() > deadline
+        assert.is_number(fd, "no descriptor while a transfer waits")
+        assert.is_true(math.type == nil or math.type(ms) == "integer")
+        assert.is_true(ms >= -1)
+        s:perform(0)
+        assert.equal(fd, (s:wakeup()))   -- the same one for the session's life
+        assert.is_true(s:cancel(id))
+        assert.is_nil((s:wakeup()))
+        id = s:send(req(url("/hang")))
+        repeat s:perform(0.05) until s:wakeup() or now() > deadline
+        assert.equal(fd, (s:wakeup()))
+        s:cancel(id)
+      end)
+
+      it("closes its wake descriptor with the session: none left open", function()
+        local function open_fds() -- (the shell's parent: this Lua)
+          local p = io.popen("ls /proc/$PPID/fd | wc -l")
+          local n = tonumber(p:read("*a"))
+          p:close()
+          return n
+        end
+        local before = open_fds()
+        for _ = 1, 10 do
+          local ws = core.session()
+          ws:send(req(url("/hang")))
+          local deadline = now() + 5
+          repeat ws:perform(0.02) until ws:wakeup() or now() > deadline
+          assert.is_number((ws:wakeup()))
+          ws:close()
+        end
+        assert.is_true(open_fds() <= before + 1, "descriptors left open: " .. open_fds() - before)
       end)
 
       it("refuses result for a transfer still running", function()

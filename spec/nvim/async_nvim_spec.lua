@@ -43,8 +43,9 @@ describe("idcloudhost.async (" .. tools.mode .. ")", function()
     assert.is_true(ticks >= 18, "the timer ticked " .. ticks .. " times in " .. took .. " s")
   end)
 
-  it("keeps calls outside async blocking: the value comes back directly, no scheduled callback runs meanwhile", function()
-    local client = helper.client()
+  it("keeps calls outside async blocking with blocking = true: the value comes back directly, no scheduled callback runs"
+    .. " meanwhile", function()
+    local client = helper.client { blocking = true }
     helper.fault { path = LIST, method = "GET", kind = "stall", seconds = 0.3 }
     local ran = false
     vim.schedule(function() ran = true end)
@@ -203,7 +204,7 @@ describe("idcloudhost.async (" .. tools.mode .. ")", function()
   end)
 
   it("writes the debug log with vim.notify at DEBUG level, without the key", function()
-    local client = helper.client { debug = true }
+    local client = helper.client { debug = true, blocking = true }
     local notify, seen = vim.notify, {}
     vim.notify = function(msg, level) seen[#seen + 1] = { msg = msg, level = level } end
     local done = tools.run(function() return client.locations:list() end)
@@ -221,50 +222,67 @@ describe("idcloudhost.async (" .. tools.mode .. ")", function()
     end
   end)
 
-  it("pumps the core's transfers with a timer, and needs none for curl processes (they say when they end)", function()
+  it("wakes on the core's descriptor, with no fast timer; curl processes say when they end", function()
     local client = helper.client()
+    -- (a connection kept from a first call: the wake-ups below are the answer's, not a connect's)
+    assert.is_true(idcloudhost.async(function() return client.locations:list() end):wait(5000))
     helper.fault { path = LIST, method = "GET", kind = "stall", seconds = 0.5 }
-    local seen, timed = 0, 0
-    assert(idcloudhost.async(function() return client.vms:list() end))
+    local seen, watched, turns = 0, 0, 0
+    local sched = require "idcloudhost.runtime.sched"
+    local Sched = getmetatable(sched.new({}))
+    local step = Sched.step
+    Sched.step = function(...)
+      turns = turns + 1
+      return step(...)
+    end
+    local woke = require("idcloudhost.runtime.nvim.async").status().wakeups
+    local task = idcloudhost.async(function() return client.vms:list() end)
     vim.wait(3000, function()
       local s = require("idcloudhost.runtime.nvim.async").status()
       if s.flying > 0 then
         seen = seen + 1
-        if s.timer then timed = timed + 1 end
+        if s.sockets > 0 then watched = watched + 1 end
       end
-      return s.live == 0
+      return task:done()
     end, 5)
+    Sched.step = step
+    assert.is_true(task:result())
     assert.is_true(seen > 10, "the request was seen in flight " .. seen .. " times")
+    woke = require("idcloudhost.runtime.nvim.async").status().wakeups - woke
     if tools.mode == "core" then
-      assert.is_true(timed > 0, "no timer while the core's transfer was in flight")
+      assert.is_true(watched >= seen - 1, "the core's descriptor was watched " .. watched .. " of " .. seen .. " times")
+      assert.is_true(woke >= 1, "the answer was found by a timer, not by its descriptor")
     else
-      assert.equal(0, timed)
+      assert.equal(0, watched)
+      assert.equal(0, woke)
     end
+    -- A 0.5 s answer takes a few turns, not one every few milliseconds (a pumping timer: 50).
+    assert.is_true(turns <= 10, turns .. " turns for one request")
   end)
 
-  it("runs a batch inside a vim.loop callback without hanging: blocking on the core, error values without it", function()
-    local client = helper.client()
-    local results
+  it("runs a batch inside a vim.loop callback without hanging (blocking = true): on the core, refused without it", function()
+    local client = helper.client { blocking = true }
+    local results, err, got
     local timer = vim.loop.new_timer()
     timer:start(1, 0, function()
-      results = client:batch({ 1, 2 }, function(_, c) return c.locations:list() end)
+      results, err = client:batch({ 1, 2 }, function(_, c) return c.locations:list() end)
+      got = true
     end)
-    vim.wait(5000, function() return results ~= nil end, 10)
+    vim.wait(5000, function() return got end, 10)
     timer:close()
-    assert.is_table(results)
-    for _, r in ipairs(results) do
-      if tools.mode == "core" then
-        assert.is_true(r.ok, tostring(r.err))
-      else
-        assert.is_false(r.ok)
-        assert.equal("BAD_FUNCTION_ARGUMENT", r.err.code)
-        assert.matches("idcloudhost.async", r.err.message, 1, true)
-      end
+    if tools.mode == "core" then
+      assert.is_table(results)
+      for _, r in ipairs(results) do assert.is_true(r.ok, tostring(r.err)) end
+    else
+      -- A programming error, not a network failure: retry-on-network logic must not retry it.
+      assert.is_nil(results)
+      assert.equal("invalid", err.kind)
+      assert.matches("idcloudhost.async", err.message, 1, true)
     end
   end)
 
   it("gives a task and a blocking batch outside it on the same client each their answers", function()
-    local client = helper.client()
+    local client = helper.client { blocking = true }
     helper.fault { path = LIST, method = "GET", kind = "stall", seconds = 0.5 }
     local task
     assert(idcloudhost.async(function() return client.vms:list() end, function(ok, vms) task = ok and vms ~= nil end))

@@ -47,6 +47,51 @@ describe(":checkhealth idcloudhost (" .. tools.mode .. " run)", function()
   end)
 end)
 
+describe(":checkhealth idcloudhost, what goes wrong (" .. tools.mode .. " run)", function()
+  before_each(function() helper.reset() end)
+
+  it("says a key with a space is not valid (not that none is configured), without showing it", function()
+    local text = checkhealth { apikey = "has a space", base_url = helper.URL }
+    assert.matches("ERROR: the api key is not valid", text, 1, true)
+    assert.is_nil(text:find("no api key configured", 1, true))
+    assert.is_nil(text:find("has a space", 1, true))
+    local saved = vim.env.IDCLOUDHOST_API_KEY
+    vim.env.IDCLOUDHOST_API_KEY = "env key"
+    text = checkhealth { base_url = helper.URL }
+    vim.env.IDCLOUDHOST_API_KEY = saved
+    assert.matches("ERROR: the api key is not valid", text, 1, true)
+    assert.is_nil(text:find("env key", 1, true))
+  end)
+
+  it("without curl on $PATH, says what sends the requests, or that nothing can", function()
+    local path = vim.env.PATH
+    vim.env.PATH = "/nonexistent"
+    local text = checkhealth { apikey = helper.KEY, base_url = helper.URL }
+    vim.env.PATH = path
+    if tools.mode == "core" then
+      assert.matches("no curl command on $PATH (not needed", text, 1, true)
+      assert.matches("calls go through the C core", text, 1, true)
+    else
+      assert.matches("ERROR: no curl command on $PATH and no C core", text, 1, true)
+      assert.is_nil(text:find("calls go through", 1, true))
+    end
+  end)
+
+  it("gives the first line of why the core did not load, with no dangling 'not found:'", function()
+    local loaded, preload = package.loaded["idcloudhost.core"], package.preload["idcloudhost.core"]
+    package.loaded["idcloudhost.core"] = nil
+    package.preload["idcloudhost.core"] = function()
+      error("module 'idcloudhost.core' not found:\n\tno field package.preload['idcloudhost.core']\n\tno file 'x.so'", 0)
+    end
+    local text = checkhealth { apikey = helper.KEY, base_url = helper.URL }
+    package.loaded["idcloudhost.core"], package.preload["idcloudhost.core"] = loaded, preload
+    local line = text:match("WARNING: C core not loaded[^\n]*")
+    assert.is_string(line, text)
+    assert.matches("module 'idcloudhost.core' not found$", line)
+    assert.matches("make nvim", text, 1, true)
+  end)
+end)
+
 describe(":IdchVms, the example plugin (" .. tools.mode .. " run)", function()
   local plugin
 
@@ -61,7 +106,7 @@ describe(":IdchVms, the example plugin (" .. tools.mode .. " run)", function()
   end)
 
   it("lists every VM of every location into a scratch buffer, without blocking, with progress", function()
-    local client = helper.client()
+    local client = helper.client { blocking = true }
     for i, slug in ipairs { "cyc01", "cyc01", "bus02" } do
       local at = assert(client:at(slug))
       assert(at.vms:create(helper.billed_vm_params { name = "vm-" .. i }))
@@ -76,7 +121,7 @@ describe(":IdchVms, the example plugin (" .. tools.mode .. " run)", function()
     local buf
     vim.wait(5000, function()
       buf = vim.fn.bufnr("idcloudhost://vms")
-      return buf > 0
+      return buf > 0 and vim.api.nvim_buf_get_lines(buf, 0, 1, false)[1]:find("^LOCATION") ~= nil
     end, 10)
     vim.api.nvim_echo = echo
     assert.is_true(returned < 0.2, ":IdchVms blocked for " .. returned .. " s")
@@ -96,5 +141,46 @@ describe(":IdchVms, the example plugin (" .. tools.mode .. " run)", function()
       or vim.tbl_contains(echoed, "idcloudhost: 2/2 locations (cyc01: 2 VMs)"))
     assert.matches("^idcloudhost: 3 VMs in 2 locations", echoed[#echoed])
     vim.cmd("bwipeout! " .. buf)
+  end)
+
+  it("cancels the listing when its buffer is wiped", function()
+    plugin.setup { apikey = helper.KEY, base_url = helper.URL }
+    helper.fault { path = "/v1/config/locations", method = "GET", kind = "stall", seconds = 3 }
+    local notify, seen = vim.notify, {}
+    local echo = vim.api.nvim_echo
+    vim.notify = function(msg) seen[#seen + 1] = msg end
+    vim.api.nvim_echo = function() end
+    vim.cmd("IdchVms")
+    vim.wait(2000, function() return require("idcloudhost.runtime.nvim.async").status().flying > 0 end, 5)
+    vim.cmd("bwipeout! idcloudhost://vms")
+    vim.wait(200)
+    vim.notify, vim.api.nvim_echo = notify, echo
+    assert.same({ "idcloudhost: listing cancelled" }, seen)
+    assert.equal(0, require("idcloudhost.runtime.nvim.async").status().live)
+  end)
+
+  it("loads no module of the SDK at start-up or at setup(), only at the first :IdchVms", function()
+    local root = vim.fn.getcwd()
+    local status, out = tools.nvim([[
+      vim.opt.runtimepath:append(]] .. string.format("%q", root) .. [[)
+      vim.opt.runtimepath:append(]] .. string.format("%q", root .. "/examples/nvim") .. [[)
+      vim.cmd("runtime plugin/idcloudhost_vms.lua")
+      local function sdk()
+        local n = 0
+        for name in pairs(package.loaded) do
+          if name == "idcloudhost" or (name:find("^idcloudhost%.") and not name:find("health$")) then n = n + 1 end
+        end
+        return n
+      end
+      local at_start = sdk()
+      require("idcloudhost_vms").setup { apikey = "demo-key", base_url = os.getenv("IDCLOUDHOST_SIM_URL") }
+      local at_setup = sdk()
+      vim.cmd("IdchVms")
+      io.stdout:write("start=", at_start, " setup=", at_setup, " used=", sdk(), "\n")
+      vim.cmd("qa!")
+    ]], { LUA_PATH = false, LUA_CPATH = false })
+    assert.equal(0, status, out)
+    assert.matches("start=0 setup=0 used=%d+", out)
+    assert.is_nil(out:find("used=0", 1, true))
   end)
 end)

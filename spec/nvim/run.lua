@@ -6,8 +6,8 @@
 -- Modes:
 --   core     the C core of build/luajit (make LUA=luajit): transfers on its multi interface;
 --   spawn    the core hidden: every request is a curl process (transport/spawn.lua);
---   nocjson  the core and lua-cjson hidden: spec/nvim/json_nvim_spec.lua (vim.json), and the fake
---            (its engine on vim.json).
+--   nocjson  the core and lua-cjson hidden: spec/nvim/json_nvim_spec.lua (vim.json), the fake
+--            (its engine on vim.json) and the task handles' spec/nvim/cancel_nvim_spec.lua.
 -- Exits 0 when every spec passed, 1 otherwise (3: this file did not run; make adds -c "cquit 3").
 local mode = os.getenv("IDCLOUDHOST_NVIM_MODE") or "core"
 local root = vim.fn.getcwd()
@@ -37,7 +37,8 @@ end
 vim.opt.runtimepath:append(root)
 vim.opt.runtimepath:append(root .. "/examples/nvim")
 
-local files = mode == "nocjson" and { "spec/nvim/json_nvim_spec.lua", "spec/nvim/fake_nvim_spec.lua" }
+local files = mode == "nocjson"
+  and { "spec/nvim/json_nvim_spec.lua", "spec/nvim/fake_nvim_spec.lua", "spec/nvim/cancel_nvim_spec.lua" }
   or { "--exclude-pattern=json_nvim_spec", "spec/nvim" }
 -- IDCLOUDHOST_NVIM_FILES: only these spec files (make mutate's nvim level); _OUTPUT: busted's.
 if os.getenv("IDCLOUDHOST_NVIM_FILES") then

@@ -52,4 +52,45 @@ function tools.cmdlines()
   return out
 end
 
+--- Whether process pid is running (a zombie is not: it has ended, its parent not told yet).
+function tools.alive(pid)
+  local f = io.open("/proc/" .. pid .. "/stat", "r")
+  if not f then return false end
+  local stat = f:read("*a") or ""
+  f:close()
+  return stat:match("^%d+ %b() (%a)") ~= "Z"
+end
+
+--- The pids of the curl processes in flight on a client's spawn transport (none on the core).
+function tools.curl_pids(client)
+  local t = client._shared.transports.spawn
+  local pids = {}
+  for _, job in pairs(t and t.jobs or {}) do pids[#pids + 1] = job.pid end
+  return pids
+end
+
+--- Transfers queued on a client's C core session (0 without the core).
+function tools.core_pending(client)
+  local t = client._shared.transports.curl
+  return t and t.session:pending() or 0
+end
+
+--- Runs `nvim --headless` on a Lua file of its own with the environment given (added to this
+-- one's; false removes a name).  Returns its exit status and its output.
+function tools.nvim(script, env)
+  local file = os.tmpname()
+  local f = assert(io.open(file, "w"))
+  f:write(script)
+  f:close()
+  local vars = {}
+  for k, v in pairs(env or {}) do
+    vars[#vars + 1] = v == false and ("-u " .. k) or (k .. "=" .. vim.fn.shellescape(v))
+  end
+  local out = vim.fn.system("env " .. table.concat(vars, " ") .. " nvim --headless -u NONE -i NONE -n -c "
+    .. vim.fn.shellescape("luafile " .. file) .. " -c 'cquit 3' </dev/null 2>&1")
+  local status = vim.v.shell_error
+  os.remove(file)
+  return status, out
+end
+
 return tools

@@ -78,6 +78,14 @@ describe("types/idcloudhost.lua", function()
     assert.is_truthy(class_block("idcloudhost.error"):find("\n---@field kind string ", 1, true))
   end)
 
+  it("types callbacks with their arguments, from the signature their description opens with", function()
+    assert.is_truthy(has("\n---@field on_progress? fun(seen: any, elapsed: number) "))
+    assert.is_truthy(has("\n---@field on_progress? fun(vm: idcloudhost.vm, elapsed: number) "))
+    assert.is_truthy(has("\n---@param opts? fun(ok: boolean, ...: any)|table "))
+    assert.equal("fun(done: integer, x: any)", luacats.callback("`function(done, x)` as each ends"))
+    assert.is_nil(luacats.callback("a function"))
+  end)
+
   it("is current (make types)", function()
     if select(2, run("command -v ldoc")) ~= 0 then
       pending("needs LDoc: make types installs it")

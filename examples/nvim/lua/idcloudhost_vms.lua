@@ -1,15 +1,15 @@
 -- An example plugin on the idcloudhost SDK: :IdchVms lists every VM of every location into a
 -- scratch buffer.  The listing runs in idcloudhost.async: the editor stays usable while the
--- locations answer (concurrently), and the message area shows how far it got.
+-- locations answer (concurrently), and the message area shows how far it got; wiping the buffer
+-- meanwhile cancels it.  The SDK is loaded at the first :IdchVms, not at start-up: setup() only
+-- keeps the options (and tells :checkhealth idcloudhost about them).
 --
---   require("idcloudhost_vms").setup { location = "jkt01" }   -- options of idcloudhost.new
+--   require("idcloudhost_vms").setup { location = "cyc01" }   -- options of idcloudhost.new
 --   vim.keymap.set("n", "<leader>iv", "<cmd>IdchVms<cr>", { desc = "idcloudhost: list VMs" })
-local idcloudhost = require "idcloudhost"
-
 local M = { options = {} }
 
 local BUFNAME = "idcloudhost://vms"
-local client, busy
+local client, task
 
 local function echo(text, history)
   vim.api.nvim_echo({ { text } }, history or false, {})
@@ -24,13 +24,14 @@ end
 function M.setup(opts)
   M.options = opts or {}
   client = nil
+  -- (the health check's module only: the SDK itself waits for the first :IdchVms)
   require("idcloudhost.health").options = function() return M.options end
 end
 
 local function get_client()
   if not client then
     local err
-    client, err = idcloudhost.new(M.options)
+    client, err = require("idcloudhost").new(M.options)
     if not client then return nil, err end
   end
   return client
@@ -55,14 +56,23 @@ local function lines_of(results)
   return lines, count
 end
 
--- The scratch buffer, made or reused, shown in a window.
-local function show(lines)
+-- The scratch buffer, made or reused.  Wiping it cancels a listing in flight.
+local function buffer()
   local buf = vim.fn.bufnr(BUFNAME)
   if buf < 0 then
     buf = vim.api.nvim_create_buf(true, true)
     vim.api.nvim_buf_set_name(buf, BUFNAME)
     vim.api.nvim_buf_set_option(buf, "filetype", "idcloudhost-vms")
+    vim.api.nvim_create_autocmd("BufWipeout", { buffer = buf, callback = function()
+      if task and task:cancel() then vim.notify("idcloudhost: listing cancelled") end
+    end })
   end
+  return buf
+end
+
+-- The buffer with lines, shown in a window.
+local function show(lines)
+  local buf = buffer()
   vim.api.nvim_buf_set_option(buf, "modifiable", true)
   vim.api.nvim_buf_set_lines(buf, 0, -1, false, lines)
   vim.api.nvim_buf_set_option(buf, "modifiable", false)
@@ -73,13 +83,13 @@ end
 
 --- :IdchVms.  Returns at once; the buffer fills when every location has answered.
 function M.list()
-  if busy then return echo("idcloudhost: still listing VMs") end
+  if task and not task:done() then return echo("idcloudhost: still listing VMs") end
   local c, err = get_client()
   if not c then return fail(tostring(err)) end
-  busy = true
   local t0 = vim.loop.hrtime()
+  show({ "listing the VMs of every location..." })
   echo("idcloudhost: listing the VMs of every location...")
-  idcloudhost.async(function()
+  task = require("idcloudhost").async(function()
     return c:each_location(function(at) return at.vms:list() end, {
       on_progress = function(done, total, location, r)
         echo(string.format("idcloudhost: %d/%d locations (%s: %s)", done, total, location.slug,
@@ -87,9 +97,11 @@ function M.list()
       end,
     })
   end, function(ok, results, lerr)
-    busy = false
     if not ok then return fail(tostring(results)) end
-    if not results then return fail(tostring(lerr)) end
+    if not results then
+      if lerr.kind == "cancelled" then return end -- (the buffer was wiped)
+      return fail(tostring(lerr))
+    end
     local lines, count = lines_of(results)
     show(lines)
     echo(string.format("idcloudhost: %d VMs in %d locations (%.1f s)", count, #results,

@@ -6,6 +6,7 @@ local endpoint = require "idcloudhost.call.endpoint"
 local lazy = require "idcloudhost.lazy"
 local pipeline = lazy "idcloudhost.call.pipeline"
 local runtime = lazy "idcloudhost.runtime"
+local sched = lazy "idcloudhost.runtime.sched"
 
 local billing = {}
 
@@ -47,8 +48,9 @@ end
 
 -- Waits while another coroutine looks the default up, where waiting yields to it (a scheduler:
 -- a batch, idcloudhost.async; an nginx request handler): never in plain Lua, never for a lookup
--- of the running coroutine (a hook calling back), never past the client's timeout or the call's
--- deadline (a lookup whose coroutine was dropped ends nothing).
+-- of the running coroutine (a hook calling back), never for one whose task was cancelled, never
+-- past the client's timeout or the call's deadline (a lookup whose coroutine was dropped ends
+-- nothing).
 local function await_lookup(shared)
   local flight = lookups[shared]
   if not flight or flight.by == (coroutine.running() or MAIN) then return end
@@ -58,7 +60,8 @@ local function await_lookup(shared)
   local limit = now + shared.cfg.timeout
   local deadline = runtime.deadline()
   if deadline and deadline < limit then limit = deadline end
-  while lookups[shared] == flight and flying(flight) and defaults[shared] == nil and now < limit do
+  while lookups[shared] == flight and flying(flight) and sched.alive(flight.by) and defaults[shared] == nil
+    and now < limit do
     rt:sleep(0.01)
     now = rt:now()
   end

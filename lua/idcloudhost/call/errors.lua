@@ -24,6 +24,8 @@ Error.__index = Error
 -- complete answer), "timeout" (an attempt or the call's deadline ran out), "decode" (a 2xx that
 -- is not what the endpoint answers), "error" (a Lua error raised in a batch item or a wait's function),
 -- "conflict" (ensure or plan found two resources of one name and owner: err.matches lists them)
+-- "cancelled" (the task the call ran in was cancelled: Neovim's task:cancel(); uncertain when a
+-- write was in flight)
 -- @tfield string message readable, one line
 -- @tfield[opt] integer status the HTTP status (kind "api")
 -- @tfield[opt] string code the key inside the answer's `errors` ("consumer::resource_forbidden"),

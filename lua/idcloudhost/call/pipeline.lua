@@ -147,6 +147,9 @@ local function send(c)
   local shared, cfg = c.shared, c.cfg
   if shared.closed then return nil, errors.invalid("the client is closed (client:close())") end
   local rt, t, terr, deadline = runtime.attempt(shared)
+  -- A host may refuse a call where it would do harm (Neovim: freezing the editor).
+  local why = rt.refuse_call and rt:refuse_call(cfg)
+  if why then return nil, errors.invalid(why) end
   if not t then return nil, terr end
   local write = c.write
   local per_attempt = c.timeout or (write and cfg.write_timeout or cfg.timeout)

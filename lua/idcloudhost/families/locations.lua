@@ -39,7 +39,7 @@ Locations.list = resource.lister(Location, E.list)
 
 --- A location's fields, as the platform sends them (GET config/locations).
 -- @table fields
--- @tfield string slug its slug, "jkt01": what client:at and the location option take
+-- @tfield string slug its slug, "cyc01": what client:at and the location option take
 -- @tfield string display_name "Jakarta"
 -- @tfield string description
 -- @tfield boolean is_default the account's default location (calls without a slug go there)

@@ -39,8 +39,11 @@ function batch.run(client, items, fn, opts)
   if o.concurrency and o.concurrency < 1 then
     return nil, errors.invalid("client:batch: concurrency must be 1 or more", "concurrency")
   end
+  local rt = runtime.current(client._shared.cfg)
+  local why = rt.refuse_call and rt:refuse_call(client._shared.cfg)
+  if why then return nil, errors.invalid("client:batch: " .. why) end
   local total, done, results = #items, 0, {}
-  runtime.current(client._shared.cfg):map(total, o.concurrency or 8, function(i) return fn(items[i], client) end, function(i, out)
+  rt:map(total, o.concurrency or 8, function(i) return fn(items[i], client) end, function(i, out)
     local r = result_of(out)
     results[i] = r
     done = done + 1

@@ -6,6 +6,12 @@
 -- runtime.lua): request, sleep, now and map yield instead of blocking.  Two drivers:
 --   * blocking: sched:run(done) waits in the transports' poll, or the clock's sleep;
 --   * an event loop: a timer calls sched:step(0), and sched:next_wait() says when to call again.
+--
+-- A task (sched:task(fn, on_done)) is a coroutine and every coroutine it starts (a batch's
+-- items), with a handle: task:cancel() stops them all at once (requests in flight are cancelled
+-- on their transport, sleepers dropped, nothing of the task runs again) and ends the task with a
+-- `cancelled` error value; task:done(), task:result(), task:wait(ms).  Host-neutral: Neovim's
+-- idcloudhost.async returns one; a batch or nginx may hand out the same.
 local lazy = require "idcloudhost.lazy"
 local errors = lazy "idcloudhost.call.errors"
 
@@ -40,6 +46,14 @@ function sched.of(co)
   return slot and slot.sched
 end
 
+--- Whether coroutine co may still run: false once it has ended, or its task was cancelled (it
+-- will never be resumed).  A coroutine of no scheduler (or not a coroutine) counts as running.
+function sched.alive(co)
+  if type(co) ~= "thread" then return true end
+  local slot = slots[co]
+  return not (slot and slot.dead) and coroutine.status(co) ~= "dead"
+end
+
 --- A new scheduler.  clock = {now = fn, sleep = fn(seconds)}: the blocking driver's.
 -- default_transport: the transport "auto" means in its coroutines (nil: the C core).
 function sched.new(clock, default_transport)
@@ -50,6 +64,7 @@ function sched.new(clock, default_transport)
     inflight = {},    -- transport -> {id -> slot}
     flying = 0,       -- requests in flight on every transport
     live = 0,         -- coroutines started and not finished
+    tasks = {},       -- task -> true while it runs
   }, Sched)
 end
 
@@ -63,13 +78,18 @@ end
 local function finish(self, slot, out)
   self.live = self.live - 1
   slots[slot.co] = nil
+  local task = slot.task
+  if task then task.slots[slot] = nil end
   if not out[1] then out.traceback = debug.traceback(slot.co, errors.text(out[2])) end
   slot.on_done(out)
 end
 
--- Resumes a slot; files it again by what it yielded, or finishes it.
+-- Resumes a slot; files it again by what it yielded, or finishes it.  A slot of a cancelled
+-- task is dropped whatever it did (it cancelled its own task while it ran).
 function Sched:resume(slot, packed)
+  slot.answered = nil
   local out = pack(coroutine.resume(slot.co, unpack(packed, 1, packed.n)))
+  if slot.dead then return end
   if coroutine.status(slot.co) == "dead" then
     finish(self, slot, out)
   elseif out[2] ~= YIELD then
@@ -81,8 +101,12 @@ end
 
 --- Starts fn() as a coroutine of this scheduler (it first runs at the next step).
 -- on_done(out) gets out = {ok, values... or message, n =, traceback = on failure}.
-function Sched:spawn(fn, on_done)
-  local slot = { sched = self, on_done = on_done }
+-- A coroutine started from a task's coroutine (a batch item) belongs to that task.
+function Sched:spawn(fn, on_done, task)
+  local parent = slots[running()]
+  task = task or (parent and parent.sched == self and parent.task) or nil
+  local slot = { sched = self, on_done = on_done, task = task }
+  if task then task.slots[slot] = true end
   slot.co = coroutine.create(fn)
   slots[slot.co] = slot
   self.live = self.live + 1
@@ -101,6 +125,7 @@ end
 function Sched:request(transport, req)
   local slot = current(self)
   if not slot or not transport.send then return transport:request(req) end
+  if slot.dead then return coroutine.yield(YIELD) end -- its task was cancelled: never resumed
   local id, msg, name = transport:send(req)
   if not id then return nil, msg, name end
   local waiting = self.inflight[transport]
@@ -109,6 +134,7 @@ function Sched:request(transport, req)
     self.inflight[transport] = waiting
   end
   waiting[id] = slot
+  slot.flight = { transport = transport, id = id, req = req }
   self.flying = self.flying + 1
   return coroutine.yield(YIELD)
 end
@@ -117,6 +143,7 @@ end
 function Sched:sleep(seconds)
   local slot = current(self)
   if not slot then return self.clock.sleep(seconds) end
+  if slot.dead then return coroutine.yield(YIELD) end
   self.sleepers[#self.sleepers + 1] = { wake = self.clock.now() + seconds, slot = slot }
   coroutine.yield(YIELD)
 end
@@ -128,6 +155,7 @@ end
 function Sched:map(n, concurrency, fn, on_result)
   if n == 0 then return end
   local started, finished, parent = 0, 0, current(self)
+  if parent and parent.dead then return coroutine.yield(YIELD) end
   local start
   start = function()
     started = started + 1
@@ -192,6 +220,7 @@ function Sched:pump(wait)
         local msg = "TRANSPORT_ERROR: " .. errors.text(ids)
         for _, slot in pairs(waiting) do
           self.flying = self.flying - 1
+          slot.answered, slot.flight = slot.flight and slot.flight.req, nil
           self:push(slot, pack(nil, msg, "TRANSPORT_ERROR"))
         end
       else
@@ -200,6 +229,7 @@ function Sched:pump(wait)
           if slot then
             waiting[id] = nil
             self.flying = self.flying - 1
+            slot.answered, slot.flight = slot.flight.req, nil -- (until resumed: see Task:cancel)
             local got = pack(pcall(transport.result, transport, id))
             if got[1] then
               self:push(slot, pack(unpack(got, 2, got.n)))
@@ -226,6 +256,14 @@ function Sched:step(wait)
   if nw and nw < w then w = nw end
   if self.flying > 0 then
     self:pump(w)
+    if wait == 0 and #self.ready > 0 then
+      -- On an event loop: the coroutines whose answers came in go on in this turn, and what
+      -- they send starts at once (a turn less per request).
+      queue = self.ready
+      self.ready = {}
+      for _, r in ipairs(queue) do self:resume(r[1], r[2]) end
+      if self.flying > 0 and #self.ready == 0 then self:pump(0) end
+    end
   elseif wait == nil and nw then
     self.clock.sleep(w)
   elseif wait == nil and self.live > 0 and #self.ready == 0 then
@@ -236,6 +274,135 @@ end
 --- The blocking driver: turns until done() holds.
 function Sched:run(done)
   while not done() do self:step(nil) end
+end
+
+------------------------------------------------------------------------------------------------
+-- Tasks
+
+local Task = {}
+Task.__index = Task
+sched.Task = Task
+
+--- Starts fn() as a task of this scheduler (it first runs at the next step); on_done(out) once
+-- when it ends: {true, fn's values...}, {false, err} when fn raised (err an error value of kind
+-- "error" with its traceback, or the error value fn raised), or {true, nil, err} with err.kind
+-- "cancelled".  Returns the task's handle.
+function Sched:task(fn, on_done)
+  local task = setmetatable({ sched = self, slots = {}, on_done = on_done }, Task)
+  self.tasks[task] = true
+  self:spawn(fn, function(out) task:finish(out) end, task)
+  return task
+end
+
+-- Ends the task with out (once): its result, then on_done.
+function Task:finish(out)
+  if self.out then return end
+  if not out[1] and not errors.is(out[2]) then
+    out = { false, errors.new { kind = "error", message = errors.text(out[2]), traceback = out.traceback }, n = 2 }
+  end
+  self.out = out
+  self.sched.tasks[self] = nil
+  if self.on_done then self.on_done(out) end
+end
+
+--- Whether the task has ended (returned, raised or was cancelled).
+function Task:done()
+  return self.out ~= nil
+end
+
+--- What on_done gets, once the task has ended: true and fn's values; false and the error when
+-- fn raised; true, nil and a `cancelled` error after cancel.  Nothing while it runs.
+function Task:result()
+  local out = self.out
+  if out then return unpack(out, 1, out.n) end
+end
+
+--- Waits until the task ends or `ms` milliseconds pass (nil: no bound), then answers as
+-- result().  Inside a scheduler's coroutine it sleeps there (yielding); elsewhere the host's wait
+-- (sched.wait_until: Neovim's vim.wait) when it has one, else the scheduler's blocking driver.
+function Task:wait(ms)
+  local s = self.sched
+  local function ended() return self.out ~= nil end
+  local inside = sched.of()
+  if inside then
+    -- From a coroutine of a scheduler (another task): it sleeps, the others go on.
+    local limit = ms and inside:now() + ms / 1000
+    while not ended() and not (limit and inside:now() >= limit) do inside:sleep(0.01) end
+  elseif s.wait_until then
+    s.wait_until(ms, ended)
+  else
+    local limit = ms and s:now() + ms / 1000
+    while not ended() do
+      local left = limit and limit - s:now()
+      if left and left <= 0 then break end
+      s:step(left and math.min(left, 1) or nil)
+    end
+  end
+  return self:result()
+end
+
+-- The path of a request's URL, without its query (which may carry a secret).
+local function path_of(req)
+  return type(req.url) == "string" and req.url:match("^%a+://[^/]*([^?#]*)") or nil
+end
+
+local function is_write(req)
+  return req.method ~= "GET" and req.method ~= "HEAD"
+end
+
+--- Stops the task at once: its requests in flight are cancelled on their transports, its
+-- sleepers and ready coroutines dropped, none of its coroutines (a batch's items included) runs
+-- again.  It ends with {true, nil, err}: err.kind "cancelled", err.uncertain when a write was
+-- in flight (it may have landed) or answered but not yet seen.  From inside the task, the
+-- running coroutine stops at its next SDK call.  Returns true, or false when it had ended.
+function Task:cancel()
+  if self.out then return false end
+  local s = self.sched
+  local uncertain, seen
+  for slot in pairs(self.slots) do
+    slot.dead = true
+    s.live = s.live - 1
+    local f = slot.flight
+    if f then
+      slot.flight = nil
+      local waiting = s.inflight[f.transport]
+      if waiting and waiting[f.id] == slot then
+        waiting[f.id] = nil
+        s.flying = s.flying - 1
+      end
+      if f.transport.cancel then f.transport:cancel(f.id) end
+    end
+    local req = f and f.req or slot.answered
+    if req then
+      seen = seen or req
+      if is_write(req) then
+        uncertain, seen = true, req
+      end
+    end
+  end
+  self.slots = {}
+  local function alive(e) return not (e.slot or e[1]).dead end
+  local keep = {}
+  for _, r in ipairs(s.ready) do if alive(r) then keep[#keep + 1] = r end end
+  s.ready = keep
+  keep = {}
+  for _, e in ipairs(s.sleepers) do if alive(e) then keep[#keep + 1] = e end end
+  s.sleepers = keep
+  local err = errors.new { kind = "cancelled", uncertain = uncertain,
+    method = seen and seen.method, path = seen and path_of(seen),
+    message = "the task was cancelled" .. (uncertain and (" while " .. seen.method .. " " .. tostring(path_of(seen))
+      .. " was in flight: it may have been carried out, check before doing it again") or "") }
+  self:finish({ true, nil, err, n = 3, cancelled = true })
+  return true
+end
+
+--- Cancels every task of this scheduler; how many were running.
+function Sched:cancel_all()
+  local n = 0
+  for task in pairs(self.tasks) do
+    if task:cancel() then n = n + 1 end
+  end
+  return n
 end
 
 return sched

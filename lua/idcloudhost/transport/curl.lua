@@ -15,16 +15,40 @@ function Curl:send(req) return self.session:send(req) end
 function Curl:poll(wait)
   local ended = self.ended
   for _, id in ipairs(self.session:perform(wait)) do ended[id] = true end
+  if self.watch then self.watch(self) end
   local ids = {}
   for id in pairs(ended) do ids[#ids + 1] = id end
   return ids
+end
+
+--- Drops a transfer, in flight or ended: it leaves the multi handle; its result is never given.
+function Curl:cancel(id)
+  self.ended[id] = nil
+  self.session:cancel(id)
+  if self.watch then self.watch(self) end
+end
+
+--- For an event loop that wakes on readiness (Neovim's): a descriptor readable while a socket
+-- of the transfers in flight is ready (nil when none is known, or off Linux), and the
+-- milliseconds until libcurl wants a poll anyway (-1: none); see session:wakeup.  The loop sets
+-- transport.watch = function(transport, closing), called after every poll and cancel (libcurl
+-- opens and closes sockets only inside them) to follow the changes at once, and before close.
+-- false with a core that cannot say.
+function Curl:wakeup()
+  local s = self.session
+  if not s.wakeup then return false end
+  return s:wakeup()
 end
 
 function Curl:result(id)
   self.ended[id] = nil
   return self.session:result(id)
 end
-function Curl:close() self.session:close() end
+
+function Curl:close()
+  if self.watch then self.watch(self, true) end -- (its descriptor dies with the session)
+  self.session:close()
+end
 
 local M = {}
 

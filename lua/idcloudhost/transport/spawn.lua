@@ -358,13 +358,22 @@ function Spawn:result(id)
   return r[1], r[2], r[3]
 end
 
---- Stops a request in flight; its result becomes ABORTED_BY_CALLBACK (or is dropped if taken).
-function Spawn:cancel(id)
+-- Stops a request in flight (its process is killed at once); its result becomes
+-- ABORTED_BY_CALLBACK.
+local function kill(self, id)
   local job = self.jobs[id]
   if job then
     job.cancelled = true
     if job.proc and not job.proc:is_closing() then job.proc:kill("sigkill") end
   end
+  return job
+end
+
+--- Drops a request, in flight or ended: its process is killed at once, its result never given.
+function Spawn:cancel(id)
+  local job = kill(self, id)
+  if job then job.abandoned = true end
+  self.finished[id] = nil
 end
 
 --- Blocking: for code outside idcloudhost.async.  Waits with vim.wait on libuv's fast events,
@@ -381,7 +390,7 @@ function Spawn:request(req)
   vim.wait(limit, function() return self.finished[id] ~= nil end, 50, true)
   if not self.finished[id] then
     -- Interrupted (CTRL-C) or past every bound: stop the process, report it as cut off.
-    self:cancel(id)
+    kill(self, id)
     vim.wait(1000, function() return self.finished[id] ~= nil end, 10, true)
     if not self.finished[id] then
       self.jobs[id].abandoned = true -- nobody will take its result
@@ -397,9 +406,17 @@ function Spawn:on_ready(fn)
   self.notify = fn
 end
 
---- Stops every request in flight.
+--- Stops every request in flight: their results become ABORTED_BY_CALLBACK.
 function Spawn:close()
-  for id in pairs(self.jobs) do self:cancel(id) end
+  for id in pairs(self.jobs) do kill(self, id) end
+end
+
+local live = setmetatable({}, { __mode = "k" }) -- every transport made, while referenced
+
+--- Kills the curl process of every request in flight, of every transport (Neovim is leaving:
+-- no curl outlives it).
+function M.kill_all()
+  for t in pairs(live) do t:close() end
 end
 
 --- A transport with the client's settings, or nil and why it cannot be one here.
@@ -408,8 +425,10 @@ function M.new(cfg)
   if not uv.pipe then return nil, "this Neovim's libuv binding has no uv.pipe (Neovim 0.7 or later)" end
   local curl = find_curl()
   if not curl then return nil, "no curl command on $PATH" end
-  return setmetatable({ cfg = cfg, curl = curl, jobs = {}, finished = {}, running = 0, last_id = 0,
+  local t = setmetatable({ cfg = cfg, curl = curl, jobs = {}, finished = {}, running = 0, last_id = 0,
     fresh = false }, Spawn)
+  live[t] = true
+  return t
 end
 
 M.parse = parse

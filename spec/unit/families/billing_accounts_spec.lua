@@ -389,4 +389,20 @@ describe("the default billing account, looked up inside a scheduler", function()
     assert.is_true(done[2].at >= 5 and done[2].at < 6, "the second waited until " .. done[2].at)
     assert.equal(2, lookups())
   end)
+
+  it("is not waited for when the task looking it up was cancelled", function()
+    if not runtime.yieldable_pcall then pending("PUC Lua 5.1 cannot yield across pcall") end
+    local s, cl, c, lookups = setup { 1000 }
+    local billing = require "idcloudhost.call.billing"
+    local a = s:task(function() return billing.default_id(cl) end)
+    s:step(0) -- a's lookup is under way (1000 s)
+    assert.equal(1, lookups())
+    a:cancel()
+    local b = s:task(function() return billing.default_id(cl) end)
+    local ok, id = b:wait()
+    assert.is_true(ok)
+    assert.equal(6, id)
+    assert.is_true(c.t < 1, "b waited for a cancelled lookup until " .. c.t)
+    assert.equal(2, lookups())
+  end)
 end)

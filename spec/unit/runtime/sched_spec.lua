@@ -98,3 +98,169 @@ describe("sched", function()
     assert.is_nil(sched.of())
   end)
 end)
+
+-- Tasks: a handle over a coroutine and the coroutines it starts, on an event-loop driver
+-- (step(0)), as Neovim's idcloudhost.async drives them.
+describe("sched tasks", function()
+  -- The async transport above, whose transfers end only when told, and that records cancels.
+  local function held()
+    local t = async()
+    t.cancelled, t.ended = {}, {}
+    function t.poll(_, _)
+      local ids = {}
+      for id in pairs(t.ended) do ids[#ids + 1] = id end
+      return ids
+    end
+    function t.finish(id, status)
+      t.ended[id] = true
+      t.results[id] = { status = status or 200, body = "answer " .. id, headers = {} }
+    end
+    function t.result(_, id)
+      t.ended[id] = nil
+      local r = t.results[id]
+      t.results[id] = nil
+      return r
+    end
+    function t.cancel(_, id) t.cancelled[#t.cancelled + 1] = id end
+    return t
+  end
+
+  local function outcomes()
+    local list = {}
+    return list, function(out) list[#list + 1] = out end
+  end
+
+  it("ends with fn's values; done, result and wait say so", function()
+    local t = held()
+    local s = sched.new(clock())
+    local ends, on_done = outcomes()
+    local task = s:task(function() return s:request(t, { method = "GET", url = "http://h/v1/a" }).body, 2 end, on_done)
+    s:step(0)
+    assert.is_false(task:done())
+    assert.is_nil(task:result())
+    t.finish(1)
+    assert.same({ true, "answer 1", 2 }, { task:wait() })
+    assert.is_true(task:done())
+    assert.equal(1, #ends)
+    assert.equal(0, s.live)
+  end)
+
+  it("ends a task that raised with an error value of kind error, its traceback kept", function()
+    local s = sched.new(clock())
+    local task = s:task(function() error("boom") end)
+    local ok, err = task:wait()
+    assert.is_false(ok)
+    assert.equal("error", err.kind)
+    assert.matches("boom", err.message)
+    assert.matches("traceback", err.traceback)
+  end)
+
+  it("cancels a read in flight: the transfer cancelled, the task ended once as cancelled", function()
+    local t = held()
+    local s = sched.new(clock())
+    local ends, on_done = outcomes()
+    local after = false
+    local task = s:task(function()
+      s:request(t, { method = "GET", url = "http://h/v1/vm/list?password=x" })
+      after = true
+    end, on_done)
+    s:step(0)
+    assert.equal(1, s.flying)
+    assert.is_true(task:cancel())
+    assert.same({ 1 }, t.cancelled)
+    assert.equal(0, s.flying)
+    assert.equal(0, s.live)
+    assert.equal(1, #ends)
+    local ok, value, err = task:result()
+    assert.is_true(ok)
+    assert.is_nil(value)
+    assert.equal("cancelled", err.kind)
+    assert.is_nil(err.uncertain)
+    assert.equal("/v1/vm/list", err.path) -- never the query
+    t.finish(1)
+    s:step(0)
+    assert.is_false(after)
+    assert.is_false(task:cancel())
+    assert.equal(1, #ends)
+  end)
+
+  it("marks a cancelled write uncertain: in flight, or answered and not yet seen", function()
+    for _, answered in ipairs { false, true } do
+      local t = held()
+      local s = sched.new(clock())
+      local task = s:task(function() return s:request(t, { method = "POST", url = "http://h/v1/network" }) end)
+      s:step(0)
+      if answered then
+        t.finish(1)
+        s:pump(0) -- the answer is in, its coroutine not resumed yet
+        assert.equal(0, s.flying)
+      end
+      task:cancel()
+      local _, _, err = task:result()
+      assert.equal("cancelled", err.kind)
+      assert.is_true(err.uncertain)
+      assert.equal("POST", err.method)
+      assert.matches("may have been carried out", err.message)
+    end
+  end)
+
+  it("cancels every coroutine of the task: a batch's items and a sleeper", function()
+    local t = held()
+    local s = sched.new(clock())
+    local reported = 0
+    local task = s:task(function()
+      s:map(3, 3, function(i) return s:request(t, { method = "GET", url = "http://h/" .. i }) end,
+        function() reported = reported + 1 end)
+    end)
+    local other = s:task(function() s:sleep(10) return "slept" end)
+    s:step(0)
+    s:step(0)
+    assert.equal(3, s.flying)
+    task:cancel()
+    table.sort(t.cancelled)
+    assert.same({ 1, 2, 3 }, t.cancelled)
+    assert.equal(0, s.flying)
+    assert.equal(1, s.live) -- the other task sleeps on
+    assert.equal(0, reported)
+    assert.is_true(s:next_wait() > 0)
+    other:cancel()
+    assert.equal(0, s.live)
+    assert.is_nil(s:next_wait()) -- no sleeper left: a driver stops its timer
+    assert.equal(0, s:cancel_all())
+  end)
+
+  it("stops a task that cancels itself at its next call", function()
+    local t = held()
+    local s = sched.new(clock())
+    local task
+    local sent = 0
+    task = s:task(function()
+      task:cancel()
+      sent = sent + 1
+      s:request(t, { method = "GET", url = "http://h/x" })
+      sent = sent + 1
+    end)
+    s:step(0)
+    assert.equal(1, sent)
+    assert.equal(0, t.sent)
+    assert.equal("cancelled", select(3, task:result()).kind)
+    assert.equal(0, s.live)
+    -- One that returns after cancelling itself ends once, as cancelled.
+    local ends, on_done = outcomes()
+    local quick
+    quick = s:task(function() quick:cancel() return "returned" end, on_done)
+    s:step(0)
+    assert.equal(0, s.live)
+    assert.equal(1, #ends)
+    assert.equal("cancelled", select(3, quick:result()).kind)
+  end)
+
+  it("cancels every task with cancel_all", function()
+    local s = sched.new(clock())
+    local a = s:task(function() s:sleep(5) end)
+    local b = s:task(function() s:sleep(5) end)
+    s:step(0)
+    assert.equal(2, s:cancel_all())
+    assert.is_true(a:done() and b:done())
+  end)
+end)

@@ -42,32 +42,35 @@ local function check_core(r)
       tostring(core.version or core.curl_version or "?")))
     return true
   end
-  local why = first_line(native.err)
-  local hint = why:find("undefined symbol") and " (built for another Lua? Neovim runs LuaJIT: build with `make LUA=luajit`)"
+  -- (require's message lists every place it looked after "not found:": the first line alone)
+  local why = first_line(native.err):gsub("[:%s]+$", "")
+  local hint = why:find("undefined symbol") and " (built for another Lua? Neovim runs LuaJIT: rebuild with `make nvim`)"
     or ""
   r.warn("C core not loaded: " .. why .. hint, {
     "Requests go through the curl command instead: a process per request, same timeouts and TLS checks.",
-    "For the C core (keep-alive, less CPU): `luarocks --lua-version=5.1 install idcloudhost`,"
-      .. " or `make LUA=luajit` and add build/luajit/?.so to package.cpath.",
+    "For the C core (keep-alive, less CPU): `make nvim` in the plugin's directory (a plugin manager's"
+      .. " `build = \"make nvim\"`), or `luarocks --lua-version=5.1 install idcloudhost`.",
   })
   return false
 end
 
+-- Whether the curl command is there (when the core is not, the SDK needs it).
 local function check_curl(r, needed)
   local spawn = require "idcloudhost.transport.spawn"
   local path = vim.loop and spawn.find_curl()
   if not path then
     if needed then
       r.error("no curl command on $PATH and no C core: the SDK cannot send requests",
-        { "Install curl (apt-get install curl), or build the C core." })
+        { "Install curl (apt-get install curl), or build the C core (`make nvim`)." })
     else
       r.info("no curl command on $PATH (not needed: the C core sends the requests)")
     end
-    return
+    return false
   end
   local out = vim.fn.system({ path, "--version" })
   local version = vim.v.shell_error == 0 and (out:match("^(curl %S+)") or first_line(out)) or "its version could not be read"
   if needed then r.ok("curl command " .. path .. ": " .. version) else r.info("curl command " .. path .. ": " .. version) end
+  return true
 end
 
 local function check_json(r)
@@ -88,6 +91,7 @@ local function probe_options()
   local o = {}
   for k, v in pairs(type(opts) == "table" and opts or {}) do o[k] = v end
   o.retries, o.timeout, o.connect_timeout, o.deadline = 0, 5, 3, 8
+  o.blocking = true -- :checkhealth waits for its probe, a few seconds at most
   return o, type(opts) == "table" and opts.apikey ~= nil
 end
 
@@ -96,8 +100,12 @@ local function check_api(r)
   local opts, given = probe_options()
   local client, err = idcloudhost.new(opts)
   if not client then
-    if err.field == "apikey" then
+    if err.field == "apikey" and not given and (os.getenv("IDCLOUDHOST_API_KEY") or "") == "" then
       r.warn("no api key configured", { "Set IDCLOUDHOST_API_KEY, or pass apikey to idcloudhost.new." })
+    elseif err.field == "apikey" then
+      -- (the message never holds the key: "... must be a non-empty string of printable ...")
+      r.error("the api key is not valid: " .. tostring(err.message),
+        { "Check IDCLOUDHOST_API_KEY or the apikey the plugin passes: no spaces, no line breaks." })
     else
       r.error("the options do not make a client: " .. tostring(err))
     end
@@ -121,11 +129,11 @@ function M.check()
   r.start("idcloudhost")
   r.ok("SDK version " .. require "idcloudhost.version" .. " on " .. lua_name())
   local core = check_core(r)
-  check_curl(r, not core)
+  local curl = check_curl(r, not core)
   if not check_json(r) then return end
-  local host = require "idcloudhost.runtime.nvim"
-  r.info("calls go through: " .. (host.transport == "curl" and "the C core" or "the curl command")
-    .. "; inside idcloudhost.async they yield to the editor")
+  if not core and not curl then return end -- (said above: no way to send a request)
+  r.info("calls go through " .. (core and "the C core" or "the curl command") .. "; inside idcloudhost.async"
+    .. " they yield to the editor, outside it they are refused unless the client has blocking = true")
   check_api(r)
 end
 

@@ -1,10 +1,13 @@
 -- The host runtime for code running inside Neovim outside idcloudhost.async (a :lua one-liner, a
--- keymap, a script): calls block, as in plain Lua, but on what Neovim has.  With the C core a
+-- keymap, a script).  There a call would freeze the editor until it ends (a keymap's `vm:wait`,
+-- ten minutes, CTRL-C cannot stop it), so it is refused with an `invalid` error naming
+-- idcloudhost.async, unless the client was made with `blocking = true` (for `:lua` one-liners,
+-- scripts and tests).  Then calls block, as in plain Lua, on what Neovim has: with the C core a
 -- request is the core's blocking one and a sleep core.sleep; without it (a plugin installed with
 -- no compiler) requests go through the curl command (transport/spawn.lua), waited for with
 -- vim.wait on libuv's fast events only, and sleeps are vim.wait too.  The debug log goes to
--- vim.notify at DEBUG level.  idcloudhost.nvim (async) takes its clock, sleep, log and transport
--- name from here, so both ways agree.
+-- vim.notify at DEBUG level.  idcloudhost.async takes its clock, sleep, log and transport name
+-- from here, so both ways agree.
 --
 -- runtime.lua asks active() per call; a scheduler's coroutine (async, a batch) is asked first.
 local sched = require "idcloudhost.runtime.sched"
@@ -15,8 +18,6 @@ local uv = vim and (vim.uv or vim.loop)
 local core = require("idcloudhost.native").core
 
 local M = { name = "nvim" }
-
-local function pack(...) return { n = select("#", ...), ... } end
 
 --- The transport "auto" means here: the C core when it loads, else the curl command.
 M.transport = core and "curl" or "spawn"
@@ -48,6 +49,25 @@ end
 
 M.clock = { now = now, sleep = sleep }
 
+local ASYNC = "run it inside idcloudhost.async(fn, on_done), which yields to the editor instead"
+
+--- Why a call of a client with settings cfg cannot run here, or nil: the pipeline and batches
+-- ask before anything is sent, and refuse with an invalid error.  Outside a task a call would
+-- block the editor: refused unless cfg.blocking.  Inside a libuv callback (a vim.loop timer, a
+-- job's callback) nothing can wait for a curl process (the loop is the caller): refused without
+-- the core whatever cfg says.
+function M.refuse_call(_, cfg)
+  local fast = in_fast()
+  if not cfg.blocking then
+    return "a call outside idcloudhost.async would freeze Neovim until it ends: " .. ASYNC
+      .. (fast and "" or "; or make the client with blocking = true (for :lua one-liners, scripts, tests)")
+  end
+  if fast and not core then
+    return "without the C core a call inside a vim.loop callback cannot wait for the curl command: "
+      .. ASYNC .. ", or call it from vim.schedule"
+  end
+end
+
 local DEBUG = vim and vim.log and vim.log.levels.DEBUG or 1
 
 --- The debug log: vim.notify at DEBUG level, always through vim.schedule (a request may end
@@ -71,21 +91,13 @@ function M.scheduler()
   return s
 end
 
---- A batch outside async: its items run concurrently on a scheduler of their own, driven by
--- the blocking loop (the core's multi interface, or vim.wait on the curl processes).
+--- A batch outside async (a client made with blocking = true): its items run concurrently on a
+-- scheduler of their own, driven by the blocking loop (the core's multi interface, or vim.wait on
+-- the curl processes).  Calls inside it are asked refuse_call as here.
 function M.map(_, n, concurrency, fn, on_result)
-  if not core and in_fast() then
-    -- Inside a libuv callback nothing can wait for a curl process (the loop is the caller): a
-    -- scheduler would spin.  The items run one by one, each request answering at once that it
-    -- cannot wait here (transport/spawn.lua), as an error value.
-    for i = 1, n do
-      local out = pack(pcall(fn, i))
-      if not out[1] then out.traceback = debug.traceback(tostring(out[2])) end
-      on_result(i, out)
-    end
-    return
-  end
-  return M.scheduler():map(n, concurrency, fn, on_result)
+  local s = M.scheduler()
+  s.refuse_call = M.refuse_call
+  return s:map(n, concurrency, fn, on_result)
 end
 
 return M

@@ -49,8 +49,10 @@ local M = {}
 function M.connect(url)
   url = url or os.getenv("IDCLOUDHOST_SIM_URL")
   if not url or url == "" then error("simulator URL: pass it or set IDCLOUDHOST_SIM_URL", 2) end
-  -- The control API takes no api key; the SDK wants one, so it gets a name that says so.
-  local api = assert(idcloudhost.new { base_url = url:gsub("/+$", ""), apikey = "sim-control", retries = 0 })
+  -- The control API takes no api key; the SDK wants one, so it gets a name that says so.  Its
+  -- calls block wherever they are made (a test inside Neovim included: blocking = true).
+  local api = assert(idcloudhost.new { base_url = url:gsub("/+$", ""), apikey = "sim-control", retries = 0,
+    blocking = true })
   return setmetatable({ url = api.base_url, api = api }, Client)
 end
 
