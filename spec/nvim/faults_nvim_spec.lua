@@ -11,7 +11,8 @@ describe("vim.inspect(client)", function()
   it("shows no api key, after calls and with families loaded", function()
     local key = "secret-key-123"
     local client = assert(idcloudhost.new { apikey = key, base_url = "http://127.0.0.1:9",
-      on_request = function() end, transport = function() return { status = 200, body = "{}" } end })
+      on_request = function() end, transport = function() return { status = 200, body = "{}" } end,
+      blocking = true }) -- (a test on the main loop, outside a task)
     assert(client:request("GET", "/v1/x"))
     local _, _ = client.vms, client:at("bus02")
     assert.is_nil(vim.inspect(client):find(key, 1, true))

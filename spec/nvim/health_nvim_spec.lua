@@ -79,12 +79,14 @@ describe(":checkhealth idcloudhost, what goes wrong (" .. tools.mode .. " run)",
 
   it("gives the first line of why the core did not load, with no dangling 'not found:'", function()
     local loaded, preload = package.loaded["idcloudhost.core"], package.preload["idcloudhost.core"]
-    package.loaded["idcloudhost.core"] = nil
+    local native = package.loaded["idcloudhost.native"] -- (the SDK's one probe: asked afresh)
+    package.loaded["idcloudhost.core"], package.loaded["idcloudhost.native"] = nil, nil
     package.preload["idcloudhost.core"] = function()
       error("module 'idcloudhost.core' not found:\n\tno field package.preload['idcloudhost.core']\n\tno file 'x.so'", 0)
     end
     local text = checkhealth { apikey = helper.KEY, base_url = helper.URL }
     package.loaded["idcloudhost.core"], package.preload["idcloudhost.core"] = loaded, preload
+    package.loaded["idcloudhost.native"] = native
     local line = text:match("WARNING: C core not loaded[^\n]*")
     assert.is_string(line, text)
     assert.matches("module 'idcloudhost.core' not found$", line)

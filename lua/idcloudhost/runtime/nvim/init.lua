@@ -33,6 +33,8 @@ local now = core and core.now or function() return uv.hrtime() / 1e9 end
 local function in_fast()
   return vim.in_fast_event and vim.in_fast_event()
 end
+--- Inside a libuv callback (a fast event), where most of Neovim's API may not be called.
+M.in_fast = in_fast
 
 local function never() return false end
 
