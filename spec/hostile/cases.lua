@@ -21,6 +21,7 @@
 --          rss      peak RSS must stay within the spec's bound (see the spec)
 --          within   seconds the call must return in, without slack (else deadline + slack)
 --   why    for a case whose expectation is a judgement call, the reasoning
+-- (Long, on purpose: one record per hostile answer, a catalogue that grows with what servers send.)
 
 local C = {}
 

@@ -181,12 +181,12 @@ function Ctx:resolve_all(fam, refs)
   return out
 end
 
-local has_core, core = pcall(require, "idcloudhost.core")
+local core = require("idcloudhost.native").core
 
 -- The waits' sleep: the core's (whose sleep resumes after a signal), stopping at an interrupt.
 function Ctx:sleep(seconds)
   if self.interrupted then error("interrupted!", 0) end
-  if has_core then core.sleep(seconds) else os.execute("sleep " .. string.format("%.2f", seconds)) end
+  if core then core.sleep(seconds) else os.execute("sleep " .. string.format("%.2f", seconds)) end
   if self.interrupted then error("interrupted!", 0) end
 end
 

@@ -8,6 +8,9 @@
 -- as this object last saw them.  Rules are checked before anything is sent.
 -- docs/endpoints.md maps its endpoints to these methods.
 -- @module idcloudhost.families.firewalls
+
+-- (Long, on purpose: the rules' checks (ports, protocols, prefixes) and the whole-PUT update belong
+-- with the family.)
 local lazy = require "idcloudhost.lazy"
 local check = lazy "idcloudhost.call.check"
 local errors = lazy "idcloudhost.call.errors"

@@ -22,6 +22,8 @@
 -- or services: those are unpriced (monthly = nil, counted apart in the totals) unless opts.prices
 -- gives their monthly price ({floating_ip = 4.5, load_balancer = 12, firewall = 0, service = 40}).  Backups of a stopped VM, taxes,
 -- credits and discounts are not counted.
+-- (Long, on purpose: one walk over every location serves the leftovers and the whole bill
+-- (ops/bill.lua).)
 local lazy = require "idcloudhost.lazy"
 local check = lazy "idcloudhost.call.check"
 local errors = lazy "idcloudhost.call.errors"

@@ -23,6 +23,8 @@
 -- of a desired name is reported (plan.unowned, "!" lines) and never adopted, changed or deleted.
 -- Deleting is opt-in (opts.prune = true) and touches marked resources only.  Creates go through
 -- ensure (ops/ensure.lua): an apply cut off and run again makes nothing twice.
+-- (Long, on purpose: a plan's diff, its order, its prices and apply's stages are one model of the
+-- desired state.)
 local lazy = require "idcloudhost.lazy"
 local errors = lazy "idcloudhost.call.errors"
 local marks = require "idcloudhost.ops.marks"

@@ -12,6 +12,8 @@
 -- --max-time/--connect-timeout, --max-filesize and a cap on what is read, a fresh process (so
 -- a fresh connection) per request, ~/.curlrc never read (-q), and the same reading of answers
 -- (--raw: the chunked framing is read here, as strictly as the core reads it).
+-- (Long, on purpose: one HTTP client over the curl command: its config, the process and the strict
+-- reading of its output.)
 local vim = rawget(_G, "vim")
 local uv = vim and (vim.uv or vim.loop)
 
