@@ -122,13 +122,19 @@ function ensure.pending(opts)
   for _, name in ipairs(names) do
     local f = io.open(dir .. "/" .. name, "r")
     if f then
-      local line = f:read("*l") or ""
+      -- (read whole: Lua 5.1 and LuaJIT end a "*l" line at the key's first NUL)
+      local text = f:read("*a") or ""
       f:close()
-      local sent, key = line:match("^(%d+) (.*)$")
+      local sent, key = text:match("^(%d+) (.-)\n?$")
       sent = tonumber(sent)
       if sent and key then
-        local parts = {}
-        for part in (key .. "\0"):gmatch("([^%z]*)%z") do parts[#parts + 1] = part end
+        local parts, at = {}, 1
+        while true do
+          local z = key:find("\0", at, true)
+          parts[#parts + 1] = key:sub(at, (z or 0) - 1)
+          if not z then break end
+          at = z + 1
+        end
         local age = os.time() - sent
         if parts[1] == tostring(o.base_url) and (o.owner == nil or parts[5] == o.owner) and age < settle then
           out[#out + 1] = { family = parts[2], location = parts[3], name = parts[4], owner = parts[5], sent = sent, age = age }
