@@ -202,4 +202,23 @@ function output.show(fmt, quiet, value, view, write)
   end
 end
 
+--- A report of client:leftovers() or client:bill() ready for JSON: the resource objects left out,
+-- errors as text, lists marked as arrays.
+function output.report(report)
+  local out = {}
+  for k, v in pairs(report) do out[k] = v end
+  out.items = idcloudhost.array()
+  for i, it in ipairs(report.items) do
+    local o = {}
+    for k, v in pairs(it) do if k ~= "object" then o[k] = v end end
+    o.addresses = o.addresses and idcloudhost.array(o.addresses)
+    out.items[i] = o
+  end
+  out.errors = idcloudhost.array()
+  for i, e in ipairs(report.errors) do out.errors[i] = { location = e.location, what = e.what, message = tostring(e.err) } end
+  out.totals = report.totals and idcloudhost.array(report.totals)
+  out.by_location = report.by_location and idcloudhost.array(report.by_location)
+  return out
+end
+
 return output

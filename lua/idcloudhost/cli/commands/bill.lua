@@ -4,23 +4,6 @@ local output = require "idcloudhost.cli.output"
 
 local function money(x, f) return x and string.format(f or "%.2f", x) or "unpriced" end
 
--- The report without the resource objects, errors as text: ready for JSON.
-local function plain(report)
-  local idcloudhost = require "idcloudhost"
-  local items = idcloudhost.array()
-  for i, it in ipairs(report.items) do
-    local o = {}
-    for k, v in pairs(it) do if k ~= "object" then o[k] = v end end
-    o.addresses = o.addresses and idcloudhost.array(o.addresses)
-    items[i] = o
-  end
-  local errs = idcloudhost.array()
-  for i, e in ipairs(report.errors) do errs[i] = { location = e.location, what = e.what, message = tostring(e.err) } end
-  return { items = items, totals = idcloudhost.array(report.totals), by_location = idcloudhost.array(report.by_location),
-    total = report.total, errors = errs, rates = report.rates, hours_per_month = report.hours_per_month,
-    complete = report.complete }
-end
-
 local VIEW = { columns = { "billing_account_id", "location", "kind", "id", "name", "owner", "state", "hourly", "monthly" },
   fields = {
     monthly = function(it) return money(it.monthly) end,
@@ -47,9 +30,9 @@ return { name = "bill", summary = "every billed thing of the account now, priced
     if ctx.a.quiet then
       for _, it in ipairs(bill.items) do ctx:out(tostring(it.id)) end
     elseif ctx.fmt.kind == "json" then
-      ctx:out(output.json(plain(bill), "  "))
+      ctx:out(output.json(output.report(bill), "  "))
     elseif ctx.fmt.kind == "jsonl" then
-      for _, it in ipairs(plain(bill).items) do ctx:out(output.json(it)) end
+      for _, it in ipairs(output.report(bill).items) do ctx:out(output.json(it)) end
     elseif #bill.items == 0 then
       ctx:out("nothing billed")
     else
