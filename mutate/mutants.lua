@@ -1826,4 +1826,8 @@ return {
     find = "      if it.owner == o.owner then mine[#mine + 1] = it end",
     replace = "      mine[#mine + 1] = it",
     bug = "leftovers{owner =} and bill{owner =} list other owners' resources too" },
+  { id = "cli-owner-ignored", file = "lua/idcloudhost/cli/commands/vm.lua", level = "test",
+    find = "    for _, vm in ipairs(owned) do vms[#vms + 1] = vm end\n",
+    replace = "",
+    bug = "vm stop --owner office (a nightly cron line) stops nothing and says all is well" },
 }

@@ -170,6 +170,26 @@ describe("idcloudhost (the command)", function()
       cli.ok("vm delete there --all-locations")
       assert.equal("0", cli.jq("-l bus02 vm list", "length"))
     end)
+
+    it("vm stop --owner stops every VM with that owner mark, in every location with --all-locations", function()
+      local P = { os_name = "ubuntu", os_version = "22.04", disks = 20, vcpu = 1, ram = 1024, username = "ubuntu",
+        password = "S3cret-pass", billing_account_id = 6, reserve_public_ip = false }
+      local function make(loc, name, owner)
+        local p = { name = name, owner = owner }
+        for k, v in pairs(P) do p[k] = v end
+        return assert(helper.client { location = loc }.vms:create(p))
+      end
+      local a, b = make("cyc01", "desk-1", "office"), make("bus02", "desk-2", "office")
+      local c = make("cyc01", "db-1", "nightly")
+      cli.ok("vm stop --owner office --all-locations --wait")
+      assert.equal("stopped", helper.client { location = "cyc01" }.vms:get(a.uuid).status)
+      assert.equal("stopped", helper.client { location = "bus02" }.vms:get(b.uuid).status)
+      assert.equal("running", helper.client { location = "cyc01" }.vms:get(c.uuid).status)
+      local _, err, rc = cli.run("vm stop")
+      assert.equal(2, rc)
+      assert.matches("--owner", err, 1, true)
+      for _, v in ipairs { a, b, c } do assert(v:delete()) end
+    end)
   end)
 
   describe("output", function()

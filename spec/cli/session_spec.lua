@@ -30,7 +30,8 @@ describe("idcloudhost (the command)", function()
         assert.matches("\n  " .. verb .. " ", vm_help)
       end
       local stop = cli.ok("vm stop -h")
-      assert.matches("usage: idcloudhost vm stop VM%.%.%. %[flags%]", stop)
+      assert.matches("usage: idcloudhost vm stop %[VM%.%.%.%] %[flags%]", stop)
+      assert.matches("%-%-owner", stop)
       assert.matches("%-%-force", stop)
       assert.matches("%-%-all%-locations", stop)
       -- a group without its command: the help, on stderr, exit 2

@@ -6,7 +6,6 @@ local fam = { name = "vm", kind = "vm", collection = "vms", key = "uuid", name_f
   columns = { "uuid", "name", "status", "vcpu", "memory", "private_ipv4", "public_ipv4" } }
 
 local REF = { name = "VM", help = "a VM's uuid or name" }
-local MANY = { name = "VM", many = true, help = "VMs' uuids or names" }
 local WAIT = { name = "wait", type = "boolean", help = "wait until it is done (progress on stderr)" }
 local TIMEOUT = { name = "timeout", type = "number", arg = "SECONDS", help = "how long to wait (default 600)" }
 
@@ -23,11 +22,34 @@ local function usage(_, message) return nil, require("idcloudhost.cli").error("u
 local view = function(list, ctx) return family.view(fam, list, ctx) end
 
 -- vm start|stop: a write per VM, then (--wait) one wait for them all.
+-- (--owner: the VMs carrying that owner mark, in the location or, with --all-locations, in every
+-- one: a schedule's cron line names an owner, not each VM)
+local OWNED = { name = "VM", many = true, optional = true, help = "VMs' uuids or names (or --owner)" }
+local OWNER = { name = "owner", type = "string", help = "also every VM with this owner mark (idcloudhost.new{owner =})" }
+
+local function power_targets(ctx, a)
+  local vms, err = ctx:resolve_all(fam, a.vm or {})
+  if not vms then return nil, err end
+  if a.owner then
+    local c
+    c, err = ctx:client()
+    if not c then return nil, err end
+    local owned
+    owned, err = c.vms:find { owner = a.owner, all_locations = ctx.a.all_locations or nil }
+    if not owned then return nil, err end
+    for _, vm in ipairs(owned) do vms[#vms + 1] = vm end
+  elseif #vms == 0 then
+    return usage(ctx, "name the VMs, or give --owner")
+  end
+  return vms
+end
+
 local function power(verb, target, flags)
+  flags[#flags + 1] = OWNER
   return { name = verb, summary = verb .. " VMs" .. (verb == "stop" and " (gracefully; --force: at once)" or ""),
-    args = { MANY }, flags = flags,
+    args = { OWNED }, flags = flags,
     run = function(ctx, a)
-      local vms, err = ctx:resolve_all(fam, a.vm)
+      local vms, err = power_targets(ctx, a)
       if not vms then return nil, err end
       local _, first = ctx:each(vms, verb == "stop" and "stopping" or "starting", function(vm)
         local ok, werr = ctx:write("vm " .. verb .. " " .. vm.uuid, vm[verb], vm, a.force and { force = true } or nil)
