@@ -114,7 +114,10 @@ describe("JSON on lua-cjson 2.1, the path without the core (item 18)", function(
   end
 
   it("an escaped backslash before a quote does not confuse the empty-array finder", function()
-    local chunk = assert(loadfile("lua/idcloudhost/json.lua", "t", env))
+    -- json.lua's source, from the tree or where the SDK is installed (the rock's test section)
+    local src = package.searchpath and package.searchpath("idcloudhost.json", package.path) or "lua/idcloudhost/json.lua"
+    local chunk = loadfile(src, "t", env)
+    if not chunk then return pending("no source of idcloudhost.json to load afresh") end
     if setfenv then setfenv(chunk, env) end -- luacheck: ignore 113 (Lua 5.1)
     local ok, json = pcall(chunk)
     if not ok then return pending("no lua-cjson: " .. tostring(json)) end
