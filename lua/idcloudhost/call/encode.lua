@@ -77,18 +77,14 @@ end
 
 encode.lua = { escape = encode.escape, form = encode.form }
 
--- The C core's versions when it is there (its form takes no list: a form with one is encoded
--- here, byte-identical otherwise).
+--- The form with list values repeated (an endpoint with a list parameter: ep.repeats): always
+-- this Lua encoder, the C core's form takes no list.
+encode.form_repeated = encode.form
+
+-- The C core's versions when it is there (byte-identical, faster).
 local core = require("idcloudhost.native").core
 if core and core.escape and core.form then
-  local lua_form, core_form = encode.form, core.form
-  encode.escape = core.escape
-  encode.form = function(t)
-    for _, v in pairs(t) do
-      if type(v) == "table" then return lua_form(t) end
-    end
-    return core_form(t)
-  end
+  encode.escape, encode.form = core.escape, core.form
 end
 
 return encode

@@ -55,6 +55,11 @@ function endpoint.new(name, decl)
   -- the path's travel when they all go one way ("query" or "body"), those that may hold a secret.
   ep.templated = ep.path:find("{", 1, true) ~= nil
   ep.write = ep.method ~= "GET" and ep.method ~= "HEAD" -- (changes something: never replayed unless unsent)
+  -- A list parameter ("pubkeys") travels as its field repeated: only the Lua form encoder does
+  -- that, so only these endpoints pay for it (every other form goes through the C core's).
+  for _, spec in pairs(ep.specs) do
+    if spec:match("^pubkeys") then ep.repeats = true end
+  end
   ep.v1_path = "/v1/" .. ep.path
   local places, secret = {}, {}
   for k, place in pairs(ep.where) do

@@ -217,7 +217,7 @@ local function url_path(client, ep, values)
   return "/v1/" .. path
 end
 
-local function encoded(kind, what, values)
+local function encoded(kind, what, values, repeats)
   local ok, text
   if kind == "json" then
     text, ok = json.encode(values)
@@ -228,7 +228,7 @@ local function encoded(kind, what, values)
     end
     return text
   end
-  ok, text = pcall(encode.form, values)
+  ok, text = pcall(repeats and encode.form_repeated or encode.form, values)
   if not ok then return nil, errors.invalid(what .. ": " .. tostring(text)) end
   return text
 end
@@ -236,9 +236,9 @@ end
 local NONE = {} -- no parameters (never written to)
 local CALL_OPTS = { timeout = "seconds" }
 
-local function query_of(what, values)
+local function query_of(what, values, repeats)
   if next(values) == nil then return "" end
-  local ok, text = pcall(encode.form, values)
+  local ok, text = pcall(repeats and encode.form_repeated or encode.form, values)
   if not ok then return nil, errors.invalid(what .. ": " .. tostring(text)) end
   return text
 end
@@ -307,10 +307,10 @@ function pipeline.call(client, ep, params, opts, owned)
   end
   local redact = #ep.secret_params == 0 and client._shared.redact or redactor(client, values, ep.secret_params)
   local q, text
-  q, err = query_of(ep.name, query)
+  q, err = query_of(ep.name, query, ep.repeats)
   if not q then return nil, err end
   if ep.body and (ep.body == "json" or next(body) ~= nil) then
-    text, err = encoded(ep.body, ep.name, body)
+    text, err = encoded(ep.body, ep.name, body, ep.repeats)
     if not text then return nil, err end
   end
   local shared = client._shared

@@ -64,7 +64,8 @@ end
 
 --- Reads a free text: its user part, the owner and the labels (nil, nil when unmarked).
 function marks.read_text(text)
-  if type(text) ~= "string" then return text end
+  -- (every object of a marked family is read here: a text without the marker costs one find)
+  if type(text) ~= "string" or not text:find("[idch:", 1, true) then return text end
   local before, body = text:match("^(.-)%s*%[idch:1 ([^%]]*)%]$")
   if not body then return text end
   local owner, labels = nil, {}

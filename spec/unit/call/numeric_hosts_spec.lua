@@ -33,7 +33,7 @@ describe("base_url with a numeric host", function()
 
   it("accepts plain dotted quads, names and IPv6 addresses", function()
     for _, url in ipairs {
-      "http://127.0.0.1:8090", "http://10.0.0.1", "http://0.0.0.0", "http://255.255.255.255",
+      "http://127.0.0.1:8090", "http://192.0.2.1", "http://0.0.0.0", "http://255.255.255.255",
       "https://api.idcloudhost.com", "https://api.elastis.id", "http://1example.com", "http://host-0x1.example",
       "http://0x7f.example", "http://127.0.0.1.example", "https://[::1]:8443", "https://[::ffff:127.0.0.1]",
       "https://[2001:db8::10]",
