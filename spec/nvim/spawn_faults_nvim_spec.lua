@@ -4,6 +4,7 @@
 local options = require "idcloudhost.options"
 local spawn = require "idcloudhost.transport.spawn"
 local raw = require "spec.nvim.rawserver"
+local tools = require "spec.nvim.tools"
 
 local function transport(over)
   local c = {}
@@ -34,27 +35,15 @@ describe("transport.spawn's curl config", function()
   end)
 
   describe("over TLS", function()
-    local dir, server, port
+    local tls, port
 
     setup(function()
-      if vim.fn.executable("openssl") ~= 1 then return end
-      dir = vim.fn.tempname()
-      vim.fn.mkdir(dir, "p")
-      vim.fn.system({ "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-        "-nodes", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1", "-days", "1",
-        "-keyout", dir .. "/key.pem", "-out", dir .. "/cert.pem" })
-      local out = {}
-      server = vim.fn.jobstart({ "openssl", "s_server", "-accept", "0", "-cert", dir .. "/cert.pem",
-        "-key", dir .. "/key.pem", "-www" }, { on_stdout = function(_, data) vim.list_extend(out, data) end })
-      vim.wait(5000, function()
-        for _, l in ipairs(out) do port = port or l:match("ACCEPT .*:(%d+)") end
-        return port ~= nil
-      end, 20)
+      tls = tools.tls_server()
+      port = tls and tls.port
     end)
 
     teardown(function()
-      if server then vim.fn.jobstop(server) end
-      if dir then vim.fn.delete(dir, "rf") end
+      if tls then tls.stop() end
     end)
 
     it("verifies the certificate when insecure = false is given explicitly", function()

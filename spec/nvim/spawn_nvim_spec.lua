@@ -178,29 +178,15 @@ describe("transport.spawn (" .. tools.mode .. " run)", function()
   end)
 
   describe("TLS", function()
-    local dir, server, port
+    local tls, dir, port
 
     setup(function()
-      if vim.fn.executable("openssl") ~= 1 then return end
-      dir = vim.fn.tempname()
-      vim.fn.mkdir(dir, "p")
-      vim.fn.system({ "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-        "-nodes", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1", "-days", "1",
-        "-keyout", dir .. "/key.pem", "-out", dir .. "/cert.pem" })
-      local out = {}
-      server = vim.fn.jobstart({ "openssl", "s_server", "-accept", "0", "-cert", dir .. "/cert.pem",
-        "-key", dir .. "/key.pem", "-www" }, { on_stdout = function(_, data) vim.list_extend(out, data) end })
-      vim.wait(5000, function()
-        for _, l in ipairs(out) do
-          port = port or l:match("ACCEPT .*:(%d+)")
-        end
-        return port ~= nil
-      end, 20)
+      tls = tools.tls_server()
+      dir, port = tls and tls.dir, tls and tls.port
     end)
 
     teardown(function()
-      if server then vim.fn.jobstop(server) end
-      if dir then vim.fn.delete(dir, "rf") end
+      if tls then tls.stop() end
     end)
 
     local function get(over)

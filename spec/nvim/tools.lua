@@ -93,4 +93,26 @@ function tools.nvim(script, env)
   return status, out
 end
 
+--- A TLS server on 127.0.0.1 with a certificate made for it (openssl s_server -www): {dir =
+-- (cert.pem, key.pem), port =, stop = fn}, or nil when openssl is not installed.
+function tools.tls_server()
+  if vim.fn.executable("openssl") ~= 1 then return nil end
+  local dir = vim.fn.tempname()
+  vim.fn.mkdir(dir, "p")
+  vim.fn.system({ "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+    "-nodes", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1", "-days", "1",
+    "-keyout", dir .. "/key.pem", "-out", dir .. "/cert.pem" })
+  local out, port = {}, nil
+  local job = vim.fn.jobstart({ "openssl", "s_server", "-accept", "0", "-cert", dir .. "/cert.pem",
+    "-key", dir .. "/key.pem", "-www" }, { on_stdout = function(_, data) vim.list_extend(out, data) end })
+  vim.wait(5000, function()
+    for _, l in ipairs(out) do port = port or l:match("ACCEPT .*:(%d+)") end
+    return port ~= nil
+  end, 20)
+  return { dir = dir, port = port, stop = function()
+    vim.fn.jobstop(job)
+    vim.fn.delete(dir, "rf")
+  end }
+end
+
 return tools
