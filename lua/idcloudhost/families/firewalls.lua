@@ -53,7 +53,9 @@ local function prepare(fw)
   if fw.display_name == nil and type(fw.name) == "string" then fw.display_name = fw.name end
 end
 
-local Firewall = resource.model { name = "firewall", key = "uuid", summary = summary, prepare = prepare }
+-- Owner marks: in the description, after the user's own text (ops/marks.lua).
+local Firewall = resource.model { name = "firewall", key = "uuid", summary = summary, prepare = prepare,
+  mark = { text = "description" }, name_field = "display_name" }
 
 -- ---------------------------------------------------------------------------------------------
 -- Rules: checked as the docs' "Representation and validation" states, before anything is sent.
@@ -229,7 +231,7 @@ end
 function Firewalls:create(params)
   local what = "firewall:create"
   if type(params) ~= "table" then return nil, errors.invalid(what .. ": expected a table of parameters") end
-  local p, err = check.plain(what, params, E.create.specs)
+  local p, err = resource.marked(Firewall, params, E.create)
   if err then return nil, err end
   if p == params then
     p = {}
@@ -280,6 +282,8 @@ local function put(self, ep, params, rules)
   local body = { name = params.display_name, description = params.description, rules = rules }
   if body.name == nil then body.name = self.display_name or self.name end
   if body.description == nil and type(self.description) == "string" then body.description = self.description end
+  -- A description given keeps the owner mark the firewall carries (the PUT replaces the field).
+  body.description = resource.remarked(self, body.description)
   return self:_apply(self:_call(ep, nil, body))
 end
 

@@ -48,7 +48,9 @@ local function summary(svc)
     tostring(svc.version), tostring(svc.status))
 end
 
+-- Owner marks: a package has no free text, so the name convention (ops/marks.lua) keeps one.
 local Service = resource.model { name = "service", key = "uuid", get = E.get, list = E.list, summary = summary,
+  mark = { name = "display_name" }, name_field = "display_name",
   statuses = resource.statuses { "active", "creating", "pending", "provisioning", "updating", "starting",
     "stopping", "stopped", "suspended", "deleting", "deleted", "error", "failed" } }
 
@@ -131,7 +133,9 @@ Services.get = resource.getter(Service, E.get)
 -- @treturn service the new service
 -- @errors invalid, api, network, timeout (err.uncertain: the service may exist), decode
 function Services:create(params)
-  return resource.wrap(Service, self.client, self:_call(E.create, params))
+  local p, err = resource.marked(Service, params, E.create)
+  if err then return nil, err end
+  return resource.wrap(Service, self.client, self:_call(E.create, p))
 end
 
 -- ---------------------------------------------------------------------------------------------
@@ -178,6 +182,12 @@ end
 function Service:update(params)
   if type(params) ~= "table" or next(params) == nil then
     return nil, errors.invalid("service:update: give at least one of display_name, billing_account_id")
+  end
+  if type(params.display_name) == "string" then -- a new name keeps the owner mark
+    local p = {}
+    for k, v in pairs(params) do p[k] = v end
+    p.display_name = resource.remarked(self, params.display_name)
+    params = p
   end
   return self:_apply(self:_call(E.update, params))
 end

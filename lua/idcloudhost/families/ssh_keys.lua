@@ -32,7 +32,8 @@ local function summary(k)
   return string.format("%s %q %s", tostring(k.uuid), tostring(k.name), short(k.public_key))
 end
 
-local Key = resource.model { name = "ssh_key", key = "uuid", summary = summary }
+-- Owner marks: a key has no free text, so the name convention (ops/marks.lua) keeps one.
+local Key = resource.model { name = "ssh_key", key = "uuid", summary = summary, mark = { name = "name" } }
 
 -- ---------------------------------------------------------------------------------------------
 -- client.ssh_keys
@@ -67,7 +68,9 @@ end
 -- @treturn ssh_key the new key
 -- @errors invalid, api (409: the name is taken), network, timeout (err.uncertain), decode
 function Keys:create(params)
-  return resource.wrap(Key, self.client, self:_call(E.create, params))
+  local p, err = resource.marked(Key, params, E.create)
+  if err then return nil, err end
+  return resource.wrap(Key, self.client, self:_call(E.create, p))
 end
 
 -- ---------------------------------------------------------------------------------------------
@@ -100,7 +103,7 @@ end
 -- @treturn ssh_key the key, updated in place
 -- @errors invalid, api (409: the name is taken), network, timeout, decode
 function Key:rename(name)
-  return self:_apply(self:_call(E.rename, nil, { name = name }))
+  return self:_apply(self:_call(E.rename, nil, { name = resource.remarked(self, name) }))
 end
 
 --- Deletes the key (VMs made with it keep it).  Returns true.

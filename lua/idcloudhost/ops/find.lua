@@ -19,6 +19,14 @@ function find.matches(obj, o)
   return true
 end
 
+-- Is a family kept per location?  Its list endpoint says (`loc`): buckets, SSH keys and
+-- services belong to the account and are listed once.
+local function located(family)
+  local ok, mod = pcall(require, "idcloudhost.families." .. family)
+  local ep = ok and type(mod) == "table" and type(mod.endpoints) == "table" and mod.endpoints.list
+  return type(ep) ~= "table" or ep.loc == true
+end
+
 --- Every object of coll's family matching opts, in the client's location or, with all_locations,
 -- in every location (each with `location`).  Returns a list, or nil, err.
 function find.find(coll, opts)
@@ -32,7 +40,7 @@ function find.find(coll, opts)
     return nil, errors.invalid(what .. ": this family has no list to find in")
   end
   local list
-  if o.all_locations and coll.family and coll.family ~= "buckets" then
+  if o.all_locations and coll.family and located(coll.family) then
     list, err = coll.client:collect_locations(coll.family)
   else
     list, err = coll:list()

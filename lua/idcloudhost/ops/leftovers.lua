@@ -217,7 +217,7 @@ local function services_of(services)
     local status = tostring(svc.status):lower()
     if not svc.deleted then
       local idle = not SERVING[status]
-      out[#out + 1] = { kind = "service", id = svc.uuid, name = svc.display_name, owner = svc.owner,
+      out[#out + 1] = { kind = "service", id = svc.uuid, name = resource.given_name(svc), owner = svc.owner,
         billing_account_id = svc.billing_account_id, why = idle and ("not running (" .. tostring(svc.status) .. ")") or nil,
         idle = idle, units = { service = 1 }, object = svc }
     end

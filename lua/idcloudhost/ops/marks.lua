@@ -3,13 +3,13 @@
 -- The platform has no labels (`tags: null`), so a mark lives in a field the platform keeps as it
 -- was written:
 --
---   * a family with free text (a VM's `description`): the user's own text, a space, then the
---     marker `[idch:1 owner=nightly env=prod]`.  `idch:1` is the format's version; the words
+--   * a family with free text (a VM's or a firewall's `description`): the user's own text, a
+--     space, then the marker `[idch:1 owner=nightly env=prod]`.  `idch:1` is the format's version; the words
 --     after it are `owner=<owner>` then the labels, `key=value`, sorted by key.  A text without a
 --     marker reads as unmarked.
---   * a family without free text (networks, floating IPs, load balancers, buckets): the name
---     convention `<name>--own-<owner>` (labels cannot be kept there: asking for them is
---     `invalid`).  `web--own-nightly` reads as name `web`, owner `nightly`.
+--   * a family without free text (networks, floating IPs, load balancers, buckets, SSH keys,
+--     services): the name convention `<name>--own-<owner>` (labels cannot be kept there: asking
+--     for them is `invalid`).  `web--own-nightly` reads as name `web`, owner `nightly`.
 --
 -- An owner is 1 to 40 of `a-z 0-9 -`, starting with a letter or digit, without `--`; a label's
 -- key and value are 1 to 40 of `A-Z a-z 0-9 _ . -` (a key is never `owner`).

@@ -62,6 +62,33 @@ describe("owner marks", function()
     assert.equal("logs--own-nightly", b.name)
   end)
 
+  it("keeps an SSH key's and a service's mark in the name, a firewall's in its description; updates keep them", function()
+    local _, c = fresh()
+    local pub = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx4vYv0h2n6cXz8nZr1kq9T3pQw6m5Jk0b7sVtq2yWm me@host"
+    local key = assert(c.ssh_keys:create { name = "laptop", public_key = pub, owner = "nightly" })
+    assert.equal("laptop--own-nightly", key.name)
+    assert.equal("nightly", key.owner)
+    assert(key:rename("desk"))
+    assert.equal("desk--own-nightly", key.name)
+    assert.equal(1, #assert(c.ssh_keys:find { name = "desk", owner = "nightly", all_locations = true }))
+    local fw = assert(c.firewalls:create { display_name = "web", description = "front", owner = "nightly",
+      labels = { env = "prod" }, billing_account_id = 6 })
+    assert.equal("front [idch:1 owner=nightly env=prod]", fw.description)
+    assert.same({ env = "prod" }, fw.labels)
+    assert(fw:update { description = "front door" })
+    assert.equal("front door [idch:1 owner=nightly env=prod]", fw.description)
+    assert.equal("nightly", assert(c.firewalls:find { name = "web", owner = "nightly" })[1].owner)
+    local svc = assert(c.services:create { display_name = "db", service = "postgresql", version = "14.0", vm_cpu = 2,
+      vm_ram = 2048, vm_disk_gb = 20, billing_account_id = 6, owner = "nightly" })
+    assert.equal("db--own-nightly", svc.display_name)
+    assert(svc:update { display_name = "db2" })
+    assert.equal("db2--own-nightly", svc.display_name)
+    assert.equal("nightly", svc.owner)
+    assert.equal(1, #assert(c.services:find { name = "db2", owner = "nightly" }))
+    local _, err = c.ssh_keys:create { name = "k", public_key = pub, owner = "nightly", labels = { a = "b" } }
+    assert.equal("invalid", err.kind)
+  end)
+
   it("refuses a bad mark before sending anything", function()
     local f, c = fresh()
     for _, p in ipairs {
