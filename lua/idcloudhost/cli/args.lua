@@ -221,7 +221,7 @@ function args.help(node, path)
     out[#out + 1] = ""
     out[#out + 1] = "Exit status: 0 ok, 1 the platform answered an error, 2 usage or invalid input (nothing sent),"
     out[#out + 1] = "3 not found, 4 network or timeout, 5 a write that may have been carried out (check before"
-    out[#out + 1] = "retrying), 130 interrupted."
+    out[#out + 1] = "retrying), 6 conflict (two resources carry one name and owner: nothing changed), 130 interrupted."
   end
   return table.concat(out, "\n") .. "\n"
 end

@@ -3,7 +3,7 @@
 -- every call goes through the public SDK.  Exit status:
 --   0 ok, 1 the platform answered an error (api, decode), 2 usage or invalid input (nothing
 --   sent), 3 not found, 4 network or timeout, 5 a write that may have been carried out,
---   130 interrupted (Ctrl-C).
+--   6 conflict (two resources carry one name and owner: nothing changed), 130 interrupted (Ctrl-C).
 local args = require "idcloudhost.cli.args"
 local output = require "idcloudhost.cli.output"
 local progress = require "idcloudhost.cli.progress"
@@ -41,6 +41,7 @@ function cli.exit_code(err)
   if err.kind == "invalid" or err.kind == "usage" then return 2 end
   if err.not_found or err.kind == "not_found" then return 3 end
   if err.kind == "network" or err.kind == "timeout" then return 4 end
+  if err.kind == "conflict" then return 6 end
   return 1
 end
 
