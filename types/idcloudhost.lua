@@ -43,7 +43,8 @@
 
 ---@class idcloudhost.plan.opts
 ---@field prune? boolean also delete resources with the owner mark that desired does not name
----@field prices? table monthly prices the policy lacks: `{floating_ip =, load_balancer =}`
+---@field replace? boolean delete and make again what differs where it cannot change in place
+---@field prices? table monthly prices the policy lacks: `{floating_ip =, load_balancer =, firewall =}`
 ---@field state_dir? string where ensure keeps its create fences
 
 ---@class idcloudhost.rate_limiter.opts
@@ -298,11 +299,11 @@ function idcloudhost.array(t) end
 ---@return idcloudhost.error? err invalid, timeout (`err.last_status`: the last seen), or fn's err
 function idcloudhost.wait(fn, opts) end
 
----The actions that make the account hold `desired` under one owner mark (ops/plan.lua): networks, VMs, floating IPs and their assignment, load balancers, in dependency order, each with its reason and price.
+---The actions that make the account hold `desired` under one owner mark (ops/plan.lua): SSH keys, buckets, networks, VMs with their disks and keys, firewalls and their VMs, floating IPs and their assignment, load balancers with rules and targets; create, update, replace, assign, delete, in dependency order, each with its reason and price.
 ---@param client idcloudhost.client
----@param desired table `{owner = "nightly", locations = {cyc01 = {networks =, vms =, floating_ips =, load_balancers =}}}`
+---@param desired table `{owner = "nightly", ssh_keys =, buckets =, locations = {cyc01 = {networks =, vms =, firewalls =, floating_ips =, load_balancers =}}}`
 ---@param opts? idcloudhost.plan.opts
----@return table? result the plan: actions (op, kind, location, name, reason, hourly, monthly), unowned, monthly
+---@return table? result the plan: actions (op, kind, location, name, reason, hourly, monthly), unowned, kept, monthly
 ---@return idcloudhost.error? err invalid, conflict (two marked resources of one name), api, network, timeout, decode
 function idcloudhost.plan(client, desired, opts) end
 

@@ -88,18 +88,21 @@ local json = lazy "idcloudhost.json"
 -- @errors invalid, timeout (`err.last_status`: the last seen), or fn's err
 
 --- The actions that make the account hold `desired` under one owner mark (ops/plan.lua):
--- networks, VMs, floating IPs and their assignment, load balancers, in dependency order, each
--- with its reason and price.  `tostring(plan)` is a +/~/- diff; `plan:apply{concurrency =,
+-- SSH keys, buckets, networks, VMs with their disks and keys, firewalls and their VMs, floating
+-- IPs and their assignment, load balancers with rules and targets; create, update, replace,
+-- assign, delete, in dependency order, each with its reason and price.  `tostring(plan)` is a +/~/- diff; `plan:apply{concurrency =,
 -- on_progress =}` carries it out and stops at the first failure (err.report: done, failed,
 -- not_done).
 -- @function plan
 -- @tparam client client
--- @tparam table desired `{owner = "nightly", locations = {cyc01 = {networks =, vms =, floating_ips =, load_balancers =}}}`
+-- @tparam table desired `{owner = "nightly", ssh_keys =, buckets =, locations = {cyc01 = {networks =, vms =,
+-- firewalls =, floating_ips =, load_balancers =}}}`
 -- @tparam[opt] table opts
 -- @tparam[opt] boolean opts.prune also delete resources with the owner mark that desired does not name
--- @tparam[opt] table opts.prices monthly prices the policy lacks: `{floating_ip =, load_balancer =}`
+-- @tparam[opt] boolean opts.replace delete and make again what differs where it cannot change in place
+-- @tparam[opt] table opts.prices monthly prices the policy lacks: `{floating_ip =, load_balancer =, firewall =}`
 -- @tparam[opt] string opts.state_dir where ensure keeps its create fences
--- @treturn table the plan: actions (op, kind, location, name, reason, hourly, monthly), unowned, monthly
+-- @treturn table the plan: actions (op, kind, location, name, reason, hourly, monthly), unowned, kept, monthly
 -- @errors invalid, conflict (two marked resources of one name), api, network, timeout, decode
 
 --- Neovim: runs fn in a task on the editor's event loop, where calls yield instead of blocking

@@ -293,6 +293,13 @@ return { owner = "cli-test", locations = { cyc01 = { vms = { vm }, floating_ips 
       local _, err = cli.ok("apply --yes " .. cli.TMP .. "/want.lua")
       assert.matches("applied: 3 actions", err)
       assert.matches("No changes", cli.ok("plan " .. cli.TMP .. "/want.lua"))
+      -- a field that cannot change in place: kept without --replace, a replace with it
+      cli.write(cli.TMP .. "/newer.lua", (cli.read(cli.TMP .. "/want.lua"):gsub('"22%.04"', '"24.04"')))
+      local kept = cli.ok("plan " .. cli.TMP .. "/newer.lua")
+      assert.matches('! cyc01 vm "cli%-vm" kept: differs in os_version 22.04 %-> 24.04: needs a replace', kept)
+      assert.matches("No changes", kept)
+      assert.matches('%-/%+ cyc01 vm "cli%-vm": replace', cli.ok("plan --replace " .. cli.TMP .. "/newer.lua"))
+      assert.equal("os_version", cli.jq("plan " .. cli.TMP .. "/newer.lua", ".kept[0].reason"):match("os_version"))
       assert.matches('%- cyc01 vm "cli%-vm": delete', cli.ok("plan --prune " .. cli.TMP .. "/none.lua"))
       cli.ok("apply --yes --prune " .. cli.TMP .. "/none.lua")
       assert.matches("No changes", cli.ok("plan --prune " .. cli.TMP .. "/none.lua"))

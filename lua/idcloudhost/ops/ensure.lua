@@ -28,7 +28,7 @@ ensure.SETTLE = 300    -- seconds after a create was sent before it is taken as 
 ensure.INTERVAL = 5    -- seconds between looks while waiting
 
 -- The create parameter holding the name, per family (default "name").
-local NAME_PARAM = { load_balancers = "display_name" }
+local NAME_PARAM = { load_balancers = "display_name", firewalls = "display_name" }
 local OWN = { name = true, owner = true, labels = true, update = true, settle = true, interval = true,
   fence = true, state_dir = true }
 
@@ -173,22 +173,14 @@ local function look(coll, crit, o, seconds)
   end
 end
 
--- Brings obj's changeable fields to params (a VM's vcpu and ram, through vm:resize, stopping and
--- starting it as the platform needs): obj, changed; or nil, err.
-local function update(obj, params, o)
+-- Brings obj's changeable fields to params (ops/plan/change.lua, the code of a plan's updates: a
+-- VM's vcpu and ram (stopped and started as the platform needs) and boot disk growth, a
+-- firewall's description and rules, a load balancer's rules and targets, a bucket's billing
+-- account): obj, changed; or nil, err.  What cannot change in place is left as it is.
+local function update(obj, params, o, family)
   if not o.update then return obj, false end
-  if getmetatable(obj) and obj.resize and (params.vcpu or params.ram) then
-    local want = {}
-    if params.vcpu and tonumber(obj.vcpu) ~= params.vcpu then want.vcpu = params.vcpu end
-    if params.ram and tonumber(obj.memory) ~= params.ram then want.ram = params.ram end
-    if next(want) then
-      want.restart = true
-      local ok, err = obj:resize(want)
-      if not ok then return nil, err end
-      return obj, true
-    end
-  end
-  return obj, false
+  local change = require "idcloudhost.ops.plan.change" -- (loaded when first needed)
+  return change.of(family).bring(obj, change.from_params(family, params), { remove = false })
 end
 
 -- No match: a create sent by a process that died (or was cut off) may still land (its fence);
@@ -295,7 +287,7 @@ function ensure.ensure(coll, opts)
   local path = fence_path(o, key)
   if #found == 1 then
     fence_clear(path) -- whatever was in flight has landed: this is it
-    local obj, changed = update(found[1], params, o)
+    local obj, changed = update(found[1], params, o, family)
     if not obj then return nil, changed end
     return obj, changed and "updated" or "found"
   end

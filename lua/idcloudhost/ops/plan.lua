@@ -1,74 +1,58 @@
 -- Plan and apply: idcloudhost.plan(client, desired, opts) compares a plain table of what should
 -- exist with what the account holds under one owner mark, and returns the actions that make
--- them the same, in dependency order, each with its reason and price; plan:apply{concurrency =,
--- on_progress =} carries them out (client:batch, stage by stage) and stops at the first failure.
+-- them the same (create, update, replace, assign, delete), in dependency order, each with its
+-- reason and price; plan:apply{concurrency =, on_progress =} carries them out (client:batch,
+-- stage by stage) and stops at the first failure.
 --
 --   local desired = {
 --     owner = "nightly",                         -- the owner mark (ops/marks.lua): required
+--     ssh_keys = { { name = "deploy", public_key = "ssh-ed25519 AAAA... me@host" } },  -- the account's
+--     buckets = { { name = "nightly-logs", billing_account_id = 6 } },                  -- the account's
 --     locations = {
 --       cyc01 = {
 --         networks = { { name = "nightly-net" } },
 --         vms = { { name = "web-1", network = "nightly-net", vcpu = 1, ram = 1024, disks = 20,
---                   os_name = "ubuntu", os_version = "22.04", username = "ubuntu", password = "...",
+--                   data_disks = { 50 },           -- disks after the boot disk, by size (GB)
+--                   ssh_keys = { "deploy" },       -- keys of this desired state, by name
+--                   os_name = "ubuntu", os_version = "22.04", username = "ubuntu",
 --                   billing_account_id = 6 } },   -- every other vms:create parameter as is
+--         firewalls = { { name = "web", description = "front", billing_account_id = 6,
+--                         rules = { { direction = "inbound", protocol = "tcp", port_start = 443 } },
+--                         vms = { "web-1" } } },  -- VM names of this desired state
 --         floating_ips = { { name = "web-ip", assign = "web-1", billing_account_id = 6 } },
 --         load_balancers = { { name = "front", network = "nightly-net", billing_account_id = 6,
 --                              rules = { { source_port = 80, target_port = 8080 } },
---                              targets = { "web-1" } } },   -- VM names of this desired state
+--                              targets = { "web-1" } } },
 --       },
 --     },
 --   }
 --
+-- What each kind compares, changes in place and cannot change: ops/plan/change.lua; the kinds,
+-- their order and prices: ops/plan/kinds.lua.
+--
 -- Only resources carrying the owner's mark are the plan's: an unmarked one (or another owner's)
 -- of a desired name is reported (plan.unowned, "!" lines) and never adopted, changed or deleted.
--- Deleting is opt-in (opts.prune = true) and touches marked resources only.  Creates go through
--- ensure (ops/ensure.lua): an apply cut off and run again makes nothing twice.
--- (Long, on purpose: a plan's diff, its order, its prices and apply's stages are one model of the
--- desired state.)
+-- Destroying is opt-in: deleting what is not desired needs opts.prune = true (and so does
+-- removing a VM's data disk that is not desired); a field that cannot change in place (a VM's
+-- os_version, an SSH key's public key) is a replace (delete, then create) only with opts.replace
+-- = true, else a "!" line (plan.kept) and nothing is done for it.  Creates go through ensure
+-- (ops/ensure.lua): an apply cut off and run again makes nothing twice.
 local lazy = require "idcloudhost.lazy"
 local errors = lazy "idcloudhost.call.errors"
 local marks = require "idcloudhost.ops.marks"
 local leftovers = require "idcloudhost.ops.leftovers"
 local resource = require "idcloudhost.families.kit.resource"
+local kinds = require "idcloudhost.ops.plan.kinds"
+local change = require "idcloudhost.ops.plan.change"
 
 local plan = {}
 
-local FAMILIES = { "networks", "vms", "floating_ips", "load_balancers" }
-local KIND = { networks = "network", vms = "vm", floating_ips = "floating_ip", load_balancers = "load_balancer" }
-local KNOWN = { networks = true, vms = true, floating_ips = true, load_balancers = true }
-local OPTS = { prune = true, prices = true, state_dir = true, fence = true, settle = true }
-
--- Stages: what must exist before what.
-local STAGE = {
-  ["create network"] = 1, ["create vm"] = 2, ["update vm"] = 3, ["create floating_ip"] = 4,
-  ["assign floating_ip"] = 5, ["create load_balancer"] = 6, ["update load_balancer"] = 7,
-  ["delete load_balancer"] = 8, ["delete floating_ip"] = 9, ["delete vm"] = 10, ["delete network"] = 11,
-}
-local SIGN = { create = "+", update = "~", assign = "~", delete = "-" }
+local OPTS = { prune = true, replace = true, prices = true, state_dir = true, fence = true, settle = true }
+local ACCOUNT = "(account)" -- the scope of account-wide kinds (SSH keys, buckets)
+local SIGN = { create = "+", update = "~", assign = "~", replace = "-/+", delete = "-" }
 
 local Plan = {}
 Plan.__index = Plan
-
-------------------------------------------------------------------------------------------------
--- Prices
-
-local function monthly_of(kind, want, obj, rates, prices)
-  local H = leftovers.HOURS_PER_MONTH
-  if kind == "vm" then
-    local vcpu = tonumber(want and want.vcpu or obj and obj.vcpu) or 0
-    local ram = tonumber(want and want.ram or obj and obj.memory) or 0
-    local disk = tonumber(want and want.disks) or 0
-    if not want and obj then
-      for _, d in ipairs(type(obj.storage) == "table" and obj.storage or {}) do disk = disk + (tonumber(d.size) or 0) end
-    end
-    if not (rates.cpu and rates.ram_gb and rates.storage_gb) then return nil end
-    return (vcpu * rates.cpu + ram / 1024 * rates.ram_gb + disk * rates.storage_gb) * H
-  elseif kind == "floating_ip" or kind == "load_balancer" then
-    if prices[kind] then return prices[kind] end
-    return rates[kind] and rates[kind] * H or nil
-  end
-  return 0
-end
 
 ------------------------------------------------------------------------------------------------
 -- Building
@@ -80,47 +64,39 @@ local function sorted_keys(t)
   return keys
 end
 
-local function copy(t, drop)
+local function copy(t)
   local out = {}
-  for k, v in pairs(t) do
-    if not (drop and drop[k]) then out[k] = v end
+  for k, v in pairs(t) do out[k] = v end
+  return out
+end
+
+local function kinds_of(account)
+  local out = {}
+  for _, k in ipairs(kinds.list) do
+    if (k.account == true) == account then out[#out + 1] = k end
   end
   return out
 end
 
-local function same_set(a, b)
-  if #a ~= #b then return false end
-  local seen = {}
-  for _, v in ipairs(a) do seen[v] = (seen[v] or 0) + 1 end
-  for _, v in ipairs(b) do
-    if not seen[v] or seen[v] == 0 then return false end
-    seen[v] = seen[v] - 1
-  end
-  return true
-end
-
-local function rule_key(r)
-  return tostring(tonumber(r.source_port)) .. ">" .. tostring(tonumber(r.target_port))
-end
-
--- What one location holds under the owner: family -> name -> obj, and the unowned names.
-local function holdings(c, owner)
+-- What one scope holds under the owner: family -> name -> obj, and the unowned names.
+local function holdings(c, owner, list, label)
   local owned, unowned = {}, {}
-  for _, fam in ipairs(FAMILIES) do
-    local list, err = c[fam]:list()
-    if not list then
-      err.message = "location " .. tostring(c.location) .. ": " .. fam .. ": " .. tostring(err.message)
+  for _, k in ipairs(list) do
+    local fam = k.family
+    local objs, err = c[fam]:list()
+    if not objs then
+      err.message = label .. ": " .. fam .. ": " .. tostring(err.message)
       return nil, err
     end
     owned[fam], unowned[fam] = {}, {}
-    for _, obj in ipairs(list) do
+    for _, obj in ipairs(objs) do
       if not obj.deleted then
         local name = resource.given_name(obj)
         if obj.owner == owner and name ~= nil then
           if owned[fam][name] then
             return nil, errors.new { kind = "conflict", matches = { owned[fam][name], obj },
               message = string.format("%s: two %ss named %q carry the owner %q: %s; %s (delete one first)",
-                tostring(c.location), KIND[fam], name, owner, tostring(owned[fam][name]), tostring(obj)) }
+                label, k.kind, name, owner, tostring(owned[fam][name]), tostring(obj)) }
           end
           owned[fam][name] = obj
         elseif name ~= nil then
@@ -132,125 +108,215 @@ local function holdings(c, owner)
   return owned, unowned
 end
 
-function Plan:_add(a)
-  a.stage = STAGE[a.op .. " " .. a.kind]
+function Plan:_add(k, a)
+  a.kind, a.family = k.kind, k.family
+  a.stage = kinds.stage(k, a.op)
   a.sign = SIGN[a.op]
   self.actions[#self.actions + 1] = a
 end
 
-local function wants(list, name)
-  for _, w in ipairs(list) do
-    if w.name == name then return true end
+-- Resolving names at plan time: a held object's uuid, or a stand-in for what is still to be
+-- made (or replaced), which matches nothing.
+function Plan:_resolver(slug)
+  local function held(fam, name)
+    local scope = kinds.by_family[fam].account and ACCOUNT or slug
+    local h = self.holdings[scope]
+    if self.replacing[scope .. "\0" .. fam .. "\0" .. name] then return nil end
+    return h and h[fam] and h[fam][name]
   end
-  return false
+  return {
+    uuid = function(fam, name)
+      local obj = held(fam, name)
+      return obj and obj.uuid or ("(new " .. tostring(name) .. ")")
+    end,
+    obj = function(fam, name) return held(fam, name) end,
+  }
 end
 
--- The actions of one location.
-function Plan:_location(slug, spec, c)
-  local owner = self.owner
-  local owned, unowned = holdings(c, owner)
-  if not owned then return nil, unowned end
-  local wanted = {}
-  for _, fam in ipairs(FAMILIES) do
-    wanted[fam] = {}
+-- Are the names a desired entry refers to desired (or held)?
+function Plan:_check_refs(k, slug, want, spec)
+  for field, fam in pairs(k.refs or {}) do
+    local v = want[field]
+    local names = type(v) == "table" and v or { v }
+    for _, n in ipairs(v ~= nil and names or {}) do
+      local pool = kinds.by_family[fam].account and self.desired[fam] or spec[fam]
+      local found = self.wanted[kinds.by_family[fam].account and ACCOUNT or slug][fam][n]
+      if not found then
+        return errors.invalid(string.format("plan: %s %s %q: %s names %s %q, which is not in the desired state%s",
+          slug, k.kind, want.name, field, kinds.by_family[fam].kind, tostring(n),
+          pool and "" or " (desired." .. fam .. " is empty)"), field)
+      end
+    end
+  end
+end
+
+local function reasons(list)
+  local out = {}
+  for _, d in ipairs(list) do out[#out + 1] = d.text end
+  return table.concat(out, ", ")
+end
+
+-- The actions of one desired entry of kind k in scope (a location slug, or ACCOUNT).
+function Plan:_entry(k, scope, want, owned, R)
+  local have = owned[k.family][want.name]
+  local base = { location = scope ~= ACCOUNT and scope or nil, name = want.name, want = want, object = have }
+  if not have then
+    local a = copy(base)
+    a.op, a.reason = "create", "missing"
+    a.monthly = k.monthly(want, nil, self.rates, self.prices)
+    self:_add(k, a)
+  else
+    self:_compare(k, scope, want, have, base, R)
+  end
+  if k.family == "floating_ips" and want.assign then
+    local vm_uuid = R.uuid("vms", want.assign)
+    if not (have and have.assigned_to == vm_uuid) then
+      self:_add(k, { op = "assign", location = base.location, name = want.name, want = want, object = have,
+        reason = "to vm " .. string.format("%q", want.assign), target = want.assign })
+    end
+  end
+end
+
+-- An entry that exists: replace (what cannot change in place), update (what can), or nothing.
+function Plan:_compare(k, scope, want, have, base, R)
+  local resolved = k.want(want, R)
+  local c = change.of(k.family)
+  local fixed = c.fixed(have, resolved)
+  if #fixed > 0 then
+    if self.replace then
+      local a = copy(base)
+      a.op, a.reason = "replace", "differs in " .. reasons(fixed) .. ": cannot change in place"
+      a.monthly = k.monthly(want, nil, self.rates, self.prices)
+      self.replacing[scope .. "\0" .. k.family .. "\0" .. want.name] = true
+      self:_add(k, a)
+    else
+      self.kept[#self.kept + 1] = { location = base.location, kind = k.kind, name = want.name, object = have,
+        reason = "differs in " .. reasons(fixed) .. ": needs a replace; plan with replace = true" }
+    end
+    return
+  end
+  local diffs, removes = {}, {}
+  for _, d in ipairs(c.differs(have, resolved)) do
+    if d.remove and not self.prune then removes[#removes + 1] = d else diffs[#diffs + 1] = d end
+  end
+  if #removes > 0 then
+    self.kept[#self.kept + 1] = { location = base.location, kind = k.kind, name = want.name, object = have,
+      reason = reasons(removes) .. ": removing it destroys data; plan with prune = true" }
+  end
+  if #diffs > 0 then
+    local a = copy(base)
+    a.op, a.reason, a.change = "update", reasons(diffs), diffs
+    for _, d in ipairs(diffs) do
+      if d.field == "vcpu" or d.field == "ram" then a.reason = a.reason .. " (stopped and started again)" break end
+    end
+    a.monthly = k.monthly(want, nil, self.rates, self.prices)
+    self:_add(k, a)
+  end
+end
+
+-- Every desired entry of a scope checked: a name, each once.
+function Plan:_wanted(scope, list, spec)
+  self.wanted[scope] = {}
+  for _, k in ipairs(list) do
+    local fam = k.family
+    self.wanted[scope][fam] = {}
     for i, want in ipairs(spec[fam] or {}) do
       if type(want) ~= "table" or type(want.name) ~= "string" or want.name == "" then
-        return nil, errors.invalid(string.format("plan: %s.%s[%d] needs a name", slug, fam, i), "name")
+        return errors.invalid(string.format("plan: %s.%s[%d] needs a name", scope, fam, i), "name")
       end
-      if wanted[fam][want.name] then
-        return nil, errors.invalid(string.format("plan: %s.%s names %q twice", slug, fam, want.name), "name")
+      if self.wanted[scope][fam][want.name] then
+        return errors.invalid(string.format("plan: %s.%s names %q twice", scope, fam, want.name), "name")
       end
-      wanted[fam][want.name] = want
-      local kind = KIND[fam]
-      local have = owned[fam][want.name]
-      if unowned[fam][want.name] then
-        self.unowned[#self.unowned + 1] = { location = slug, kind = kind, name = want.name, object = unowned[fam][want.name] }
-      end
-      local base = { kind = kind, family = fam, location = slug, name = want.name, want = want, object = have }
-      if not have then
-        local a = copy(base)
-        a.op, a.reason = "create", "missing"
-        a.monthly = monthly_of(kind, want, nil, self.rates, self.prices)
-        self:_add(a)
-      elseif kind == "vm" then
-        local change = {}
-        if want.vcpu and tonumber(have.vcpu) ~= want.vcpu then change.vcpu = want.vcpu end
-        if want.ram and tonumber(have.memory) ~= want.ram then change.ram = want.ram end
-        if next(change) then
-          local a = copy(base)
-          a.op, a.change = "update", change
-          local parts = {}
-          if change.vcpu then parts[#parts + 1] = "vcpu " .. tostring(have.vcpu) .. " -> " .. change.vcpu end
-          if change.ram then parts[#parts + 1] = "ram " .. tostring(have.memory) .. " -> " .. change.ram end
-          a.reason = table.concat(parts, ", ") .. " (stopped and started again)"
-          a.monthly = monthly_of(kind, { vcpu = want.vcpu or have.vcpu, ram = want.ram or have.memory }, nil, self.rates, self.prices)
-          self:_add(a)
-        end
-      elseif kind == "load_balancer" then
-        local change = {}
-        if want.targets then
-          local have_t, want_t = {}, {}
-          for _, t in ipairs(type(have.targets) == "table" and have.targets or {}) do have_t[#have_t + 1] = t.target_uuid end
-          local unknown = false
-          for _, n in ipairs(want.targets) do
-            local vm = owned.vms[n]
-            if vm then want_t[#want_t + 1] = vm.uuid else unknown = true end
-          end
-          if unknown or not same_set(have_t, want_t) then change.targets = true end
-        end
-        if want.rules then
-          local have_r, want_r = {}, {}
-          for _, r in ipairs(type(have.forwarding_rules) == "table" and have.forwarding_rules or {}) do
-            have_r[#have_r + 1] = rule_key(r)
-          end
-          for _, r in ipairs(want.rules) do want_r[#want_r + 1] = rule_key(r) end
-          if not same_set(have_r, want_r) then change.rules = true end
-        end
-        if next(change) then
-          local a = copy(base)
-          a.op, a.change = "update", change
-          a.reason = (change.targets and "targets" or "") .. (change.targets and change.rules and " and " or "")
-            .. (change.rules and "rules" or "") .. " differ"
-          self:_add(a)
-        end
-      end
-      if kind == "floating_ip" and want.assign then
-        local vm = owned.vms[want.assign]
-        if not (spec.vms and wants(spec.vms, want.assign)) and not vm then
-          return nil, errors.invalid(string.format("plan: %s floating IP %q is assigned to VM %q, which is not in the desired state",
-            slug, want.name, want.assign), "assign")
-        end
-        if not (have and vm and have.assigned_to == vm.uuid) then
-          self:_add { op = "assign", kind = kind, family = fam, location = slug, name = want.name, want = want,
-            object = have, reason = "to vm " .. string.format("%q", want.assign), target = want.assign }
-        end
-      end
+      self.wanted[scope][fam][want.name] = want
     end
   end
-  if self.prune then
-    for _, fam in ipairs(FAMILIES) do
-      for _, name in ipairs(sorted_keys(owned[fam])) do
-        local obj = owned[fam][name]
-        if not wanted[fam][name] and fam == "networks" and obj.is_default == true then
-          -- The platform never deletes a location's default network: reported, not planned.
-          self.kept[#self.kept + 1] = { location = slug, kind = "network", name = name, object = obj,
-            reason = "the location's default network cannot be deleted" }
-        elseif not wanted[fam][name] then
-          self:_add { op = "delete", kind = KIND[fam], family = fam, location = slug, name = name, object = obj,
-            reason = "not in the desired state (prune; owner " .. owner .. ")",
-            monthly = monthly_of(KIND[fam], nil, obj, self.rates, self.prices) }
-        end
-      end
+end
+
+-- Every reference of a scope's entries checked (after every scope's names are known).
+function Plan:_refs(scope, list, spec)
+  for _, k in ipairs(list) do
+    for _, want in ipairs(spec[k.family] or {}) do
+      local err = self:_check_refs(k, scope, want, spec)
+      if err then return err end
     end
   end
-  self.holdings[slug] = owned
+end
+
+-- The actions of one scope (a location, or the account's kinds).
+function Plan:_scope(scope, spec, c)
+  local list = kinds_of(scope == ACCOUNT)
+  local label = scope == ACCOUNT and "account" or "location " .. tostring(scope)
+  local owned, unowned = holdings(c, self.owner, list, label)
+  if not owned then return nil, unowned end
+  self.holdings[scope] = owned
+  local R = self:_resolver(scope)
+  for _, k in ipairs(list) do
+    for _, want in ipairs(spec[k.family] or {}) do
+      if unowned[k.family][want.name] then
+        self.unowned[#self.unowned + 1] = { location = scope ~= ACCOUNT and scope or nil, kind = k.kind,
+          name = want.name, object = unowned[k.family][want.name] }
+      end
+      self:_entry(k, scope, want, owned, R)
+    end
+  end
+  if self.prune then self:_prune(scope, list, owned) end
   return true
 end
 
+-- Deletes of what carries the owner mark and is not desired.
+function Plan:_prune(scope, list, owned)
+  for _, k in ipairs(list) do
+    for _, name in ipairs(sorted_keys(owned[k.family])) do
+      local obj = owned[k.family][name]
+      local where = scope ~= ACCOUNT and scope or nil
+      if not self.wanted[scope][k.family][name] and k.family == "networks" and obj.is_default == true then
+        -- The platform never deletes a location's default network: reported, not planned.
+        self.kept[#self.kept + 1] = { location = where, kind = k.kind, name = name, object = obj,
+          reason = "the location's default network cannot be deleted" }
+      elseif not self.wanted[scope][k.family][name] then
+        self:_add(k, { op = "delete", location = where, name = name, object = obj,
+          reason = "not in the desired state (prune; owner " .. self.owner .. ")",
+          monthly = k.monthly(nil, obj, self.rates, self.prices) })
+      end
+    end
+  end
+end
+
+local function check_desired(desired)
+  if desired.owner == nil then return errors.invalid("plan: desired.owner is required (the owner mark)", "owner") end
+  local bad = marks.check("plan", desired.owner)
+  if bad then return bad end
+  if type(desired.locations) ~= "table" then
+    return errors.invalid("plan: desired.locations is a table {slug = {networks =, vms =, ...}}", "locations")
+  end
+  for key, v in pairs(desired) do
+    local k = kinds.by_family[key]
+    if not (key == "owner" or key == "locations" or (k and k.account)) then
+      return errors.invalid("plan: desired." .. tostring(key)
+        .. ": not a field the plan knows (owner, locations, ssh_keys, buckets)", tostring(key))
+    end
+    if k and type(v) ~= "table" then return errors.invalid("plan: desired." .. key .. " is a list", key) end
+  end
+  for slug, spec in pairs(desired.locations) do
+    if type(slug) ~= "string" or type(spec) ~= "table" then
+      return errors.invalid("plan: desired.locations maps a location slug to a table", "locations")
+    end
+    for key, v in pairs(spec) do
+      local k = kinds.by_family[key]
+      if not k or k.account then
+        return errors.invalid("plan: " .. slug .. "." .. tostring(key)
+          .. ": not a family the plan knows per location (networks, vms, firewalls, floating_ips, load_balancers)", tostring(key))
+      end
+      if type(v) ~= "table" then return errors.invalid("plan: " .. slug .. "." .. key .. " is a list", key) end
+    end
+  end
+end
+
 --- The plan of desired against what the client's account holds (see the top of this file).
--- opts: prune (delete marked resources not desired), prices ({floating_ip =, load_balancer =}:
--- monthly prices the policy lacks), state_dir, fence, settle (for ensure).  Returns the plan, or
--- nil, err (invalid: a bad desired state; conflict: two marked resources of one name).
+-- opts: prune (delete marked resources not desired), replace (delete and create again what
+-- cannot change in place), prices ({floating_ip =, load_balancer =, firewall =}: monthly prices
+-- the policy lacks), state_dir, fence, settle (for ensure).  Returns the plan, or nil, err
+-- (invalid: a bad desired state; conflict: two marked resources of one name).
 function plan.new(client, desired, opts)
   if type(desired) ~= "table" then return nil, errors.invalid("plan: desired is a table {owner =, locations = {...}}") end
   opts = opts or {}
@@ -258,30 +324,24 @@ function plan.new(client, desired, opts)
   for k in pairs(opts) do
     if not OPTS[k] then return nil, errors.invalid("plan: unknown option '" .. tostring(k) .. "'", tostring(k)) end
   end
-  if desired.owner == nil then return nil, errors.invalid("plan: desired.owner is required (the owner mark)", "owner") end
-  local bad = marks.check("plan", desired.owner)
+  local bad = check_desired(desired)
   if bad then return nil, bad end
-  if type(desired.locations) ~= "table" then
-    return nil, errors.invalid("plan: desired.locations is a table {slug = {networks =, vms =, ...}}", "locations")
-  end
-  for slug, spec in pairs(desired.locations) do
-    if type(slug) ~= "string" or type(spec) ~= "table" then
-      return nil, errors.invalid("plan: desired.locations maps a location slug to a table", "locations")
-    end
-    for k, v in pairs(spec) do
-      if not KNOWN[k] then
-        return nil, errors.invalid("plan: " .. slug .. "." .. tostring(k)
-          .. ": not a family the plan knows (networks, vms, floating_ips, load_balancers)", tostring(k))
-      end
-      if type(v) ~= "table" then return nil, errors.invalid("plan: " .. slug .. "." .. k .. " is a list", k) end
-    end
-  end
   local self = setmetatable({ client = client, owner = desired.owner, desired = desired, actions = {}, unowned = {}, kept = {},
-    holdings = {}, prune = opts.prune == true, prices = opts.prices or {}, opts = opts }, Plan)
+    holdings = {}, wanted = {}, replacing = {}, prune = opts.prune == true, replace = opts.replace == true,
+    prices = opts.prices or {}, opts = opts }, Plan)
+  local slugs = sorted_keys(desired.locations)
+  -- Every name checked before anything is listed: a reference may point at another kind's.
+  local err = self:_wanted(ACCOUNT, kinds_of(true), desired)
+  for _, slug in ipairs(slugs) do err = err or self:_wanted(slug, kinds_of(false), desired.locations[slug]) end
+  for _, slug in ipairs(slugs) do err = err or self:_refs(slug, kinds_of(false), desired.locations[slug]) end
+  if err then return nil, err end
   local policy = client.pricing:policy()
   self.rates = leftovers.rates(policy)
-  for _, slug in ipairs(sorted_keys(desired.locations)) do
-    local ok, err = self:_location(slug, desired.locations[slug], client:at(slug))
+  local ok
+  ok, err = self:_scope(ACCOUNT, desired, client)
+  if not ok then return nil, err end
+  for _, slug in ipairs(slugs) do
+    ok, err = self:_scope(slug, desired.locations[slug], client:at(slug))
     if not ok then return nil, err end
   end
   -- Creates of this owner sent by a process that did not see their answer (killed, cut off):
@@ -290,7 +350,7 @@ function plan.new(client, desired, opts)
     state_dir = opts.state_dir, fence = opts.fence, settle = opts.settle }
   table.sort(self.actions, function(a, b)
     if a.stage ~= b.stage then return a.stage < b.stage end
-    if a.location ~= b.location then return a.location < b.location end
+    if (a.location or "") ~= (b.location or "") then return (a.location or "") < (b.location or "") end
     return a.name < b.name
   end)
   self.monthly = 0
@@ -301,205 +361,45 @@ function plan.new(client, desired, opts)
   return self
 end
 
+local function where(x)
+  return x.location or "account"
+end
+
 function Plan:__tostring()
   local lines = {}
-  local counts = { create = 0, update = 0, assign = 0, delete = 0 }
+  local counts = { create = 0, update = 0, assign = 0, replace = 0, delete = 0 }
   for _, a in ipairs(self.actions) do
     counts[a.op] = counts[a.op] + 1
     local price = a.monthly and a.monthly > 0 and string.format("  (%s%.2f/month)", a.op == "delete" and "-" or "+", a.monthly) or ""
-    lines[#lines + 1] = string.format("%s %s %s %q: %s, %s%s", a.sign, a.location, a.kind, a.name, a.op, a.reason, price)
+    lines[#lines + 1] = string.format("%s %s %s %q: %s, %s%s", a.sign, where(a), a.kind, a.name, a.op, a.reason, price)
   end
   for _, u in ipairs(self.unowned) do
     lines[#lines + 1] = string.format("! %s %s %q exists without the owner mark %q: not adopted, not touched",
-      u.location, u.kind, u.name, self.owner)
+      where(u), u.kind, u.name, self.owner)
   end
   for _, x in ipairs(self.in_flight or {}) do
+    local k = kinds.by_family[x.family]
     lines[#lines + 1] = string.format("! %s %s %q: a create sent %d s ago has no answer yet and may still land: plan again later",
-      x.location, KIND[x.family] or x.family, x.name, x.age)
+      x.location ~= "nil" and x.location or "account", k and k.kind or x.family, x.name, x.age)
   end
   for _, k in ipairs(self.kept) do
-    lines[#lines + 1] = string.format("! %s %s %q kept: %s", k.location, k.kind, k.name, k.reason)
+    lines[#lines + 1] = string.format("! %s %s %q kept: %s", where(k), k.kind, k.name, k.reason)
   end
   if #self.actions == 0 then
     lines[#lines + 1] = "No changes: the account holds what is desired."
   else
-    lines[#lines + 1] = string.format("Plan: %d to create, %d to update, %d to assign, %d to delete.",
-      counts.create, counts.update, counts.assign, counts.delete)
+    -- (the replaces counted only when there are some: the line reads as it did before them)
+    lines[#lines + 1] = string.format("Plan: %d to create, %d to update, %d to assign, %sto delete.",
+      counts.create, counts.update, counts.assign,
+      counts.replace > 0 and string.format("%d to replace, %d ", counts.replace, counts.delete) or (counts.delete .. " "))
   end
   return table.concat(lines, "\n")
 end
 
-------------------------------------------------------------------------------------------------
--- Applying
+plan.Plan = Plan
+plan.ACCOUNT = ACCOUNT
 
-local function resolve(ctx, slug, fam, name)
-  local t = ctx[slug] and ctx[slug][fam]
-  return t and t[name]
-end
-
-local function ensure_opts(self, a, params)
-  params.name, params.owner = a.name, self.owner
-  params.state_dir, params.fence, params.settle = self.opts.state_dir, self.opts.fence, self.opts.settle
-  return params
-end
-
--- Runs one action; the objects made or found go into ctx (slug -> family -> name -> obj).
-function Plan:_run(a, ctx)
-  local c = self.client:at(a.location)
-  local slug = a.location
-  if a.op == "create" then
-    local params = copy(a.want, { name = true, network = true, assign = true, targets = true })
-    if a.want.network then
-      local net = resolve(ctx, slug, "networks", a.want.network)
-      if not net then return nil, errors.invalid("plan: " .. a.kind .. " " .. a.name .. ": no network " .. a.want.network, "network") end
-      params.network_uuid = net.uuid
-    end
-    if a.kind == "load_balancer" and a.want.targets then
-      local targets = {}
-      for _, n in ipairs(a.want.targets) do
-        local vm = resolve(ctx, slug, "vms", n)
-        if not vm then return nil, errors.invalid("plan: load balancer " .. a.name .. ": no VM " .. n, "targets") end
-        targets[#targets + 1] = vm
-      end
-      params.targets = targets
-    end
-    local obj, how = c[a.family]:ensure(ensure_opts(self, a, params))
-    if not obj then return nil, how end
-    if a.kind == "vm" then
-      local ok, err = obj:wait("running")
-      if not ok then return nil, err end
-    end
-    ctx[slug][a.family][a.name] = obj
-    return obj
-  elseif a.op == "update" and a.kind == "vm" then
-    local vm = a.object
-    local opts = copy(a.change)
-    opts.restart = true
-    local ok, err = vm:resize(opts)
-    if not ok then return nil, err end
-    return vm
-  elseif a.op == "update" and a.kind == "load_balancer" then
-    local lb = a.object
-    if a.change.targets then
-      local want = {}
-      for _, n in ipairs(a.want.targets) do
-        local vm = resolve(ctx, slug, "vms", n)
-        if not vm then return nil, errors.invalid("plan: load balancer " .. a.name .. ": no VM " .. n, "targets") end
-        want[vm.uuid] = true
-      end
-      local have = {}
-      for _, t in ipairs(type(lb.targets) == "table" and copy(lb.targets) or {}) do
-        have[t.target_uuid] = true
-        if not want[t.target_uuid] then
-          local ok, err = lb:remove_target(t.target_uuid)
-          if not ok then return nil, err end
-        end
-      end
-      for uuid in pairs(want) do
-        if not have[uuid] then
-          local ok, err = lb:add_target(uuid)
-          if not ok then return nil, err end
-        end
-      end
-    end
-    if a.change.rules then
-      local want = {}
-      for _, r in ipairs(a.want.rules) do want[rule_key(r)] = r end
-      local have = {}
-      for _, r in ipairs(type(lb.forwarding_rules) == "table" and copy(lb.forwarding_rules) or {}) do
-        have[rule_key(r)] = true
-        if not want[rule_key(r)] then
-          local ok, err = lb:remove_rule(r.uuid)
-          if not ok then return nil, err end
-        end
-      end
-      for k, r in pairs(want) do
-        if not have[k] then
-          local ok, err = lb:add_rule { source_port = r.source_port, target_port = r.target_port }
-          if not ok then return nil, err end
-        end
-      end
-    end
-    return lb
-  elseif a.op == "assign" then
-    local ip = resolve(ctx, slug, "floating_ips", a.name)
-    local vm = resolve(ctx, slug, "vms", a.target)
-    if not ip or not vm then
-      return nil, errors.invalid("plan: floating IP " .. a.name .. " or VM " .. a.target .. " is missing", "assign")
-    end
-    return ip:assign(vm)
-  elseif a.op == "delete" then
-    local obj = a.object
-    -- Prune touches only what carries this plan's owner mark (checked again: never another's).
-    if type(obj) ~= "table" or obj.owner ~= self.owner then
-      return nil, errors.invalid("plan: refusing to delete " .. tostring(obj) .. ": it does not carry the owner mark " .. self.owner)
-    end
-    -- A load balancer's or a VM's own floating IPs go with it (the plan's owned ones are deleted
-    -- in the stage before): left behind they stay billed.
-    if a.kind == "load_balancer" or a.kind == "vm" then return obj:delete { release_ips = true } end
-    return obj:delete()
-  end
-  return nil, errors.invalid("plan: unknown action " .. tostring(a.op) .. " " .. tostring(a.kind))
-end
-
-local APPLY_OPTS = { concurrency = true, on_progress = true }
-
---- Carries the plan out, stage by stage (networks, VMs, floating IPs, assignments, load
--- balancers, then deletes), each stage's actions at most opts.concurrency (4) at once through
--- client:batch.  Stops after the first stage with a failure.  Returns a report {done = {actions},
--- failed = {{action =, err =}}, not_done = {actions}}; on a failure nil, err with err.report.
--- opts.on_progress(done, total, action, result) after each action.
-function Plan:apply(opts)
-  opts = opts or {}
-  if type(opts) ~= "table" then return nil, errors.invalid("plan:apply: opts is a table") end
-  for k in pairs(opts) do
-    if not APPLY_OPTS[k] then return nil, errors.invalid("plan:apply: unknown option '" .. tostring(k) .. "'", tostring(k)) end
-  end
-  if opts.concurrency ~= nil and (type(opts.concurrency) ~= "number" or opts.concurrency < 1
-    or opts.concurrency % 1 ~= 0) then
-    return nil, errors.invalid("plan:apply: concurrency is 1 or more", "concurrency")
-  end
-  if opts.on_progress ~= nil and type(opts.on_progress) ~= "function" then
-    return nil, errors.invalid("plan:apply: on_progress is a function", "on_progress")
-  end
-  local ctx = {}
-  for slug, owned in pairs(self.holdings) do
-    ctx[slug] = {}
-    for _, fam in ipairs(FAMILIES) do ctx[slug][fam] = copy(owned[fam]) end
-  end
-  local report = { done = {}, failed = {}, not_done = {} }
-  local total, count = #self.actions, 0
-  local i = 1
-  while i <= total do
-    local stage = self.actions[i].stage
-    local group = {}
-    while i <= total and self.actions[i].stage == stage do
-      group[#group + 1] = self.actions[i]
-      i = i + 1
-    end
-    local results, err = self.client:batch(group, function(a) return self:_run(a, ctx) end,
-      { concurrency = opts.concurrency or 4 })
-    if not results then return nil, err end
-    for j, r in ipairs(results) do
-      count = count + 1
-      if r.ok then
-        report.done[#report.done + 1] = group[j]
-      else
-        report.failed[#report.failed + 1] = { action = group[j], err = r.err }
-      end
-      if opts.on_progress then pcall(opts.on_progress, count, total, group[j], r) end
-    end
-    if #report.failed > 0 then
-      for k = i, total do report.not_done[#report.not_done + 1] = self.actions[k] end
-      local first = report.failed[1]
-      local e = errors.new { kind = first.err.kind or "error", uncertain = first.err.uncertain, report = report,
-        message = string.format("plan:apply: %s %s %q failed (%s); %d done, %d failed, %d not done",
-          first.action.op, first.action.kind, first.action.name, tostring(first.err.message),
-          #report.done, #report.failed, #report.not_done) }
-      return nil, e
-    end
-  end
-  return report
-end
+-- Applying: ops/plan/apply.lua (loaded with the plan: apply is a method).
+require("idcloudhost.ops.plan.apply").attach(Plan, plan)
 
 return plan

@@ -11,7 +11,7 @@ function M.make(ctx, a, what)
   local c
   c, err = ctx:client()
   if not c then return nil, err end
-  return require("idcloudhost").plan(c, want, { prune = a.prune or nil,
+  return require("idcloudhost").plan(c, want, { prune = a.prune or nil, replace = a.replace or nil,
     prices = { floating_ip = a.ip_price, load_balancer = a.lb_price } })
 end
 
@@ -25,17 +25,22 @@ function M.plain(p)
   end
   local unowned = idcloudhost.array()
   for i, u in ipairs(p.unowned) do unowned[i] = { location = u.location, kind = u.kind, name = u.name } end
-  return { owner = p.owner, actions = list, unowned = unowned, monthly = p.monthly }
+  local kept = idcloudhost.array()
+  for i, k in ipairs(p.kept) do kept[i] = { location = k.location, kind = k.kind, name = k.name, reason = k.reason } end
+  return { owner = p.owner, actions = list, unowned = unowned, kept = kept, monthly = p.monthly }
 end
 
 M.FLAGS = {
   { name = "prune", type = "boolean", help = "also delete resources with FILE's owner mark that FILE does not name" },
+  { name = "replace", type = "boolean",
+    help = "delete and make again what differs in a field that cannot change in place (a VM's os_version)" },
   { name = "ip-price", type = "number", arg = "X", help = "monthly price of a floating IP (the policy has none)" },
   { name = "lb-price", type = "number", arg = "X", help = "monthly price of a load balancer" },
 }
 
 return { name = "plan", summary = "what apply would change to make the account hold FILE.lua's resources",
-  args = { { name = "FILE", help = "a Lua file returning {owner =, locations = {slug = {networks =, vms =, ...}}}" } },
+  args = { { name = "FILE",
+    help = "a Lua file returning {owner =, ssh_keys =, buckets =, locations = {slug = {networks =, vms =, ...}}}" } },
   flags = M.FLAGS,
   make = M.make, plain = M.plain,
   run = function(ctx, a)
