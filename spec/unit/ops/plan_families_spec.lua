@@ -2,11 +2,6 @@
 -- buckets (the account's), firewalls, VMs with their keys and data disks; update, replace
 -- (opt-in), prune (only the owner's); and ensure{update = true} per family, which runs the same
 -- code as a plan's updates (ops/plan/change.lua).
-local idcloudhost = require "idcloudhost"
-local fake = require "idcloudhost.fake"
-
-local dir = os.tmpname()
-os.remove(dir)
 
 local PRICES = { floating_ip = 5, load_balancer = 20, firewall = 3 }
 local KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx4vYv0h2n6cXz8nZr1kq9T3pQw6m5Jk0b7sVtq2yWm me@host"
@@ -34,23 +29,8 @@ local function desired()
     } } }
 end
 
-local function fresh()
-  os.execute("rm -rf '" .. dir .. "'")
-  local f = fake.new { clock = "virtual", seed = 7 }
-  return f, f:client { location = "cyc01" }
-end
-
-local function plan(c, d, opts)
-  local o = { state_dir = dir, prices = PRICES }
-  for k, v in pairs(opts or {}) do o[k] = v end
-  return idcloudhost.plan(c, d or desired(), o)
-end
-
-local function ops(p)
-  local out = {}
-  for _, a in ipairs(p.actions) do out[#out + 1] = a.op .. " " .. a.kind .. " " .. a.name end
-  return out
-end
+local kit = require("spec.unit.ops.plan_kit")(7, PRICES, desired)
+local fresh, plan, ops, dir = kit.fresh, kit.plan, kit.ops, kit.dir
 
 local function one(coll, name)
   local found = assert(coll:find { name = name, owner = "nightly" })

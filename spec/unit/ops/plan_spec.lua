@@ -2,10 +2,6 @@
 -- a second plan after an apply is empty, an apply cut off halfway and run again, unmarked
 -- resources of the same names reported and never adopted or deleted, prune only what is owned.
 local idcloudhost = require "idcloudhost"
-local fake = require "idcloudhost.fake"
-
-local dir = os.tmpname()
-os.remove(dir)
 
 local PRICES = { floating_ip = 5, load_balancer = 20 }
 
@@ -24,23 +20,8 @@ local function desired()
   } } }
 end
 
-local function fresh()
-  os.execute("rm -rf '" .. dir .. "'")
-  local f = fake.new { clock = "virtual", seed = 5 }
-  return f, f:client { location = "cyc01" }
-end
-
-local function plan(c, d, opts)
-  local o = { state_dir = dir, prices = PRICES }
-  for k, v in pairs(opts or {}) do o[k] = v end
-  return idcloudhost.plan(c, d or desired(), o)
-end
-
-local function ops(p)
-  local out = {}
-  for _, a in ipairs(p.actions) do out[#out + 1] = a.op .. " " .. a.kind .. " " .. a.name end
-  return out
-end
+local kit = require("spec.unit.ops.plan_kit")(5, PRICES, desired)
+local fresh, plan, ops, dir = kit.fresh, kit.plan, kit.ops, kit.dir
 
 describe("plan and apply", function()
   teardown(function() os.execute("rm -rf '" .. dir .. "'") end)
