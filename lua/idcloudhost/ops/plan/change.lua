@@ -45,6 +45,35 @@ local function same_set(a, b)
 end
 change.same_set = same_set
 
+local function same(v) return v end
+local function lower(v) return tostring(v):lower() end
+
+-- Makes a set the platform holds (held) hold what is wanted: remove(h) for each held item whose
+-- key is not wanted, then add(w) for each wanted one not held (keys: key_held, key_wanted).
+-- Returns whether anything changed, or nil, err at the first failing call.
+local function sync(held, wanted, key_held, key_wanted, remove, add_one)
+  local want, have, changed = {}, {}, false
+  for _, w in ipairs(wanted) do want[key_wanted(w)] = true end
+  for _, h in ipairs(held) do
+    local k = key_held(h)
+    have[k] = true
+    if not want[k] then
+      local ok, err = remove(h)
+      if not ok then return nil, err end
+      changed = true
+    end
+  end
+  for _, w in ipairs(wanted) do
+    local k = key_wanted(w)
+    if not have[k] then
+      local ok, err = add_one(w)
+      if not ok then return nil, err end
+      have[k], changed = true, true
+    end
+  end
+  return changed
+end
+
 local function add(out, field, text, remove)
   out[#out + 1] = { field = field, text = text, remove = remove }
 end
@@ -246,23 +275,10 @@ function fws.bring(obj, want)
     changed = true
   end
   if want.vm_uuids ~= nil then
-    local wanted, have = {}, {}
-    for _, u in ipairs(want.vm_uuids) do wanted[tostring(u):lower()] = true end
-    for _, u in ipairs(fw_guarded(obj)) do
-      have[u] = true
-      if not wanted[u] then
-        local ok, err = obj:unassign(u)
-        if not ok then return nil, err end
-        changed = true
-      end
-    end
-    for _, u in ipairs(want.vm_uuids) do
-      if not have[tostring(u):lower()] then
-        local ok, err = obj:assign(u)
-        if not ok then return nil, err end
-        changed = true
-      end
-    end
+    local moved, err = sync(fw_guarded(obj), want.vm_uuids, lower, lower,
+      function(u) return obj:unassign(u) end, function(u) return obj:assign(u) end)
+    if moved == nil then return nil, err end
+    changed = changed or moved
   end
   return obj, changed
 end
@@ -317,43 +333,17 @@ end
 
 function lbs.bring(obj, want)
   local changed = false
-  if want.target_uuids then
-    local wanted, have = {}, {}
-    for _, u in ipairs(want.target_uuids) do wanted[u] = true end
-    for _, t in ipairs(copy_list(obj.targets)) do
-      have[t.target_uuid] = true
-      if not wanted[t.target_uuid] then
-        local ok, err = obj:remove_target(t.target_uuid)
-        if not ok then return nil, err end
-        changed = true
-      end
-    end
-    for _, u in ipairs(want.target_uuids) do
-      if not have[u] then
-        local ok, err = obj:add_target(u)
-        if not ok then return nil, err end
-        have[u], changed = true, true
-      end
-    end
-  end
-  if want.rules then
-    local wanted, have = {}, {}
-    for _, r in ipairs(want.rules) do wanted[lb_rule_key(r)] = r end
-    for _, r in ipairs(copy_list(obj.forwarding_rules)) do
-      have[lb_rule_key(r)] = true
-      if not wanted[lb_rule_key(r)] then
-        local ok, err = obj:remove_rule(r.uuid)
-        if not ok then return nil, err end
-        changed = true
-      end
-    end
-    for _, r in ipairs(want.rules) do
-      local k = lb_rule_key(r)
-      if not have[k] then
-        local ok, err = obj:add_rule { source_port = r.source_port, target_port = r.target_port }
-        if not ok then return nil, err end
-        have[k], changed = true, true
-      end
+  for _, set in ipairs {
+    { want.target_uuids, copy_list(obj.targets), function(t) return t.target_uuid end, same,
+      function(t) return obj:remove_target(t.target_uuid) end, function(u) return obj:add_target(u) end },
+    { want.rules, copy_list(obj.forwarding_rules), lb_rule_key, lb_rule_key,
+      function(r) return obj:remove_rule(r.uuid) end,
+      function(r) return obj:add_rule { source_port = r.source_port, target_port = r.target_port } end },
+  } do
+    if set[1] then
+      local moved, err = sync(set[2], set[1], set[3], set[4], set[5], set[6])
+      if moved == nil then return nil, err end
+      changed = changed or moved
     end
   end
   return obj, changed
