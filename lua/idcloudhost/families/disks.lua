@@ -47,7 +47,10 @@ local function prepare(d)
   end
 end
 
+-- Owner marks: a disk has no free text, so its display_name keeps one (the name convention,
+-- ops/marks.lua); a VM's boot disk has no display_name and takes none.
 local Disk = resource.model { name = "disk", key = "uuid", param = "disk_uuid", get = E.get, list = E.list,
+  mark = { name = "display_name" }, name_field = "display_name",
   summary = summary, prepare = prepare, statuses = resource.statuses { "active", "creating", "attached", "detached", "resizing", "deleting",
     "deleted", "error" } }
 
@@ -106,7 +109,7 @@ end
 -- @errors invalid, api, network, timeout (err.uncertain), decode
 function Disks:create(params)
   local ok, err
-  params, err = check.plain("disk:create", params, E.create.specs)
+  params, err = resource.marked(Disk, params, E.create)
   if err then return nil, err end
   ok, err = check_create(params)
   if not ok then return nil, err end
@@ -185,6 +188,12 @@ Disks.get = resource.getter(Disk, E.get)
 function Disk:update(opts)
   if type(opts) ~= "table" or next(opts) == nil then
     return nil, errors.invalid("disk:update: give at least one of billing_account_id, display_name, read_only_bootable")
+  end
+  if type(opts.display_name) == "string" and self.owner then -- a new name keeps the owner mark
+    local o = {}
+    for k, v in pairs(opts) do o[k] = v end
+    o.display_name = resource.remarked(self, opts.display_name)
+    opts = o
   end
   local data, err = self:_call(E.update, opts)
   if data == nil then return nil, err end

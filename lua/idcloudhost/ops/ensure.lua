@@ -27,8 +27,6 @@ local ensure = {}
 ensure.SETTLE = 300    -- seconds after a create was sent before it is taken as never landed
 ensure.INTERVAL = 5    -- seconds between looks while waiting
 
--- The create parameter holding the name, per family (default "name").
-local NAME_PARAM = { load_balancers = "display_name", firewalls = "display_name" }
 local OWN = { name = true, owner = true, labels = true, update = true, settle = true, interval = true,
   fence = true, state_dir = true }
 
@@ -255,7 +253,7 @@ function ensure.ensure(coll, opts)
   for k, v in pairs(opts) do
     if not OWN[k] then params[k] = v end
   end
-  params[NAME_PARAM[family] or "name"] = opts.name
+  params[find.name_field(family)] = opts.name -- the create parameter holding the name
   params.owner, params.labels = opts.owner, opts.labels
 
   local crit = { name = opts.name, owner = opts.owner, unowned = opts.owner == nil or nil }

@@ -19,11 +19,25 @@ function find.matches(obj, o)
   return true
 end
 
+--- What family `name` declares (families/<name>.lua: {new =, model =, endpoints =}), or {}.
+function find.family(name)
+  local ok, mod = pcall(require, "idcloudhost.families." .. tostring(name))
+  return ok and type(mod) == "table" and mod or {}
+end
+
+--- The field holding the name a family's resources are given ("name", a load balancer's
+-- "display_name", ...): its model's name_field.
+function find.name_field(name)
+  local model = find.family(name).model
+  local M = model and resource.meta(model)
+  return M and M.name_field or "name"
+end
+
 -- Is a family kept per location?  Its list endpoint says (`loc`): buckets, SSH keys and
 -- services belong to the account and are listed once.
 local function located(family)
-  local ok, mod = pcall(require, "idcloudhost.families." .. family)
-  local ep = ok and type(mod) == "table" and type(mod.endpoints) == "table" and mod.endpoints.list
+  local E = find.family(family).endpoints
+  local ep = type(E) == "table" and E.list
   return type(ep) ~= "table" or ep.loc == true
 end
 

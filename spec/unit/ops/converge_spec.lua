@@ -89,6 +89,22 @@ describe("owner marks", function()
     assert.equal("invalid", err.kind)
   end)
 
+  it("keeps a disk's mark in its display_name; ensure finds it by the name given", function()
+    local _, c = fresh()
+    local d = assert(c.disks:create { display_name = "data", size_gb = 20, owner = "nightly", billing_account_id = 6 })
+    assert.equal("data--own-nightly", d.display_name)
+    assert.equal("nightly", d.owner)
+    assert(d:update { display_name = "data2" })
+    assert.equal("data2--own-nightly", d.display_name)
+    local again, how = c.disks:ensure { name = "data2", owner = "nightly", size_gb = 20, billing_account_id = 6 }
+    assert.equal("found", how)
+    assert.equal(d.uuid, again.uuid)
+    local made, how2 = c.disks:ensure { name = "logs", owner = "nightly", size_gb = 10, billing_account_id = 6 }
+    assert.equal("created", how2)
+    assert.equal("logs--own-nightly", made.display_name)
+    assert.equal(2, #assert(c.disks:find { owner = "nightly" }))
+  end)
+
   it("refuses a bad mark before sending anything", function()
     local f, c = fresh()
     for _, p in ipairs {
