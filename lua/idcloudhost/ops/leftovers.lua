@@ -176,7 +176,9 @@ local function detached_disks(p, disks, vms)
       for _, s in ipairs(type(d.snapshots) == "table" and d.snapshots or {}) do
         snaps = snaps + (tonumber(type(s) == "table" and (s.size_gb or s.sizeGb)) or 0)
       end
-      item(p, { kind = "disk", id = d.uuid, name = resource.given_name(d) or (tostring(d.size_gb) .. " GB"),
+      local name = resource.given_name(d) -- (the platform sends "" or null for a disk without one)
+      if type(name) ~= "string" or name == "" then name = tostring(d.size_gb) .. " GB" end
+      item(p, { kind = "disk", id = d.uuid, name = name,
         billing_account_id = d.billing_account_id,
         why = "attached to no VM", units = { storage_gb = tonumber(d.size_gb) or 0, snapshot_gb = snaps }, object = d })
     end
