@@ -189,7 +189,7 @@ return {
     replace = "for _ = 1, n do start() end",
     bug = "a batch runs every item at once, whatever its concurrency" },
   { id = "sched-foreign-yield", file = "lua/idcloudhost/runtime/sched.lua",
-    find = "  elseif out[2] ~= YIELD then\n",
+    find = "  elseif select(2, ...) ~= YIELD then\n",
     replace = "  elseif false then\n",
     bug = "a coroutine that yields on its own is lost (the batch never ends)" },
   { id = "sched-cancel-transfer", file = "lua/idcloudhost/runtime/sched.lua", subset = true,

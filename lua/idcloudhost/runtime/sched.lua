@@ -84,19 +84,24 @@ local function finish(self, slot, out)
   slot.on_done(out)
 end
 
--- Resumes a slot; files it again by what it yielded, or finishes it.  A slot of a cancelled
--- task is dropped whatever it did (it cancelled its own task while it ran).
-function Sched:resume(slot, packed)
-  slot.answered = nil
-  local out = pack(coroutine.resume(slot.co, unpack(packed, 1, packed.n)))
+-- What coroutine.resume gave for slot (...): files the slot again by what it yielded, or
+-- finishes it.  A slot of a cancelled task is dropped whatever it did (it cancelled its own task
+-- while it ran).  Only an end is packed: a yield (every request, every sleep) allocates nothing.
+local function resumed(self, slot, ...)
   if slot.dead then return end
   if coroutine.status(slot.co) == "dead" then
-    finish(self, slot, out)
-  elseif out[2] ~= YIELD then
+    finish(self, slot, pack(...))
+  elseif select(2, ...) ~= YIELD then
     -- A yield that is not ours (the function yielded on its own): resume it at the next turn
     -- with nothing, rather than losing it.
     self:push(slot)
   end
+end
+
+-- Resumes a slot with the values in packed.
+function Sched:resume(slot, packed)
+  slot.answered = nil
+  return resumed(self, slot, coroutine.resume(slot.co, unpack(packed, 1, packed.n)))
 end
 
 --- Starts fn() as a coroutine of this scheduler (it first runs at the next step).
@@ -197,6 +202,13 @@ function Sched:next_wait()
   return wake and math.max(0, wake - self.clock.now())
 end
 
+-- What a transfer's coroutine is resumed with: pcall(transport.result)'s values (one table), or
+-- the transport's failure to give them as a TRANSPORT_ERROR.
+local function answer(ok, ...)
+  if ok then return pack(...) end
+  return pack(nil, "TRANSPORT_ERROR: " .. errors.text((...)), "TRANSPORT_ERROR")
+end
+
 -- Runs the transfers in flight for at most `wait` seconds; their coroutines become ready.
 function Sched:pump(wait)
   local busy = 0
@@ -230,12 +242,7 @@ function Sched:pump(wait)
             waiting[id] = nil
             self.flying = self.flying - 1
             slot.answered, slot.flight = slot.flight.req, nil -- (until resumed: see Task:cancel)
-            local got = pack(pcall(transport.result, transport, id))
-            if got[1] then
-              self:push(slot, pack(unpack(got, 2, got.n)))
-            else
-              self:push(slot, pack(nil, "TRANSPORT_ERROR: " .. errors.text(got[2]), "TRANSPORT_ERROR"))
-            end
+            self:push(slot, answer(pcall(transport.result, transport, id)))
           end
         end
       end
