@@ -19,7 +19,10 @@ static int session_send(lua_State *L) {
   xfer_checkreq(L, 2, &r);
   if (s->multi == NULL && (s->multi = curl_multi_init()) == NULL)
     return xfer_pusherr(L, CURLE_OUT_OF_MEMORY, "cannot create a multi handle");
-  if ((x = xfer_new()) == NULL)
+  /* the last collected transfer's struct and answer buffers, as request()
+     reuses its own: no allocation per send in a steady stream of calls */
+  if ((x = s->spare) != NULL) s->spare = NULL;
+  else if ((x = xfer_new()) == NULL)
     return xfer_pusherr(L, CURLE_OUT_OF_MEMORY, "out of memory");
   x->next = s->active;  /* listed before xfer_start can raise */
   s->active = x;
@@ -126,7 +129,15 @@ static int session_result(lua_State *L) {
   if (x == NULL) return luaL_argerror(L, 2, "not a finished transfer");
   n = xfer_push(L, x);  /* while listed: pushing can raise */
   session_unlink(&s->done, x);
-  xfer_free(x);
+  /* kept for the next send, emptied as request() empties its own (its
+     secrets went at its end, xfer_end) */
+  if (s->spare == NULL) {
+    xfer_reset(x);
+    x->id = 0;  /* as new: no cancel(id) finds it until it is queued again */
+    x->next = NULL;
+    s->spare = x;
+  }
+  else xfer_free(x);
   return n;
 }
 

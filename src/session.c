@@ -173,7 +173,8 @@ static int session_close(lua_State *L) {
   freelist(s->active);
   freelist(s->done);
   if (s->sync != NULL) xfer_free(s->sync);
-  s->active = s->done = s->sync = NULL;
+  if (s->spare != NULL) xfer_free(s->spare);
+  s->active = s->done = s->sync = s->spare = NULL;
   s->pending = 0;
   if (s->multi != NULL) (void)curl_multi_cleanup(s->multi);
   if (s->syncm != NULL) (void)curl_multi_cleanup(s->syncm);

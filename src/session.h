@@ -18,6 +18,7 @@ typedef struct session {
   xfer *sync;			/* request()'s buffers, reused */
   xfer *active;			/* queued transfers, in the multi handle */
   xfer *done;			/* finished, waiting for result() */
+  xfer *spare;			/* a collected transfer's memory, for the next send */
   int pending;			/* transfers in the multi handle */
   lua_Integer last_id;
   int closed;

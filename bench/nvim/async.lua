@@ -3,7 +3,8 @@
 -- a batch of ten 1 s writes; the editor's CPU time (getrusage: user + system, this process
 -- only, so curl processes are not counted) as a share of the wall time while it waits on a 2 s
 -- read; and the cost of one call inside a task against the same call blocking (sequential
--- calls, the median of rounds, wall and CPU, printed side by side as a ratio: target <= 1.2x).
+-- calls, the median of rounds, wall and CPU, printed side by side as a ratio against the target,
+-- <= 1.2x, with a verdict).
 -- Prints one line per figure; the specs assert the bounds, this reports the numbers.
 local mode = os.getenv("IDCLOUDHOST_NVIM_MODE") or "core"
 local root = vim.fn.getcwd()
@@ -56,7 +57,11 @@ local function per_call(client, calls, inside)
   if inside then
     local done
     assert(idcloudhost.async(loop, function(ok, e) done = true assert(ok, tostring(e)) end))
-    vim.wait(60000, function() return done end, 1)
+    -- vim.wait looks at its condition after every event it handles (on_done comes as one, through
+    -- vim.schedule), and besides every `interval` ms: a short interval would wake the editor on
+    -- a timer of the harness's own, CPU that the blocking side does not pay (with 1 ms, one
+    -- wake-up per call at 1 ms latency).  So it wakes for the task's events only.
+    vim.wait(60000, function() return done end, 1000)
   else
     loop()
   end
@@ -67,6 +72,10 @@ local function median(list)
   table.sort(list)
   return list[math.floor((#list + 1) / 2)]
 end
+
+-- The issue's bound on what a call costs inside a task against the same call blocking.
+local TARGET = 1.2
+local function verdict(ratio) return ratio <= TARGET and "(met)" or "(NOT met)" end
 
 local ROUNDS = tonumber(os.getenv("BENCH_ROUNDS") or "") or 9
 -- Calls per round: what starting and ending a task costs is spread thin (a curl process per
@@ -95,10 +104,15 @@ local ok, err = pcall(function()
       stall(latency, CALLS)
       bw[r], bc[r] = per_call(client, CALLS, false)
     end
+    -- (each round's own CPU ratio too, sorted: how far a busy machine moves one round)
+    local ratios = {}
+    for r = 1, ROUNDS do ratios[r] = tc[r] / bc[r] end
+    table.sort(ratios)
     local mtw, mtc, mbw, mbc = median(tw), median(tc), median(bw), median(bc)
-    say("per call, %g ms latency, task vs blocking (median of %d rounds of %d): wall %.3f / %.3f ms = %.2fx,"
-      .. " CPU %.3f / %.3f ms = %.2fx", latency * 1000, ROUNDS, CALLS, mtw * 1e3, mbw * 1e3, mtw / mbw,
-      mtc * 1e3, mbc * 1e3, mtc / mbc)
+    say("per call, %g ms latency, task vs blocking (median of %d rounds of %d): wall %.3f / %.3f ms = %.2fx %s,"
+      .. " CPU %.3f / %.3f ms = %.2fx %s (target <= %.1fx; CPU ratio per round %.2f..%.2f)",
+      latency * 1000, ROUNDS, CALLS, mtw * 1e3, mbw * 1e3, mtw / mbw, verdict(mtw / mbw),
+      mtc * 1e3, mbc * 1e3, mtc / mbc, verdict(mtc / mbc), TARGET, ratios[1], ratios[#ratios])
   end
   helper.sim("DELETE", "faults")
 

@@ -59,7 +59,7 @@ end
 function sched.new(clock, default_transport)
   return setmetatable({
     clock = clock, transport = default_transport,
-    ready = {},       -- {slot, packed values} to resume, oldest first
+    ready = {},       -- slots to resume (each with its values, slot.with), oldest first
     sleepers = {},    -- {wake = time, slot = slot}
     inflight = {},    -- transport -> {id -> slot}
     flying = 0,       -- requests in flight on every transport
@@ -70,9 +70,13 @@ end
 
 function Sched:now() return self.clock.now() end
 
--- Queues slot to be resumed with the values in packed.
+local NOTHING = { n = 0 } -- the values of a slot pushed without any (never written)
+
+-- Queues slot to be resumed with the values in packed.  The slot holds them: a push makes no
+-- entry of its own (a slot waits on one thing at a time, so it is queued once).
 function Sched:push(slot, packed)
-  self.ready[#self.ready + 1] = { slot, packed or { n = 0 } }
+  slot.with = packed
+  self.ready[#self.ready + 1] = slot
 end
 
 local function finish(self, slot, out)
@@ -84,19 +88,24 @@ local function finish(self, slot, out)
   slot.on_done(out)
 end
 
--- Resumes a slot; files it again by what it yielded, or finishes it.  A slot of a cancelled
--- task is dropped whatever it did (it cancelled its own task while it ran).
-function Sched:resume(slot, packed)
-  slot.answered = nil
-  local out = pack(coroutine.resume(slot.co, unpack(packed, 1, packed.n)))
+-- What coroutine.resume gave for slot (...): files the slot again by what it yielded, or
+-- finishes it.  A slot of a cancelled task is dropped whatever it did (it cancelled its own task
+-- while it ran).  Only an end is packed: a yield (every request, every sleep) allocates nothing.
+local function resumed(self, slot, ...)
   if slot.dead then return end
   if coroutine.status(slot.co) == "dead" then
-    finish(self, slot, out)
-  elseif out[2] ~= YIELD then
+    finish(self, slot, pack(...))
+  elseif select(2, ...) ~= YIELD then
     -- A yield that is not ours (the function yielded on its own): resume it at the next turn
     -- with nothing, rather than losing it.
     self:push(slot)
   end
+end
+
+-- Resumes a slot with the values in packed.
+function Sched:resume(slot, packed)
+  slot.answered = nil
+  return resumed(self, slot, coroutine.resume(slot.co, unpack(packed, 1, packed.n)))
 end
 
 --- Starts fn() as a coroutine of this scheduler (it first runs at the next step).
@@ -197,6 +206,13 @@ function Sched:next_wait()
   return wake and math.max(0, wake - self.clock.now())
 end
 
+-- What a transfer's coroutine is resumed with: pcall(transport.result)'s values (one table), or
+-- the transport's failure to give them as a TRANSPORT_ERROR.
+local function answer(ok, ...)
+  if ok then return pack(...) end
+  return pack(nil, "TRANSPORT_ERROR: " .. errors.text((...)), "TRANSPORT_ERROR")
+end
+
 -- Runs the transfers in flight for at most `wait` seconds; their coroutines become ready.
 function Sched:pump(wait)
   local busy = 0
@@ -230,12 +246,7 @@ function Sched:pump(wait)
             waiting[id] = nil
             self.flying = self.flying - 1
             slot.answered, slot.flight = slot.flight.req, nil -- (until resumed: see Task:cancel)
-            local got = pack(pcall(transport.result, transport, id))
-            if got[1] then
-              self:push(slot, pack(unpack(got, 2, got.n)))
-            else
-              self:push(slot, pack(nil, "TRANSPORT_ERROR: " .. errors.text(got[2]), "TRANSPORT_ERROR"))
-            end
+            self:push(slot, answer(pcall(transport.result, transport, id)))
           end
         end
       end
@@ -243,13 +254,28 @@ function Sched:pump(wait)
   end
 end
 
+-- Resumes the slots queued so far, oldest first; what they push meanwhile waits for the next
+-- round.  The emptied queue is kept for the next round's pushes: a turn allocates no queue (a
+-- nested step, a batch run from a foreign coroutine, takes a fresh one).
+local function run_ready(self)
+  local queue = self.ready
+  self.ready = self.spare or {}
+  self.spare = nil
+  for i = 1, #queue do
+    local slot = queue[i]
+    local packed = slot.with or NOTHING
+    slot.with = nil
+    self:resume(slot, packed)
+  end
+  for i = #queue, 1, -1 do queue[i] = nil end
+  self.spare = queue
+end
+
 --- One turn: resumes what is due and ready, then waits for transfers or the next sleeper for at
 -- most `wait` seconds (nil: as needed, at most a second; 0: never blocks).
 function Sched:step(wait)
   self:wake_due()
-  local queue = self.ready
-  self.ready = {}
-  for _, r in ipairs(queue) do self:resume(r[1], r[2]) end
+  run_ready(self)
   if #self.ready > 0 then return end
   local nw = self:next_wait()
   local w = wait or math.min(nw or 1, 1)
@@ -259,9 +285,7 @@ function Sched:step(wait)
     if wait == 0 and #self.ready > 0 then
       -- On an event loop: the coroutines whose answers came in go on in this turn, and what
       -- they send starts at once (a turn less per request).
-      queue = self.ready
-      self.ready = {}
-      for _, r in ipairs(queue) do self:resume(r[1], r[2]) end
+      run_ready(self)
       if self.flying > 0 and #self.ready == 0 then self:pump(0) end
     end
   elseif wait == nil and nw then
@@ -381,9 +405,9 @@ function Task:cancel()
     end
   end
   self.slots = {}
-  local function alive(e) return not (e.slot or e[1]).dead end
+  local function alive(e) return not e.slot.dead end
   local keep = {}
-  for _, r in ipairs(s.ready) do if alive(r) then keep[#keep + 1] = r end end
+  for _, slot in ipairs(s.ready) do if not slot.dead then keep[#keep + 1] = slot end end
   s.ready = keep
   keep = {}
   for _, e in ipairs(s.sleepers) do if alive(e) then keep[#keep + 1] = e end end

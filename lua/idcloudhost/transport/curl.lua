@@ -14,8 +14,12 @@ function Curl:send(req) return self.session:send(req) end
 -- names an id once.  perform still waits for one that ends now, so a poll never spins.
 function Curl:poll(wait)
   local ended = self.ended
-  for _, id in ipairs(self.session:perform(wait)) do ended[id] = true end
+  local got = self.session:perform(wait)
+  local none = next(ended) == nil
+  for _, id in ipairs(got) do ended[id] = true end
   if self.watch then self.watch(self) end
+  -- (nothing left over from before, the rule: perform's own list is the answer, no copy)
+  if none then return got end
   local ids = {}
   for id in pairs(ended) do ids[#ids + 1] = id end
   return ids
