@@ -1329,11 +1329,11 @@ return {
 
   -- 2: client:close() in flight
   { id = "i28-pipe-closed-retry", file = "lua/idcloudhost/call/pipeline.lua",
-    find = "    if shared.closed then return closed_error(c, attempts, last) end\n",
+    find = "    if shared.closed then return closed_error(record(shared, ep, path, redact), attempts, last) end\n",
     replace = "",
     bug = "a client closed by a hook before a retry sends the retry (on the core: raises 'session is closed')" },
   { id = "i28-pipe-closed-inflight", file = "lua/idcloudhost/call/pipeline.lua",
-    find = "if not res and shared.closed then return closed_error(c, attempts, nil, write) end",
+    find = "if not res and shared.closed then return closed_error(record(shared, ep, path, redact), attempts, nil, write) end",
     replace = "",
     bug = "a call cut by close() reads as a network failure, not the invalid error of a closed client" },
   { id = "i28-pipe-closed-uncertain", file = "lua/idcloudhost/call/pipeline.lua",
