@@ -152,6 +152,11 @@ return {
     find = "if v == \"\" or v == \".\" or v == \"..\" then bad = name end",
     replace = "if v == \"\" then bad = name end",
     bug = "a path parameter '..' reaches the URL (libcurl resolves it: another route is called)" },
+  -- ep.uuid_query: a query of one required UUID written without the form encoder (call/endpoint.lua)
+  { id = "pipe-uuid-query-only", file = "lua/idcloudhost/call/endpoint.lua",
+    find = "ep.specs[only] == \"uuid!\"",
+    replace = "ep.specs[only]:find(\"!$\")",
+    bug = "every call of one required query parameter skips the form encoder: a name with a space or '&' is sent unescaped" },
   { id = "pipe-request-verb", file = "lua/idcloudhost/call/pipeline.lua",
     find = "not method:find(\"^%u+$\") then",
     replace = "not method:find(\"^%a+$\") then",

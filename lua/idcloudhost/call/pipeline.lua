@@ -319,8 +319,13 @@ function pipeline.call(client, ep, params, opts, owned)
   end
   local redact = #ep.secret_params == 0 and client._shared.redact or redactor(client, values, ep.secret_params)
   local q, text
-  q, err = query_of(ep.name, query, ep.repeats)
-  if not q then return nil, err end
+  local key = ep.uuid_query
+  if key then
+    q = key .. "=" .. values[key] -- (checked: a UUID, nothing in it to escape; call/endpoint.lua)
+  else
+    q, err = query_of(ep.name, query, ep.repeats)
+    if not q then return nil, err end
+  end
   if ep.body and (ep.body == "json" or next(body) ~= nil) then
     text, err = encoded(ep.body, ep.name, body, ep.repeats)
     if not text then return nil, err end
