@@ -6,7 +6,7 @@ local json = require "idcloudhost.json"
 local answer_mod = {}
 
 local ARRAY = getmetatable(json.array()) -- json.is_array(t): getmetatable(t) == ARRAY
-local decode_text = json.decode_text -- (json.decode without its check of the type: a body is a string)
+local decode_text = json._decode_text -- (json.decode without its check of the type: a body is a string)
 
 local function describe(v)
   local t = type(v)
