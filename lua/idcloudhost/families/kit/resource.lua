@@ -80,14 +80,16 @@ end
 -- twice as much, for every object of a list).
 local load_text = rawget(_G, "loadstring") or load
 
--- The methods another module adds to a model (spec.extend: a VM's storage), loaded at their
--- first use: a method lookup that misses, or the first answer (strip must know every method).
+-- The methods other modules add to a model (spec.extend: a module's name, or a list of them: a
+-- VM's actions and storage), loaded at their first use: a method lookup that misses, or the
+-- first answer (strip must know every method).
 local function extended(M)
   local ext = M.extend
   if not ext then return end
   M.extend = nil
   setmetatable(M.methods, { __index = Base })
-  require(ext).attach(M.methods)
+  if type(ext) == "string" then ext = { ext } end
+  for i = 1, #ext do require(ext[i]).attach(M.methods) end
 end
 
 local function stripper(M)
