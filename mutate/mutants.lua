@@ -329,7 +329,7 @@ return {
   ----------------------------------------------------------------------------------------------
   -- options.lua, client.lua, transport.lua, transport/curl.lua: settings and the transport seam
 
-  { id = "opt-port", file = "lua/idcloudhost/options.lua", subset = true,
+  { id = "opt-port", file = "lua/idcloudhost/url.lua", subset = true,
     find = "tonumber(n) > 65535 then return nil, \"has a bad port\"",
     replace = "tonumber(n) > 65536 then return nil, \"has a bad port\"",
     bug = "a base URL with port 65536 is taken" },
@@ -337,11 +337,11 @@ return {
     find = "cfg.write_timeout = math.max(opts.timeout, cfg.write_timeout)",
     replace = "cfg.write_timeout = opts.timeout",
     bug = "timeout = 30 silently makes writes time out at 30 s too" },
-  { id = "opt-userinfo", file = "lua/idcloudhost/options.lua",
+  { id = "opt-userinfo", file = "lua/idcloudhost/url.lua",
     find = "if authority:find(\"@\", 1, true) then return nil, \"must not carry a user or password\" end",
     replace = "",
     bug = "a base URL with user:password@ is taken (a secret in every URL)" },
-  { id = "opt-path", file = "lua/idcloudhost/options.lua",
+  { id = "opt-path", file = "lua/idcloudhost/url.lua",
     find = "if rest ~= \"\" and not rest:find(\"^/+$\") then",
     replace = "if false then",
     bug = "a base URL with a path silently moves every call" },
@@ -1657,11 +1657,11 @@ return {
     replace = "      x->enc = E_NONE;\n",
     bug = "the Content-Length of a 1xx or a proxy's CONNECT answer is compared with the final answer's:"
       .. " https through a proxy fails" },
-  { id = "opt28-numeric-host", file = "lua/idcloudhost/options.lua",
+  { id = "opt28-numeric-host", file = "lua/idcloudhost/url.lua",
     find = "  local why = ambiguous_number(host)\n  if why then return nil, why end\n",
     replace = "",
     bug = "base_url = http://0127.0.0.1 is accepted: libcurl calls 87.0.0.1, nginx 127.0.0.1" },
-  { id = "opt28-leading-zero", file = "lua/idcloudhost/options.lua",
+  { id = "opt28-leading-zero", file = "lua/idcloudhost/url.lua",
     find = "if (#p > 1 and p:sub(1, 1) == \"0\") or tonumber(p) > 255 then return false end",
     replace = "if tonumber(p) > 255 then return false end",
     bug = "a dotted quad with leading zeros (octal to libcurl) passes as a plain address" },

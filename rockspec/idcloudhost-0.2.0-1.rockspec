@@ -133,6 +133,7 @@ build = {
       ["idcloudhost.transport.curl"] = "lua/idcloudhost/transport/curl.lua",
       ["idcloudhost.transport.ngx"] = "lua/idcloudhost/transport/ngx.lua",
       ["idcloudhost.transport.spawn"] = "lua/idcloudhost/transport/spawn.lua",
+      ["idcloudhost.url"] = "lua/idcloudhost/url.lua",
       ["idcloudhost.version"] = "lua/idcloudhost/version.lua",
     },
     lib = {
