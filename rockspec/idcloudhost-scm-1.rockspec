@@ -90,6 +90,7 @@ build = {
       ["idcloudhost.families.floating_ips"] = "lua/idcloudhost/families/floating_ips.lua",
       ["idcloudhost.families.invoices"] = "lua/idcloudhost/families/invoices.lua",
       ["idcloudhost.families.kit.listed"] = "lua/idcloudhost/families/kit/listed.lua",
+      ["idcloudhost.families.kit.marked"] = "lua/idcloudhost/families/kit/marked.lua",
       ["idcloudhost.families.kit.nested"] = "lua/idcloudhost/families/kit/nested.lua",
       ["idcloudhost.families.kit.resource"] = "lua/idcloudhost/families/kit/resource.lua",
       ["idcloudhost.families.load_balancers"] = "lua/idcloudhost/families/load_balancers.lua",
