@@ -9,7 +9,8 @@ local errors = lazy "idcloudhost.call.errors"
 local resource = require "idcloudhost.families.kit.resource"
 local vms = require "idcloudhost.families.vms"
 
-local E, VM = vms.endpoints, vms.model
+local E = vms.endpoints
+local VM = vms.model
 
 local actions = {}
 
