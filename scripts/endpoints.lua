@@ -20,7 +20,8 @@ M.OUT = "docs/endpoints.md"
 
 -- Tables of methods scanning cannot name: vm_storage adds its methods to the VM model, which
 -- it gets as the parameter of storage.attach(VM).
-local ALIASES = { ["idcloudhost.families.vm_storage"] = { VM = "vm" } }
+local ALIASES = { ["idcloudhost.families.vm_storage"] = { VM = "vm" },
+  ["idcloudhost.families.vm_actions"] = { VM = "vm", actions = "client.vms" } }
 
 local function read(path)
   local f = assert(io.open(path, "rb"))
@@ -88,6 +89,9 @@ end
 local function scan(mod, fams, eps_of, reach)
   local src = read(mod.file)
   local own = src:match("\nlocal (%u[%w_]*) = resource%.endpoints%(")
+  -- (or another module's, under a local name of its own: `local E = vms.endpoints`)
+  local own_var
+  if not own then own, own_var = src:match("\nlocal (%u[%w_]*) = ([%w_]+)%.endpoints\n") end
   local tables = {}
   for t, alias in pairs(ALIASES[mod.name] or {}) do tables[t] = alias end
   for t, kind in src:gmatch("\nlocal ([%w_]+) = resource%.model {%s*name = \"([%w_]+)\"") do tables[t] = kind end
@@ -99,7 +103,7 @@ local function scan(mod, fams, eps_of, reach)
 
   local function ep_of(table_name, key)
     local eps
-    if table_name == own then eps = eps_of[mod.name] else eps = eps_of[req[table_name]] end
+    if table_name == own then eps = eps_of[own_var and req[own_var] or mod.name] else eps = eps_of[req[table_name]] end
     local ep = eps and eps[key]
     assert(ep, mod.file .. ": " .. table_name .. "." .. key .. " is no endpoint")
     return ep

@@ -212,7 +212,8 @@ local M = {
 if lazy.strict then
   for _, name in ipairs { "idcloudhost.json", "idcloudhost.ops.batch", "idcloudhost.ops.wait",
     "idcloudhost.ops.leftovers", "idcloudhost.ops.plan", "idcloudhost.ops.bill", "idcloudhost.ops.ensure",
-    "idcloudhost.ops.find", "idcloudhost.runtime.nvim.async" } do require(name) end
+    "idcloudhost.ops.find", "idcloudhost.runtime.nvim.async", "idcloudhost.families.vm_actions",
+    "idcloudhost.families.kit.marked", "idcloudhost.profile", "idcloudhost.url" } do require(name) end
 end
 
 -- idcloudhost.json is the module itself (not a proxy), set when first read.

@@ -108,6 +108,8 @@ local CHECKS = {
   end,
 }
 
+options.CHECKS = CHECKS -- (the settings a profile may hold: idcloudhost.profile)
+
 local function invalid(name, message)
   return nil, errors.invalid("idcloudhost.new: " .. message, name)
 end
@@ -117,54 +119,10 @@ local function getenv(name)
   if v ~= nil and v ~= "" then return v end
 end
 
--- A dotted quad of four decimal numbers 0-255 without leading zeros: the one spelling of an IPv4
--- address every resolver reads alike.
-local function dotted_quad(s)
-  local parts = { s:match("^(%d+)%.(%d+)%.(%d+)%.(%d+)$") }
-  if #parts ~= 4 then return false end
-  for _, p in ipairs(parts) do
-    if (#p > 1 and p:sub(1, 1) == "0") or tonumber(p) > 255 then return false end
-  end
-  return true
-end
-
--- Why a host is a number that resolvers read differently, or nil.  A host whose last label is
--- a number (or 0x...) is an IPv4 address to a URL parser (WHATWG), and then libcurl and
--- inet_aton read 0127.0.0.1 as octal (87.0.0.1), 0x7f.1 and 127.1 as short forms, where
--- nginx's parser reads 127.0.0.1 or nothing: only the plain dotted quad means one address.
-local function ambiguous_number(host)
-  local v4 = host:match("^%[.*:(%d*%.[%d.]*)%]$") -- an IPv6 address's IPv4 tail
-  if not v4 and not host:find("^%[") then
-    local last = host:match("([^.]*)%.?$")
-    if last:find("^%d+$") or last:lower():find("^0x%x*$") then v4 = host end
-  end
-  if v4 and not dotted_quad(v4) then
-    return "has a numeric host that resolvers read differently (leading zeros, octal, hex or short forms):"
-      .. " write an IPv4 address as four decimal numbers 0-255, like 127.0.0.1"
-  end
-end
-
---- "https://host[:port]" from a base URL, or nil and what is wrong with it.  Anything after the
--- authority would silently change every path (a path, "?", "#"), and userinfo would put a
--- secret into every URL.
+--- "https://host[:port]" from a base URL, or nil and what is wrong with it (idcloudhost.url,
+-- loaded when a base URL is given: a provider's own is written right).
 function options.base_url(url)
-  if url:find("%z") or url:find("%c") or url:find("%s") then return nil, "has a control character or a space" end
-  local scheme, authority, rest = url:match("^(https?)://([^/?#]*)(.*)$")
-  if not scheme then return nil, "must start with https:// or http://" end
-  if authority:find("@", 1, true) then return nil, "must not carry a user or password" end
-  local host, port = authority:match("^(%[[%x:.]+%])(.*)$")
-  if not host then host, port = authority:match("^([%w.-]+)(.*)$") end
-  if not host or host == "" then return nil, "has no host" end
-  local why = ambiguous_number(host)
-  if why then return nil, why end
-  if port ~= "" then
-    local n = port:match("^:(%d+)$")
-    if not n or tonumber(n) < 1 or tonumber(n) > 65535 then return nil, "has a bad port" end
-  end
-  if rest ~= "" and not rest:find("^/+$") then
-    return nil, "must have no path, query or fragment (the SDK adds /v1/...)"
-  end
-  return scheme .. "://" .. authority
+  return require("idcloudhost.url").base_url(url)
 end
 
 --- A location slug ("cyc01"), or nil and an invalid error.
@@ -176,15 +134,8 @@ function options.slug(slug, what)
 end
 
 -- ---------------------------------------------------------------------------------------------
--- Profiles: named sets of options in a Lua data file, shared by scripts and the idcloudhost
--- command (README, "Profiles").  The file:
---   default = "prod"       -- the profile used when nothing gives an api key
---   profiles = {
---     prod = { apikey_command = "pass show idch", location = "jkt01" },
---     sim = { base_url = "http://127.0.0.1:8090", apikey = "demo-key" },
---   }
--- A profile holds options of idcloudhost.new (strings, numbers, booleans) and apikey_command: a
--- shell command whose first line of output is the key, run only when no key is given otherwise.
+-- Profiles: named sets of options in a Lua data file (README, "Profiles"; idcloudhost.profile
+-- reads it).
 
 --- The profile file: $IDCLOUDHOST_CONFIG, else $XDG_CONFIG_HOME (or ~/.config)/idcloudhost/config.lua.
 function options.config_path()
@@ -194,81 +145,14 @@ function options.config_path()
   return base and (base .. "/idcloudhost/config.lua")
 end
 
--- The file's settings (a table), false when there is no file, or nil, err.  It runs with no
--- globals at all: data only.  A syntax error is reported without the text near it (a key).
-local function load_config(path)
-  local f = path and io.open(path, "rb")
-  if not f then return false end
-  local text = f:read("*a") or ""
-  f:close()
-  if text:sub(1, 1) == "\27" then return invalid("profile", "the config file " .. path .. " is not Lua text") end
-  local env = {}
-  local chunk, why
-  if rawget(_G, "setfenv") then
-    chunk, why = loadstring(text, "@" .. path) -- luacheck: ignore 113 (Lua 5.1)
-    if chunk then setfenv(chunk, env) end -- luacheck: ignore 113 (Lua 5.1)
-  else
-    chunk, why = load(text, "@" .. path, "t", env)
-  end
-  local ok = chunk ~= nil
-  if ok then ok, why = pcall(chunk) end
-  if not ok then
-    return invalid("profile", "the config file is not valid: " .. tostring(why):gsub(" near .*$", ""))
-  end
-  return env
-end
-
--- The first line the key command prints; the key never reaches a message.
-local function key_from(cmd, name)
-  local what = "profile '" .. name .. "': apikey_command"
-  if type(cmd) ~= "string" or not cmd:find("%S") then return invalid("apikey_command", what .. " must be a shell command") end
-  -- The exit status comes after the output (Lua 5.1's close does not tell it); a subshell, so
-  -- that an `exit` in the command ends the command only.
-  local p = io.popen("(\n" .. cmd .. "\n); printf '\\n%d\\n' $?", "r")
-  if not p then return invalid("apikey_command", what .. " could not be run") end
-  local out = p:read("*a") or ""
-  p:close()
-  local code = out:match("\n(%d+)\n$")
-  if code ~= "0" then
-    return invalid("apikey_command", what .. " (" .. cmd .. ") failed" .. (code and (" with exit status " .. code) or ""))
-  end
-  out = out:sub(1, -(#code + 3))
-  local key = out:match("^[ \t]*([^\r\n]-)[ \t]*\r?\n") or out:match("^%s*(.-)%s*$")
-  if key == "" then return invalid("apikey_command", what .. " (" .. cmd .. ") printed no key") end
-  return key
-end
-
 -- opts with the profile in use merged under them (opts win; the profile wins over the
 -- IDCLOUDHOST_* variables), or opts itself when no profile is in use: one is named (the
--- profile option, $IDCLOUDHOST_PROFILE), or the file's default when nothing gives a key.
+-- profile option, $IDCLOUDHOST_PROFILE), or the file's default when nothing gives a key.  The
+-- file is read by idcloudhost.profile, loaded only then.
 local function with_profile(opts)
   local name = opts.profile or getenv("IDCLOUDHOST_PROFILE")
   if name == nil and (opts.apikey or getenv("IDCLOUDHOST_API_KEY")) then return opts end
-  local path = options.config_path()
-  local file, err = load_config(path)
-  if file == nil then return nil, err end
-  if not file then
-    if name == nil then return opts end
-    return invalid("profile", "profile '" .. name .. "': no config file (" .. tostring(path) .. ")")
-  end
-  name = name or file.default
-  if name == nil then return opts end
-  local p = type(file.profiles) == "table" and file.profiles[name]
-  if type(p) ~= "table" then return invalid("profile", "no profile '" .. tostring(name) .. "' in " .. path) end
-  local out = {}
-  for k, v in pairs(opts) do out[k] = v end
-  for k, v in pairs(p) do
-    if k ~= "apikey_command" and (not CHECKS[k] or k == "profile" or type(v) == "function" or type(v) == "table") then
-      return invalid(k, "profile '" .. name .. "': unknown setting '" .. tostring(k) .. "'")
-    end
-    if out[k] == nil and k ~= "apikey_command" then out[k] = v end
-  end
-  if out.apikey == nil and p.apikey_command ~= nil then
-    out.apikey, err = key_from(p.apikey_command, name)
-    if not out.apikey then return nil, err end
-  end
-  out.profile = name
-  return out
+  return require("idcloudhost.profile").with(opts, name)
 end
 
 --- The checked settings of a client from the options of idcloudhost.new, or nil, err.
@@ -295,14 +179,17 @@ function options.read(opts)
   if CHECKS.apikey(apikey) then return invalid("apikey", "IDCLOUDHOST_API_KEY must be " .. CHECKS.apikey(apikey)) end
 
   local base = opts.base_url or getenv("IDCLOUDHOST_BASE_URL")
+  local url, why
   if not base then
     local provider = opts.provider or getenv("IDCLOUDHOST_PROVIDER") or "idcloudhost"
     base = options.PROVIDERS[provider]
     if not base then
       return invalid("provider", "unknown provider '" .. provider .. "': use \"idcloudhost\" or \"elastis\", or base_url")
     end
+    url = base -- (a provider's URL is ours: nothing to check)
+  else
+    url, why = options.base_url(base)
   end
-  local url, why = options.base_url(base)
   if not url then
     -- A user:password in the URL is a secret: the message shows the URL without it.
     -- (whatever comes before the last "@" ahead of any "?" or "#", with or without a scheme:

@@ -80,7 +80,8 @@ local calls = {
 }
 -- What the call loads, loaded first: SIGINT must land in the call's wait, not in a require.
 for _, m in ipairs { "idcloudhost.call.pipeline", "idcloudhost.transport.curl", "idcloudhost.ops.batch",
-  "idcloudhost.runtime.sched", "idcloudhost.families.vm_storage", "idcloudhost.call.billing" } do require(m) end
+  "idcloudhost.runtime.sched", "idcloudhost.families.vm_storage", "idcloudhost.families.vm_actions",
+  "idcloudhost.call.billing" } do require(m) end
 assert(c.vms:get("not-a-uuid") == nil)
 io.stdout:write("ready\n")
 io.stdout:flush()

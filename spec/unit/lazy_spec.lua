@@ -14,7 +14,8 @@ end
 
 local LATER = { "idcloudhost.call.pipeline", "idcloudhost.json", "idcloudhost.call.errors", "idcloudhost.call.check",
   "idcloudhost.transport", "idcloudhost.runtime", "idcloudhost.runtime.sched", "idcloudhost.call.encode",
-  "idcloudhost.families.vm_storage", "idcloudhost.families.disks", "idcloudhost.families.replicas" }
+  "idcloudhost.families.vm_storage", "idcloudhost.families.disks", "idcloudhost.families.replicas",
+  "idcloudhost.families.vm_actions", "idcloudhost.profile" }
 
 -- IDCLOUDHOST_STRICT=1 loads everything at require: then nothing here is lazy.
 local describe_lazy = require("idcloudhost.lazy").strict and pending or insulate
@@ -31,11 +32,16 @@ describe_lazy("idcloudhost, loaded afresh", function()
     local helper = require "spec.helper"
     -- The first VM answer ever builds the strip of fields named like methods: the storage
     -- methods (add_disk, replicas) must be known by then, or these fields would hide them.
-    local f = helper.fake { helper.answer(('{"uuid": "%s", "status": "running", "add_disk": "x", "replicas": 3}'):format(UUID)) }
+    -- (and the actions, vm_actions.lua: stop, resize) -- res-extend-list
+    local f = helper.fake { helper.answer(('{"uuid": "%s", "status": "running", "add_disk": "x", "replicas": 3, '
+      .. '"stop": "x", "resize": 1}'):format(UUID)) }
     local vm = assert(f.client { location = "cyc01" }.vms:get(UUID))
     assert.equal("function", type(vm.add_disk))
     assert.equal("function", type(vm.replicas))
+    assert.equal("function", type(vm.stop))
+    assert.equal("function", type(vm.resize))
     assert.is_nil(rawget(vm, "add_disk"))
+    assert.is_nil(rawget(vm, "stop"))
     assert.equal("running", vm.status)
     assert.is_table(package.loaded["idcloudhost.call.pipeline"])
   end)

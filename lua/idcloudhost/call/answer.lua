@@ -6,6 +6,7 @@ local json = require "idcloudhost.json"
 local answer_mod = {}
 
 local ARRAY = getmetatable(json.array()) -- json.is_array(t): getmetatable(t) == ARRAY
+local decode_text = json._decode_text -- (json.decode without its check of the type: a body is a string)
 
 local function describe(v)
   local t = type(v)
@@ -91,7 +92,7 @@ end
 function answer_mod.read(answer, res)
   local text = res.body
   -- The decoder raises only when memory runs out: an answer, not a crash, all the same.
-  local ok, data, why = pcall(json.decode, text)
+  local ok, data, why = pcall(decode_text, text)
   if not ok then data, why = nil, data end
   if data == nil and why then
     -- (blank text is no JSON: asked for only when the decoder refused it)

@@ -72,6 +72,14 @@ function endpoint.new(name, decl)
   ep.secret_params = secret
   -- (a billing_account_id the pipeline adds travels in the body)
   ep.only = not places.body and not ep.billed and "query" or not places.query and "body" or nil
+  -- A call whose one parameter is a required UUID in the query (vms:get, the most frequent call):
+  -- the pipeline writes its query as "<name>=<the checked UUID>", which has nothing to escape
+  -- (hex digits and dashes), without the form encoder (a pcall, sorting, escaping).
+  local only, n = nil, 0
+  for k in pairs(ep.specs) do only, n = k, n + 1 end
+  if n == 1 and ep.where[only] == "query" and ep.only == "query" and ep.specs[only] == "uuid!" and only:find("^[%w_]+$") then
+    ep.uuid_query = only
+  end
   return ep
 end
 

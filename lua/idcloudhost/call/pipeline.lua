@@ -13,6 +13,7 @@ local observe = require "idcloudhost.call.observe"
 local secrets = require "idcloudhost.call.secrets"
 
 local pipeline = {}
+local plain = runtime.plain
 
 ------------------------------------------------------------------------------------------------
 -- Retries
@@ -71,17 +72,27 @@ local function redirect(res, ctx, redact)
     method = ctx.method, path = ctx.path, request_id = ctx.request_id, attempts = ctx.attempts }
 end
 
--- The value of attempt number `attempts` of call c that ended with res (or msg, name), or nil
--- and its error value.  ctx, the error's context, is made only when the attempt failed: a call
--- that succeeds builds none.
-local function outcome(c, res, msg, name, attempts)
+-- The record of a call that its failures, deadline and observers read (cfg, method, path,
+-- answer, redact, write): made only when one of them needs it.  ep says what the call is (a
+-- declared endpoint, or the escape hatch's {method, answer, write}).  (A call that succeeded
+-- unobserved used to build one all the same: ten fields, ~3,400 of a vms:get's ~212,000
+-- instructions.)
+local function record(shared, ep, path, redact)
+  return { cfg = shared.cfg, method = ep.method, path = path, answer = ep.answer, redact = redact, write = ep.write }
+end
+
+-- The value of attempt number `attempts` of the call (ep to path, redact: its redactor) that
+-- ended with res (or msg, name), or nil and its error value.  c and ctx, the error's context,
+-- are made only when the attempt failed: a call that succeeds builds neither.
+local function outcome(shared, ep, path, redact, res, msg, name, attempts)
   local status = res and res.status
   local why, refused
   if status and status >= 200 and status < 300 then
     local data
-    data, why, refused = answer.read(c.answer, res)
+    data, why, refused = answer.read(ep.answer, res)
     if data ~= nil then return data end
   end
+  local c = record(shared, ep, path, redact)
   local write = c.write
   local ctx = { method = c.method, path = c.path, attempts = attempts, request_id = answer.request_id(res) }
   local err
@@ -137,48 +148,54 @@ local function closed_error(c, attempts, last, write_in_flight)
   return nil, e
 end
 
--- Sends call c, a record its attempts share (made once by pipeline.call or pipeline.request):
---   shared, cfg   the client's shared state and settings
---   method, path  "GET", the path after the base URL (no query)
+-- Sends one call (what its attempts share, passed as they are: no record per call):
+--   shared        the client's shared state (its settings: shared.cfg)
+--   ep            what the call is: method, answer (what a 2xx must hold), write (whether it
+--                 changes something); a declared endpoint, or the escape hatch's own
+--   path          the path after the base URL (no query)
 --   query, body   "" or the encoded query fields; the body text or nil
---   headers, answer, redact   the request's headers, what a 2xx must hold, the call's redactor
---   timeout, write            seconds per attempt (nil: the client's), whether it changes something
-local function send(c)
-  local shared, cfg = c.shared, c.cfg
+--   headers, redact   the request's headers, the call's redactor
+--   given_timeout seconds per attempt (nil: the client's)
+local function send(shared, ep, path, query, body, headers, redact, given_timeout)
+  local cfg = shared.cfg
   if shared.closed then return nil, errors.invalid("the client is closed (client:close())") end
   local rt, t, terr, deadline = runtime.attempt(shared)
   -- A host may refuse a call where it would do harm (Neovim: freezing the editor).
   local why = rt.refuse_call and rt:refuse_call(cfg)
   if why then return nil, errors.invalid(why) end
   if not t then return nil, terr end
-  local write = c.write
-  local per_attempt = c.timeout or (write and cfg.write_timeout or cfg.timeout)
+  local write = ep.write
+  local per_attempt = given_timeout or (write and cfg.write_timeout or cfg.timeout)
   local watch = cfg.on_request or cfg.debug
   -- The clock is read when something needs it: a deadline, an observer's durations, a retry.
   local now = (deadline or cfg.deadline or watch) and rt:now()
   if cfg.deadline and (not deadline or now + cfg.deadline < deadline) then deadline = now + cfg.deadline end
-  local url = cfg.base_url .. c.path .. (c.query == "" and "" or "?") .. c.query  -- (one new string)
+  local url = cfg.base_url .. path .. (query == "" and "" or "?") .. query  -- (one new string)
   local attempts, last = 0, nil
   while true do
     -- (closed since: by a hook before this retry, or by another item of a batch)
-    if shared.closed then return closed_error(c, attempts, last) end
+    if shared.closed then return closed_error(record(shared, ep, path, redact), attempts, last) end
     attempts = attempts + 1
     local timeout = per_attempt
     if deadline then
       local left = deadline - now
-      if left <= 0 then return deadline_error(c, attempts, last) end
+      if left <= 0 then return deadline_error(record(shared, ep, path, redact), attempts, last) end
       if left < timeout then timeout = left end
     end
     -- A table per attempt: a transport may keep what it was given.
-    local req = { method = c.method, url = url, headers = c.headers, body = c.body, timeout = timeout, fresh = write }
+    local req = { method = ep.method, url = url, headers = headers, body = body, timeout = timeout, fresh = write }
     -- (rate: a client-side rate limit, call/rate.lua, holds every attempt to its slots)
     local res, msg, name
-    if cfg.rate then res, msg, name = cfg.rate:send(rt, t, req, cfg) else res, msg, name = rt:request(t, req) end
+    if cfg.rate then res, msg, name = cfg.rate:send(rt, t, req, cfg) elseif rt == plain then
+      res, msg, name = t:request(req) -- (what plain Lua's rt:request does, a call less)
+    else
+      res, msg, name = rt:request(t, req)
+    end
     -- Closed while in flight: the transfer was cut (a write may have landed all the same).
-    if not res and shared.closed then return closed_error(c, attempts, nil, write) end
+    if not res and shared.closed then return closed_error(record(shared, ep, path, redact), attempts, nil, write) end
     if res and #res.body > cfg.max_body then res, msg, name = too_large(cfg) end
-    if watch then observe(c, rt, req, res, msg, attempts, rt:now() - now) end
-    local data, err = outcome(c, res, msg, name, attempts)
+    if watch then observe(record(shared, ep, path, redact), rt, req, res, msg, attempts, rt:now() - now) end
+    local data, err = outcome(shared, ep, path, redact, res, msg, name, attempts)
     if data ~= nil then return data end
     last = err
     if not retry_policy(write, res, name) or attempts > cfg.retries then return nil, err end
@@ -307,17 +324,20 @@ function pipeline.call(client, ep, params, opts, owned)
   end
   local redact = #ep.secret_params == 0 and client._shared.redact or redactor(client, values, ep.secret_params)
   local q, text
-  q, err = query_of(ep.name, query, ep.repeats)
-  if not q then return nil, err end
+  local key = ep.uuid_query
+  if key then
+    q = key .. "=" .. values[key] -- (checked: a UUID, nothing in it to escape; call/endpoint.lua)
+  else
+    q, err = query_of(ep.name, query, ep.repeats)
+    if not q then return nil, err end
+  end
   if ep.body and (ep.body == "json" or next(body) ~= nil) then
     text, err = encoded(ep.body, ep.name, body, ep.repeats)
     if not text then return nil, err end
   end
   local shared = client._shared
   local data
-  data, err = send { shared = shared, cfg = shared.cfg, method = ep.method, path = path, query = q, body = text,
-    headers = shared.headers(text and ep.body or "none"), answer = ep.answer, redact = redact,
-    timeout = opts and opts.timeout, write = ep.write }
+  data, err = send(shared, ep, path, q, text, shared.headers(text and ep.body or "none"), redact, opts and opts.timeout)
   -- A default account refused (deleted since it was looked up): look it up again next time.
   if billing and data == nil and err.kind == "api" and err.status and err.status < 500 then
     billing.forget_default(client)
@@ -365,9 +385,9 @@ function pipeline.request(client, method, path, params, opts)
     if not text then return nil, err end
   end
   local shared = client._shared
-  return send { shared = shared, cfg = shared.cfg, method = method, path = path, query = q, body = text,
-    headers = shared.headers(kind), answer = ANY, redact = redactor(client, params), timeout = o.timeout,
-    write = method ~= "GET" and method ~= "HEAD" }
+  -- (what the call is, as a declared endpoint would say it: send's ep)
+  local what = { method = method, answer = ANY, write = method ~= "GET" and method ~= "HEAD" }
+  return send(shared, what, path, q, text, shared.headers(kind), redactor(client, params), o.timeout)
 end
 
 return pipeline

@@ -2,8 +2,9 @@
 -- public IP calls) is idcloudhost.vm_storage; docs/endpoints.md maps every endpoint.
 -- @module idcloudhost.families.vms
 
--- (Long, on purpose: the VM family's 20 endpoints and their methods (its storage is
--- vm_storage.lua).)
+-- (Long, on purpose: the VM family's 20 endpoints and their methods' documentation.  The code of
+-- a VM's actions and of create's checks is vm_actions.lua, its storage's vm_storage.lua: both load
+-- at the first VM answer or method, so that start-up parses only what client.vms needs.)
 local lazy = require "idcloudhost.lazy"
 local check = lazy "idcloudhost.call.check"
 local errors = lazy "idcloudhost.call.errors"
@@ -50,9 +51,10 @@ local function summary(vm)
     tostring(vm.status), tostring(vm.vcpu), tostring(vm.memory), disk and (", " .. disk .. " GB") or "")
 end
 
--- (the storage methods, idcloudhost.vm_storage, load at the first VM method or answer)
+-- (the actions and the storage methods, idcloudhost.families.vm_actions and vm_storage, load at
+-- the first VM method or answer)
 local VM = resource.model { name = "vm", key = "uuid", get = E.get, list = E.list, summary = summary, mark = { text = "description" },
-  extend = "idcloudhost.families.vm_storage",
+  extend = { "idcloudhost.families.vm_actions", "idcloudhost.families.vm_storage" },
   statuses = resource.statuses { "running", "stopped", "creating", "starting", "stopping", "reinstalling",
     "rebuilding", "rescue", "cloning", "resizing", "migrating", "paused", "suspended", "pending",
     "deleting", "deleted", "error" } }
@@ -90,95 +92,6 @@ function VMs:list(opts)
   end
   if opts and opts.all_locations then return self.client:collect_locations("vms") end
   return resource.wrap_list(VM, self.client, self:_call(E.list))
-end
-
--- What create needs besides name, vcpu and ram: a source for its disk, and a login.
-local function check_create(p)
-  if type(p) ~= "table" then return nil, errors.invalid("vm:create: expected a table of parameters") end
-  local from_copy = p.source_uuid ~= nil or p.source_replica ~= nil
-  if (p.source_uuid == nil) ~= (p.source_replica == nil) then
-    return nil, errors.invalid("vm:create: source_uuid and source_replica go together", "source_replica")
-  end
-  if not from_copy then
-    -- Both, or neither: an empty disk to boot an installer on (os_name "_custom", os_version "_").
-    if (p.os_name == nil) ~= (p.os_version == nil) then
-      local k = p.os_name == nil and "os_name" or "os_version"
-      return nil, errors.invalid("vm:create: os_name and os_version go together (leave both out for an empty disk)", k)
-    end
-    if p.disk_uuid == nil and p.disks == nil then
-      return nil, errors.invalid("vm:create: missing required parameter 'disks' (size in GB, or give disk_uuid)", "disks")
-    end
-    -- A cloud_init may declare the users itself (then username must not be sent).
-    if p.cloud_init == nil then
-      if p.username == nil then
-        return nil, errors.invalid("vm:create: missing required parameter 'username' (or a cloud_init with users)", "username")
-      end
-      if p.password == nil and p.public_key == nil and p.public_keys == nil and p.ssh_keys == nil then
-        return nil, errors.invalid("vm:create: missing required parameter 'password' (or public_key, public_keys, ssh_keys)",
-          "password")
-      end
-    end
-  end
-  return true
-end
-
--- ssh_keys = {key, "uuid", "name", ...} made into public_keys (after those given): key objects
--- give their public key, uuids and names are looked up in the account's keys (one list).
-local function with_keys(client, p)
-  if p.ssh_keys == nil then return p end
-  local what = "vm:create"
-  local keys, kerr = check.plain(what, p.ssh_keys)
-  if kerr then return nil, kerr end
-  if type(keys) ~= "table" or #keys == 0 then
-    return nil, errors.invalid(what .. ": ssh_keys must be a list of SSH keys, their uuids or names", "ssh_keys")
-  end
-  local out = {}
-  for k, v in pairs(p) do if k ~= "ssh_keys" then out[k] = v end end
-  local list, seen = {}, {}
-  local function add(key)
-    if not seen[key] then seen[key] = true; list[#list + 1] = key end
-  end
-  if type(p.public_keys) == "table" then
-    local given, gerr = check.plain(what, p.public_keys)
-    if gerr then return nil, gerr end
-    for _, key in ipairs(given) do add(key) end
-  elseif p.public_keys ~= nil then
-    return nil, errors.invalid(what .. ": public_keys must be a list of public key lines", "public_keys")
-  end
-  local stored
-  for i, key in ipairs(keys) do
-    local line
-    if type(key) == "table" then
-      local ferr
-      line, ferr = check.field(what, "ssh_keys", key, "public_key")
-      if ferr then return nil, ferr end
-    elseif type(key) == "string" and key ~= "" then
-      -- private key material is refused unseen; a public key line is taken as it is
-      local ok, err = check.value(what, "ssh_keys", "pubkey", key)
-      if not ok then return nil, err end
-      if key:find("^%S+%s+AAAA") then line = key end
-    end
-    if type(key) == "string" and not line and key ~= "" then
-      if not stored then
-        local err
-        stored, err = client.ssh_keys:list()
-        if not stored then return nil, err end
-      end
-      local lower = key:lower()
-      for _, s in ipairs(stored) do
-        if tostring(s.uuid):lower() == lower or s.name == key then line = s.public_key break end
-      end
-      if not line then
-        return nil, errors.invalid(string.format("%s: ssh_keys[%d]: the account has no SSH key %q", what, i, key), "ssh_keys")
-      end
-    end
-    if type(line) ~= "string" or line == "" then
-      return nil, errors.invalid(string.format("%s: ssh_keys[%d] must be an SSH key, its uuid or its name", what, i), "ssh_keys")
-    end
-    add(line)
-  end
-  out.public_keys = list
-  return out
 end
 
 --- Creates a VM.  Every parameter of the docs; cloud_init may be YAML text, JSON text or a Lua
@@ -220,16 +133,7 @@ end
 -- @treturn vm the new VM
 -- @errors invalid, api, network, timeout (err.uncertain: the VM may exist), decode
 function VMs:create(params)
-  local ok, err
-  params, err = check.plain("vm:create", params)
-  if err then return nil, err end
-  params, err = resource.marked(VM, params, E.create)
-  if err then return nil, err end
-  ok, err = check_create(params)
-  if not ok then return nil, err end
-  params, err = with_keys(self.client, params) -- ssh_keys made into public_keys
-  if not params then return nil, err end
-  return resource.wrap(VM, self.client, self:_call(E.create, params))
+  return require("idcloudhost.families.vm_actions").create(self, params)
 end
 
 --- Waits for many VMs (objects or uuids, any mix of locations) at once: each location's list is
@@ -319,24 +223,6 @@ VMs.get = resource.getter(VM, E.get)
 -- @tparam[opt] integer params.ram RAM in MB
 -- @treturn boolean true; the object shows the new values
 -- @errors invalid, api, network, timeout, decode
-function VM:update(params)
-  if type(params) ~= "table" or next(params) == nil then
-    return nil, errors.invalid("vm:update: give at least one of name, vcpu, ram")
-  end
-  local data, err = self:_call(E.update, params)
-  if data == nil then return nil, err end
-  if type(data) == "table" then
-    self:_update(data) -- the newer edition answers the VM
-  else
-    -- the older answers {"success": true}: keep the object true to what was set
-    self.name = params.name or self.name
-    self.vcpu = params.vcpu or self.vcpu
-    self.memory = params.ram or self.memory
-  end
-  return true
-end
-
-local DELETE_OPTS = { release_ips = "boolean" }
 
 --- Deletes the VM.  Returns true.  {release_ips = true} also deletes the floating IPs assigned
 -- to it (otherwise they stay reserved, and billed, after the VM is gone).
@@ -345,35 +231,11 @@ local DELETE_OPTS = { release_ips = "boolean" }
 -- @tparam[opt] boolean opts.release_ips also delete its floating IPs
 -- @treturn boolean true; vm.deleted is then true
 -- @errors invalid, api (not_found), network, timeout, decode; a failed release says the VM is deleted
-function VM:delete(opts)
-  local o, err = check.params("vm:delete", DELETE_OPTS, opts)
-  if not o then return nil, err end
-  local ips
-  if o.release_ips then
-    ips, err = self:floating_ips()
-    if not ips then return nil, err end
-  end
-  local ok
-  ok, err = resource.success(self:_call(E.delete))
-  if not ok then return nil, err end
-  self.deleted = true
-  for _, ip in ipairs(ips or {}) do
-    ok, err = ip:delete()
-    if not ok then
-      err.message = "the VM is deleted, but releasing floating IP " .. tostring(ip.address) .. " failed: " .. tostring(err.message)
-      return nil, err
-    end
-  end
-  return true
-end
 
 --- Starts the VM; answers the VM.
 -- @function vm:start
 -- @treturn vm the VM, updated in place
 -- @errors invalid, api, network, timeout, decode
-function VM:start(opts)
-  return self:_apply(self:_call(E.start, opts))
-end
 
 --- Stops the VM: gracefully through ACPI, or at once with {force = true}.
 -- @function vm:stop
@@ -381,18 +243,12 @@ end
 -- @tparam[opt] boolean opts.force stop at once, not through ACPI
 -- @treturn vm the VM, updated in place
 -- @errors invalid, api, network, timeout, decode
-function VM:stop(opts)
-  return self:_apply(self:_call(E.stop, opts))
-end
 
 --- Boots the VM once from a rescue image.  Deprecated: the 2025-12 docs no longer show
 -- `rescue_start`; vm:boot_media takes its place.  Kept while the platform answers it.
 -- @function vm:rescue
 -- @treturn vm the VM, updated in place
 -- @errors invalid, api, network, timeout, decode
-function VM:rescue(opts)
-  return self:_apply(self:_call(E.rescue, opts))
-end
 
 --- Clones the VM; returns the NEW VM.
 -- @function vm:clone
@@ -400,9 +256,6 @@ end
 -- @tparam string opts.name the new VM's name
 -- @treturn vm the new VM
 -- @errors invalid, api, network, timeout (err.uncertain: the clone may exist), decode
-function VM:clone(opts)
-  return resource.wrap(VM, self:_client(), self:_call(E.clone, opts))
-end
 
 --- Reinstalls the OS (same one unless os_name/os_version are given).  Data on the disk is lost.
 -- (elastis edition)
@@ -412,17 +265,11 @@ end
 -- @tparam[opt] string opts.os_version
 -- @treturn vm the VM, updated in place
 -- @errors invalid, api, network, timeout, decode
-function VM:reinstall(opts)
-  return self:_apply(self:_call(E.reinstall, opts))
-end
 
 --- Turns automatic backups on or off (whichever they are not).
 -- @function vm:toggle_backup
 -- @treturn vm the VM, updated in place (vm.backup)
 -- @errors invalid, api, network, timeout, decode
-function VM:toggle_backup(opts)
-  return self:_apply(self:_call(E.backup, opts))
-end
 
 --- Sets a user's password (the VM must be running).  Returns true.
 -- @function vm:set_password
@@ -431,24 +278,6 @@ end
 -- @tparam string opts.password
 -- @treturn boolean true
 -- @errors invalid, api, network, timeout, decode
-function VM:set_password(opts)
-  return resource.success(self:_call(E.password, opts))
-end
-
-local RESIZE_OPTS = { vcpu = "integer", ram = "integer", restart = "boolean", force = "boolean", timeout = "number" }
-
--- After a failed step of a resize that stopped the VM: start it again (its power state before),
--- and say in err how that went.
-local function restore_power(vm, err)
-  local ok, serr = vm:start()
-  if ok then
-    err.message = tostring(err.message) .. " (the VM was started again)"
-  else
-    err.message = tostring(err.message) .. " (starting the VM again failed too: " .. tostring(serr and serr.message) .. ")"
-  end
-  err.restarted = ok and true or false
-  return nil, err
-end
 
 --- Changes vcpu and/or ram.  The platform resizes a stopped VM only: with {restart = true} a
 -- running VM is stopped, waited for, resized and started again (not waited for); if a step after
@@ -463,55 +292,11 @@ end
 -- @tparam[opt=600] number opts.timeout seconds to wait for the VM to stop
 -- @treturn vm the VM, updated in place
 -- @errors invalid (no vcpu or ram, a bad value), api, network, timeout, decode; after the stop: err.restarted
-function VM:resize(opts)
-  local o, err = check.params("vm:resize", RESIZE_OPTS, opts)
-  if not o then return nil, err end
-  if o.vcpu == nil and o.ram == nil then return nil, errors.invalid("vm:resize: give vcpu, ram or both") end
-  for _, k in ipairs { "vcpu", "ram" } do
-    if o[k] ~= nil and o[k] < 1 then return nil, errors.invalid("vm:resize: " .. k .. " must be at least 1", k) end
-  end
-  local change = { vcpu = o.vcpu, ram = o.ram }
-  if not o.restart then
-    local ok, uerr = self:update(change)
-    if not ok then return nil, uerr end
-    return self
-  end
-  local ok
-  ok, err = self:reload()
-  if not ok then return nil, err end
-  local running = tostring(self.status):lower() == "running"
-  if running then
-    ok, err = self:stop { force = o.force }
-    if not ok then
-      if err.uncertain then return restore_power(self, err) end
-      return nil, err
-    end
-    ok, err = self:wait("stopped", { timeout = o.timeout })
-    if not ok then return restore_power(self, err) end
-  end
-  ok, err = self:update(change)
-  if not ok then
-    if running then return restore_power(self, err) end
-    return nil, err
-  end
-  if running then
-    ok, err = self:start()
-    if not ok then
-      err.message = "the VM is resized but did not start again: " .. tostring(err.message)
-      err.resized = true
-      return nil, err
-    end
-  end
-  return self
-end
 
 --- The floating IPs assigned to this VM (floating IP objects, see client.floating_ips).
 -- @function vm:floating_ips
 -- @treturn {floating_ip,...} the VM's floating IPs
 -- @errors invalid, api, network, timeout, decode
-function VM:floating_ips()
-  return self:_client().floating_ips:list { vm_uuid = self.uuid }
-end
 
 --- vm:wait(target, opts): polls until the VM's status is target ("running", a list of statuses,
 -- or a function of the VM).  opts: timeout (600 s), interval (first delay, grows to max_interval),
@@ -530,10 +315,6 @@ end
 -- @tparam[opt] function opts.on_progress `function(vm, elapsed)` after each poll
 -- @treturn vm the VM, updated
 -- @errors invalid (an unknown status), timeout (err.last_status), api (not_found; or a fail_on status), network, decode
-function VM:wait(target, opts) return require("idcloudhost.ops.wait").status(self, target, opts) end
-
-local REPOSITORIES = { platform = true, private = true }
-local BOOT_OPTS = { image = true, repository = true }
 
 --- Boots the VM once from an ISO: a platform image (client.catalog:boot_images()) or, with
 -- repository = "private", a disk of the account made read-only bootable (client.disks, holding an
@@ -546,45 +327,12 @@ local BOOT_OPTS = { image = true, repository = true }
 -- @tparam[opt="platform"] string opts.repository "platform" or "private"
 -- @treturn vm the VM (updated in place when the platform answers it)
 -- @errors invalid, api, network, timeout, decode
-function VM:boot_media(opts)
-  local what = "vm:boot_media"
-  if type(opts) ~= "table" then return nil, errors.invalid(what .. ": expected {image = ..., repository = ...}") end
-  local perr
-  opts, perr = check.plain(what, opts, BOOT_OPTS)
-  if perr then return nil, perr end
-  for k in pairs(opts) do
-    if k ~= "image" and k ~= "repository" then
-      return nil, errors.invalid(what .. ": unknown parameter '" .. tostring(k) .. "'", k)
-    end
-  end
-  local image, err = check.uuid_of(what, "image", opts.image)
-  if not image then return nil, err end
-  if opts.repository ~= nil and not REPOSITORIES[opts.repository] then
-    return nil, errors.invalid(what .. ": repository must be \"platform\" or \"private\", got " .. tostring(opts.repository),
-      "repository")
-  end
-  local data
-  data, err = self:_call(E.boot_media, nil, { boot_image_uuid = image, boot_image_repository = opts.repository })
-  if data == nil then return nil, err end
-  if type(data) == "table" and data.uuid ~= nil then self:_update(data) end
-  return self
-end
 
 --- The firewalls guarding this VM (firewall objects, see client.firewalls).  One request: the
 -- location's firewalls.
 -- @function vm:firewalls
 -- @treturn {firewall,...} its firewalls
 -- @errors invalid, api, network, timeout, decode
-function VM:firewalls()
-  local list, err = self:_client().firewalls:list()
-  if not list then return nil, err end
-  local guards = require("idcloudhost.families.firewalls").guards
-  local out, uuid = {}, tostring(self.uuid):lower()
-  for _, fw in ipairs(list) do
-    if guards(fw, uuid) then out[#out + 1] = fw end
-  end
-  return out
-end
 
 return {
   new = resource.collection(VMs),

@@ -80,14 +80,16 @@ end
 -- twice as much, for every object of a list).
 local load_text = rawget(_G, "loadstring") or load
 
--- The methods another module adds to a model (spec.extend: a VM's storage), loaded at their
--- first use: a method lookup that misses, or the first answer (strip must know every method).
+-- The methods other modules add to a model (spec.extend: a module's name, or a list of them: a
+-- VM's actions and storage), loaded at their first use: a method lookup that misses, or the
+-- first answer (strip must know every method).
 local function extended(M)
   local ext = M.extend
   if not ext then return end
   M.extend = nil
   setmetatable(M.methods, { __index = Base })
-  require(ext).attach(M.methods)
+  if type(ext) == "string" then ext = { ext } end
+  for i = 1, #ext do require(ext[i]).attach(M.methods) end
 end
 
 local function stripper(M)
@@ -107,13 +109,19 @@ end
 -- Data made ready to be an object of M: the model's prepare hook, fields that would hide a
 -- method left out, and a tombstone marked (the platform reads back a deleted VM or disk with
 -- status "Deleted", a deleted load balancer with is_deleted = true).
+local find = string.find
+local MARKER = "[idch:" -- how every owner mark's marker starts (ops/marks.lua: "[idch:1 owner=...]")
+
 local function prepare(M, data)
   if M.prepare then M.prepare(data) end
   local mark = M.mark
   if mark then -- owner marks (ops/marks.lua): read back into owner and labels
     local _, who, labels
     if mark.text then
-      _, who, labels = marks.read_text(data[mark.text])
+      -- (an unmarked text, nearly every one, is told here by one plain find: marks loads at the
+      -- first marked one)
+      local text = data[mark.text]
+      if type(text) == "string" and find(text, MARKER, 1, true) then _, who, labels = marks.read_text(text) end
     else
       _, who = marks.read_name(data[mark.name])
       labels = who and {} or nil
@@ -198,55 +206,29 @@ function resource.model(spec)
   return methods
 end
 
---- Params of a create with `owner` and `labels` taken out and written as the model's mark
--- (ops/marks.lua): a copy, or params itself when it has neither; nil, err (invalid) on a bad mark
--- or on a family that keeps none.
-function resource.marked(methods, params, ep)
-  local M = metas[methods]
-  local what = M.kind .. ":create"
-  if type(params) ~= "table" then return params end
-  local specs = { owner = "table", labels = "table" } -- the names read through a proxy's __index
-  for k, v in pairs(ep and ep.specs or {}) do specs[k] = v end
-  local err
-  params, err = check.plain(what, params, specs)
-  if err then return nil, err end
-  if params.owner == nil and params.labels == nil then return params end
-  if not M.mark then return nil, errors.invalid(what .. ": this family keeps no owner mark", "owner") end
-  err = marks.check(what, params.owner, params.labels, M.mark.name ~= nil)
-  if err then return nil, err end
-  local p = {}
-  for k, v in pairs(params) do p[k] = v end
-  p.owner, p.labels = nil, nil
-  if M.mark.text then
-    p[M.mark.text] = marks.write_text(p[M.mark.text], params.owner, params.labels)
-  elseif type(p[M.mark.name]) == "string" then
-    if p[M.mark.name]:find(marks.NAME_SEP, 1, true) then
-      return nil, errors.invalid(what .. ": a marked name may not hold '" .. marks.NAME_SEP .. "'", M.mark.name)
-    end
-    p[M.mark.name] = marks.write_name(p[M.mark.name], params.owner)
-  end
-  return p
+local kit_marked -- families/kit/marked.lua, loaded at the first use of what it holds (it needs
+-- this module: no lazy proxy, which IDCLOUDHOST_STRICT=1 would require at once, in a loop)
+local function marked_kit()
+  kit_marked = kit_marked or require "idcloudhost.families.kit.marked"
+  return kit_marked
 end
 
---- A new value for the field holding obj's mark, the mark kept (an update rewriting that field
--- must not drop who owns it).
+--- Params of a create with `owner` and `labels` taken out and written as the model's mark
+-- (ops/marks.lua): a copy, or params itself when it has neither; nil, err (invalid) on a bad mark
+-- or on a family that keeps none.  (This and the two below are families/kit/marked.lua's, loaded
+-- at their first use: start-up does not parse them.)
+function resource.marked(methods, params, ep)
+  return marked_kit().marked(methods, params, ep)
+end
+
+--- A new value for the field holding obj's mark, the mark kept.
 function resource.remarked(obj, value)
-  local M = getmetatable(obj)
-  local mark = M and M.mark
-  if not mark or type(obj.owner) ~= "string" or type(value) ~= "string" then return value end
-  if mark.text then return marks.write_text(value, obj.owner, obj.labels) end
-  return marks.write_name(value, obj.owner)
+  return marked_kit().remarked(obj, value)
 end
 
 --- The name obj was given: its name field with a name mark left out.
 function resource.given_name(obj)
-  local M = getmetatable(obj)
-  local field = M and M.name_field or "name"
-  local v = obj[field]
-  if M and M.mark and M.mark.name and type(obj.owner) == "string" then
-    return (marks.read_name(v))
-  end
-  return v
+  return marked_kit().given_name(obj)
 end
 
 --- A set of statuses (lower case) for a model's `statuses`.
