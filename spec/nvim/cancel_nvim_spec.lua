@@ -224,6 +224,13 @@ describe("calls outside a task (" .. tools.mode .. ")", function()
     assert.is_false(waited[1].ok)
     assert.equal("invalid", waited[1].err.kind)
     assert.equal(before, #helper.log())
+    -- A client on a clock of its own (idcloudhost.new{clock =}) is refused the same way.
+    local clocked = helper.client { clock = { now = os.time, sleep = function() end } }
+    local vms, cerr = clocked.vms:list()
+    assert.is_nil(vms)
+    assert.equal("invalid", cerr.kind)
+    assert.matches("idcloudhost.async", cerr.message, 1, true)
+    assert.equal(before, #helper.log())
   end)
 
   it("refuses a call in a vim.loop callback with an invalid error, blocking or not, without the core", function()

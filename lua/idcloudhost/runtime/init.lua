@@ -90,6 +90,8 @@ local function with_clock(rt, clock)
   end
   function w.request(_, t, req) return rt:request(t, req) end
   if rt.refuse then function w.refuse(_, name) return rt:refuse(name) end end
+  -- (a host that refuses calls, Neovim's main loop, refuses them on any clock)
+  if rt.refuse_call then function w.refuse_call(_, cfg) return rt:refuse_call(cfg) end end
   w.log = rt.log
   function w.map(_, n, concurrency, fn, on_result)
     -- plain Lua's batches run on a scheduler of this clock; a host's or a scheduler's as they do

@@ -259,12 +259,20 @@ function Fake:advance(seconds)
   return self:now()
 end
 
+-- On a virtual clock nothing the fake does waits (answers are made in-process, sleeps return at
+-- once), so a call cannot freeze Neovim's loop: its clients are made blocking = true there unless
+-- the caller says otherwise.  On a real clock a settle really sleeps: refused outside a task.
+local function never_waits(self, o)
+  if o.blocking == nil and o.clock == self.clock and self.clock and self.clock.virtual then o.blocking = true end
+  return o
+end
+
 --- A client of this fake: idcloudhost.new with its api key, base URL, transport and clock, and
 -- opts on top (location, retries, ...).
 function Fake:client(opts)
   local o = { apikey = self.apikey, base_url = self.base_url, transport = self:transport(), clock = self.clock }
   for k, v in pairs(opts or {}) do o[k] = v end
-  return require("idcloudhost").new(o)
+  return require("idcloudhost").new(never_waits(self, o))
 end
 
 --- For scripts that make their own client (examples/quickstart.lua): until the returned
@@ -278,7 +286,7 @@ function Fake:install()
     for k, v in pairs(opts or {}) do o[k] = v end
     o.apikey, o.base_url, o.provider, o.transport = self.apikey, self.base_url, nil, self:transport()
     if o.clock == nil then o.clock = self.clock end
-    return new(o)
+    return new(never_waits(self, o))
   end
   return function() idcloudhost.new = new end
 end
