@@ -107,7 +107,9 @@ local ORIGIN = capture("pwd"):gsub("%s+$", "") -- the checkout: build/nginx/root
 local SIM_LUA = os.getenv("SIM_LUA") or "lua5.3"
 
 local function env(d)
-  return "LUA_PATH=" .. quote(d .. "/lua/?.lua;" .. d .. "/lua/?/init.lua;" .. d .. "/?.lua;;")
+  -- (as the Makefile's: the SDK, the simulator and fake the unit specs use, the specs' helpers)
+  return "LUA_PATH=" .. quote(d .. "/lua/?.lua;" .. d .. "/lua/?/init.lua;" .. d .. "/sim/lua/?.lua;"
+    .. d .. "/sim/lua/?/init.lua;" .. d .. "/?.lua;;")
     .. " LUA_CPATH=" .. quote(d .. "/build/" .. LUA .. "/?.so;;")
 end
 
