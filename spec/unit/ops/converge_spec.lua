@@ -103,6 +103,12 @@ describe("owner marks", function()
     assert.equal("created", how2)
     assert.equal("logs--own-nightly", made.display_name)
     assert.equal(2, #assert(c.disks:find { owner = "nightly" }))
+    local f2, c2 = fresh()
+    local nameless, err = c2.disks:create { size_gb = 10, owner = "nightly", billing_account_id = 6 }
+    assert.is_nil(nameless)
+    assert.equal("invalid", err.kind)
+    assert.equal("display_name", err.field)
+    assert.equal(0, count(f2, "disks.create"))
   end)
 
   it("refuses a bad mark before sending anything", function()

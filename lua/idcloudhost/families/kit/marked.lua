@@ -31,6 +31,9 @@ function marked.marked(methods, params, ep)
   p.owner, p.labels = nil, nil
   if M.mark.text then
     p[M.mark.text] = marks.write_text(p[M.mark.text], params.owner, params.labels)
+  elseif params.owner ~= nil and (type(p[M.mark.name]) ~= "string" or p[M.mark.name] == "") then
+    -- (the mark lives in the name: without one it would be dropped, and the resource unowned)
+    return nil, errors.invalid(what .. ": an owner is kept in the " .. M.mark.name .. ", which is missing", M.mark.name)
   elseif type(p[M.mark.name]) == "string" then
     if p[M.mark.name]:find(marks.NAME_SEP, 1, true) then
       return nil, errors.invalid(what .. ": a marked name may not hold '" .. marks.NAME_SEP .. "'", M.mark.name)
