@@ -34,12 +34,16 @@ local function flat(kind)
   end
 end
 
-local function uuids(R, family, names)
+-- The uuids (or the objects) of a list of names of family (nil for nil).
+local function each(resolve, R, family, names)
   if names == nil then return nil end
   local out = {}
-  for i, n in ipairs(names) do out[i] = R.uuid(family, n) end
+  for i, n in ipairs(names) do out[i] = R[resolve](family, n) end
   return out
 end
+
+local function uuids(R, family, names) return each("uuid", R, family, names) end
+local function objects(R, family, names) return each("obj", R, family, names) end
 
 local kinds = {}
 
@@ -78,10 +82,7 @@ kinds.list = {
     params = function(w, R)
       local p = copy(w, { name = true, network = true, ssh_keys = true, data_disks = true })
       if w.network then p.network_uuid = R.obj("networks", w.network).uuid end
-      if w.ssh_keys then
-        p.ssh_keys = {}
-        for i, n in ipairs(w.ssh_keys) do p.ssh_keys[i] = R.obj("ssh_keys", n) end
-      end
+      p.ssh_keys = objects(R, "ssh_keys", w.ssh_keys)
       return p
     end,
     monthly = function(w, obj, rates)
@@ -127,10 +128,7 @@ kinds.list = {
     params = function(w, R)
       local p = copy(w, { name = true, network = true, targets = true })
       if w.network then p.network_uuid = R.obj("networks", w.network).uuid end
-      if w.targets then
-        p.targets = {}
-        for i, n in ipairs(w.targets) do p.targets[i] = R.obj("vms", n) end
-      end
+      p.targets = objects(R, "vms", w.targets)
       return p
     end,
     monthly = flat("load_balancer"),
