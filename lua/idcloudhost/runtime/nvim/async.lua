@@ -39,6 +39,7 @@ local WATCH_MAX = 1000           -- ms: the longest a watched transfer goes with
 
 local S          -- the scheduler, made on first use
 local timer      -- the one libuv timer
+local timer_due  -- when it fires (the loop's clock, uv.now(), ms), nil while stopped
 local queued     -- a turn is waiting in vim.schedule
 local turning    -- a turn runs (a task that calls vim.wait may let another one in)
 local pump_ms    -- the current blind pump interval, nil when the last turn saw progress
@@ -160,16 +161,35 @@ local function drive()
   return need, soonest
 end
 
--- Sets the timer for the next turn, or stops it when nothing waits on time.
+-- The timer fired: it is stopped.
+local function fired()
+  timer_due = nil
+  request_turn()
+end
+
+local function stop_timer()
+  if timer_due then
+    timer:stop()
+    timer_due = nil
+  end
+end
+
+-- Sets the timer for the next turn, or stops it when nothing waits on time.  A timer already
+-- set to fire no later than asked is kept: firing early costs one turn, which sets it again,
+-- while setting it anew costs two calls into libuv every turn (libcurl asks for about the same
+-- timeout after every perform).
 function arm()
-  timer:stop()
   if S.live == 0 then
+    stop_timer()
     pump_ms = nil
     unwatch_all()
     return
   end
   local nw = S:next_wait()
-  if nw == 0 then return request_turn() end
+  if nw == 0 then
+    stop_timer()
+    return request_turn()
+  end
   local ms
   if S.flying > 0 then
     local need, soonest = drive()
@@ -185,7 +205,11 @@ function arm()
     local due = math.max(1, math.ceil(nw * 1000))
     if not ms or due < ms then ms = due end
   end
-  if ms then timer:start(ms, 0, request_turn) end
+  if not ms then return stop_timer() end
+  local due = uv.now() + ms
+  if timer_due and timer_due <= due then return end
+  timer:start(ms, 0, fired)
+  timer_due = due
 end
 
 --- Cancels every task; how many were running.
