@@ -143,7 +143,11 @@ function Sched:request(transport, req)
     self.inflight[transport] = waiting
   end
   waiting[id] = slot
-  slot.flight = { transport = transport, id = id, req = req }
+  -- (the slot's last flight, answered, is filled again: a request allocates no table of its own)
+  local f = slot.flown or {}
+  slot.flown = nil
+  f.transport, f.id, f.req = transport, id, req
+  slot.flight = f
   self.flying = self.flying + 1
   return coroutine.yield(YIELD)
 end
@@ -215,12 +219,16 @@ end
 
 -- Runs the transfers in flight for at most `wait` seconds; their coroutines become ready.
 function Sched:pump(wait)
-  local busy = 0
-  for _, waiting in pairs(self.inflight) do
-    if next(waiting) then busy = busy + 1 end
+  -- One transport is the rule; several (clients with their own pools) share the wait.  (A
+  -- wait of 5 ms or less, an event loop's 0 every turn, is the same either way: not counted.)
+  local each = wait
+  if wait > 0.005 then
+    local busy = 0
+    for _, waiting in pairs(self.inflight) do
+      if next(waiting) then busy = busy + 1 end
+    end
+    if busy > 1 then each = 0.005 end
   end
-  -- One transport is the rule; several (clients with their own pools) share the wait.
-  local each = busy > 1 and math.min(wait, 0.005) or wait
   for transport, waiting in pairs(self.inflight) do
     if next(waiting) == nil then
       self.inflight[transport] = nil
@@ -245,7 +253,8 @@ function Sched:pump(wait)
           if slot then
             waiting[id] = nil
             self.flying = self.flying - 1
-            slot.answered, slot.flight = slot.flight.req, nil -- (until resumed: see Task:cancel)
+            local f = slot.flight
+            slot.answered, slot.flight, slot.flown = f.req, nil, f -- (until resumed: see Task:cancel)
             self:push(slot, answer(pcall(transport.result, transport, id)))
           end
         end
