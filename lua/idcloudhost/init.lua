@@ -90,9 +90,9 @@ local json = lazy "idcloudhost.json"
 --- The actions that make the account hold `desired` under one owner mark (ops/plan.lua):
 -- SSH keys, buckets, networks, VMs with their disks and keys, firewalls and their VMs, floating
 -- IPs and their assignment, load balancers with rules and targets; create, update, replace,
--- assign, delete, in dependency order, each with its reason and price.  `tostring(plan)` is a +/~/- diff; `plan:apply{concurrency =,
--- on_progress =}` carries it out and stops at the first failure (err.report: done, failed,
--- not_done).
+-- assign, delete, in dependency order, each with its reason and price.  `tostring(plan)` is a
+-- +/~/- diff; `plan:apply{concurrency =, on_progress =}` carries it out and stops at the first
+-- failure (err.report: done, failed, not_done).
 -- @function plan
 -- @tparam client client
 -- @tparam table desired `{owner = "nightly", ssh_keys =, buckets =, locations = {cyc01 = {networks =, vms =,

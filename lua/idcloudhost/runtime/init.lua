@@ -51,6 +51,8 @@ runtime.plain = plain
 -- it (the module is then the runtime, with the runtime methods); or the runtime to use there,
 -- for a host whose parts differ (nginx: cosockets in a request handler, none in init_by_lua).
 local HOSTS = { { "idcloudhost.runtime.ngx", "ngx" }, { "idcloudhost.runtime.nvim", "vim" } }
+-- The hosts' globals, for runtime.attempt's one test (plain Lua has neither).
+local NGX, VIM = HOSTS[1][2], HOSTS[2][2]
 local hosts = {} -- index in HOSTS -> the module, or false
 
 local function host(i)
@@ -161,7 +163,7 @@ end
 function runtime.attempt(shared)
   local cfg, co = shared.cfg, running()
   local rt = plain
-  if of(co) or rawget(G, "ngx") ~= nil or rawget(G, "vim") ~= nil or cfg.clock then
+  if of(co) or rawget(G, NGX) ~= nil or rawget(G, VIM) ~= nil or cfg.clock then
     rt = runtime.current(cfg)
   end
   if shared.picked_rt == rt then return rt, shared.picked, nil, scopes[co or MAIN] end

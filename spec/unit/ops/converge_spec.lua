@@ -21,6 +21,18 @@ local function fresh()
   return f, f:client { location = "cyc01" }
 end
 
+-- The fence a killed process left for its create of VM "nightly-vm" (owner nightly), sent at
+-- time `sent`: its path.
+local function fence(c, sent)
+  local key = table.concat({ c.base_url, "vms", "cyc01", "nightly-vm", "nightly" }, "\0")
+  local path = ensure.fence_path({ state_dir = dir }, key)
+  os.execute("mkdir -p '" .. dir .. "'")
+  local fh = assert(io.open(path, "w"))
+  fh:write(tostring(sent), "\n")
+  fh:close()
+  return path
+end
+
 local function count(f, name)
   return #f:calls(name)
 end
@@ -231,12 +243,7 @@ describe("ensure", function()
   it("waits for a create sent by a killed process (its fence) before creating again", function()
     local f, c = fresh()
     -- A process sent the create 10 s ago and died: the VM lands 30 s later.
-    local key = table.concat({ c.base_url, "vms", "cyc01", "nightly-vm", "nightly" }, "\0")
-    local path = ensure.fence_path({ state_dir = dir }, key)
-    os.execute("mkdir -p '" .. dir .. "'")
-    local fh = assert(io.open(path, "w"))
-    fh:write(tostring(os.time() - 10), "\n")
-    fh:close()
+    local path = fence(c, os.time() - 10)
     local vm, how = c.vms:ensure(P { settle = 300, interval = 5, name = "nightly-vm" })
     -- Nothing landed here (the fake's dead process never sent it): ensure waited out the bound,
     -- then created; the fence is gone.
@@ -248,12 +255,7 @@ describe("ensure", function()
 
   it("returns what a killed process's create made once it shows up", function()
     local f, c = fresh()
-    local key = table.concat({ c.base_url, "vms", "cyc01", "nightly-vm", "nightly" }, "\0")
-    local path = ensure.fence_path({ state_dir = dir }, key)
-    os.execute("mkdir -p '" .. dir .. "'")
-    local fh = assert(io.open(path, "w"))
-    fh:write(tostring(os.time()), "\n")
-    fh:close()
+    local path = fence(c, os.time())
     -- The dead process's VM, made by another client (as the platform would finish it).
     local other = f:client { location = "cyc01" }
     local made = assert(other.vms:create(vm_params { name = "nightly-vm", owner = "nightly" }))
