@@ -6,13 +6,14 @@
 -- makes nothing twice.
 local lazy = require "idcloudhost.lazy"
 local errors = lazy "idcloudhost.call.errors"
+local check = lazy "idcloudhost.call.check"
 local kinds = require "idcloudhost.ops.plan.kinds"
 local change = require "idcloudhost.ops.plan.change"
 local find = require "idcloudhost.ops.find"
 
 local apply = {}
 
-local APPLY_OPTS = { concurrency = true, on_progress = true }
+local APPLY_OPTS = { concurrency = "integer", on_progress = "function" }
 
 local function copy(t)
   local out = {}
@@ -71,15 +72,23 @@ function apply.attach(Plan, plan)
     return obj
   end
 
-  -- A replace: the old one deleted (it carries this plan's owner mark: checked again), and gone
-  -- from its list before the new one is made (ensure would find a lingering one).
-  function Plan:_replace(a, k, R)
-    local old = a.object
-    if type(old) ~= "table" or old.owner ~= self.owner then
-      return nil, errors.invalid("plan: refusing to replace " .. tostring(old) .. ": it does not carry the owner mark " .. self.owner)
+  -- Deletes a's object (replacing: to make it again), which must carry this plan's owner mark:
+  -- checked again here, never another's.
+  function Plan:_delete(a, k, replacing)
+    local o = a.object
+    if type(o) ~= "table" or o.owner ~= self.owner then
+      return nil, errors.invalid("plan: refusing to " .. (replacing and "replace " or "delete ") .. tostring(o)
+        .. ": it does not carry the owner mark " .. self.owner)
     end
+    if k.delete then return k.delete(o, replacing) end
+    return o:delete()
+  end
+
+  -- A replace: the old one deleted, and gone from its list before the new one is made (ensure
+  -- would find a lingering one).
+  function Plan:_replace(a, k, R)
     local coll = self:_client_of(a)[a.family]
-    local ok, err = (k.delete or function(o) return o:delete() end)(old, true)
+    local ok, err = self:_delete(a, k, true)
     if not ok then return nil, err end
     local crit = { name = a.name, owner = self.owner }
     ok, err = require("idcloudhost.ops.wait").poll(function()
@@ -113,12 +122,7 @@ function apply.attach(Plan, plan)
     elseif a.op == "assign" then
       obj, err = R.obj("floating_ips", a.name):assign(R.obj("vms", a.target))
     elseif a.op == "delete" then
-      local o = a.object
-      -- Prune touches only what carries this plan's owner mark (checked again: never another's).
-      if type(o) ~= "table" or o.owner ~= self.owner then
-        return nil, errors.invalid("plan: refusing to delete " .. tostring(o) .. ": it does not carry the owner mark " .. self.owner)
-      end
-      obj, err = (k.delete or function(x) return x:delete() end)(o, false)
+      obj, err = self:_delete(a, k, false)
     else
       return nil, errors.invalid("plan: unknown action " .. tostring(a.op) .. " " .. tostring(a.kind))
     end
@@ -133,18 +137,11 @@ function apply.attach(Plan, plan)
   -- failure.  Returns a report {done = {actions}, failed = {{action =, err =}}, not_done =
   -- {actions}}; on a failure nil, err with err.report.  opts.on_progress(done, total, action,
   -- result) after each action.
-  function Plan:apply(opts)
-    opts = opts or {}
-    if type(opts) ~= "table" then return nil, errors.invalid("plan:apply: opts is a table") end
-    for key in pairs(opts) do
-      if not APPLY_OPTS[key] then return nil, errors.invalid("plan:apply: unknown option '" .. tostring(key) .. "'", tostring(key)) end
-    end
-    if opts.concurrency ~= nil and (type(opts.concurrency) ~= "number" or opts.concurrency < 1
-      or opts.concurrency % 1 ~= 0) then
+  function Plan:apply(given)
+    local opts, oerr = check.params("plan:apply", APPLY_OPTS, given)
+    if not opts then return nil, oerr end
+    if opts.concurrency ~= nil and opts.concurrency < 1 then
       return nil, errors.invalid("plan:apply: concurrency is 1 or more", "concurrency")
-    end
-    if opts.on_progress ~= nil and type(opts.on_progress) ~= "function" then
-      return nil, errors.invalid("plan:apply: on_progress is a function", "on_progress")
     end
     local ctx = {}
     for scope, owned in pairs(self.holdings) do
