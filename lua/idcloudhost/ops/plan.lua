@@ -46,6 +46,7 @@ local jit = rawget(_G, "jit")
 if jit and jit.off then jit.off(true, true) end
 local lazy = require "idcloudhost.lazy"
 local errors = lazy "idcloudhost.call.errors"
+local check = lazy "idcloudhost.call.check"
 local marks = require "idcloudhost.ops.marks"
 local leftovers = require "idcloudhost.ops.leftovers"
 local resource = require "idcloudhost.families.kit.resource"
@@ -54,7 +55,8 @@ local change = require "idcloudhost.ops.plan.change"
 
 local plan = {}
 
-local OPTS = { prune = true, replace = true, prices = true, state_dir = true, fence = true, settle = true }
+local OPTS = { prune = "boolean", replace = "boolean", prices = "table", state_dir = "string", fence = "boolean",
+  settle = "number" }
 local ACCOUNT = "(account)" -- the scope of account-wide kinds (SSH keys, buckets)
 local SIGN = { create = "+", update = "~", assign = "~", replace = "-/+", delete = "-" }
 
@@ -326,11 +328,9 @@ end
 -- (invalid: a bad desired state; conflict: two marked resources of one name).
 function plan.new(client, desired, opts)
   if type(desired) ~= "table" then return nil, errors.invalid("plan: desired is a table {owner =, locations = {...}}") end
-  opts = opts or {}
-  if type(opts) ~= "table" then return nil, errors.invalid("plan: opts is a table") end
-  for k in pairs(opts) do
-    if not OPTS[k] then return nil, errors.invalid("plan: unknown option '" .. tostring(k) .. "'", tostring(k)) end
-  end
+  local oerr
+  opts, oerr = check.params("plan", OPTS, opts)
+  if not opts then return nil, oerr end
   local bad = check_desired(desired)
   if bad then return nil, bad end
   local self = setmetatable({ client = client, owner = desired.owner, desired = desired, actions = {}, unowned = {}, kept = {},
