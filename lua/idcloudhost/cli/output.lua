@@ -221,4 +221,30 @@ function output.report(report)
   return out
 end
 
+--- Shows the items of a report of client:leftovers() or client:bill() on ctx as asked: their
+-- ids (--quiet), the report as JSON, an item a line (jsonl), `empty` when there are none, or a
+-- table of view.  True when the table was shown (the caller adds its totals below it).
+function output.items(ctx, report, empty, view)
+  if ctx.a.quiet then
+    for _, it in ipairs(report.items) do ctx:out(tostring(it.id)) end
+  elseif ctx.fmt.kind == "json" then
+    ctx:out(output.json(output.report(report), "  "))
+  elseif ctx.fmt.kind == "jsonl" then
+    for _, it in ipairs(output.report(report).items) do ctx:out(output.json(it)) end
+  elseif #report.items == 0 then
+    ctx:out(empty)
+  else
+    ctx:show(report.items, { columns = ctx.fmt.columns or view.columns, key = "id", list = true, fields = view.fields })
+    return true
+  end
+  return false
+end
+
+--- Notes on stderr what a report could not read (a location, a family): it is incomplete.
+function output.incomplete(ctx, report)
+  for _, e in ipairs(report.errors) do
+    ctx:note("incomplete: " .. tostring(e.location or "") .. " " .. tostring(e.what) .. ": " .. tostring(e.err))
+  end
+end
+
 return output

@@ -27,16 +27,7 @@ return { name = "bill", summary = "every billed thing of the account now, priced
     local bill
     bill, err = c:bill { all_locations = not a.here, prices = { floating_ip = a.ip_price, load_balancer = a.lb_price } }
     if not bill then return nil, err end
-    if ctx.a.quiet then
-      for _, it in ipairs(bill.items) do ctx:out(tostring(it.id)) end
-    elseif ctx.fmt.kind == "json" then
-      ctx:out(output.json(output.report(bill), "  "))
-    elseif ctx.fmt.kind == "jsonl" then
-      for _, it in ipairs(output.report(bill).items) do ctx:out(output.json(it)) end
-    elseif #bill.items == 0 then
-      ctx:out("nothing billed")
-    else
-      ctx:show(bill.items, { columns = ctx.fmt.columns or VIEW.columns, key = "id", list = true, fields = VIEW.fields })
+    if output.items(ctx, bill, "nothing billed", VIEW) then
       for _, t in ipairs(bill.by_location) do
         ctx:out(string.format("billing account %s, %s: %d item%s, %s an hour, %s a month%s", tostring(t.billing_account_id),
           t.location or "(global)", t.items, t.items == 1 and "" or "s", money(t.hourly, "%.4f"), money(t.monthly),
@@ -46,8 +37,6 @@ return { name = "bill", summary = "every billed thing of the account now, priced
       ctx:out(string.format("total: %d items (%d idle, %d duplicates), %s an hour, %s a month%s", t.items, t.idle,
         t.duplicates, money(t.hourly, "%.4f"), money(t.monthly), t.unpriced > 0 and (" + " .. t.unpriced .. " unpriced") or ""))
     end
-    for _, e in ipairs(bill.errors) do
-      ctx:note("incomplete: " .. tostring(e.location or "") .. " " .. tostring(e.what) .. ": " .. tostring(e.err))
-    end
+    output.incomplete(ctx, bill)
     return true
   end }

@@ -29,24 +29,13 @@ return { name = "leftovers", summary = "what is billed and serves nothing, in ev
     report, err = c:leftovers { stopped_for = a.stopped_days and a.stopped_days * 86400,
       prices = { floating_ip = a.ip_price, load_balancer = a.lb_price } }
     if not report then return nil, err end
-    if ctx.a.quiet then
-      for _, it in ipairs(report.items) do ctx:out(tostring(it.id)) end
-    elseif ctx.fmt.kind == "json" then
-      ctx:out(output.json(output.report(report), "  "))
-    elseif ctx.fmt.kind == "jsonl" then
-      for _, it in ipairs(output.report(report).items) do ctx:out(output.json(it)) end
-    elseif #report.items == 0 then
-      ctx:out("no leftovers")
-    else
-      ctx:show(report.items, { columns = ctx.fmt.columns or VIEW.columns, key = "id", list = true, fields = VIEW.fields })
+    if output.items(ctx, report, "no leftovers", VIEW) then
       for _, t in ipairs(report.totals) do
         ctx:out(string.format("billing account %s: %d leftover%s, %s a month%s", tostring(t.billing_account_id), t.items,
           t.items == 1 and "" or "s", money(t.monthly), t.unpriced > 0 and (" + " .. t.unpriced .. " unpriced") or ""))
       end
     end
-    for _, e in ipairs(report.errors) do
-      ctx:note("incomplete: " .. tostring(e.location or "") .. " " .. tostring(e.what) .. ": " .. tostring(e.err))
-    end
+    output.incomplete(ctx, report)
     local failed
     if a.delete then
       local leftovers = require "idcloudhost.ops.leftovers"
