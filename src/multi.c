@@ -76,11 +76,15 @@ static int reap(lua_State *L, session *s, int n) {
   return n;
 }
 
+static int wake_follow(session *s);
+static int wake_push(lua_State *L, session *s, int any);
+
 /*
-** session:perform([wait]) -> array of the ids that finished.  Blocks for
-** at most wait seconds (default 0: never), and only until one finished;
-** raises the interpreter's interrupt (Ctrl-C), looked for every
-** IDC_TICK_MS.
+** session:perform([wait]) -> array of the ids that finished [, fd, ms].
+** Blocks for at most wait seconds (default 0: never), and only until one
+** finished; raises the interpreter's interrupt (Ctrl-C), looked for every
+** IDC_TICK_MS.  fd and ms as wakeup() answers them, once wakeup() was
+** called (fd nil while nothing is queued).
 */
 static int session_perform(lua_State *L) {
   session *s = session_check(L, 1);
@@ -89,7 +93,9 @@ static int session_perform(lua_State *L) {
   int n = 0;
   luaL_argcheck(L, wait >= 0, 2, "wait must be a non-negative number of seconds");
   lua_newtable(L);
-  if (s->pending == 0) return 1;
+  /* (nothing queued: an event loop's set is emptied, so that an idle
+     connection closed by its server cannot wake it again) */
+  if (s->pending == 0) return s->wake > 0 ? 1 + wake_push(L, s, wake_follow(s)) : 1;
   deadline = idc_now() + wait;
   for (;;) {
     int running, ms;
@@ -113,6 +119,12 @@ static int session_perform(lua_State *L) {
     /* Ctrl-C: raised as in Lua code; the transfers stay in the session */
     if (idc_interrupted(L)) return idc_reraise(L);
   }
+  /* an event loop's session (wakeup() was called): its set follows here,
+     a call from Lua less per perform */
+  /* (the last one ended: its idle connection stays in the set, watched as
+     it was, so the next request costs the kernel nothing; should it wake
+     the loop meanwhile, the perform that follows empties the set) */
+  if (s->wake > 0) return 1 + wake_push(L, s, s->pending > 0 && wake_follow(s));
   return 1;
 }
 
@@ -191,79 +203,124 @@ void session_unwake(session *s) {
   s->wmax = -1;
 }
 
+#ifdef __linux__
+/* libcurl closes a socket: it leaves the epoll set with its last
+   descriptor, so the next follow registers a socket under that number anew */
+static int on_close(void *clientp, curl_socket_t fd) {
+  session *s = (session *)clientp;
+  if (fd >= 0 && fd < FD_SETSIZE) FD_CLR(fd, &s->watched);
+  return close(fd);
+}
+#endif
+
+/* Points the session's template (and so every transfer) at on_close. */
+CURLcode session_follow_close(CURL *tmpl, session *s) {
+#ifdef __linux__
+  CURLcode rc = curl_easy_setopt(tmpl, CURLOPT_CLOSESOCKETFUNCTION, on_close);
+  if (rc != CURLE_OK) return rc;
+  return curl_easy_setopt(tmpl, CURLOPT_CLOSESOCKETDATA, (void *)s);
+#else
+  (void)tmpl;
+  (void)s;
+  return CURLE_OK;
+#endif
+}
+
+/*
+** Makes the session's epoll set (created here the first time) the sockets
+** libcurl waits on now, with their directions; 1 if any is in it.  A
+** socket closed and opened again under the same number is registered
+** again.  0 off Linux, or for sockets numbered FD_SETSIZE or more.
+*/
+static int wake_follow(session *s) {
+  int any = 0;
+#ifdef __linux__
+  fd_set r, w, e;
+  int maxfd = -1, fd, efd, oldmax;
+  if (s->wake == 0) {
+    int created = epoll_create1(EPOLL_CLOEXEC);
+    if (created < 0) return 0;
+    s->wake = created + 1;
+    FD_ZERO(&s->watched);
+    s->wmax = -1;
+  }
+  efd = s->wake - 1;
+  oldmax = s->wmax;
+  FD_ZERO(&r);
+  FD_ZERO(&w);
+  FD_ZERO(&e);
+  if (curl_multi_fdset(s->multi, &r, &w, &e, &maxfd) != CURLM_OK) maxfd = -1;
+  if (maxfd >= FD_SETSIZE) maxfd = FD_SETSIZE - 1;
+  s->wmax = -1;
+  for (fd = 0; fd <= maxfd || fd <= oldmax; fd++) {
+    struct epoll_event ev;
+    int rd = fd <= maxfd && FD_ISSET(fd, &r), wr = fd <= maxfd && FD_ISSET(fd, &w);
+    int was = fd <= oldmax && FD_ISSET(fd, &s->watched);
+    memset(&ev, 0, sizeof ev);
+    if (!rd && !wr) {
+      /* a socket closed meanwhile left the set by itself: errors are expected */
+      if (was) (void)epoll_ctl(efd, EPOLL_CTL_DEL, fd, &ev);
+      FD_CLR(fd, &s->watched);
+      continue;
+    }
+    ev.events = (rd ? EPOLLIN : 0) | (wr ? EPOLLOUT : 0);
+    ev.data.fd = fd;
+    /* the same socket (on_close would have cleared it) wanting the same:
+       nothing to tell the kernel, the common case between two requests */
+    if (was && s->wev[fd] == (unsigned char)ev.events) {
+      s->wmax = fd;
+      any = 1;
+      continue;
+    }
+    /* MOD fails on a socket closed and opened again under the same number: ADD */
+    if ((was && epoll_ctl(efd, EPOLL_CTL_MOD, fd, &ev) == 0) ||
+        epoll_ctl(efd, EPOLL_CTL_ADD, fd, &ev) == 0) {
+      FD_SET(fd, &s->watched);
+      s->wev[fd] = (unsigned char)ev.events;
+      s->wmax = fd;
+      any = 1;
+    }
+    else FD_CLR(fd, &s->watched);
+  }
+#else
+  (void)s;
+#endif
+  return any;
+}
+
+/* Pushes what wakeup() answers after following the sockets: fd or nil, ms. */
+static int wake_push(lua_State *L, session *s, int any) {
+  long ms = -1;
+  if (curl_multi_timeout(s->multi, &ms) != CURLM_OK) ms = -1;
+  if (any) lua_pushinteger(L, s->wake - 1);
+  else lua_pushnil(L);
+  lua_pushinteger(L, (lua_Integer)ms);
+  return 2;
+}
+
 /*
 ** session:wakeup() -> fd, ms | nil, ms: for an event loop (Neovim's libuv)
 ** that wakes on socket readiness instead of polling.  fd is one epoll
 ** descriptor of the session's own, readable while a socket the queued
 ** transfers wait on is ready: the loop watches that one descriptor, never
 ** libcurl's sockets themselves (libcurl closes and reopens them inside
-** perform, and an error on one is no error on fd).  Each call follows the
-** sockets libcurl waits on now (a socket closed and opened again under the
-** same number is registered again): call it after every perform or cancel.  ms: the milliseconds until libcurl
-** wants perform called anyway (-1: no timeout of its own).  fd is nil off
-** Linux, or while no socket is known (nothing queued, sockets numbered
-** FD_SETSIZE or more): then perform by ms, or poll.  fd lives as long as
-** the session; close the loop's watcher before session:close().
+** perform, and an error on one is no error on fd).  From the first call on,
+** every perform follows the sockets libcurl waits on and answers fd and ms
+** after its ids, so the loop needs wakeup again only after a cancel.  ms:
+** the milliseconds until libcurl wants perform called anyway (-1: no
+** timeout of its own).  fd is nil off Linux, or while no socket is known
+** (nothing queued, sockets numbered FD_SETSIZE or more): then perform by
+** ms, or poll.  fd lives as long as the session; close the loop's watcher
+** before session:close().
 */
 static int session_wakeup(lua_State *L) {
   session *s = (session *)luaL_checkudata(L, 1, SESSION_MT);
-  long ms = -1;
-  int any = 0;
-  if (s->closed || s->multi == NULL || s->pending == 0) {
+  if (s->closed || s->multi == NULL) {
     lua_pushnil(L);
     lua_pushinteger(L, -1);
     return 2;
   }
-#ifdef __linux__
-  {
-    fd_set r, w, e;
-    int maxfd = -1, fd;
-    if (s->wake == 0) {
-      int efd = epoll_create1(EPOLL_CLOEXEC);
-      if (efd >= 0) {
-        s->wake = efd + 1;
-        FD_ZERO(&s->watched);
-        s->wmax = -1;
-      }
-    }
-    if (s->wake > 0) {
-      struct epoll_event ev;
-      int efd = s->wake - 1, oldmax = s->wmax;
-      FD_ZERO(&r);
-      FD_ZERO(&w);
-      FD_ZERO(&e);
-      if (curl_multi_fdset(s->multi, &r, &w, &e, &maxfd) != CURLM_OK) maxfd = -1;
-      if (maxfd >= FD_SETSIZE) maxfd = FD_SETSIZE - 1;
-      s->wmax = -1;
-      for (fd = 0; fd <= maxfd || fd <= oldmax; fd++) {
-        int rd = fd <= maxfd && FD_ISSET(fd, &r), wr = fd <= maxfd && FD_ISSET(fd, &w);
-        int was = fd <= oldmax && FD_ISSET(fd, &s->watched);
-        memset(&ev, 0, sizeof ev);
-        if (!rd && !wr) {
-          /* a socket closed meanwhile left the set by itself: errors are expected */
-          if (was) (void)epoll_ctl(efd, EPOLL_CTL_DEL, fd, &ev);
-          FD_CLR(fd, &s->watched);
-          continue;
-        }
-        ev.events = (rd ? EPOLLIN : 0) | (wr ? EPOLLOUT : 0);
-        ev.data.fd = fd;
-        /* MOD fails on a socket closed and opened again under the same number: ADD */
-        if ((was && epoll_ctl(efd, EPOLL_CTL_MOD, fd, &ev) == 0) ||
-            epoll_ctl(efd, EPOLL_CTL_ADD, fd, &ev) == 0) {
-          FD_SET(fd, &s->watched);
-          s->wmax = fd;
-          any = 1;
-        }
-        else FD_CLR(fd, &s->watched);
-      }
-    }
-  }
-#endif
-  if (curl_multi_timeout(s->multi, &ms) != CURLM_OK) ms = -1;
-  if (any) lua_pushinteger(L, s->wake - 1);
-  else lua_pushnil(L);
-  lua_pushinteger(L, (lua_Integer)ms);
-  return 2;
+  return wake_push(L, s, wake_follow(s));
 }
 
 const luaL_Reg session_multi_methods[] = {

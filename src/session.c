@@ -140,7 +140,8 @@ int session_new(lua_State *L) {
   s->conf.max_body = (size_t)o.max_body;
   if ((s->conf.tmpl = curl_easy_init()) == NULL)
     return luaL_error(L, "session: curl_easy_init failed");
-  if ((rc = configure(s->conf.tmpl, &o)) != CURLE_OK)
+  if ((rc = configure(s->conf.tmpl, &o)) != CURLE_OK ||
+      (rc = session_follow_close(s->conf.tmpl, s)) != CURLE_OK)
     return luaL_error(L, "session: %s", curl_easy_strerror(rc));
   if ((s->conf.share = curl_share_init()) == NULL)
     return luaL_error(L, "session: curl_share_init failed");

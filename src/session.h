@@ -25,6 +25,7 @@ typedef struct session {
   int wake;			/* session:wakeup()'s epoll fd + 1 (0: none) */
   int wmax;			/* the highest fd in watched, -1: none */
   fd_set watched;		/* the sockets in that epoll set */
+  unsigned char wev[FD_SETSIZE];	/* and the events each is watched for */
 } session;
 
 IDC_HIDDEN session *session_check(lua_State *L, int arg);
@@ -32,6 +33,7 @@ IDC_HIDDEN void session_unlink(xfer **list, xfer *x);
 IDC_HIDDEN int session_new(lua_State *L);
 IDC_HIDDEN void session_register(lua_State *L);
 IDC_HIDDEN void session_unwake(session *s);
+IDC_HIDDEN CURLcode session_follow_close(CURL *tmpl, session *s);
 
 IDC_HIDDEN extern const luaL_Reg session_multi_methods[];
 

@@ -877,6 +877,32 @@ describe("idcloudhost.core", function()
         s:cancel(id)
       end)
 
+      it("follows the sockets in perform once wakeup was called: ids, then what wakeup answers", function()
+        local id = s:send(req(url("/hang")))
+        assert.equal(1, select("#", s:perform(0)), "perform answers ids only before wakeup is called")
+        local deadline = now() + 5
+        local fd
+        repeat
+          s:perform(0.05)
+          fd = s:wakeup()
+        until fd or now() > deadline
+        assert.is_number(fd)
+        local ids, pfd, ms = s:perform(0)
+        assert.same({}, ids)
+        assert.equal(fd, pfd)
+        assert.is_true(ms >= -1)
+        assert.is_true(s:cancel(id))
+        -- nothing queued: no descriptor to wake on (its set emptied: an idle socket wakes nothing)
+        ids, pfd, ms = s:perform(0)
+        assert.same({}, ids)
+        assert.is_nil(pfd)
+        assert.is_number(ms)
+        id = s:send(req(url("/hang")))
+        repeat pfd = select(2, s:perform(0.05)) until pfd or now() > deadline
+        assert.equal(fd, pfd)
+        s:cancel(id)
+      end)
+
       it("closes its wake descriptor with the session: none left open", function()
         local function open_fds() -- (the shell's parent: this Lua)
           local p = io.popen("ls /proc/$PPID/fd | wc -l")
