@@ -222,6 +222,58 @@ describe("idcloudhost.async (" .. tools.mode .. ")", function()
     end
   end)
 
+  it("finds each write's answer by its descriptor, on a fresh connection every time", function()
+    if tools.mode ~= "core" then return end
+    local client = helper.client()
+    local async = require("idcloudhost.runtime.nvim.async")
+    local woke = async.status().wakeups
+    -- (a write goes on a connection of its own, closed after it: the next one's socket takes the
+    -- same number, and must be watched anew)
+    local done, took = tools.run(function()
+      for i = 1, 3 do assert(client.networks:create { name = "fresh-" .. i }) end
+      return true
+    end)
+    assert.is_table(done, "the task never ended")
+    assert.is_true(done[2])
+    woke = async.status().wakeups - woke
+    assert.is_true(woke >= 3, "3 answers woke the driver " .. woke .. " times")
+    assert.is_true(took < 1.5, "3 writes took " .. took .. " s (a timer found them)")
+  end)
+
+  it("does not spin when an idle connection of another client is closed by its server mid-call", function()
+    if tools.mode ~= "core" then return end
+    local uv = vim.uv or vim.loop
+    -- A server of one answer, on this loop, that closes the kept connection 50 ms later.
+    local server = uv.new_tcp()
+    server:bind("127.0.0.1", 0)
+    server:listen(8, function()
+      local conn = uv.new_tcp()
+      server:accept(conn)
+      conn:read_start(function(_, data)
+        if data and data:find("\r\n\r\n", 1, true) then
+          conn:write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+          uv.new_timer():start(50, 0, function() if not conn:is_closing() then conn:close() end end)
+        end
+      end)
+    end)
+    local other = helper.client { base_url = "http://127.0.0.1:" .. server:getsockname().port }
+    local client = helper.client()
+    helper.fault { path = LIST, method = "GET", kind = "stall", seconds = 0.5 }
+    local async = require("idcloudhost.runtime.nvim.async")
+    local woke
+    local done = tools.run(function()
+      assert(other:request("GET", "/one"))
+      woke = async.status().wakeups
+      return client.vms:list()
+    end)
+    server:close()
+    assert.is_table(done, "the task never ended")
+    assert.is_true(done[1])
+    woke = async.status().wakeups - woke
+    -- (the vms call's answer: one or two; the closed connection: one, then its handle waits)
+    assert.is_true(woke <= 10, "the driver woke " .. woke .. " times during a 0.5 s call")
+  end)
+
   it("wakes on the core's descriptor, with no fast timer; curl processes say when they end", function()
     local client = helper.client()
     -- (a connection kept from a first call: the wake-ups below are the answer's, not a connect's)

@@ -14,10 +14,21 @@ function Curl:send(req) return self.session:send(req) end
 -- names an id once.  perform still waits for one that ends now, so a poll never spins.
 function Curl:poll(wait)
   local ended = self.ended
-  local got = self.session:perform(wait)
+  local got, fd, ms = self.session:perform(wait)
   local none = next(ended) == nil
   for _, id in ipairs(got) do ended[id] = true end
-  if self.watch then self.watch(self) end
+  local watch = self.watch
+  if watch then
+    -- Once wakeup was called, perform follows the sockets itself and says what wakeup would:
+    -- the loop is told only when the descriptor to watch appears.
+    if ms == nil or (fd and fd ~= self.fd) then
+      watch(self)
+    elseif fd then
+      self.ms = ms
+    else
+      self.ms = ms >= 0 and ms or false
+    end
+  end
   -- (nothing left over from before, the rule: perform's own list is the answer, no copy)
   if none then return got end
   local ids = {}
@@ -35,8 +46,10 @@ end
 --- For an event loop that wakes on readiness (Neovim's): a descriptor readable while a socket
 -- of the transfers in flight is ready (nil when none is known, or off Linux), and the
 -- milliseconds until libcurl wants a poll anyway (-1: none); see session:wakeup.  The loop sets
--- transport.watch = function(transport, closing), called after every poll and cancel (libcurl
--- opens and closes sockets only inside them) to follow the changes at once, and before close.
+-- transport.watch = function(transport, closing), which calls wakeup and sets transport.fd (the
+-- descriptor it watches) and transport.ms (ms, or false: none known, poll blindly).  From then
+-- on every poll keeps transport.ms current and calls watch when the descriptor appears (perform
+-- follows libcurl's sockets itself); every cancel calls it, and close before closing.
 -- false with a core that cannot say.
 function Curl:wakeup()
   local s = self.session

@@ -44,7 +44,6 @@ local queued     -- a turn is waiting in vim.schedule
 local turning    -- a turn runs (a task that calls vim.wait may let another one in)
 local pump_ms    -- the current blind pump interval, nil when the last turn saw progress
 local polls = {} -- transport -> {handle =, fd =}: the core's transfers, watched while any is pending
-local curl_ms = setmetatable({}, { __mode = "k" }) -- transport -> ms libcurl asked for, or false
 
 local ERROR = vim and vim.log and vim.log.levels.ERROR or 4
 
@@ -72,16 +71,21 @@ end
 -- The core's transfers became ready.  Their bytes are taken here, in the libuv callback (the
 -- transports' poll: libcurl, no task code), and a turn is asked for only when one ended: a
 -- partial answer costs no trip through vim.schedule.  During a turn (a task waits in vim.wait)
--- or with one already asked for, the handle stops until the next watch starts it again, so the
--- loop never spins on a descriptor that stays readable.
+-- or with one already asked for, the handle stops until the next arm starts it again, so the
+-- loop never spins on a descriptor that stays readable; so it does when none of the
+-- transport's transfers is ours (the core keeps an idle connection in its set between two
+-- requests: closed by its server, it would wake the loop until the next perform).
 local wakeups = 0 -- times a core's descriptor woke the driver (status())
 
-local function ready(handle)
+local function ready(p)
   return function()
     wakeups = wakeups + 1
-    if turning or queued then
-      handle:stop()
-      return request_turn()
+    local waiting = S.inflight[p.t]
+    if turning or queued or not waiting or next(waiting) == nil then
+      p.handle:stop()
+      p.stopped = true
+      if turning or queued then return request_turn() end
+      return
     end
     local ok, err = pcall(S.pump, S, 0)
     if not ok then
@@ -95,12 +99,13 @@ end
 local function unwatch(t)
   local p = polls[t]
   polls[t] = nil
+  t.fd = nil -- (its next poll that names the descriptor watches it again)
   if p and not p.handle:is_closing() then p.handle:close() end
 end
 
--- Follows the transfers of the core's transport t: called by t after every perform and cancel
--- (libcurl opens and closes sockets only inside them), and before it closes.  The core keeps
--- one descriptor per session that is readable while any of its sockets is ready
+-- Follows the transfers of the core's transport t: called by t when its descriptor appears,
+-- after every cancel, and before it closes (transport/curl.lua); sets t.fd and t.ms.  The core
+-- keeps one descriptor per session that is readable while any of its sockets is ready
 -- (session:wakeup): that one is watched, never libcurl's sockets themselves.
 local function watch(t, closing)
   local fd, ms
@@ -115,18 +120,22 @@ local function watch(t, closing)
   if fd and not p then
     local ok, handle = pcall(uv.new_poll, fd)
     if ok and handle then
-      p = { handle = handle, fd = fd, cb = ready(handle) }
+      p = { handle = handle, fd = fd, t = t }
+      p.cb = ready(p)
       polls[t] = p
     end
   end
   -- (a handle still started watches the same descriptor: the core keeps its set current)
-  if fd and p and not p.handle:is_active() and not p.handle:start("r", p.cb) then
-    unwatch(t)
-    p = nil
+  if fd and p then
+    p.stopped = nil
+    if not p.handle:is_active() and not p.handle:start("r", p.cb) then
+      unwatch(t)
+      p = nil
+    end
   end
   -- Nothing watched and no timeout of libcurl's while transfers are queued: the timer pumps.
   if not (fd and p) and (not ms or ms < 0) then ms = false end
-  curl_ms[t] = ms
+  t.fd, t.ms = p and fd, ms
 end
 
 local function unwatch_all()
@@ -142,15 +151,17 @@ local function drive()
       if t.on_ready then
         t:on_ready(request_turn)
       elseif t.watch or (t.wakeup and t:wakeup() ~= false) then
-        if not t.watch then
+        local p = polls[t]
+        if not t.watch or (p and p.stopped) then
           t.watch = watch
           watch(t)
         end
-        local ms = curl_ms[t]
+        local ms = t.ms
         if not ms then
           need = true
         else
-          ms = math.min(math.max(ms, 1), WATCH_MAX)
+          -- (-1: libcurl has no timeout of its own, the descriptor wakes the driver)
+          ms = ms < 0 and WATCH_MAX or math.min(math.max(ms, 1), WATCH_MAX)
           if not soonest or ms < soonest then soonest = ms end
         end
       else
