@@ -93,9 +93,11 @@ end
 -- while it ran).  Only an end is packed: a yield (every request, every sleep) allocates nothing.
 local function resumed(self, slot, ...)
   if slot.dead then return end
+  local ok, tag = ...
+  if ok and tag == YIELD then return end -- (ours, the rule: filed where it yielded)
   if coroutine.status(slot.co) == "dead" then
     finish(self, slot, pack(...))
-  elseif select(2, ...) ~= YIELD then
+  else
     -- A yield that is not ours (the function yielded on its own): resume it at the next turn
     -- with nothing, rather than losing it.
     self:push(slot)
