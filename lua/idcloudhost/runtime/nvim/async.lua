@@ -92,6 +92,10 @@ local function ready(p)
       vim.schedule(function() vim.notify("idcloudhost.async: the scheduler failed: " .. errors.text(err), ERROR) end)
     end
     if #S.ready > 0 then return request_turn() end
+    -- Part of an answer: nothing else changed, so the timer stands unless libcurl now wants a
+    -- poll before it fires (-1: it wants none).
+    local ms = p.t.ms
+    if timer_due and ms and (ms < 0 or uv.now() + ms >= timer_due) then return end
     arm()
   end
 end
