@@ -119,11 +119,11 @@ static int session_perform(lua_State *L) {
     /* Ctrl-C: raised as in Lua code; the transfers stay in the session */
     if (idc_interrupted(L)) return idc_reraise(L);
   }
-  /* an event loop's session (wakeup() was called): its set follows here,
-     a call from Lua less per perform */
-  /* (the last one ended: its idle connection stays in the set, watched as
-     it was, so the next request costs the kernel nothing; should it wake
-     the loop meanwhile, the perform that follows empties the set) */
+  /* an event loop's session (wakeup() was called): its set follows here, a
+     call from Lua less per perform.  When the last transfer ended its idle
+     connection stays in the set, watched as it was, so the next request
+     costs the kernel nothing; should it wake the loop meanwhile, the
+     perform that follows (nothing queued) empties the set. */
   if (s->wake > 0) return 1 + wake_push(L, s, s->pending > 0 && wake_follow(s));
   return 1;
 }

@@ -252,7 +252,11 @@ describe("idcloudhost.async (" .. tools.mode .. ")", function()
       conn:read_start(function(_, data)
         if data and data:find("\r\n\r\n", 1, true) then
           conn:write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
-          uv.new_timer():start(50, 0, function() if not conn:is_closing() then conn:close() end end)
+          local later = uv.new_timer()
+          later:start(50, 0, function()
+            later:close()
+            if not conn:is_closing() then conn:close() end
+          end)
         end
       end)
     end)
